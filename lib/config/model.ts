@@ -1,0 +1,342 @@
+// Raw config → the accessories berth manages, with every Kamal default applied: names, hosts, env-file
+// paths, mounts, options. Pure apart from reading the local `files:` an accessory uploads.
+import { readFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretOrString, ServerEntry } from './types.ts'
+import type { SshSettings } from '../remote/ssh.ts'
+import { ConfigError } from './load.ts'
+import { expandErb } from './erb.ts'
+
+/** What model resolution needs from a loaded config (see load.ts). */
+export interface ConfigSource {
+  config: DeployConfig
+  destination?: string
+  secrets: Record<string, string>
+  secretFiles: string[]
+  locate(path: Array<string | number>): string
+}
+
+export interface RegistryLogin {
+  server?: string
+  username: string
+  password: string
+}
+
+export interface FileUpload {
+  /** Local path, for messages. */
+  source: string
+  content: string
+  /** Relative to the remote login directory: `<service_name><remote>`. */
+  remotePath: string
+  mode: string
+  owner?: string
+}
+
+export interface DirectorySpec {
+  /** `mkdir -p` target: relative (to the login directory) or absolute. */
+  path: string
+  mode?: string
+  owner?: string
+}
+
+/** A `--volume` value; `relative` host paths are mounted from the remote `$PWD`. */
+export interface Mount {
+  hostPath: string
+  relative: boolean
+  containerPath: string
+  options?: string
+}
+
+export interface Accessory {
+  /** The key under `accessories:`. */
+  name: string
+  /** Container name and `service` label: `<service>-<name>` unless set. */
+  serviceName: string
+  image: string
+  hosts: string[]
+  network: string
+  restartPolicy: string
+  port?: string
+  cmd?: string
+  labels: Array<[string, string]>
+  /** `--flag value` pairs from `options:` (restart removed); a missing value means a bare flag. */
+  options: Array<[string, string | undefined]>
+  envClear: Array<[string, string]>
+  envSecret: Array<[string, string]>
+  envDirectory: string
+  envFile: string
+  volumes: string[]
+  files: FileUpload[]
+  directories: DirectorySpec[]
+  mounts: Mount[]
+  registryLogin?: RegistryLogin
+}
+
+export interface Deployment {
+  service: string
+  destination?: string
+  accessories: Accessory[]
+  ssh: SshSettings
+  loggingArgs: string[]
+}
+
+export const DEFAULT_NETWORK = 'kamal'
+export const DEFAULT_RESTART_POLICY = 'unless-stopped'
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
+
+export function resolveDeployment(source: ConfigSource, options: { cwd: string; env: Record<string, string | undefined> }): Deployment {
+  const problems: string[] = []
+  const { config } = source
+  const accessories: Accessory[] = []
+  for (const [name, raw] of Object.entries(config.accessories ?? {})) {
+    try {
+      accessories.push(resolveAccessory(source, name, raw, options))
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems)
+      else throw error
+    }
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return {
+    service: config.service,
+    destination: source.destination,
+    accessories,
+    ssh: resolveSsh(config),
+    loggingArgs: loggingArgs(config),
+  }
+}
+
+function resolveAccessory(
+  source: ConfigSource,
+  name: string,
+  raw: AccessoryConfig,
+  options: { cwd: string; env: Record<string, string | undefined> },
+): Accessory {
+  const { config } = source
+  const where = (...rest: Array<string | number>) => source.locate(['accessories', name, ...rest])
+  const problems: string[] = []
+  const secret = (key: string, at: Array<string | number>): string => {
+    const value = source.secrets[key]
+    if (value !== undefined) return value
+    problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: ${secretNotFound(key, source.secretFiles)}`)
+    return ''
+  }
+
+  const serviceName = raw.service ?? `${config.service}-${name}`
+  const image = raw.registry?.server ? `${raw.registry.server}/${raw.image}` : raw.image
+  const hosts = resolveHosts(config, raw, name, problems, where)
+  const appDir = `.kamal/apps/${config.service}${source.destination ? `-${source.destination}` : ''}`
+  const envDirectory = `${appDir}/env/accessories`
+
+  const { clear, secretKeys } = splitEnv(raw.env)
+  const envClear = Object.entries(clear).map(([k, v]): [string, string] => [k, String(v)])
+  const envSecret = secretKeys.map((spec, i): [string, string] => {
+    // `KEY:ALIAS` writes KEY with the value of secret ALIAS.
+    const [key, alias] = spec.includes(':') ? (spec.split(':', 2) as [string, string]) : [spec, spec]
+    return [key, secret(alias, ['env', 'secret', i])]
+  })
+
+  const optionPairs: Array<[string, string | undefined]> = []
+  let restartPolicy = DEFAULT_RESTART_POLICY
+  for (const [key, value] of Object.entries(raw.options ?? {})) {
+    if (key === 'restart') {
+      restartPolicy = String(value)
+      continue
+    }
+    for (const item of Array.isArray(value) ? value : [value]) optionPairs.push([key, item === true ? undefined : String(item)])
+  }
+
+  const files: FileUpload[] = []
+  const mounts: Mount[] = []
+  ;(raw.files ?? []).forEach((entry, i) => {
+    const spec = parsePathConfig(entry)
+    const local = path.resolve(options.cwd, spec.local)
+    if (!existsSync(local)) {
+      problems.push(`${where('files', i)}: /accessories/${name}/files/${i}: Missing file: ${spec.local}`)
+      return
+    }
+    let content = readFileSync(local, 'utf8')
+    if (local.endsWith('erb')) {
+      // Kamal renders .erb files with the accessory's env in ENV.
+      const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
+      const rendered = expandErb(content, env)
+      for (const problem of rendered.problems) problems.push(`${spec.local}:${problem.line}:${problem.col}: ${problem.message}`)
+      content = rendered.output
+    }
+    const remotePath = `${serviceName}${spec.remote}`
+    files.push({ source: spec.local, content, remotePath, mode: spec.mode ?? '755', owner: spec.owner })
+    mounts.push({ hostPath: remotePath, relative: true, containerPath: spec.remote, options: spec.options })
+  })
+
+  const directories: DirectorySpec[] = []
+  const directoryMounts: Mount[] = []
+  for (const entry of raw.directories ?? []) {
+    const spec = parsePathConfig(entry)
+    const relative = !path.posix.isAbsolute(spec.local)
+    const hostPath = relative ? `${serviceName}/${spec.local}` : spec.local
+    directories.push({ path: hostPath, mode: spec.mode, owner: spec.owner })
+    directoryMounts.push({ hostPath, relative, containerPath: spec.remote, options: spec.options })
+  }
+
+  const registryLogin = resolveRegistryLogin(raw.registry ?? config.registry, (key, at) =>
+    secret(key, raw.registry ? ['registry', ...at] : at),
+  )
+
+  if (problems.length) throw new ConfigError(problems)
+  return {
+    name,
+    serviceName,
+    image,
+    hosts,
+    network: raw.network ?? DEFAULT_NETWORK,
+    restartPolicy,
+    port: raw.port === undefined ? undefined : publishValue(raw.port),
+    cmd: raw.cmd,
+    labels: [['service', serviceName], ...Object.entries(raw.labels ?? {}).map(([k, v]): [string, string] => [k, String(v)])],
+    options: optionPairs,
+    envClear,
+    envSecret,
+    envDirectory,
+    envFile: `${envDirectory}/${name}.env`,
+    volumes: raw.volumes ?? [],
+    files,
+    directories,
+    mounts: [...mounts, ...directoryMounts],
+    registryLogin,
+  }
+}
+
+/** Kamal doubles a port without `:` (`"3306"` → `"3306:3306"`). */
+export function publishValue(port: string | number): string {
+  const value = String(port)
+  return value.includes(':') ? value : `${value}:${value}`
+}
+
+export function splitEnv(env: AccessoryConfig['env']): { clear: Record<string, string | number | boolean>; secretKeys: string[] } {
+  if (!env) return { clear: {}, secretKeys: [] }
+  if ('secret' in env || 'clear' in env || 'tags' in env) {
+    return { clear: (env.clear ?? {}) as Record<string, string | number | boolean>, secretKeys: (env.secret ?? []) as string[] }
+  }
+  return { clear: env as Record<string, string | number | boolean>, secretKeys: [] }
+}
+
+export function parsePathConfig(entry: PathConfig): { local: string; remote: string; mode?: string; owner?: string; options?: string } {
+  if (typeof entry !== 'string') return entry
+  const [local = '', remote = '', options] = splitLimit(entry, ':', 3)
+  return { local, remote, options }
+}
+
+/** Ruby's `split(":", 3)`: the last part keeps any further separators. */
+function splitLimit(value: string, separator: string, limit: number): string[] {
+  const parts = value.split(separator)
+  return parts.length <= limit ? parts : [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(separator)]
+}
+
+function resolveRegistryLogin(
+  registry: RegistryConfig | undefined,
+  secret: (key: string, at: Array<string | number>) => string,
+): RegistryLogin | undefined {
+  if (!registry || registry.username === undefined || registry.password === undefined) return undefined
+  // Kamal does not log in to local registries.
+  if (registry.server?.startsWith('localhost')) return undefined
+  const lookup = (value: SecretOrString, key: string) => (Array.isArray(value) ? secret(value[0], [key]) : value)
+  return { server: registry.server, username: lookup(registry.username, 'username'), password: lookup(registry.password, 'password') }
+}
+
+export function secretNotFound(key: string, files: string[]): string {
+  return `Secret '${key}' not found in ${files.join(', ')}; add \`${key}=...\` to one of them`
+}
+
+/** Hosts in Kamal's precedence: host, hosts, role(s), tag(s); first-seen order, no duplicates. */
+export function resolveHosts(
+  config: DeployConfig,
+  raw: AccessoryConfig,
+  name: string,
+  problems: string[],
+  where: (...rest: Array<string | number>) => string,
+): string[] {
+  if (raw.host !== undefined) return [raw.host]
+  if (raw.hosts !== undefined) return unique(raw.hosts)
+  const roles = raw.role !== undefined ? [raw.role] : raw.roles
+  if (roles !== undefined) {
+    const known = roleNames(config)
+    const unknown = roles.filter((role) => !known.includes(role))
+    if (unknown.length) {
+      const key = raw.role !== undefined ? 'role' : 'roles'
+      problems.push(
+        `${where(key)}: /accessories/${name}/${key}: unknown role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (roles under servers: ${known.join(', ') || 'none'})`,
+      )
+      return []
+    }
+    return unique(roles.flatMap((role) => roleHosts(config, role)))
+  }
+  const tags = raw.tag !== undefined ? [raw.tag] : (raw.tags ?? [])
+  return unique(tags.flatMap((tag) => taggedHosts(config, tag)))
+}
+
+function roleNames(config: DeployConfig): string[] {
+  if (!config.servers) return []
+  return Array.isArray(config.servers) ? ['web'] : Object.keys(config.servers)
+}
+
+function roleEntries(config: DeployConfig, role: string): ServerEntry[] {
+  const servers = config.servers
+  if (!servers) return []
+  if (Array.isArray(servers)) return role === 'web' ? servers : []
+  const roleConfig = servers[role]
+  if (!roleConfig) return []
+  return Array.isArray(roleConfig) ? roleConfig : (roleConfig.hosts ?? [])
+}
+
+function entryHost(entry: ServerEntry): string {
+  return typeof entry === 'string' ? entry : Object.keys(entry)[0]!
+}
+
+export function roleHosts(config: DeployConfig, role: string): string[] {
+  return roleEntries(config, role).map(entryHost)
+}
+
+/** Kamal matches tags only in role-keyed `servers` whose roles are plain arrays of `{host: tags}`. */
+export function taggedHosts(config: DeployConfig, tag: string): string[] {
+  const servers = config.servers
+  if (!servers || Array.isArray(servers)) return []
+  const hosts: string[] = []
+  for (const roleConfig of Object.values(servers)) {
+    if (!Array.isArray(roleConfig)) continue
+    for (const entry of roleConfig) {
+      if (typeof entry === 'string') continue
+      const [host, tags] = Object.entries(entry)[0]!
+      if (Array.isArray(tags) ? tags.includes(tag) : tags.includes(tag)) hosts.push(host)
+    }
+  }
+  return hosts
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)]
+}
+
+export function resolveSsh(config: DeployConfig): SshSettings {
+  const ssh = config.ssh ?? {}
+  const proxy = ssh.proxy === undefined ? undefined : ssh.proxy.includes('@') ? ssh.proxy : `root@${ssh.proxy}`
+  const configFiles = ssh.config === undefined || ssh.config === true ? true : ssh.config === false ? false : [ssh.config].flat()
+  return {
+    user: ssh.user ?? 'root',
+    port: ssh.port === undefined ? undefined : Number(ssh.port),
+    proxy,
+    proxyCommand: ssh.proxy_command,
+    keys: ssh.keys ?? [],
+    keysOnly: ssh.keys_only ?? false,
+    configFiles,
+    connectTimeoutSeconds: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  }
+}
+
+/** Kamal's root `logging:` args; accessories have no logging of their own. */
+export function loggingArgs(config: DeployConfig): string[] {
+  const { driver, options } = config.logging ?? {}
+  if (!driver && !options) return ['--log-opt', 'max-size=10m']
+  const args = driver ? ['--log-driver', driver] : []
+  for (const [key, value] of Object.entries(options ?? {})) args.push('--log-opt', `${key}=${value}`)
+  return args
+}

@@ -1,0 +1,109 @@
+// Pure builders of the remote commands berth runs, in Kamal 2.x's shapes (lib/kamal/commands/accessory.rb).
+// Nothing here runs anything: tests compare these arrays with Kamal's argv.
+import type { ShellWord } from '../remote/quote.ts'
+import type { RemoteCommand } from '../remote/transport.ts'
+import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
+
+/** Every container carrying a `service` label (Kamal's marker), inspected by id in the same round trip. */
+export function inspectServiceContainers(): RemoteCommand {
+  // `xargs -r`: no labelled container means no inspect (and no error), which parses as an empty list.
+  return { argv: ['docker', 'ps', '--all', '--quiet', '--no-trunc', '--filter', 'label=service', { raw: '|' }, 'xargs', '-r', 'docker', 'inspect'] }
+}
+
+/** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */
+const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'default'])
+
+export function networkNeedsCreating(network: string): boolean {
+  return !BUILTIN_NETWORKS.has(network) && !network.startsWith('container:')
+}
+
+export function createNetwork(network: string): RemoteCommand {
+  return { argv: ['docker', 'network', 'create', network] }
+}
+
+/** `docker login` with the password on stdin, never in argv. */
+export function registryLogin(login: { server?: string; username: string; password: string }): RemoteCommand {
+  return {
+    argv: ['docker', 'login', ...(login.server ? [login.server] : []), '--username', login.username, '--password-stdin'],
+    input: login.password,
+  }
+}
+
+/** `mkdir -p`, then `chmod`/`chown` when set, as one command. */
+export function makeDirectory(directory: DirectorySpec): RemoteCommand {
+  const target = directory.path
+  const steps: ShellWord[] = ['mkdir', '-p', target]
+  if (directory.mode) steps.push({ raw: '&&' }, 'chmod', directory.mode, target)
+  if (directory.owner) steps.push({ raw: '&&' }, 'chown', directory.owner, target)
+  return { argv: steps }
+}
+
+// A file arrives on stdin; its directory is created and its mode set before any content is written,
+// so a secret is never readable by others even for a moment.
+const WRITE_FILE_SCRIPT = 'umask 077 && mkdir -p "$(dirname "$1")" && : > "$1" && chmod "$2" "$1" && cat > "$1"'
+
+/** Writes `content` (sent over stdin) to a remote path with the given mode and optional owner. */
+export function writeFile(remotePath: string, content: string, mode: string, owner?: string): RemoteCommand {
+  const argv: ShellWord[] = ['sh', '-c', WRITE_FILE_SCRIPT, 'sh', remotePath, mode]
+  if (owner) argv.push({ raw: '&&' }, 'chown', owner, remotePath)
+  return { argv, input: content }
+}
+
+/** Kamal's env file: one `KEY=value` line per secret, values escaped like Ruby's `String#dump`. */
+export function envFileContent(secrets: Array<[string, string]>): string {
+  if (secrets.length === 0) return '\n'
+  return secrets.map(([key, value]) => `${key}=${dumpEnvValue(value)}\n`).join('')
+}
+
+/** Ruby `value.dump[1..-2]` with `\"` → `"` and `\#` → `#`, non-ASCII kept raw (Kamal::EnvFile). */
+export function dumpEnvValue(value: string): string {
+  let out = ''
+  for (const char of value) {
+    const code = char.codePointAt(0)!
+    if (char === '\\') out += '\\\\'
+    else if (char === '\n') out += '\\n'
+    else if (char === '\t') out += '\\t'
+    else if (char === '\r') out += '\\r'
+    else if (char === '\f') out += '\\f'
+    else if (char === '\v') out += '\\v'
+    else if (char === '\b') out += '\\b'
+    else if (char === '\x07') out += '\\a'
+    else if (char === '\x1b') out += '\\e'
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
+    else out += char
+  }
+  return out
+}
+
+function mountWord(mount: Mount): ShellWord {
+  const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`
+  return mount.relative ? { pwd: `${mount.hostPath}:${spec}` } : `${mount.hostPath}:${spec}`
+}
+
+/**
+ * Kamal's `docker run` for an accessory:
+ * `docker run --name <svc> --detach --restart <policy> --network <net> <logging> [--publish <port>]
+ *  --env KAMAL_HOST=<host> --env K=v... --env-file <file> <volumes> --label k=v... <options> <image> [cmd]`
+ */
+export function runAccessory(accessory: Accessory, host: string, loggingArgs: string[]): RemoteCommand {
+  const argv: ShellWord[] = ['docker', 'run', '--name', accessory.serviceName, '--detach', '--restart', accessory.restartPolicy]
+  argv.push('--network', accessory.network, ...loggingArgs)
+  if (accessory.port) argv.push('--publish', accessory.port)
+  argv.push('--env', `KAMAL_HOST=${host}`)
+  for (const [key, value] of accessory.envClear) argv.push('--env', `${key}=${value}`)
+  argv.push('--env-file', accessory.envFile)
+  for (const volume of accessory.volumes) argv.push('--volume', volume)
+  for (const mount of accessory.mounts) argv.push('--volume', mountWord(mount))
+  for (const [key, value] of accessory.labels) argv.push('--label', `${key}=${value}`)
+  for (const [flag, value] of accessory.options) argv.push(`--${flag}`, ...(value === undefined ? [] : [value]))
+  argv.push(accessory.image)
+  if (accessory.cmd) argv.push({ raw: accessory.cmd })
+  return { argv }
+}
+
+/** Removes the containers a failed `docker run` left behind (only ones carrying this accessory's label). */
+export function removeLabelledContainers(serviceName: string): RemoteCommand {
+  return {
+    argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
+  }
+}

@@ -1,0 +1,131 @@
+// accessory-boot: observe every host, judge every accessory × host, boot only what is missing, and
+// leave drifted containers untouched for the report to name.
+import type { Accessory, Deployment } from '../config/model.ts'
+import {
+  createNetwork,
+  envFileContent,
+  makeDirectory,
+  networkNeedsCreating,
+  registryLogin,
+  removeLabelledContainers,
+  runAccessory,
+  writeFile,
+} from '../docker/commands.ts'
+import { judgeAll, type Verdict } from '../drift/verdicts.ts'
+import { onHosts } from '../remote/fleet.ts'
+import { shellJoin } from '../remote/quote.ts'
+import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
+import type { Report, ReportEntry } from '../report/model.ts'
+import { describeFailure, observeHosts } from './observe.ts'
+
+export interface Selection {
+  accessory: Accessory
+  hosts: string[]
+}
+
+export interface BootStep {
+  description: string
+  command: RemoteCommand
+  /** Steps with the same key run once per host (network, login) however many accessories need them. */
+  oncePerHost?: string
+  /** A non-zero exit that still counts as success (the network already exists). */
+  tolerate?: (result: CommandResult) => boolean
+  /** Run when this step fails, so nothing half-made is left behind. */
+  cleanup?: RemoteCommand
+}
+
+const alreadyExists = (result: CommandResult) => /already exists/i.test(result.stderr)
+
+/** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
+export function planBoot(accessory: Accessory, host: string, loggingArgs: string[]): BootStep[] {
+  const steps: BootStep[] = []
+  if (networkNeedsCreating(accessory.network)) {
+    steps.push({ description: `create network ${accessory.network}`, command: createNetwork(accessory.network), oncePerHost: `network:${accessory.network}`, tolerate: alreadyExists })
+  }
+  const login = accessory.registryLogin
+  if (login) {
+    steps.push({ description: `log in to ${login.server ?? 'Docker Hub'}`, command: registryLogin(login), oncePerHost: `login:${login.server ?? ''}:${login.username}` })
+  }
+  for (const directory of accessory.directories) {
+    steps.push({ description: `create directory ${directory.path}`, command: makeDirectory(directory) })
+  }
+  for (const file of accessory.files) {
+    steps.push({ description: `upload ${file.source} to ${file.remotePath}`, command: writeFile(file.remotePath, file.content, file.mode, file.owner) })
+  }
+  steps.push({ description: `write env file ${accessory.envFile}`, command: writeFile(accessory.envFile, envFileContent(accessory.envSecret), '600') })
+  steps.push({
+    description: `docker run ${accessory.serviceName}`,
+    command: runAccessory(accessory, host, loggingArgs),
+    cleanup: removeLabelledContainers(accessory.serviceName),
+  })
+  return steps
+}
+
+export function describeCommand(command: RemoteCommand): string {
+  const line = shellJoin(command.argv)
+  return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
+}
+
+function verdictEntry(verdict: Verdict): ReportEntry {
+  const base = { accessory: verdict.accessory.name, service: verdict.accessory.serviceName, host: verdict.host, configuredImage: verdict.accessory.image }
+  switch (verdict.kind) {
+    case 'missing':
+      return { ...base, outcome: 'booted' }
+    case 'unobserved':
+      return { ...base, outcome: 'failed', error: verdict.error }
+    case 'in_sync':
+    case 'drift': {
+      const c = verdict.container
+      const observed = { runningImage: c.image, containerId: c.id.slice(0, 12), state: c.state }
+      if (verdict.kind === 'drift') return { ...base, ...observed, outcome: 'drift' }
+      return { ...base, ...observed, outcome: c.state === 'running' ? 'running' : 'stopped' }
+    }
+  }
+}
+
+async function runSteps(transport: Transport, host: string, steps: BootStep[], done: Set<string>): Promise<void> {
+  for (const step of steps) {
+    if (step.oncePerHost && done.has(step.oncePerHost)) continue
+    const result = await transport.run(host, step.command)
+    if (result.exitCode !== 0 && !step.tolerate?.(result)) {
+      if (step.cleanup) await transport.run(host, step.cleanup)
+      throw new Error(`could not ${step.description}: ${describeFailure(host, step.description, result)}`)
+    }
+    if (step.oncePerHost) done.add(step.oncePerHost)
+  }
+}
+
+export async function bootAccessories(
+  deployment: Deployment,
+  selection: Selection[],
+  transport: Transport,
+  options: { dryRun: boolean },
+): Promise<Report> {
+  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
+  const observations = await observeHosts(transport, hosts)
+  const verdicts = judgeAll(selection, observations)
+  const entries = verdicts.map(verdictEntry)
+  const toBoot = verdicts.map((v, i) => ({ verdict: v, entry: entries[i]! })).filter(({ verdict }) => verdict.kind === 'missing')
+
+  if (options.dryRun) {
+    for (const { verdict, entry } of toBoot) {
+      entry.outcome = 'would_boot'
+      entry.plannedCommands = planBoot(verdict.accessory, verdict.host, deployment.loggingArgs).map((s) => describeCommand(s.command))
+    }
+    return { verb: 'boot', dryRun: true, entries }
+  }
+
+  // Hosts boot in parallel; on one host, accessories boot one after another in config order.
+  await onHosts([...new Set(toBoot.map(({ verdict }) => verdict.host))], async (host) => {
+    const done = new Set<string>()
+    for (const { verdict, entry } of toBoot.filter(({ verdict }) => verdict.host === host)) {
+      try {
+        await runSteps(transport, host, planBoot(verdict.accessory, host, deployment.loggingArgs), done)
+      } catch (error) {
+        entry.outcome = 'failed'
+        entry.error = error instanceof Error ? error.message : String(error)
+      }
+    }
+  })
+  return { verb: 'boot', dryRun: false, entries }
+}

@@ -1,0 +1,74 @@
+// Reaching a host with the system `ssh`: batch mode (never a password prompt), a connect timeout, and
+// host-key checking left as the user's ssh configuration has it (on by default).
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { $ } from 'zx'
+import { shellJoin } from './quote.ts'
+import type { CommandResult, RemoteCommand, Transport } from './transport.ts'
+
+export interface SshSettings {
+  user: string
+  port?: number
+  /** Jump host for `-J`. */
+  proxy?: string
+  proxyCommand?: string
+  keys: string[]
+  keysOnly: boolean
+  /** true: ssh's own defaults; false: no config file (`-F /dev/null`); paths: those files. */
+  configFiles: boolean | string[]
+  connectTimeoutSeconds: number
+}
+
+/** The local `ssh` argv up to (not including) the remote command. Pure, so it is unit-tested. */
+export function sshArgv(settings: SshSettings, host: string, options: { stdin: boolean; includeFile?: string }): string[] {
+  const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
+  if (settings.configFiles === false) args.push('-F', '/dev/null')
+  else if (Array.isArray(settings.configFiles)) {
+    // ssh takes a single -F; several files are read through one generated file that Includes them all.
+    if (settings.configFiles.length === 1) args.push('-F', settings.configFiles[0]!)
+    else if (options.includeFile) args.push('-F', options.includeFile)
+  }
+  if (settings.proxy) args.push('-J', settings.proxy)
+  if (settings.proxyCommand) args.push('-o', `ProxyCommand=${settings.proxyCommand}`)
+  for (const key of settings.keys) args.push('-i', key)
+  if (settings.keysOnly) args.push('-o', 'IdentitiesOnly=yes')
+  if (settings.port !== undefined) args.push('-p', String(settings.port))
+  args.push('-l', settings.user)
+  if (!options.stdin) args.push('-n') // without input, an open stdin pipe would keep ssh waiting
+  args.push(host, '--')
+  return args
+}
+
+export type CommandObserver = (host: string, commandLine: string, stdinBytes: number) => void
+
+export class SshTransport implements Transport {
+  readonly settings: SshSettings
+  private readonly observe?: CommandObserver
+  private readonly includeFile?: string
+
+  constructor(settings: SshSettings, options: { observe?: CommandObserver } = {}) {
+    this.settings = settings
+    this.observe = options.observe
+    if (Array.isArray(settings.configFiles) && settings.configFiles.length > 1) {
+      this.includeFile = writeIncludeFile(settings.configFiles)
+    }
+  }
+
+  async run(host: string, command: RemoteCommand): Promise<CommandResult> {
+    const remote = shellJoin(command.argv)
+    this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
+    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
+    const output = await $({ input: command.input, nothrow: true, quiet: true, verbose: false })`ssh ${args} ${remote}`
+    return { exitCode: output.exitCode ?? SIGNALLED, stdout: output.stdout, stderr: output.stderr }
+  }
+}
+
+const SIGNALLED = 128
+
+/** A config file that Includes several (ssh reads one -F; Include paths must be absolute). */
+function writeIncludeFile(files: string[]): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'berth-ssh-')), 'config')
+  writeFileSync(file, files.map((f) => `Include ${f.startsWith('~') ? f : path.resolve(f)}\n`).join(''))
+  return file
+}

@@ -1,0 +1,60 @@
+// Report → text for people, or one JSON document for machines.
+import { exitCodeFor } from './exit-codes.ts'
+import { entryMessage, fixCommand } from './messages.ts'
+import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
+
+const SUMMARY_ORDER: Outcome[] = ['booted', 'would_boot', 'running', 'stopped', 'drift', 'failed']
+const SUMMARY_WORDS: Record<Outcome, string> = {
+  booted: 'booted',
+  would_boot: 'to boot',
+  running: 'running',
+  stopped: 'stopped',
+  drift: 'drifted',
+  failed: 'failed',
+}
+/** Lines that still show under -q: what needs a person. */
+const PROBLEMS: ReadonlySet<Outcome> = new Set(['drift', 'failed', 'would_boot', 'stopped'])
+
+function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
+  return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
+}
+
+export function describeEntries(report: Report, context: InvocationContext): Array<ReportEntry & { message: string; fix?: string }> {
+  return report.entries.map((entry) => {
+    const fix = fixCommand(entry, context, hostsWithSameOutcome(report, entry))
+    return { ...entry, message: entryMessage(entry, fix), ...(fix ? { fix } : {}) }
+  })
+}
+
+export function summarize(report: Report): Record<Outcome, number> {
+  const counts = Object.fromEntries(SUMMARY_ORDER.map((o) => [o, 0])) as Record<Outcome, number>
+  for (const entry of report.entries) counts[entry.outcome]++
+  return counts
+}
+
+export function renderText(report: Report, context: InvocationContext, options: { quiet: boolean }): string {
+  const lines: string[] = []
+  for (const entry of describeEntries(report, context)) {
+    if (options.quiet && !PROBLEMS.has(entry.outcome)) continue
+    lines.push(entry.message)
+    for (const command of entry.plannedCommands ?? []) lines.push(`    ${command}`)
+  }
+  const counts = summarize(report)
+  const parts = SUMMARY_ORDER.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${SUMMARY_WORDS[o]}`)
+  const code = exitCodeFor(report.entries)
+  if (!options.quiet || code !== 0) {
+    lines.push(`${report.dryRun ? 'Dry run: ' : ''}${parts.length ? parts.join(', ') : 'no accessories selected'} (exit ${code}).`)
+  }
+  return lines.length ? `${lines.join('\n')}\n` : ''
+}
+
+export function renderJson(report: Report, context: InvocationContext): string {
+  const document = {
+    verb: report.verb,
+    dryRun: report.dryRun,
+    exitCode: exitCodeFor(report.entries),
+    summary: summarize(report),
+    entries: describeEntries(report, context),
+  }
+  return `${JSON.stringify(document, null, 2)}\n`
+}

@@ -1,0 +1,49 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { hostMatches, parseCommonArgs, UsageError } from '../../lib/cli/args.ts'
+import { selectAccessories } from '../../lib/cli/select.ts'
+import { deploymentFrom } from '../support/deployment.ts'
+
+test('flags and their short forms', () => {
+  const o = parseCommonArgs(['db', '-c', 'x.yml', '-d', 'staging', '--hosts', 'a, b', '--dry-run', '--json', '-v'])
+  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], dryRun: true, json: true, quiet: false, verbose: true, help: false })
+  assert.is(parseCommonArgs(['all', '--config=deploy.yml']).config, 'deploy.yml')
+})
+
+test('bad usage is a UsageError naming the problem', () => {
+  assert.throws(() => parseCommonArgs(['db', '--bogus']), (e: Error) => e instanceof UsageError && /--bogus/.test(e.message))
+  assert.throws(() => parseCommonArgs(['db', '-c']), (e: Error) => e instanceof UsageError && /-c/.test(e.message))
+  assert.throws(() => parseCommonArgs(['db', 'cache']), /one accessory name/)
+  assert.throws(() => parseCommonArgs(['db', '-q', '-v']), /not both/)
+  assert.throws(() => parseCommonArgs(['db', '--hosts', ',']), /at least one host/)
+})
+
+test('host patterns: exact names and fnmatch-style wildcards', () => {
+  assert.ok(hostMatches('10.0.0.5', '10.0.0.5'))
+  assert.not.ok(hostMatches('10.0.0.5', '10.0.0.55'))
+  assert.ok(hostMatches('10.0.0.*', '10.0.0.55'))
+  assert.ok(hostMatches('db?.example.com', 'db1.example.com'))
+  assert.not.ok(hostMatches('10.0.0.5', '10a0a0a5'))
+})
+
+const deployment = deploymentFrom({
+  service: 'app',
+  image: 'app',
+  accessories: { db: { image: 'postgres:16', hosts: ['h1', 'h2'] }, cache: { image: 'redis:7', host: 'h2' } },
+})
+
+test('all selects every accessory in config order; NAME selects one', () => {
+  assert.equal(selectAccessories(deployment, 'all', undefined).map((s) => [s.accessory.name, s.hosts]), [['db', ['h1', 'h2']], ['cache', ['h2']]])
+  assert.equal(selectAccessories(deployment, 'cache', undefined).map((s) => s.accessory.name), ['cache'])
+})
+
+test('--hosts narrows each accessory and drops accessories left with no host', () => {
+  assert.equal(selectAccessories(deployment, 'all', ['h1']).map((s) => [s.accessory.name, s.hosts]), [['db', ['h1']]])
+})
+
+test('unknown names and unmatched --hosts are usage errors with the known values', () => {
+  assert.throws(() => selectAccessories(deployment, 'x', undefined), /No accessory named 'x' \(known: db, cache\)/)
+  assert.throws(() => selectAccessories(deployment, 'db', ['h9']), /--hosts h9 matches no host of `db` \(its hosts: h1, h2\)/)
+})
+
+test.run()
