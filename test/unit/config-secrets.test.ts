@@ -1,0 +1,130 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadSecrets, parseDotenv, SecretsError, shellRunner, type CommandRunner } from '../../lib/config/secrets.ts'
+
+const noCommands: CommandRunner = (cmd) => ({ ok: false, detail: `unexpected command ${cmd}` })
+const parse = (text: string, env: Record<string, string | undefined> = {}, run: CommandRunner = noCommands) =>
+  parseDotenv(text, { file: '.kamal/secrets', env, run })
+
+function tempDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-secrets-'))
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), body)
+  }
+  return dir
+}
+
+test('plain, export, comments, blank lines, yaml-style separator', () => {
+  const text = [
+    '# a comment',
+    '',
+    'A=1',
+    '  export B=two',
+    'C = spaced ',
+    'D: colon',
+    'E=',
+    'F=value # trailing comment',
+    '# G=commented out',
+    'not a line',
+  ].join('\n')
+  assert.equal(parse(text), { A: '1', B: 'two', C: 'spaced', D: 'colon', E: '', F: 'value' })
+})
+
+test('single quotes are literal; double quotes interpolate and allow # and escaped quotes', () => {
+  const text = [
+    `S='no $A or $(cmd) or \\n here'`,
+    'A=x',
+    'D="a $A #b \\"q\\""  # comment',
+    "M='line 1",
+    "line 2'",
+  ].join('\n')
+  assert.equal(parse(text), { S: 'no $A or $(cmd) or \\n here', A: 'x', D: 'a x #b "q"', M: 'line 1\nline 2' })
+})
+
+test('\\n in double quotes stays literal (dotenv 3) unless DOTENV_LINEBREAK_MODE=legacy', () => {
+  assert.equal(parse('X="a\\nb"'), { X: 'a\\nb' })
+  assert.equal(parse('DOTENV_LINEBREAK_MODE=legacy\nX="a\\nb\\rc"'), {
+    DOTENV_LINEBREAK_MODE: 'legacy',
+    X: 'a\nb\rc',
+  })
+  assert.equal(parse('X="a\\nb"', { DOTENV_LINEBREAK_MODE: 'legacy' }), { X: 'a\nb' })
+})
+
+test('$VAR and ${VAR}: earlier keys first, then env, then empty; \\$ escapes', () => {
+  const text = ['A=file', 'B=$A-${A}', 'C=$FROM_ENV', 'D=${MISSING}x', 'E="\\$A \\${A}"', 'F=$ alone'].join('\n')
+  assert.equal(parse(text, { A: 'env', FROM_ENV: 'e' }), {
+    A: 'file',
+    B: 'file-file',
+    C: 'e',
+    D: 'x',
+    E: '$A ${A}',
+    F: '$ alone',
+  })
+})
+
+test('$(command) runs through the runner after variable substitution; \\$( escapes', () => {
+  const seen: string[] = []
+  const run: CommandRunner = (cmd) => {
+    seen.push(cmd)
+    return { ok: true, stdout: `<${cmd}>` }
+  }
+  const text = ['A=v', 'B=$(echo $A)', 'C="pre $(op read (nested)) post"', 'D=\\$(not run)'].join('\n')
+  assert.equal(parse(text, {}, run), {
+    A: 'v',
+    B: '<echo v>',
+    C: 'pre <op read (nested)> post',
+    D: '$(not run)',
+  })
+  assert.equal(seen, ['echo v', 'op read (nested)'])
+})
+
+test('the shell runner uses /bin/sh in cwd with env, and chomps one newline', () => {
+  const dir = tempDir({ 'token.txt': 'tok\n\n' })
+  const run = shellRunner(dir, { GREETING: 'hi' })
+  // (`$GREETING` inside $(...) would be substituted by dotenv first, so read it with printenv)
+  assert.equal(parse('T=$(cat token.txt)\nG=$(printenv GREETING)', {}, run), { T: 'tok\n', G: 'hi' })
+})
+
+test('a failing command is an error naming file, line and command', () => {
+  const dir = tempDir({})
+  const run = shellRunner(dir, {})
+  try {
+    parse('OK=1\n\nBAD=$(echo oops >&2; exit 3)\n', {}, run)
+    assert.unreachable('should throw')
+  } catch (e) {
+    assert.instance(e, SecretsError)
+    assert.equal((e as SecretsError).problems, [
+      '.kamal/secrets:3: BAD: command failed: $(echo oops >&2; exit 3): exit 3: oops',
+    ])
+  }
+})
+
+test('loadSecrets: -common then the base file; later files win; missing files skipped', () => {
+  const dir = tempDir({
+    '.kamal/secrets-common': 'A=common\nB=common\n',
+    '.kamal/secrets': 'B=base\nC=base\n',
+    '.kamal/secrets.staging': 'C=staging\n',
+  })
+  assert.equal(loadSecrets({ cwd: dir, env: {} }), {
+    secrets: { A: 'common', B: 'base', C: 'base' },
+    files: ['.kamal/secrets-common', '.kamal/secrets'],
+  })
+  assert.equal(loadSecrets({ cwd: dir, env: {}, destination: 'staging' }), {
+    secrets: { A: 'common', B: 'common', C: 'staging' },
+    files: ['.kamal/secrets-common', '.kamal/secrets.staging'],
+  })
+  assert.equal(loadSecrets({ cwd: dir, env: {}, destination: 'prod' }), {
+    secrets: { A: 'common', B: 'common' },
+    files: ['.kamal/secrets-common', '.kamal/secrets.prod'],
+  })
+  assert.equal(loadSecrets({ cwd: dir, env: {}, secretsPath: 'nowhere/secrets' }), {
+    secrets: {},
+    files: ['nowhere/secrets-common', 'nowhere/secrets'],
+  })
+})
+
+test.run()
