@@ -1,0 +1,113 @@
+// Helpers for berth's end-to-end tests: where the lab is and how to look at it.
+// The lab itself is started by `node test/lab/lab.mjs start` (see .ci/run).
+// All paths follow $BERTH_LAB_DIR (default /tmp/berth-lab), read at call time.
+
+import fs from 'node:fs'
+import {
+  labDir as coreLabDir,
+  hostPaths,
+  hostByAddr,
+  clientPaths,
+  registryAddress,
+  engine,
+  reset,
+  downPieces,
+} from './lab.mjs'
+
+/**
+ * @typedef {object} LabHost
+ * @property {string} name        'host1' | 'host2' | 'host3'
+ * @property {string} addr        '127.0.1.11' | '127.0.1.12' | '127.0.1.13' (sshd on port 22)
+ * @property {string} dockerHost  'unix://<lab>/hosts/<addr>/docker.sock', that host's own engine
+ * @property {string} home        the remote login directory ($HOME of every ssh session)
+ * @property {string} sshdLog     sshd log (LogLevel VERBOSE)
+ */
+
+/**
+ * @typedef {object} DockerResult
+ * @property {number} exitCode
+ * @property {string} stdout
+ * @property {string} stderr
+ */
+
+/** @returns {string} absolute lab directory */
+export function labDir() {
+  return coreLabDir()
+}
+
+/** @returns {LabHost[]} the three lab hosts, in order */
+export function labHosts() {
+  return hostPaths().map((h) => ({ name: h.name, addr: h.addr, dockerHost: h.dockerHost, home: h.home, sshdLog: h.sshdLog }))
+}
+
+/** @returns {string} the lab registry, '127.0.1.10:5000' (no auth, plain http) */
+export function registry() {
+  return registryAddress()
+}
+
+/** @returns {string} ssh client config to pass with `ssh -F` (User root, lab key, strict host-key checking, BatchMode) */
+export function sshConfigPath() {
+  return clientPaths().sshConfig
+}
+
+/**
+ * Run `docker ARGS` against a host's engine directly (DOCKER_HOST, not through ssh).
+ * Never throws: a failure is a non-zero exitCode.
+ * @param {string} addr host address ('127.0.1.12') or name ('host2')
+ * @param {string[]} args
+ * @returns {Promise<DockerResult>}
+ */
+export async function hostDocker(addr, args) {
+  let h
+  try {
+    h = hostByAddr(addr)
+  } catch (err) {
+    return { exitCode: 127, stdout: '', stderr: err instanceof Error ? err.message : String(err) }
+  }
+  return engine(h, args)
+}
+
+/**
+ * Number of accepted SSH connections so far on a host ('Accepted publickey' lines in its sshd log).
+ * Take the difference before/after an action to count the connections it opened.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function countAcceptedConnections(addr) {
+  let text
+  try {
+    text = fs.readFileSync(hostByAddr(addr).sshdLog, 'utf8')
+  } catch {
+    return 0
+  }
+  let n = 0
+  for (const line of text.split('\n')) if (line.includes('Accepted publickey')) n++
+  return n
+}
+
+/**
+ * Remove every container, non-default network, volume and image on each host engine,
+ * and empty each host's HOME (and its DOCKER_CONFIG). Same as `lab.mjs reset`.
+ * @returns {Promise<void>}
+ */
+export async function resetLab() {
+  await reset()
+}
+
+/**
+ * Throw a clear error unless every lab piece (3 dockerd, 3 sshd, registry) is running.
+ * @returns {Promise<void>}
+ */
+export async function assertLabUp() {
+  const down = downPieces()
+  const missing = [sshConfigPath(), ...hostPaths().map((h) => h.authorizedKeys)].filter((f) => !fs.existsSync(f))
+  if (down.length || missing.length)
+    throw new Error(
+      `berth e2e lab is not running in ${labDir()} (BERTH_LAB_DIR=${process.env.BERTH_LAB_DIR ?? 'unset'}):` +
+        (down.length ? ` down: ${down.join(', ')};` : '') +
+        (missing.length ? ` missing: ${missing.join(', ')};` : '') +
+        ' start it with `node test/lab/lab.mjs start` (or run .ci/run)',
+    )
+  const probe = await hostDocker(labHosts()[0].addr, ['version', '--format', '{{.Server.Version}}'])
+  if (probe.exitCode !== 0) throw new Error(`berth e2e lab: host1 engine does not answer: ${probe.stderr.trim()}`)
+}
