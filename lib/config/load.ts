@@ -115,7 +115,10 @@ function resolveAlias(node: unknown, doc: Document): unknown {
 
 function scalarKey(pair: Pair): string | undefined {
   const k = pair.key
-  if (isScalar(k)) return k.value === null ? '' : String(k.value)
+  if (isScalar(k)) {
+    if (typeof k.value === 'symbol') return '<<' // yaml marks merge keys with Symbol(<<)
+    return k.value === null ? '' : String(k.value)
+  }
   if (typeof k === 'string' || typeof k === 'number') return String(k)
   return undefined
 }
@@ -440,7 +443,16 @@ async function readModule(
     )
     return { file, obj: {}, isFunction }
   }
-  return { file, obj: value, isFunction }
+  return { file, obj: withoutUndefined(value), isFunction }
+}
+
+/** In JS, a key set to `undefined` means "not set" (it would not survive JSON either). */
+function withoutUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutUndefined)
+  if (!isPlainObject(v)) return v
+  const out: Plain = {}
+  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = withoutUndefined(x)
+  return out
 }
 
 function kind(file: string): 'yaml' | 'module' | undefined {
