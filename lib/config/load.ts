@@ -311,6 +311,11 @@ function kamalRuleProblems(config: unknown): Problem[] {
   const out: Problem[] = []
   if (!isPlainObject(config)) return out
   const accessories = config.accessories
+  // configuration.rb ensure_required_keys_present: servers may be left out only for accessories
+  const noAccessories = !isPlainObject(accessories) || Object.keys(accessories).length === 0
+  if (config.servers === undefined && noAccessories) {
+    out.push({ path: [], at: 'value', message: 'no servers or accessories specified' })
+  }
   if (isPlainObject(accessories)) {
     for (const [name, acc] of Object.entries(accessories)) {
       if (!isPlainObject(acc)) continue

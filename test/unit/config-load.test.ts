@@ -232,6 +232,7 @@ test('yml: an empty file or a non-mapping root is reported', async () => {
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'empty.yml' })), [
     'empty.yml:1:1: (root): missing required key "service"',
     'empty.yml:1:1: (root): missing required key "image"',
+    'empty.yml:1:1: (root): no servers or accessories specified',
   ])
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'list.yml' })), ['list.yml:1:1: (root): must be object'])
 })
