@@ -316,6 +316,8 @@ function kamalRuleProblems(config: unknown): Problem[] {
   if (config.servers === undefined && noAccessories) {
     out.push({ path: [], at: 'value', message: 'no servers or accessories specified' })
   }
+  const servers = config.servers
+  const roleNames = Array.isArray(servers) ? ['web'] : isPlainObject(servers) ? Object.keys(servers) : []
   if (isPlainObject(accessories)) {
     for (const [name, acc] of Object.entries(accessories)) {
       if (!isPlainObject(acc)) continue
@@ -331,13 +333,25 @@ function kamalRuleProblems(config: unknown): Problem[] {
         })
       }
       labelAndOptionProblems(base, acc, out)
+      // accessory.rb ensure_valid_roles
+      // (only once the host keys are right, so one mistake gives one message)
+      const hostsOk = hostKeys.length === 1
+      const wanted = !hostsOk ? [] : typeof acc.role === 'string' ? [acc.role] : Array.isArray(acc.roles) ? acc.roles : []
+      const unknown = wanted.filter((r): r is string => typeof r === 'string' && !roleNames.includes(r))
+      if (unknown.length) {
+        out.push({
+          path: [...base, typeof acc.role === 'string' ? 'role' : 'roles'],
+          at: 'value',
+          ptr: base,
+          message: unknown.length === 1 ? `unknown role ${unknown[0]}` : `unknown roles ${unknown.join(', ')}`,
+        })
+      }
       const env = acc.env
       if (isPlainObject(env) && Object.prototype.hasOwnProperty.call(env, 'tags')) {
         out.push({ path: [...base, 'env', 'tags'], at: 'key', message: 'tags are only allowed in the root env' })
       }
     }
   }
-  const servers = config.servers
   if (isPlainObject(servers)) {
     for (const [name, role] of Object.entries(servers)) {
       if (isPlainObject(role)) labelAndOptionProblems(['servers', name], role, out)

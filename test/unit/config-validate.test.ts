@@ -105,6 +105,21 @@ test('accessory: exactly one of host, hosts, role, roles, tag, tags', async () =
   )
 })
 
+test('accessory: role and roles must name roles under servers', async () => {
+  assert.equal(
+    await check(
+      HEAD +
+        'servers:\n  web: [h1]\n  jobs: [h2]\naccessories:\n  a:\n    image: a\n    role: db\n  b:\n    image: b\n    roles: [web, x, y]\n  c:\n    image: c\n    roles: [web, jobs]\n',
+    ),
+    [
+      'config/deploy.yml:9:11: /accessories/a: unknown role db',
+      'config/deploy.yml:12:12: /accessories/b: unknown roles x, y',
+    ],
+  )
+  // a servers list is the implicit `web` role
+  assert.equal(await check(HEAD + 'servers: [h1]\naccessories:\n  a:\n    image: a\n    role: web\n'), [])
+})
+
 test('accessory: reserved labels and restart policies', async () => {
   const acc = (labels: string, restart: string) =>
     HEAD + `accessories:\n  db:\n    image: a\n    host: h\n    labels:\n${labels}    options:\n      restart: ${restart}\n`
