@@ -1,0 +1,73 @@
+// Runs berth's real scripts, as a user would, against the lab's real hosts.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
+
+export const [HOST1, HOST2, HOST3] = labHosts().map((h) => h.addr) as [string, string, string]
+/** Nothing listens here: an unreachable host. */
+export const DOWN_HOST = '127.0.1.19'
+export const image = (name: string) => `${registry()}/${name}`
+
+export interface RunResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** `npx zx scripts/accessory-<verb>.mjs ...args` in a project directory. */
+export function berth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+/** A throwaway project directory with a deploy.config.mjs (object) or config/deploy.yml (string). */
+export function project(config: object | string, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-e2e-'))
+  if (typeof config === 'string') files['config/deploy.yml'] = config
+  else files['deploy.config.mjs'] = `export default ${JSON.stringify(config, null, 2)}\n`
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    writeFileSync(path.join(dir, name), content)
+  }
+  return dir
+}
+
+/** The lab's ssh settings, as a config would carry them. */
+export const labSsh = () => ({ config: sshConfigPath() })
+
+/** Three accessories over three hosts. */
+export function threeAccessories(overrides: { db?: string; cache?: string; search?: string } = {}) {
+  return {
+    service: 'shop',
+    image: 'shop/app',
+    ssh: labSsh(),
+    accessories: {
+      db: {
+        image: image(overrides.db ?? 'postgres:16'),
+        hosts: [HOST1, HOST2],
+        env: { clear: { POSTGRES_USER: 'shop' }, secret: ['POSTGRES_PASSWORD'] },
+        directories: ['data:/var/lib/postgresql/data'],
+      },
+      cache: { image: image(overrides.cache ?? 'redis:7'), host: HOST3, options: { memory: '64m' } },
+      search: { image: image(overrides.search ?? 'search:1'), hosts: [HOST1, HOST2, HOST3], volumes: ['shop-search:/data'] },
+    },
+  }
+}
+
+export const SECRETS = { '.kamal/secrets': 'POSTGRES_PASSWORD=s3cr3t-value\n' }
