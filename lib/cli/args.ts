@@ -1,7 +1,26 @@
 // Command-line flags, parsed strictly: an unknown flag or a missing value is a usage error (exit 64).
+// Every verb shares the common flags and adds its own; help text is generated from the same table.
 import { parseArgs } from 'node:util'
 
-export interface CommonOptions {
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  short?: string
+  /** Shown in --help; a string option's value name comes first, e.g. 'SECONDS  wait for the lock'. */
+  description: string
+}
+
+export const COMMON_OPTIONS = {
+  config: { type: 'string', short: 'c', description: 'FILE  config file (default: deploy.config.mjs, else config/deploy.yml)' },
+  destination: { type: 'string', short: 'd', description: 'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>' },
+  hosts: { type: 'string', description: 'H1,H2  only these hosts (wildcards * and ? allowed)' },
+  'dry-run': { type: 'boolean', description: 'inspect only; print the commands that would run' },
+  json: { type: 'boolean', description: 'print the report as one JSON document' },
+  quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
+  verbose: { type: 'boolean', short: 'v', description: 'print every remote command (secrets are never in commands)' },
+  help: { type: 'boolean', short: 'h', description: 'this help' },
+} as const satisfies Record<string, OptionSpec>
+
+export interface ParsedArgs {
   target?: string
   config?: string
   destination?: string
@@ -11,6 +30,10 @@ export interface CommonOptions {
   quiet: boolean
   verbose: boolean
   help: boolean
+  /** The verb's own flags, by long name. */
+  flags: Record<string, string | boolean | undefined>
+  /** Words after `--` (a command for accessory-exec). */
+  command: string[]
 }
 
 export class UsageError extends Error {
@@ -20,40 +43,60 @@ export class UsageError extends Error {
   }
 }
 
-const OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  destination: { type: 'string', short: 'd' },
-  hosts: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  verbose: { type: 'boolean', short: 'v' },
-  help: { type: 'boolean', short: 'h' },
-} as const
-
-export function parseCommonArgs(argv: string[]): CommonOptions {
+export function parseVerbArgs(argv: string[], verbOptions: Record<string, OptionSpec> = {}): ParsedArgs {
+  const dashDash = argv.indexOf('--')
+  const own = dashDash >= 0 ? argv.slice(0, dashDash) : argv
+  const command = dashDash >= 0 ? argv.slice(dashDash + 1) : []
+  const options = Object.fromEntries(
+    Object.entries<OptionSpec>({ ...COMMON_OPTIONS, ...verbOptions }).map(([name, spec]) => [name, { type: spec.type, ...(spec.short ? { short: spec.short } : {}) }]),
+  )
   let parsed
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })
+    parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true })
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify .*$/s, '')}.`)
   }
-  const { values, positionals } = parsed
+  const values = parsed.values as Record<string, string | boolean | undefined>
+  const { positionals } = parsed
   if (positionals.length > 1) throw new UsageError(`Expected one accessory name or \`all\`, got ${positionals.length}: ${positionals.join(' ')}.`)
   if (values.quiet && values.verbose) throw new UsageError('Use either -q/--quiet or -v/--verbose, not both.')
-  const hosts = values.hosts?.split(',').map((h) => h.trim()).filter(Boolean)
-  if (values.hosts !== undefined && !hosts?.length) throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
+  const hostsValue = values.hosts as string | undefined
+  const hosts = hostsValue?.split(',').map((h) => h.trim()).filter(Boolean)
+  if (hostsValue !== undefined && !hosts?.length) throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
+  const flags = Object.fromEntries(Object.keys(verbOptions).map((name) => [name, values[name]]))
   return {
     target: positionals[0],
-    config: values.config,
-    destination: values.destination,
+    config: values.config as string | undefined,
+    destination: values.destination as string | undefined,
     hosts,
-    dryRun: values['dry-run'] ?? false,
-    json: values.json ?? false,
-    quiet: values.quiet ?? false,
-    verbose: values.verbose ?? false,
-    help: values.help ?? false,
+    dryRun: values['dry-run'] === true,
+    json: values.json === true,
+    quiet: values.quiet === true,
+    verbose: values.verbose === true,
+    help: values.help === true,
+    flags,
+    command,
   }
+}
+
+/** A non-negative number of seconds from a string flag, or a usage error naming the flag. */
+export function secondsFlag(value: string | boolean | undefined, flag: string, fallback: number): number {
+  if (value === undefined || value === false) return fallback
+  const seconds = Number(value)
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`--${flag} takes a number of seconds, got '${value}'.`)
+  }
+  return seconds
+}
+
+export function optionsHelp(options: Record<string, OptionSpec>): string {
+  return Object.entries<OptionSpec>(options)
+    .map(([name, spec]) => {
+      const [valueName, ...rest] = spec.type === 'string' ? spec.description.split('  ') : ['', spec.description]
+      const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${valueName ? ` ${valueName}` : ''}`
+      return `  ${flag.padEnd(30)} ${spec.type === 'string' ? rest.join('  ') : spec.description}`
+    })
+    .join('\n')
 }
 
 /** `File.fnmatch`-style host patterns: `*` and `?`. */

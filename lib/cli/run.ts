@@ -1,14 +1,19 @@
-// The one runner every script calls: parse flags, load config, pick accessories, run the verb's flow,
-// print the report, and turn every outcome into the documented exit code.
+// The one runner every script calls: parse flags, load config, pick accessories, run the verb, print
+// its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
-import { bootAccessories } from '../flows/boot.ts'
+import type { Selection } from '../flows/selection.ts'
+import { DeployLock, LockHeldError } from '../lock/deploy-lock.ts'
 import { SshTransport } from '../remote/ssh.ts'
+import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeFor } from '../report/exit-codes.ts'
-import type { InvocationContext } from '../report/model.ts'
+import { scriptCommand } from '../report/messages.ts'
+import type { InvocationContext, Report } from '../report/model.ts'
 import { renderJson, renderText } from '../report/render.ts'
-import { parseCommonArgs, UsageError, type CommonOptions } from './args.ts'
+import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
+import { requireAnswerable } from './confirm.ts'
 import { selectAccessories } from './select.ts'
+import { VERBS, type Verb } from './verbs.ts'
 
 export interface ScriptIO {
   cwd: string
@@ -17,79 +22,108 @@ export interface ScriptIO {
   stderr: (text: string) => void
 }
 
-const HELP: Record<string, string> = {
-  boot: `Usage: npx zx scripts/accessory-boot.mjs NAME|all [options]
-
-Boots accessories that have no container yet, and reports (without touching them) those whose running
-image differs from the configured one.
-
-Options:
-  -c, --config FILE       config file (default: deploy.config.mjs, else config/deploy.yml)
-  -d, --destination NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>
-      --hosts H1,H2       only these hosts (wildcards * and ? allowed)
-      --dry-run           inspect only, print the commands a boot would run
-      --json              print the report as one JSON document
-  -q, --quiet             print only what needs attention
-  -v, --verbose           print every remote command (secrets are never in commands)
-  -h, --help              this help
-
-Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.
-`,
+export interface VerbContext {
+  verb: Verb
+  args: ParsedArgs
+  deployment: Deployment
+  selection: Selection[]
+  transport: Transport
+  io: ScriptIO
+  invocation: InvocationContext
+  /** Runs `work` under the deploy lock (Kamal's, on the primary host). */
+  withLock<T>(work: () => Promise<T>): Promise<T>
+  /** Prints a report as text or JSON and returns its exit code. */
+  printReport(report: Report): number
 }
 
-export async function runScript(verb: string, argv: string[], io: ScriptIO): Promise<number> {
-  let options: CommonOptions
-  try {
-    options = parseCommonArgs(argv)
-  } catch (error) {
-    return usageFailure(error as Error, verb, io)
-  }
-  if (options.help) {
-    io.stdout(HELP[verb] ?? '')
-    return 0
-  }
-  if (!options.target) return usageFailure(new UsageError('Name an accessory, or `all`.'), verb, io)
+export function helpText(verb: Verb): string {
+  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
+    'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
+}
 
+/** Kamal's primary host: the primary role's first host; for accessory-only configs, the first host of the run. */
+export function lockHost(deployment: Deployment, selection: Selection[]): string | undefined {
+  return deployment.primaryHost ?? selection[0]?.accessory.hosts[0]
+}
+
+export async function runScript(verbName: string, argv: string[], io: ScriptIO): Promise<number> {
+  const verb = VERBS[verbName]
+  if (!verb) throw new Error(`unknown verb ${verbName}`)
+  let args: ParsedArgs
   let deployment: Deployment
+  let selection: Selection[]
   try {
-    const loaded = await loadConfig({ file: options.config, destination: options.destination, cwd: io.cwd, env: io.env })
-    deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env })
+    args = parseVerbArgs(argv, verb.options)
+    if (args.help) {
+      io.stdout(helpText(verb))
+      return 0
+    }
+    if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
+    if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
+    verb.validate?.(args)
+    try {
+      const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
+      deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env })
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      io.stderr(`${error.problems.join('\n')}\n`)
+      io.stderr(`Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.\n`)
+      return EXIT_CONFIG
+    }
+    selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts)
+    verb.validateSelection?.(args, selection)
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    io.stderr(`${error.problems.join('\n')}\n`)
-    io.stderr(`Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.\n`)
-    return EXIT_CONFIG
-  }
-
-  let selection
-  try {
-    selection = selectAccessories(deployment, options.target, options.hosts)
-  } catch (error) {
-    return usageFailure(error as Error, verb, io)
+    if (!(error instanceof UsageError)) throw error
+    io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
+    return EXIT_USAGE
   }
 
   const transport = new SshTransport(deployment.ssh, {
-    observe: options.verbose
+    observe: args.verbose
       ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
       : undefined,
   })
-  const context: InvocationContext = {
-    configFlag: options.config,
-    destination: options.destination,
+  const invocation: InvocationContext = {
+    configFlag: args.config,
+    destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
   }
+  const host = lockHost(deployment, selection)
+  const context: VerbContext = {
+    verb,
+    args,
+    deployment,
+    selection,
+    transport,
+    io,
+    invocation,
+    withLock: (work) => {
+      if (!host) return work()
+      const lock = new DeployLock({
+        transport,
+        host,
+        service: deployment.service,
+        destination: deployment.destination,
+        message: `${verb.script} ${args.target}`,
+        waitSeconds: secondsFlag(args.flags['lock-wait'], 'lock-wait', 0),
+        releaseCommand: scriptCommand('lock', 'release', invocation),
+      })
+      return lock.around(work)
+    },
+    printReport: (report) => {
+      io.stdout(args.json ? renderJson(report, invocation) : renderText(report, invocation, { quiet: args.quiet }))
+      return exitCodeFor(report.entries)
+    },
+  }
   try {
-    const report = await bootAccessories(deployment, selection, transport, { dryRun: options.dryRun })
-    io.stdout(options.json ? renderJson(report, context) : renderText(report, context, { quiet: options.quiet }))
-    return exitCodeFor(report.entries)
+    return await verb.run(context)
   } catch (error) {
-    io.stderr(`berth: ${(error as Error).message}\n`)
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n`)
+      return EXIT_USAGE
+    }
+    const message = error instanceof LockHeldError || !(error instanceof Error) ? String((error as Error).message ?? error) : error.message
+    io.stderr(`berth: ${message}\n`)
     return EXIT_ERROR
   }
-}
-
-function usageFailure(error: Error, verb: string, io: ScriptIO): number {
-  if (!(error instanceof UsageError)) throw error
-  io.stderr(`${error.message}\nRun \`npx zx scripts/accessory-${verb}.mjs --help\` for usage.\n`)
-  return EXIT_USAGE
 }

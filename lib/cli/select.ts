@@ -1,6 +1,6 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`.
 import type { Deployment } from '../config/model.ts'
-import type { Selection } from '../flows/boot.ts'
+import type { Selection } from '../flows/selection.ts'
 import { UsageError, hostMatches } from './args.ts'
 
 export function selectAccessories(deployment: Deployment, target: string, hostPatterns: string[] | undefined): Selection[] {

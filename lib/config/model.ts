@@ -74,6 +74,8 @@ export interface Accessory {
 
 export interface Deployment {
   service: string
+  /** The primary role's first host, where Kamal keeps the deploy lock; none for accessory-only configs. */
+  primaryHost?: string
   destination?: string
   accessories: Accessory[]
   ssh: SshSettings
@@ -99,6 +101,7 @@ export function resolveDeployment(source: ConfigSource, options: { cwd: string; 
   if (problems.length) throw new ConfigError(problems)
   return {
     service: config.service,
+    primaryHost: roleHosts(config, config.primary_role ?? 'web')[0],
     destination: source.destination,
     accessories,
     ssh: resolveSsh(config),

@@ -16,12 +16,9 @@ import { onHosts } from '../remote/fleet.ts'
 import { shellJoin } from '../remote/quote.ts'
 import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
+import type { Selection } from './selection.ts'
 import { describeFailure, observeHosts } from './observe.ts'
 
-export interface Selection {
-  accessory: Accessory
-  hosts: string[]
-}
 
 export interface BootStep {
   description: string
@@ -99,7 +96,7 @@ export async function bootAccessories(
   deployment: Deployment,
   selection: Selection[],
   transport: Transport,
-  options: { dryRun: boolean },
+  options: { dryRun: boolean; withLock: <T>(work: () => Promise<T>) => Promise<T> },
 ): Promise<Report> {
   const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
   const observations = await observeHosts(transport, hosts)
@@ -115,8 +112,9 @@ export async function bootAccessories(
     return { verb: 'boot', dryRun: true, entries }
   }
 
+  if (toBoot.length === 0) return { verb: 'boot', dryRun: false, entries }
   // Hosts boot in parallel; on one host, accessories boot one after another in config order.
-  await onHosts([...new Set(toBoot.map(({ verdict }) => verdict.host))], async (host) => {
+  await options.withLock(() => onHosts([...new Set(toBoot.map(({ verdict }) => verdict.host))], async (host) => {
     const done = new Set<string>()
     for (const { verdict, entry } of toBoot.filter(({ verdict }) => verdict.host === host)) {
       try {
@@ -126,6 +124,6 @@ export async function bootAccessories(
         entry.error = error instanceof Error ? error.message : String(error)
       }
     }
-  })
+  }))
   return { verb: 'boot', dryRun: false, entries }
 }

@@ -2,8 +2,8 @@
 import type { InvocationContext, ReportEntry } from './model.ts'
 
 /** The command a user runs next, repeating the invocation's -c and -d. */
-export function scriptCommand(verb: string, target: string, context: InvocationContext, extra: string[] = []): string {
-  const words = ['npx', 'zx', `scripts/accessory-${verb}.mjs`, target, ...extra]
+export function scriptCommand(script: string, target: string, context: InvocationContext, extra: string[] = []): string {
+  const words = ['npx', 'zx', `scripts/${script}.mjs`, target, ...extra]
   if (context.configFlag) words.push('-c', context.configFlag)
   if (context.destination) words.push('-d', context.destination)
   return words.join(' ')
@@ -19,11 +19,11 @@ function hostsFlag(accessory: string, hosts: readonly string[], context: Invocat
 export function fixCommand(entry: ReportEntry, context: InvocationContext, sameOutcomeHosts: readonly string[] = [entry.host]): string | undefined {
   switch (entry.outcome) {
     case 'drift':
-      return scriptCommand('reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
+      return scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
     case 'stopped':
-      return scriptCommand('start', entry.accessory, context, ['--hosts', entry.host])
+      return scriptCommand('accessory-start', entry.accessory, context, ['--hosts', entry.host])
     case 'would_boot':
-      return scriptCommand('boot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
+      return scriptCommand('accessory-boot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
     default:
       return undefined
   }

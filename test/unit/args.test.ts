@@ -1,21 +1,38 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hostMatches, parseCommonArgs, UsageError } from '../../lib/cli/args.ts'
+import { hostMatches, parseVerbArgs, secondsFlag, UsageError } from '../../lib/cli/args.ts'
 import { selectAccessories } from '../../lib/cli/select.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 test('flags and their short forms', () => {
-  const o = parseCommonArgs(['db', '-c', 'x.yml', '-d', 'staging', '--hosts', 'a, b', '--dry-run', '--json', '-v'])
-  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], dryRun: true, json: true, quiet: false, verbose: true, help: false })
-  assert.is(parseCommonArgs(['all', '--config=deploy.yml']).config, 'deploy.yml')
+  const o = parseVerbArgs(['db', '-c', 'x.yml', '-d', 'staging', '--hosts', 'a, b', '--dry-run', '--json', '-v'])
+  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], dryRun: true, json: true, quiet: false, verbose: true, help: false, flags: {}, command: [] })
+  assert.is(parseVerbArgs(['all', '--config=deploy.yml']).config, 'deploy.yml')
 })
 
 test('bad usage is a UsageError naming the problem', () => {
-  assert.throws(() => parseCommonArgs(['db', '--bogus']), (e: Error) => e instanceof UsageError && /--bogus/.test(e.message))
-  assert.throws(() => parseCommonArgs(['db', '-c']), (e: Error) => e instanceof UsageError && /-c/.test(e.message))
-  assert.throws(() => parseCommonArgs(['db', 'cache']), /one accessory name/)
-  assert.throws(() => parseCommonArgs(['db', '-q', '-v']), /not both/)
-  assert.throws(() => parseCommonArgs(['db', '--hosts', ',']), /at least one host/)
+  assert.throws(() => parseVerbArgs(['db', '--bogus']), (e: Error) => e instanceof UsageError && /--bogus/.test(e.message))
+  assert.throws(() => parseVerbArgs(['db', '-c']), (e: Error) => e instanceof UsageError && /-c/.test(e.message))
+  assert.throws(() => parseVerbArgs(['db', 'cache']), /one accessory name/)
+  assert.throws(() => parseVerbArgs(['db', '-q', '-v']), /not both/)
+  assert.throws(() => parseVerbArgs(['db', '--hosts', ',']), /at least one host/)
+})
+
+test('verb flags and the command after --', () => {
+  const o = parseVerbArgs(['db', '-y', '--lock-wait', '5', '--', 'psql', '-c', 'select 1'], {
+    yes: { type: 'boolean', short: 'y', description: 'x' },
+    'lock-wait': { type: 'string', description: 'SECONDS  x' },
+  })
+  assert.equal(o.flags, { yes: true, 'lock-wait': '5' })
+  assert.equal(o.command, ['psql', '-c', 'select 1'])
+  assert.throws(() => parseVerbArgs(['db', '-y']), /-y/)
+})
+
+test('seconds flags take non-negative numbers only', () => {
+  assert.is(secondsFlag('2.5', 'lock-wait', 0), 2.5)
+  assert.is(secondsFlag(undefined, 'lock-wait', 7), 7)
+  assert.throws(() => secondsFlag('soon', 'lock-wait', 0), /--lock-wait takes a number of seconds, got 'soon'/)
+  assert.throws(() => secondsFlag('-1', 'lock-wait', 0), (e: Error) => e instanceof UsageError)
 })
 
 test('host patterns: exact names and fnmatch-style wildcards', () => {
