@@ -33,4 +33,6 @@ export const VERBS: Record<string, Verb> = {
     run: async ({ deployment, selection, transport, args, withLock, printReport }) =>
       printReport(await bootAccessories(deployment, selection, transport, { dryRun: args.dryRun, withLock })),
   },
+  // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
+  // -- lifecycle verbs: start, stop, restart, details, logs, exec, remove --
 }

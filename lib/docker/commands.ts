@@ -80,25 +80,106 @@ function mountWord(mount: Mount): ShellWord {
   return mount.relative ? { pwd: `${mount.hostPath}:${spec}` } : `${mount.hostPath}:${spec}`
 }
 
+/** The `docker run`/`docker create` settings Kamal gives an accessory, after the name and detach flag. */
+function containerSettings(accessory: Accessory, host: string, loggingArgs: string[]): ShellWord[] {
+  const argv: ShellWord[] = ['--restart', accessory.restartPolicy, '--network', accessory.network, ...loggingArgs]
+  if (accessory.port) argv.push('--publish', accessory.port)
+  argv.push('--env', `KAMAL_HOST=${host}`)
+  argv.push(...environmentArgs(accessory), ...volumeArgs(accessory))
+  for (const [key, value] of accessory.labels) argv.push('--label', `${key}=${value}`)
+  argv.push(...optionArgs(accessory), accessory.image)
+  if (accessory.cmd) argv.push({ raw: accessory.cmd })
+  return argv
+}
+
+function environmentArgs(accessory: Accessory): ShellWord[] {
+  const argv: ShellWord[] = []
+  for (const [key, value] of accessory.envClear) argv.push('--env', `${key}=${value}`)
+  argv.push('--env-file', accessory.envFile)
+  return argv
+}
+
+function volumeArgs(accessory: Accessory): ShellWord[] {
+  const argv: ShellWord[] = []
+  for (const volume of accessory.volumes) argv.push('--volume', volume)
+  for (const mount of accessory.mounts) argv.push('--volume', mountWord(mount))
+  return argv
+}
+
+function optionArgs(accessory: Accessory): ShellWord[] {
+  return accessory.options.flatMap(([flag, value]): ShellWord[] => [`--${flag}`, ...(value === undefined ? [] : [value])])
+}
+
 /**
  * Kamal's `docker run` for an accessory:
  * `docker run --name <svc> --detach --restart <policy> --network <net> <logging> [--publish <port>]
  *  --env KAMAL_HOST=<host> --env K=v... --env-file <file> <volumes> --label k=v... <options> <image> [cmd]`
  */
 export function runAccessory(accessory: Accessory, host: string, loggingArgs: string[]): RemoteCommand {
-  const argv: ShellWord[] = ['docker', 'run', '--name', accessory.serviceName, '--detach', '--restart', accessory.restartPolicy]
-  argv.push('--network', accessory.network, ...loggingArgs)
-  if (accessory.port) argv.push('--publish', accessory.port)
-  argv.push('--env', `KAMAL_HOST=${host}`)
-  for (const [key, value] of accessory.envClear) argv.push('--env', `${key}=${value}`)
-  argv.push('--env-file', accessory.envFile)
-  for (const volume of accessory.volumes) argv.push('--volume', volume)
-  for (const mount of accessory.mounts) argv.push('--volume', mountWord(mount))
-  for (const [key, value] of accessory.labels) argv.push('--label', `${key}=${value}`)
-  for (const [flag, value] of accessory.options) argv.push(`--${flag}`, ...(value === undefined ? [] : [value]))
-  argv.push(accessory.image)
-  if (accessory.cmd) argv.push({ raw: accessory.cmd })
+  return { argv: ['docker', 'run', '--name', accessory.serviceName, '--detach', ...containerSettings(accessory, host, loggingArgs)] }
+}
+
+/** The same container as `runAccessory`, created under another name and not started (for a reboot). */
+export function createAccessory(accessory: Accessory, host: string, loggingArgs: string[], name: string): RemoteCommand {
+  return { argv: ['docker', 'create', '--name', name, ...containerSettings(accessory, host, loggingArgs)] }
+}
+
+/** Kamal's `execute_in_new_container`: no name, labels, ports, restart or logging. */
+export function runInNewContainer(accessory: Accessory, command: string[]): RemoteCommand {
+  return {
+    argv: ['docker', 'run', '--rm', '--network', accessory.network, ...environmentArgs(accessory), ...volumeArgs(accessory), ...optionArgs(accessory), accessory.image, ...command],
+  }
+}
+
+export function execInContainer(container: string, command: string[]): RemoteCommand {
+  return { argv: ['docker', 'exec', container, ...command] }
+}
+
+export function pullImage(image: string): RemoteCommand {
+  return { argv: ['docker', 'image', 'pull', image] }
+}
+
+export function startContainer(container: string): RemoteCommand {
+  return { argv: ['docker', 'container', 'start', container] }
+}
+
+export function stopContainer(container: string): RemoteCommand {
+  return { argv: ['docker', 'container', 'stop', container] }
+}
+
+export function removeContainer(container: string): RemoteCommand {
+  return { argv: ['docker', 'container', 'rm', '--force', container] }
+}
+
+export function removeImage(image: string): RemoteCommand {
+  return { argv: ['docker', 'image', 'rm', '--force', image] }
+}
+
+export function removeVolume(volume: string): RemoteCommand {
+  return { argv: ['docker', 'volume', 'rm', volume] }
+}
+
+/** Kamal's `remove_service_directory`: `rm -rf <service_name>` in the login directory. */
+export function removeServiceDirectory(serviceName: string): RemoteCommand {
+  return { argv: ['rm', '-rf', serviceName] }
+}
+
+/** `docker logs` with Kamal's options; grep is applied locally so a missing match is not an error. */
+export function containerLogs(container: string, options: { since?: string; lines?: number; follow?: boolean; timestamps?: boolean }): RemoteCommand {
+  const argv: ShellWord[] = ['docker', 'logs', container]
+  if (options.since) argv.push('--since', options.since)
+  if (options.lines !== undefined) argv.push('--tail', String(options.lines))
+  if (options.timestamps !== false) argv.push('--timestamps')
+  if (options.follow) argv.push('--follow')
+  argv.push({ raw: '2>&1' })
   return { argv }
+}
+
+/** State, restart count and health of one container, for verifying a (re)started accessory. */
+export function containerHealth(container: string): RemoteCommand {
+  return {
+    argv: ['docker', 'inspect', container, '--format', '{{.State.Status}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}'],
+  }
 }
 
 /** Removes the containers a failed `docker run` left behind (only ones carrying this accessory's label). */

@@ -2,7 +2,7 @@
 // pseudo-host and for checking what the remote quoting really yields in a POSIX shell.
 import { $ } from 'zx'
 import { shellJoin } from './quote.ts'
-import type { CommandResult, RemoteCommand, Transport } from './transport.ts'
+import type { CommandResult, OutputSink, RemoteCommand, Transport } from './transport.ts'
 
 export class LocalTransport implements Transport {
   private readonly cwd: string
@@ -13,5 +13,12 @@ export class LocalTransport implements Transport {
   async run(_host: string, command: RemoteCommand): Promise<CommandResult> {
     const output = await $({ input: command.input, cwd: this.cwd, nothrow: true, quiet: true, verbose: false })`/bin/sh -c ${shellJoin(command.argv)}`
     return { exitCode: output.exitCode ?? 128, stdout: output.stdout, stderr: output.stderr }
+  }
+
+  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {
+    const result = await this.run(host, command)
+    sink.stdout(result.stdout)
+    sink.stderr(result.stderr)
+    return result.exitCode
   }
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { $ } from 'zx'
 import { shellJoin } from './quote.ts'
-import type { CommandResult, RemoteCommand, Transport } from './transport.ts'
+import { spawn } from 'node:child_process'
+import type { CommandResult, OutputSink, RemoteCommand, Transport } from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -61,6 +62,17 @@ export class SshTransport implements Transport {
     const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
     const output = await $({ input: command.input, nothrow: true, quiet: true, verbose: false })`ssh ${args} ${remote}`
     return { exitCode: output.exitCode ?? SIGNALLED, stdout: output.stdout, stderr: output.stderr }
+  }
+
+  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {
+    const remote = shellJoin(command.argv)
+    this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
+    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
+    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+    if (command.input !== undefined) child.stdin?.end(command.input)
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => sink.stdout(chunk))
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => sink.stderr(chunk))
+    return new Promise((resolve) => child.on('close', (code) => resolve(code ?? SIGNALLED)))
   }
 }
 

@@ -14,9 +14,16 @@ export interface CommandResult {
   stderr: string
 }
 
+export interface OutputSink {
+  stdout(chunk: string): void
+  stderr(chunk: string): void
+}
+
 export interface Transport {
   /** Runs one command on one host. Never throws for a non-zero exit: the caller decides. */
   run(host: string, command: RemoteCommand): Promise<CommandResult>
+  /** Runs one command, handing output over as it arrives (logs --follow); resolves with the exit code. */
+  stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number>
 }
 
 /** A command that failed on a host, with the output the user needs to act on it. */

@@ -23,6 +23,7 @@ export function fixCommand(entry: ReportEntry, context: InvocationContext, sameO
     case 'stopped':
       return scriptCommand('accessory-start', entry.accessory, context, ['--hosts', entry.host])
     case 'would_boot':
+    case 'missing':
       return scriptCommand('accessory-boot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
     default:
       return undefined
@@ -44,5 +45,23 @@ export function entryMessage(entry: ReportEntry, fix: string | undefined): strin
       return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
     case 'failed':
       return `Accessory ${name} failed on ${entry.host}: ${entry.error}`
+    case 'rebooted':
+      return `Rebooted accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}).`
+    case 'would_reboot':
+      return `Would reboot accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}); run without --dry-run to do it.`
+    case 'started':
+      return `Started accessory ${name} on ${entry.host}.`
+    case 'halted':
+      return `Stopped accessory ${name} on ${entry.host}.`
+    case 'restarted':
+      return `Restarted accessory ${name} on ${entry.host}.`
+    case 'removed':
+      return `Removed accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
+    case 'planned':
+      return `Would ${entry.detail ?? 'change'} accessory ${name} on ${entry.host}; run without --dry-run to do it.`
+    case 'missing':
+      return `Accessory ${name} has no container on ${entry.host}; run \`${fix}\` to boot it.`
+    case 'skipped':
+      return `Accessory ${name} was not touched on ${entry.host}: ${entry.error}`
   }
 }

@@ -1,7 +1,27 @@
 // The one report model every verb fills in; text and JSON are two views of it.
 import type { ContainerState } from '../docker/inspect.ts'
 
-export type Outcome = 'booted' | 'would_boot' | 'running' | 'stopped' | 'drift' | 'failed'
+/**
+ * What happened to one accessory on one host. State found: running, stopped, missing, drift.
+ * Done: booted, rebooted, started, halted (stopped on request), restarted, removed.
+ * Dry run: would_boot, would_reboot, planned (any other verb). Problems: failed, skipped (not attempted).
+ */
+export type Outcome =
+  | 'booted'
+  | 'rebooted'
+  | 'started'
+  | 'halted'
+  | 'restarted'
+  | 'removed'
+  | 'would_boot'
+  | 'would_reboot'
+  | 'planned'
+  | 'running'
+  | 'stopped'
+  | 'missing'
+  | 'drift'
+  | 'failed'
+  | 'skipped'
 
 export interface ReportEntry {
   accessory: string
@@ -12,8 +32,10 @@ export interface ReportEntry {
   runningImage?: string
   containerId?: string
   state?: ContainerState
-  /** Why it failed, for `failed`. */
+  /** Why it failed (`failed`) or was not attempted (`skipped`). */
   error?: string
+  /** Extra words for the message: what `removed` removed, what `planned` would do, a rollback. */
+  detail?: string
   /** The remote commands a dry run would send, for `would_boot`. */
   plannedCommands?: string[]
 }

@@ -3,17 +3,29 @@ import { exitCodeFor } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
 
-const SUMMARY_ORDER: Outcome[] = ['booted', 'would_boot', 'running', 'stopped', 'drift', 'failed']
+const SUMMARY_ORDER: Outcome[] = [
+  'booted', 'rebooted', 'started', 'halted', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
+  'running', 'stopped', 'missing', 'drift', 'skipped', 'failed',
+]
 const SUMMARY_WORDS: Record<Outcome, string> = {
   booted: 'booted',
+  rebooted: 'rebooted',
+  started: 'started',
+  halted: 'stopped on request',
+  restarted: 'restarted',
+  removed: 'removed',
   would_boot: 'to boot',
+  would_reboot: 'to reboot',
+  planned: 'to change',
+  missing: 'missing',
+  skipped: 'not attempted',
   running: 'running',
   stopped: 'stopped',
   drift: 'drifted',
   failed: 'failed',
 }
 /** Lines that still show under -q: what needs a person. */
-const PROBLEMS: ReadonlySet<Outcome> = new Set(['drift', 'failed', 'would_boot', 'stopped'])
+const PROBLEMS: ReadonlySet<Outcome> = new Set<Outcome>(['drift', 'failed', 'would_boot', 'would_reboot', 'planned', 'stopped', 'missing', 'skipped'])
 
 function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
   return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
