@@ -35,13 +35,25 @@ const alreadyExists = (result: CommandResult) => /already exists/i.test(result.s
 
 /** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
 export function planBoot(accessory: Accessory, host: string, loggingArgs: string[]): BootStep[] {
+  return [
+    ...prepareSteps(accessory),
+    {
+      description: `docker run ${accessory.serviceName}`,
+      command: runAccessory(accessory, host, loggingArgs),
+      cleanup: removeLabelledContainers(accessory.serviceName),
+    },
+  ]
+}
+
+/** Everything a container needs on the host before it is created; the env file is always rewritten. */
+export function prepareSteps(accessory: Accessory): BootStep[] {
   const steps: BootStep[] = []
   if (networkNeedsCreating(accessory.network)) {
     steps.push({ description: `create network ${accessory.network}`, command: createNetwork(accessory.network), oncePerHost: `network:${accessory.network}`, tolerate: alreadyExists })
   }
   const login = accessory.registryLogin
   if (login) {
-    steps.push({ description: `log in to ${login.server ?? 'Docker Hub'}`, command: registryLogin(login), oncePerHost: `login:${login.server ?? ''}:${login.username}` })
+    steps.push({ description: `log in to ${login.server ?? 'Docker Hub'}`, command: registryLogin(login), oncePerHost: loginStepKey(login) })
   }
   for (const directory of accessory.directories) {
     steps.push({ description: `create directory ${directory.path}`, command: makeDirectory(directory) })
@@ -50,12 +62,12 @@ export function planBoot(accessory: Accessory, host: string, loggingArgs: string
     steps.push({ description: `upload ${file.source} to ${file.remotePath}`, command: writeFile(file.remotePath, file.content, file.mode, file.owner) })
   }
   steps.push({ description: `write env file ${accessory.envFile}`, command: writeFile(accessory.envFile, envFileContent(accessory.envSecret), '600') })
-  steps.push({
-    description: `docker run ${accessory.serviceName}`,
-    command: runAccessory(accessory, host, loggingArgs),
-    cleanup: removeLabelledContainers(accessory.serviceName),
-  })
   return steps
+}
+
+/** Marks a registry login as done on a host, so later steps on that host skip it. */
+export function loginStepKey(login: { server?: string; username: string }): string {
+  return `login:${login.server ?? ''}:${login.username}`
 }
 
 export function describeCommand(command: RemoteCommand): string {
@@ -63,11 +75,11 @@ export function describeCommand(command: RemoteCommand): string {
   return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
 }
 
-function verdictEntry(verdict: Verdict): ReportEntry {
+export function verdictEntry(verdict: Verdict): ReportEntry {
   const base = { accessory: verdict.accessory.name, service: verdict.accessory.serviceName, host: verdict.host, configuredImage: verdict.accessory.image }
   switch (verdict.kind) {
     case 'missing':
-      return { ...base, outcome: 'booted' }
+      return { ...base, outcome: 'missing' }
     case 'unobserved':
       return { ...base, outcome: 'failed', error: verdict.error }
     case 'in_sync':
@@ -80,7 +92,7 @@ function verdictEntry(verdict: Verdict): ReportEntry {
   }
 }
 
-async function runSteps(transport: Transport, host: string, steps: BootStep[], done: Set<string>): Promise<void> {
+export async function runSteps(transport: Transport, host: string, steps: BootStep[], done: Set<string>): Promise<void> {
   for (const step of steps) {
     if (step.oncePerHost && done.has(step.oncePerHost)) continue
     const result = await transport.run(host, step.command)
@@ -119,6 +131,7 @@ export async function bootAccessories(
     for (const { verdict, entry } of toBoot.filter(({ verdict }) => verdict.host === host)) {
       try {
         await runSteps(transport, host, planBoot(verdict.accessory, host, deployment.loggingArgs), done)
+        entry.outcome = 'booted'
       } catch (error) {
         entry.outcome = 'failed'
         entry.error = error instanceof Error ? error.message : String(error)

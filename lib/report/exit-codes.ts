@@ -9,9 +9,9 @@ export const EXIT_USAGE = 64
 /** sysexits EX_CONFIG */
 export const EXIT_CONFIG = 78
 
-/** Any failure wins over drift; a dry run that would change something counts as drift. */
+/** Any failure wins over drift; a missing container, or a dry run that would change something, counts as drift. */
 export function exitCodeFor(entries: readonly ReportEntry[]): number {
   if (entries.some((e) => e.outcome === 'failed')) return EXIT_ERROR
-  if (entries.some((e) => e.outcome === 'drift' || e.outcome === 'would_boot' || e.outcome === 'would_reboot' || e.outcome === 'planned')) return EXIT_DRIFT
+  if (entries.some((e) => e.outcome === 'drift' || e.outcome === 'would_boot' || e.outcome === 'would_reboot' || e.outcome === 'planned' || e.outcome === 'missing')) return EXIT_DRIFT
   return EXIT_OK
 }
