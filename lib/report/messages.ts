@@ -50,11 +50,11 @@ export function entryMessage(entry: ReportEntry, fix: string | undefined): strin
     case 'would_reboot':
       return `Would reboot accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}); run without --dry-run to do it.`
     case 'started':
-      return `Started accessory ${name} on ${entry.host}.`
+      return `Started accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'halted':
-      return `Stopped accessory ${name} on ${entry.host}.`
+      return `Stopped accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'restarted':
-      return `Restarted accessory ${name} on ${entry.host}.`
+      return `Restarted accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'removed':
       return `Removed accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'planned':

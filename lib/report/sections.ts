@@ -1,0 +1,72 @@
+// Per-host output of accessory-logs and accessory-exec: a header line per accessory × host, then what
+// the host printed. Pure, so the exact shape is unit-tested.
+
+export function sectionHeader(accessory: string, host: string): string {
+  return `== ${accessory} on ${host} ==`
+}
+
+/** Text split into lines without the empty line a trailing newline would add. */
+export function splitLines(text: string): string[] {
+  if (text === '') return []
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
+}
+
+/** Header (unless quiet) and body; the body always ends with a newline when it has any text. */
+export function renderSection(accessory: string, host: string, body: string, options: { quiet: boolean }): string {
+  const header = options.quiet ? '' : `${sectionHeader(accessory, host)}\n`
+  return `${header}${body === '' || body.endsWith('\n') ? body : `${body}\n`}`
+}
+
+/** Text for one output stream, in the order it must be written. */
+export type Chunk = { stream: 'stdout' | 'stderr'; text: string }
+
+interface LogsSection {
+  accessory: string
+  host: string
+  ok: boolean
+  lines: string[]
+  error?: string
+}
+
+interface ExecSection {
+  accessory: string
+  host: string
+  exitCode?: number
+  stdout: string
+  stderr: string
+  error?: string
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed. */
+export function renderLogs(sections: readonly LogsSection[], options: { quiet: boolean }): { chunks: Chunk[]; exitCode: number } {
+  const chunks: Chunk[] = []
+  for (const s of sections) {
+    chunks.push({ stream: 'stdout', text: renderSection(s.accessory, s.host, s.lines.map((l) => `${l}\n`).join(''), options) })
+    if (!s.ok) chunks.push({ stream: 'stderr', text: `Could not read the log of accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n` })
+  }
+  const failed = sections.filter((s) => !s.ok).length
+  if (failed) chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'log')} could not be read (exit 1).\n` })
+  return { chunks, exitCode: failed ? 1 : 0 }
+}
+
+/** accessory-exec: header + the command's stdout (its stderr on stderr) per accessory × host; exit 1 if any failed. */
+export function renderExec(sections: readonly ExecSection[], options: { quiet: boolean }): { chunks: Chunk[]; exitCode: number } {
+  const chunks: Chunk[] = []
+  for (const s of sections) {
+    chunks.push({ stream: 'stdout', text: renderSection(s.accessory, s.host, s.stdout, options) })
+    if (s.stderr) chunks.push({ stream: 'stderr', text: s.stderr.endsWith('\n') ? s.stderr : `${s.stderr}\n` })
+    if (s.error) chunks.push({ stream: 'stderr', text: `Accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n` })
+  }
+  const failed = sections.filter((s) => s.error !== undefined).length
+  if (failed) chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'run')} failed (exit 1).\n` })
+  return { chunks, exitCode: failed ? 1 : 0 }
+}
+
+/** `{ verb, exitCode, <key>: [...] }` for logs and exec. */
+export function renderSectionsJson(verb: string, key: string, sections: readonly object[], exitCode: number): string {
+  return `${JSON.stringify({ verb, exitCode, [key]: sections }, null, 2)}\n`
+}

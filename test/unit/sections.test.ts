@@ -1,0 +1,54 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { renderExec, renderLogs, renderSection, renderSectionsJson, sectionHeader, splitLines } from '../../lib/report/sections.ts'
+
+test('section header and body; -q drops the header', () => {
+  assert.is(sectionHeader('db', '10.0.0.5'), '== db on 10.0.0.5 ==')
+  assert.is(renderSection('db', 'h', 'a\nb', { quiet: false }), '== db on h ==\na\nb\n')
+  assert.is(renderSection('db', 'h', 'a\n', { quiet: true }), 'a\n')
+  assert.is(renderSection('db', 'h', '', { quiet: false }), '== db on h ==\n')
+})
+
+test('splitLines drops only the empty piece after a final newline', () => {
+  assert.equal(splitLines(''), [])
+  assert.equal(splitLines('a\n\nb\n'), ['a', '', 'b'])
+  assert.equal(splitLines('a\r\nb'), ['a', 'b'])
+})
+
+test('logs: sections in order; a failed host is named on stderr with why; exit 1', () => {
+  const { chunks, exitCode } = renderLogs([
+    { accessory: 'db', host: 'h1', ok: true, lines: ['x', 'y'] },
+    { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'could not connect to h2 over ssh' },
+    { accessory: 'db', host: 'h3', ok: true, lines: [] },
+  ], { quiet: false })
+  assert.is(exitCode, 1)
+  assert.equal(chunks, [
+    { stream: 'stdout', text: '== db on h1 ==\nx\ny\n' },
+    { stream: 'stdout', text: '== db on h2 ==\n' },
+    { stream: 'stderr', text: 'Could not read the log of accessory `db` on h2: could not connect to h2 over ssh\n' },
+    { stream: 'stdout', text: '== db on h3 ==\n' },
+    { stream: 'stderr', text: '1 of 3 logs could not be read (exit 1).\n' },
+  ])
+  assert.is(renderLogs([{ accessory: 'db', host: 'h1', ok: true, lines: [] }], { quiet: false }).exitCode, 0)
+})
+
+test('exec: stdout under the header, stderr on stderr, a failed command named with its exit code; exit 1', () => {
+  const { chunks, exitCode } = renderExec([
+    { accessory: 'db', host: 'h1', exitCode: 0, stdout: 'ok\n', stderr: '' },
+    { accessory: 'db', host: 'h2', exitCode: 3, stdout: '', stderr: 'boom', error: '`false` exited 3 on h2.' },
+  ], { quiet: false })
+  assert.is(exitCode, 1)
+  assert.equal(chunks, [
+    { stream: 'stdout', text: '== db on h1 ==\nok\n' },
+    { stream: 'stdout', text: '== db on h2 ==\n' },
+    { stream: 'stderr', text: 'boom\n' },
+    { stream: 'stderr', text: 'Accessory `db` on h2: `false` exited 3 on h2.\n' },
+    { stream: 'stderr', text: '1 of 2 runs failed (exit 1).\n' },
+  ])
+})
+
+test('sections as one JSON document', () => {
+  assert.equal(JSON.parse(renderSectionsJson('logs', 'logs', [{ host: 'h1' }], 0)), { verb: 'logs', exitCode: 0, logs: [{ host: 'h1' }] })
+})
+
+test.run()
