@@ -8,6 +8,13 @@ import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
+import { accessoryDetails } from '../flows/details.ts'
+import { execOnHosts, planExecReport } from '../flows/exec.ts'
+import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
+import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
+import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
+import { EXIT_ERROR } from '../report/exit-codes.ts'
+import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
 export interface Verb {
   /** The script's file name without `.mjs`. */
@@ -92,4 +99,92 @@ export const VERBS: Record<string, Verb> = {
     },
   },
   // -- lifecycle verbs: start, stop, restart, details, logs, exec, remove --
+  start: lifecycleVerb('start', 'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.'),
+  stop: lifecycleVerb('stop', 'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.'),
+  restart: lifecycleVerb('restart', 'Stops, then starts the containers of accessories, under the deploy lock.'),
+  details: {
+    script: 'accessory-details',
+    usage: 'NAME|all [options]',
+    summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
+    options: {},
+    run: async ({ selection, transport, args, invocation, io }) => {
+      const rows = await accessoryDetails(selection, transport)
+      io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
+      return detailsExitCode(rows)
+    },
+  },
+  logs: {
+    script: 'accessory-logs',
+    usage: 'NAME|all [--since D] [--lines N] [--grep TEXT] [--follow] [options]',
+    summary: 'Prints the containers\' logs, per accessory and host (100 lines unless --since or --grep), or follows\none container\'s log on one host. Read-only.',
+    options: {
+      since: { type: 'string', short: 's', description: 'DURATION  only lines since then (docker logs --since: 10m, 2h, a timestamp)' },
+      lines: { type: 'string', short: 'n', description: 'N  the last N lines (default 100, or all with --since/--grep; 10 with --follow)' },
+      grep: { type: 'string', short: 'g', description: 'TEXT  only lines containing TEXT (plain text, matched here)' },
+      follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until interrupted (one host: pass --hosts)' },
+    },
+    validate: (args) => {
+      if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
+    },
+    validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
+    run: async ({ selection, transport, args, io }) => {
+      const options = logsOptions(args.flags)
+      if (options.follow) return followLogs(followTarget(selection), transport, options, io)
+      const logs = await readLogs(selection, transport, options)
+      const { chunks, exitCode } = renderLogs(logs, { quiet: args.quiet })
+      if (args.json) io.stdout(renderSectionsJson('logs', 'logs', logs, exitCode))
+      else for (const chunk of chunks) io[chunk.stream](chunk.text)
+      return exitCode
+    },
+  },
+  exec: {
+    script: 'accessory-exec',
+    usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
+    summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
+    options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
+    validate: (args) => {
+      if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
+    },
+    run: async ({ selection, transport, args, io, printReport }) => {
+      const fresh = args.flags.new === true
+      if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
+      const results = await execOnHosts(selection, transport, args.command, fresh)
+      const { chunks, exitCode } = renderExec(results, { quiet: args.quiet })
+      if (args.json) io.stdout(renderSectionsJson('exec', 'results', results, exitCode))
+      else for (const chunk of chunks) io[chunk.stream](chunk.text)
+      return exitCode
+    },
+  },
+  remove: {
+    script: 'accessory-remove',
+    usage: 'NAME|all [--image] [--directory] [--volumes] [-y] [options]',
+    summary: 'Stops and removes the containers of accessories (every container with the accessory\'s label), under\nthe deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.',
+    asks: true,
+    options: {
+      yes: YES_OPTION,
+      'lock-wait': LOCK_WAIT_OPTION,
+      image: { type: 'boolean', description: 'also remove the image (docker image rm --force)' },
+      directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
+      volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
+    },
+    run: async ({ selection, transport, args, io, invocation, withLock, printReport }) => {
+      const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
+      if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
+        io.stderr('Aborted; nothing was changed.\n')
+        return EXIT_ERROR
+      }
+      return printReport(await removeAccessories(selection, transport, { ...what, dryRun: args.dryRun, withLock, invocation }))
+    },
+  },
+}
+
+function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
+  return {
+    script: `accessory-${action}`,
+    usage: 'NAME|all [options]',
+    summary,
+    options: { 'lock-wait': LOCK_WAIT_OPTION },
+    run: async ({ selection, transport, args, withLock, invocation, printReport }) =>
+      printReport(await changeAccessories(action, selection, transport, { dryRun: args.dryRun, withLock, invocation })),
+  }
 }

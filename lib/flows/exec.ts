@@ -1,0 +1,89 @@
+// accessory-exec: one command per accessory × host, in the running container (`docker exec`) or in a
+// fresh one (Kamal's execute_in_new_container). No lock, as Kamal. Every word of the command is quoted
+// by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
+import type { Accessory } from '../config/model.ts'
+import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
+import { onHosts } from '../remote/fleet.ts'
+import { shellJoin } from '../remote/quote.ts'
+import type { RemoteCommand, Transport } from '../remote/transport.ts'
+import type { Report, ReportEntry } from '../report/model.ts'
+import { describeCommand } from './boot.ts'
+import { describeFailure } from './observe.ts'
+import type { Selection } from './selection.ts'
+
+export interface ExecStep {
+  description: string
+  command: RemoteCommand
+  /** The user's command itself: its exit code is reported, not turned into a failure sentence. */
+  isCommand?: boolean
+}
+
+/** The remote commands for one accessory: `docker exec <svc> ...`, or login (when configured) + `docker run --rm ...`. */
+export function planExec(accessory: Accessory, command: string[], fresh: boolean): ExecStep[] {
+  if (!fresh) return [{ description: `docker exec ${accessory.serviceName}`, command: execInContainer(accessory.serviceName, command), isCommand: true }]
+  const steps: ExecStep[] = []
+  const login = accessory.registryLogin
+  if (login) steps.push({ description: `log in to ${login.server ?? 'Docker Hub'}`, command: registryLogin(login) })
+  steps.push({ description: `docker run --rm ${accessory.image}`, command: runInNewContainer(accessory, command), isCommand: true })
+  return steps
+}
+
+export interface ExecResult {
+  accessory: string
+  host: string
+  /** The command's exit code; absent when it never ran (login or ssh failed). */
+  exitCode?: number
+  stdout: string
+  stderr: string
+  /** Why it did not run, or that it failed. */
+  error?: string
+}
+
+export async function execOnHosts(selection: readonly Selection[], transport: Transport, command: string[], fresh: boolean): Promise<ExecResult[]> {
+  const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
+  const results = new Map<string, ExecResult>()
+  const key = (accessory: string, host: string) => `${accessory}\0${host}`
+  const outcomes = await onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
+    for (const { accessory } of pairs.filter((p) => p.host === host)) {
+      const base = { accessory: accessory.name, host, stdout: '', stderr: '' }
+      for (const step of planExec(accessory, command, fresh)) {
+        const result = await transport.run(host, step.command)
+        if (step.isCommand && result.exitCode !== 255) {
+          const failed = result.exitCode !== 0
+          results.set(key(accessory.name, host), {
+            ...base,
+            exitCode: result.exitCode,
+            stdout: result.stdout,
+            stderr: result.stderr,
+            ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
+          })
+        } else if (result.exitCode !== 0) {
+          results.set(key(accessory.name, host), { ...base, error: describeFailure(host, step.description, result) })
+          break
+        }
+      }
+    }
+  })
+  return pairs.map(({ accessory, host }) => {
+    const found = results.get(key(accessory.name, host))
+    if (found) return found
+    const failure = outcomes.find((o) => o.host === host && !o.ok)
+    return { accessory: accessory.name, host, stdout: '', stderr: '', error: failure && !failure.ok ? failure.error.message : 'not run' }
+  })
+}
+
+/** --dry-run: the commands per accessory × host, without contacting any host. */
+export function planExecReport(selection: readonly Selection[], command: string[], fresh: boolean): Report {
+  const entries: ReportEntry[] = selection.flatMap(({ accessory, hosts }) =>
+    hosts.map((host): ReportEntry => ({
+      accessory: accessory.name,
+      service: accessory.serviceName,
+      host,
+      configuredImage: accessory.image,
+      outcome: 'planned',
+      detail: `run \`${shellJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
+      plannedCommands: planExec(accessory, command, fresh).map((s) => describeCommand(s.command)),
+    })),
+  )
+  return { verb: 'exec', dryRun: true, entries }
+}
