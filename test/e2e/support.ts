@@ -20,10 +20,11 @@ export interface RunResult {
   stderr: string
 }
 
-/** `npx zx scripts/accessory-<verb>.mjs ...args` in a project directory. */
+/** `npx zx scripts/accessory-<verb>.mjs ...args` (or `scripts/lock.mjs` for `lock`) in a project directory. */
 export function berth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args], {
+    const script = verb === 'lock' ? 'scripts/lock.mjs' : `scripts/accessory-${verb}.mjs`
+    const child = spawn(process.execPath, [ZX, path.join(REPO, script), ...args], {
       cwd: options.cwd,
       env: { ...process.env, FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
