@@ -3,7 +3,7 @@
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { Selection } from '../flows/selection.ts'
-import { DeployLock, LockHeldError } from '../lock/deploy-lock.ts'
+import { DeployLock } from '../lock/deploy-lock.ts'
 import { SshTransport } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeFor } from '../report/exit-codes.ts'
@@ -122,8 +122,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       io.stderr(`${error.message}\n`)
       return EXIT_USAGE
     }
-    const message = error instanceof LockHeldError || !(error instanceof Error) ? String((error as Error).message ?? error) : error.message
-    io.stderr(`berth: ${message}\n`)
+    io.stderr(`berth: ${error instanceof Error ? error.message : String(error)}\n`)
     return EXIT_ERROR
   }
 }
