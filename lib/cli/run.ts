@@ -59,7 +59,6 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       return 0
     }
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
-    if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
     verb.validate?.(args)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
@@ -72,6 +71,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
     selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts)
     verb.validateSelection?.(args, selection)
+    // Before any host is contacted: nobody could answer the question, so nothing may change.
+    if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
@@ -89,6 +90,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
   }
   const host = lockHost(deployment, selection)
+  const locks: DeployLock[] = []
   const context: VerbContext = {
     verb,
     args,
@@ -108,6 +110,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         waitSeconds: secondsFlag(args.flags['lock-wait'], 'lock-wait', 0),
         releaseCommand: scriptCommand('lock', 'release', invocation),
       })
+      locks.push(lock)
       return lock.around(work)
     },
     printReport: (report) => {
@@ -116,7 +119,10 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     },
   }
   try {
-    return await verb.run(context)
+    const code = await verb.run(context)
+    const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
+    for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
+    return releaseErrors.length ? EXIT_ERROR : code
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n`)

@@ -131,10 +131,7 @@ export const VERBS: Record<string, Verb> = {
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), transport, options, io)
       const logs = await readLogs(selection, transport, options)
-      const { chunks, exitCode } = renderLogs(logs, { quiet: args.quiet })
-      if (args.json) io.stdout(renderSectionsJson('logs', 'logs', logs, exitCode))
-      else for (const chunk of chunks) io[chunk.stream](chunk.text)
-      return exitCode
+      return printSections(io, args.json, renderLogs(logs, { quiet: args.quiet }), (exitCode) => renderSectionsJson('logs', 'logs', logs, exitCode))
     },
   },
   exec: {
@@ -149,10 +146,7 @@ export const VERBS: Record<string, Verb> = {
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
       const results = await execOnHosts(selection, transport, args.command, fresh)
-      const { chunks, exitCode } = renderExec(results, { quiet: args.quiet })
-      if (args.json) io.stdout(renderSectionsJson('exec', 'results', results, exitCode))
-      else for (const chunk of chunks) io[chunk.stream](chunk.text)
-      return exitCode
+      return printSections(io, args.json, renderExec(results, { quiet: args.quiet }), (exitCode) => renderSectionsJson('exec', 'results', results, exitCode))
     },
   },
   remove: {
@@ -176,6 +170,18 @@ export const VERBS: Record<string, Verb> = {
       return printReport(await removeAccessories(selection, transport, { ...what, dryRun: args.dryRun, withLock, invocation }))
     },
   },
+}
+
+/** Per-host output sections (logs, exec) as text chunks on stdout/stderr, or as one JSON document. */
+function printSections(
+  io: VerbContext['io'],
+  json: boolean,
+  rendered: { chunks: Array<{ stream: 'stdout' | 'stderr'; text: string }>; exitCode: number },
+  renderJson: (exitCode: number) => string,
+): number {
+  if (json) io.stdout(renderJson(rendered.exitCode))
+  else for (const chunk of rendered.chunks) io[chunk.stream](chunk.text)
+  return rendered.exitCode
 }
 
 function lifecycleVerb(action: LifecycleAction, summary: string): Verb {

@@ -79,13 +79,18 @@ export class DeployLock {
     return `The deploy lock ${this.directory} on ${host} is held ${who}${waited}; wait for that run to finish, pass --lock-wait SECONDS to wait for it, or if it is stale release it with \`${releaseCommand}\`.`
   }
 
-  /** Runs `work` holding the lock; always releases it afterwards. */
+  /** Set when the lock could not be released after the work, so the caller can report it after its result. */
+  releaseError?: Error
+
+  /** Runs `work` holding the lock; always releases it afterwards. A failed release never hides the work's result. */
   async around<T>(work: () => Promise<T>): Promise<T> {
     await this.acquire()
     try {
       return await work()
     } finally {
-      await this.release()
+      await this.release().catch((error: Error) => {
+        this.releaseError = error
+      })
     }
   }
 }

@@ -3,16 +3,8 @@ import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
-import { berth, DOWN_HOST, HOST1, HOST2, HOST3, image, labSsh, project, SECRETS, threeAccessories } from './support.ts'
+import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, threeAccessories } from './support.ts'
 
-const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
-
-async function containerOn(addr: string, name: string): Promise<{ image: string; status: string; id: string } | undefined> {
-  const r = await hostDocker(addr, ['inspect', name, '--format', '{{.Config.Image}} {{.State.Status}} {{.Id}}'])
-  if (r.exitCode !== 0) return undefined
-  const [img, status, id] = r.stdout.trim().split(' ')
-  return { image: img!, status: status!, id: id! }
-}
 
 test.before(async () => {
   await assertLabUp()

@@ -5,9 +5,8 @@ import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { berth, DOWN_HOST, HOST1, HOST2, HOST3, image, labSsh, project, REPO, type RunResult } from './support.ts'
+import { DOWN_HOST, HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, project, type RunResult } from './support.ts'
 
-const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
 
 /** db logs a few known lines at start, then waits for TERM like the lab images. */
 const DB_CMD = `sh -c 'echo "boot on $KAMAL_HOST"; for i in 1 2 3 4 5 6; do echo "line $i"; done; echo "ERROR disk full"; trap "exit 0" TERM; sleep infinity & wait'`

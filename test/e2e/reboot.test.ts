@@ -3,16 +3,8 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { berth, HOST1, HOST2, HOST3, image, labSsh, project } from './support.ts'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, project } from './support.ts'
 
-const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
-
-async function containerOn(addr: string, name: string): Promise<{ image: string; status: string; id: string } | undefined> {
-  const r = await hostDocker(addr, ['inspect', name, '--format', '{{.Config.Image}} {{.State.Status}} {{.Id}}'])
-  if (r.exitCode !== 0) return undefined
-  const [img, status, id] = r.stdout.trim().split(' ')
-  return { image: img!, status: status!, id: id! }
-}
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
 function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheTag?: string } = {}) {
@@ -177,6 +169,48 @@ test('--rolling stops at the first failed host and leaves the rest untouched', a
   assert.is((await containerOn(HOST1, 'shop-db'))!.image, image('postgres:17'))
   assert.is((await containerOn(HOST2, 'shop-db'))!.image, image('postgres:16'))
   assert.equal(await containerOn(HOST3, 'shop-db'), host3Before)
+})
+
+test('a health check is waited for: healthy → rebooted; unhealthy → rolled back', async () => {
+  const dir = await bootedProject({ hosts: [HOST1] })
+  const withHealth = (cmd: string) => {
+    const c = config('17', { hosts: [HOST1] })
+    Object.assign(c.accessories.db, { options: { 'health-cmd': cmd, 'health-interval': '500ms', 'health-retries': '1' } })
+    return c
+  }
+  writeConfig(dir, withHealth('test -f /VERSION'))
+  const healthy = await berth('reboot', ['db', '-y'], { cwd: dir })
+  assert.is(healthy.code, 0, healthy.stdout + healthy.stderr)
+  const health = await hostDocker(HOST1, ['inspect', 'shop-db', '--format', '{{.State.Health.Status}}'])
+  assert.is(health.stdout.trim(), 'healthy')
+  const before = await containerOn(HOST1, 'shop-db')
+  const unhealthy = withHealth('false')
+  unhealthy.accessories.db.image = image('postgres:16')
+  writeConfig(dir, unhealthy)
+  const r = await berth('reboot', ['db', '-y'], { cwd: dir })
+  assert.is(r.code, 1, r.stdout + r.stderr)
+  assert.match(r.stdout, /the new container reported unhealthy; rolled back/)
+  assert.equal(await containerOn(HOST1, 'shop-db'), before)
+})
+
+test('SIGTERM during a reboot releases the deploy lock', async () => {
+  const dir = await bootedProject({ hosts: [HOST1] })
+  const c = config('17', { hosts: [HOST1] })
+  // Never healthy within the start period: the reboot waits in its health check until it is signalled.
+  Object.assign(c.accessories.db, { options: { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '120s' } })
+  writeConfig(dir, c)
+  const { spawn } = await import('node:child_process')
+  const { REPO } = await import('./support.ts')
+  const child = spawn(process.execPath, [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-reboot.mjs'), 'db', '-y', '--health-timeout', '100'], { cwd: dir, stdio: 'ignore' })
+  const lockDir = path.join(homeOf(HOST1), '.kamal/lock-shop')
+  const { existsSync } = await import('node:fs')
+  for (let i = 0; i < 100 && !existsSync(lockDir); i++) await new Promise((r) => setTimeout(r, 100))
+  assert.ok(existsSync(lockDir), 'the reboot took the lock')
+  await new Promise((r) => setTimeout(r, 1500))
+  child.kill('SIGTERM')
+  const code = await new Promise((resolve) => child.on('close', (c, signal) => resolve(c ?? signal)))
+  assert.is(code, 143)
+  assert.not.ok(existsSync(lockDir), 'the lock was released')
 })
 
 test('--dry-run lists the reboot commands and changes nothing; unknown names exit 64', async () => {

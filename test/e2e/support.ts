@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
+import { hostDocker, labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
@@ -72,3 +72,14 @@ export function threeAccessories(overrides: { db?: string; cache?: string; searc
 }
 
 export const SECRETS = { '.kamal/secrets': 'POSTGRES_PASSWORD=s3cr3t-value\n' }
+
+/** A lab host's login directory (its $HOME), where env files and service directories land. */
+export const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
+
+/** A container's configured image, status and id on a host, read from its engine directly. */
+export async function containerOn(addr: string, name: string): Promise<{ image: string; status: string; id: string } | undefined> {
+  const r = await hostDocker(addr, ['inspect', name, '--format', '{{.Config.Image}} {{.State.Status}} {{.Id}}'])
+  if (r.exitCode !== 0) return undefined
+  const [img, status, id] = r.stdout.trim().split(' ')
+  return { image: img!, status: status!, id: id! }
+}

@@ -727,8 +727,15 @@ async function resetHost(h) {
     const r = await engine(h, args)
     if (r.exitCode !== 0) throw new LabError(`reset ${h.name}: docker ${args.join(' ')}: ${r.stderr}`)
   }
-  const containers = await ids(['ps', '-aq'])
-  if (containers.length) await must(['rm', '-f', '-v', ...containers])
+  // Retried: dockerd 20.10 sometimes fails a removal that races a container's own shutdown.
+  for (let attempt = 1; ; attempt++) {
+    const containers = await ids(['ps', '-aq'])
+    if (!containers.length) break
+    const r = await engine(h, ['rm', '-f', '-v', ...containers])
+    if (r.exitCode === 0) break
+    if (attempt === 4) throw new LabError(`reset ${h.name}: docker rm -f -v: ${r.stderr}`)
+    await new Promise((resolve) => setTimeout(resolve, 300 * attempt))
+  }
   const networks = await ids(['network', 'ls', '-q', '--filter', 'type=custom'])
   if (networks.length) await must(['network', 'rm', ...networks])
   const volumes = await ids(['volume', 'ls', '-q'])
