@@ -1,11 +1,10 @@
 // accessory-start/stop/restart/details/logs/exec/remove, run as a user would, on the lab's real hosts.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, project, type RunResult } from './support.ts'
+import { assertLabUp, hostDocker, resetLab } from '../lab/lab-info.mjs'
+import { DOWN_HOST, HOST1, HOST2, HOST3, berth, homeOf, image, labSsh, onTerminal, project } from './support.ts'
 
 
 /** db logs a few known lines at start, then waits for TERM like the lab images. */
@@ -51,19 +50,6 @@ async function booted(): Promise<string> {
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
   return dir
-}
-
-/** Runs a script on a pseudo-terminal (util-linux `script`), typing `answer` into it. */
-function onTerminal(verb: string, args: string[], cwd: string, answer: string): Promise<RunResult> {
-  const quote = (w: string) => `'${w.replaceAll("'", `'\\''`)}'`
-  const line = [process.execPath, path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args].map(quote).join(' ')
-  return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stdin.end(answer)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: '' }))
-  })
 }
 
 test.before(async () => {

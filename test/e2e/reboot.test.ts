@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, project } from './support.ts'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project } from './support.ts'
 
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
@@ -137,6 +137,20 @@ test('without a terminal and without -y it refuses (64) and changes nothing', as
   assert.is(r.code, 64)
   assert.match(r.stderr, /Refusing to ask for confirmation without a terminal; nothing was changed\. Pass -y\/--yes/)
   assert.equal(await containerOn(HOST1, 'shop-db'), before)
+})
+
+test('on a terminal it asks: "n" aborts and changes nothing, "y" reboots', async () => {
+  const dir = await bootedProject({ hosts: [HOST1] })
+  const before = await containerOn(HOST1, 'shop-db')
+  writeConfig(dir, config('17', { hosts: [HOST1] }))
+  const no = await onTerminal('reboot', ['db'], dir, 'n\n')
+  assert.is(no.code, 1, no.stdout)
+  assert.match(no.stdout, /Reboot db on 127\.0\.1\.11\? Each container is stopped and replaced by a new one\. \[y\/N\]/)
+  assert.match(no.stdout, /Aborted; nothing was changed\./)
+  assert.equal(await containerOn(HOST1, 'shop-db'), before)
+  const yes = await onTerminal('reboot', ['db'], dir, 'y\n')
+  assert.is(yes.code, 0, yes.stdout)
+  assert.is((await containerOn(HOST1, 'shop-db'))!.image, image('postgres:17'))
 })
 
 test('--drifted reboots only drifted pairs', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { hostDocker, labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
+import { shellJoin } from '../../lib/remote/quote.ts'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
@@ -82,4 +83,16 @@ export async function containerOn(addr: string, name: string): Promise<{ image: 
   if (r.exitCode !== 0) return undefined
   const [img, status, id] = r.stdout.trim().split(' ')
   return { image: img!, status: status!, id: id! }
+}
+
+/** Runs a script on a pseudo-terminal (util-linux `script`), typing `answer` into it. */
+export function onTerminal(verb: string, args: string[], cwd: string, answer: string): Promise<RunResult> {
+  const line = shellJoin([process.execPath, ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args])
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stdin.end(answer)
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: '' }))
+  })
 }
