@@ -1,5 +1,7 @@
 // Per-host output of accessory-logs and accessory-exec: a header line per accessory × host, then what
 // the host printed. Pure, so the exact shape is unit-tested.
+import type { ExecResult } from '../flows/exec.ts'
+import type { HostLogs } from '../flows/logs.ts'
 
 export function sectionHeader(accessory: string, host: string): string {
   return `== ${accessory} on ${host} ==`
@@ -22,22 +24,9 @@ export function renderSection(accessory: string, host: string, body: string, opt
 /** Text for one output stream, in the order it must be written. */
 export type Chunk = { stream: 'stdout' | 'stderr'; text: string }
 
-interface LogsSection {
-  accessory: string
-  host: string
-  ok: boolean
-  lines: string[]
-  error?: string
-}
-
-interface ExecSection {
-  accessory: string
-  host: string
-  exitCode?: number
-  stdout: string
-  stderr: string
-  error?: string
-}
+/** What the logs and exec flows hand over, per accessory × host. */
+type LogsSection = HostLogs
+type ExecSection = ExecResult
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
