@@ -182,9 +182,12 @@ export function containerHealth(container: string): RemoteCommand {
   }
 }
 
-/** Removes the containers a failed `docker run` left behind (only ones carrying this accessory's label). */
+/**
+ * Removes what a failed `docker run` left behind: this accessory's containers that were created but never
+ * started. A running one (booted meanwhile by another run, say) is never touched.
+ */
 export function removeLabelledContainers(serviceName: string): RemoteCommand {
   return {
-    argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
+    argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, '--filter', 'status=created', { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
   }
 }

@@ -11,7 +11,7 @@ import {
   runAccessory,
   writeFile,
 } from '../docker/commands.ts'
-import { judgeAll, type Verdict } from '../drift/verdicts.ts'
+import { judge, judgeAll, type Verdict } from '../drift/verdicts.ts'
 import { onHosts } from '../remote/fleet.ts'
 import { shellJoin } from '../remote/quote.ts'
 import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
@@ -125,18 +125,30 @@ export async function bootAccessories(
   }
 
   if (toBoot.length === 0) return { verb: 'boot', dryRun: false, entries }
-  // Hosts boot in parallel; on one host, accessories boot one after another in config order.
-  await options.withLock(() => onHosts([...new Set(toBoot.map(({ verdict }) => verdict.host))], async (host) => {
-    const done = new Set<string>()
-    for (const { verdict, entry } of toBoot.filter(({ verdict }) => verdict.host === host)) {
-      try {
-        await runSteps(transport, host, planBoot(verdict.accessory, host, deployment.loggingArgs), done)
-        entry.outcome = 'booted'
-      } catch (error) {
-        entry.outcome = 'failed'
-        entry.error = error instanceof Error ? error.message : String(error)
-      }
-    }
-  }))
+  const bootHosts = [...new Set(toBoot.map(({ verdict }) => verdict.host))]
+  await options.withLock(async () => {
+    // Look again under the lock: another run may have booted some of these while we waited for it.
+    const now = await observeHosts(transport, bootHosts)
+    const stillMissing = toBoot.filter((item) => {
+      const fresh = judge(item.verdict.accessory, item.verdict.host, now.get(item.verdict.host) ?? { ok: false, error: 'host was not observed' })
+      if (fresh.kind !== 'missing') Object.assign(item.entry, verdictEntry(fresh))
+      return fresh.kind === 'missing'
+    })
+    // Hosts boot in parallel; on one host, accessories boot one after another in config order.
+    await onHosts(bootHosts, (host) => bootHost(transport, deployment, host, stillMissing.filter(({ verdict }) => verdict.host === host)))
+  })
   return { verb: 'boot', dryRun: false, entries }
+}
+
+async function bootHost(transport: Transport, deployment: Deployment, host: string, items: Array<{ verdict: Verdict; entry: ReportEntry }>): Promise<void> {
+  const done = new Set<string>()
+  for (const { verdict, entry } of items) {
+    try {
+      await runSteps(transport, host, planBoot(verdict.accessory, host, deployment.loggingArgs), done)
+      entry.outcome = 'booted'
+    } catch (error) {
+      entry.outcome = 'failed'
+      entry.error = error instanceof Error ? error.message : String(error)
+    }
+  }
 }

@@ -186,12 +186,19 @@ test('-v prints every remote command and never a secret', async () => {
   assert.not.ok((r.stdout + r.stderr).includes('s3cr3t-value'))
 })
 
-test('a docker run that fails leaves no container behind and exits 1', async () => {
+test('a docker run that fails, before or after creating the container, leaves none behind and exits 1', async () => {
   const dir = project({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { memory: 'lots' } } } })
   const r = await berth('boot', ['db'], { cwd: dir })
   assert.is(r.code, 1, r.stdout)
   assert.match(r.stdout, /Accessory `db` failed on 127\.0\.1\.11: could not docker run shop-db/)
   assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim(), '')
+  // Created, then failing to start: the half-made container is removed too.
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { entrypoint: '/no/such/binary' } } } })}\n`)
+  const started = await berth('boot', ['db'], { cwd: dir })
+  assert.is(started.code, 1, started.stdout)
+  assert.match(started.stdout, /could not docker run shop-db/)
+  assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim(), '')
+  assert.is((await berth('boot', ['db'], { cwd: dir })).code, 1, 'the next run tries to boot it again')
 })
 
 test('usage errors exit 64: unknown flag, unknown accessory, no name', async () => {
