@@ -3,6 +3,11 @@
 
 export type ContainerState = 'running' | 'stopped' | 'paused' | 'restarting' | 'created' | 'dead'
 
+/** A container with a process that a stop would end: running, paused, or between restarts. */
+export function isUp(state: ContainerState): boolean {
+  return state === 'running' || state === 'paused' || state === 'restarting'
+}
+
 export interface ObservedContainer {
   id: string
   name: string

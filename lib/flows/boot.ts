@@ -11,13 +11,13 @@ import {
   runAccessory,
   writeFile,
 } from '../docker/commands.ts'
-import { judge, judgeAll, type Verdict } from '../drift/verdicts.ts'
+import { judge, type Verdict } from '../drift/verdicts.ts'
 import { onHosts } from '../remote/fleet.ts'
 import { shellJoin } from '../remote/quote.ts'
 import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import type { Selection } from './selection.ts'
-import { describeFailure, observeHosts } from './observe.ts'
+import { describeFailure, observeHosts, observeSelection } from './observe.ts'
 
 
 export interface BootStep {
@@ -110,9 +110,7 @@ export async function bootAccessories(
   transport: Transport,
   options: { dryRun: boolean; withLock: <T>(work: () => Promise<T>) => Promise<T> },
 ): Promise<Report> {
-  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
-  const observations = await observeHosts(transport, hosts)
-  const verdicts = judgeAll(selection, observations)
+  const { verdicts } = await observeSelection(transport, selection)
   const entries = verdicts.map(verdictEntry)
   const toBoot = verdicts.map((v, i) => ({ verdict: v, entry: entries[i]! })).filter(({ verdict }) => verdict.kind === 'missing')
 

@@ -1,9 +1,9 @@
 // accessory-details: read-only, no lock. One observation round trip per host, one verdict per
 // accessory × host, turned into the rows lib/report/details.ts renders.
-import { judgeAll, type Verdict } from '../drift/verdicts.ts'
+import type { Verdict } from '../drift/verdicts.ts'
 import type { Transport } from '../remote/transport.ts'
 import type { DetailsRow } from '../report/details.ts'
-import { observeHosts } from './observe.ts'
+import { observeSelection } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export function detailsRow(verdict: Verdict): DetailsRow {
@@ -22,6 +22,5 @@ export function detailsRow(verdict: Verdict): DetailsRow {
 }
 
 export async function accessoryDetails(selection: Selection[], transport: Transport): Promise<DetailsRow[]> {
-  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
-  return judgeAll(selection, await observeHosts(transport, hosts)).map(detailsRow)
+  return (await observeSelection(transport, selection)).verdicts.map(detailsRow)
 }

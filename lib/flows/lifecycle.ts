@@ -3,15 +3,15 @@
 // Transport.run under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 import type { Accessory } from '../config/model.ts'
 import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer } from '../docker/commands.ts'
-import type { ObservedContainer } from '../docker/inspect.ts'
-import { accessoryContainer, judgeAll, type HostObservation, type Verdict } from '../drift/verdicts.ts'
+import { isUp, type ObservedContainer } from '../docker/inspect.ts'
+
 import { onHosts } from '../remote/fleet.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from '../report/model.ts'
 import { describeCommand } from './boot.ts'
-import { describeFailure, observeHosts } from './observe.ts'
+import { describeFailure, observeSelection } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export type LifecycleAction = 'start' | 'stop' | 'restart'
@@ -49,7 +49,7 @@ export function actionCommand(action: LifecycleAction, container: ObservedContai
 /** What the entry says besides "Started/Stopped": a no-op is named as such, not hidden. */
 export function actionDetail(action: LifecycleAction, container: ObservedContainer): string | undefined {
   if (action === 'start' && container.state === 'running') return 'it was already running'
-  if (action === 'stop' && container.state !== 'running' && container.state !== 'restarting' && container.state !== 'paused') return `it was already ${container.state}`
+  if (action === 'stop' && !isUp(container.state)) return `it was already ${container.state}`
   return undefined
 }
 
@@ -109,8 +109,7 @@ export async function changeAccessories(
   transport: Transport,
   options: FlowOptions,
 ): Promise<Report> {
-  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
-  const verdicts = judgeAll(selection, await observeHosts(transport, hosts))
+  const { verdicts } = await observeSelection(transport, selection)
   const entries: ReportEntry[] = []
   const work: Work[] = []
   for (const verdict of verdicts) {
@@ -177,7 +176,7 @@ export function planRemove(accessory: Accessory, containers: readonly ObservedCo
   const labelled = containers.filter((c) => c.service === accessory.serviceName)
   const steps: RemovePlan['steps'] = []
   for (const container of labelled) {
-    if (container.state === 'running' || container.state === 'restarting' || container.state === 'paused') {
+    if (isUp(container.state)) {
       steps.push({ command: stopContainer(container.id.slice(0, 12)), tolerate: () => true })
     }
   }
@@ -225,22 +224,19 @@ export async function removeAccessories(
   transport: Transport,
   options: FlowOptions & RemoveOptions,
 ): Promise<Report> {
-  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
-  const observations = await observeHosts(transport, hosts)
-  const verdicts: Verdict[] = judgeAll(selection, observations)
+  const { observations, verdicts } = await observeSelection(transport, selection)
   const entries: ReportEntry[] = []
   const work: Work[] = []
   for (const verdict of verdicts) {
     const { accessory, host } = verdict
     const entry = baseEntry(accessory, host)
     entries.push(entry)
-    const observation = observations.get(host) as HostObservation
-    if (verdict.kind === 'unobserved' || !observation.ok) {
+    const observation = observations.get(host)
+    if (verdict.kind === 'unobserved' || !observation?.ok) {
       entry.error = verdict.kind === 'unobserved' ? verdict.error : 'host was not observed'
       continue
     }
-    const container = accessoryContainer(accessory, observation.containers)
-    if (container) Object.assign(entry, observedFields(container))
+    if (verdict.kind !== 'missing') Object.assign(entry, observedFields(verdict.container))
     const plan = planRemove(accessory, observation.containers, options)
     if (plan.steps.length === 0) {
       Object.assign(entry, { outcome: 'skipped', error: 'it has no container there; nothing to remove.' })

@@ -6,7 +6,7 @@ import { onHosts } from '../remote/fleet.ts'
 import type { RemoteCommand, Transport } from '../remote/transport.ts'
 import { splitLines } from '../report/sections.ts'
 import { describeCommand } from './boot.ts'
-import { describeFailure } from './observe.ts'
+import { describeFailure, selectionHosts } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export interface LogsOptions {
@@ -40,7 +40,7 @@ export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
 
 /** --follow reads one container on one host: the one --hosts names, never silently the first. */
 export function followTarget(selection: readonly Selection[]): { accessory: Selection['accessory']; host: string } {
-  const hosts = [...new Set(selection.flatMap((s) => s.hosts))]
+  const hosts = selectionHosts(selection)
   if (hosts.length !== 1) throw new UsageError(`--follow needs one host; pass --hosts with one of: ${hosts.join(', ')}`)
   if (selection.length !== 1) throw new UsageError(`--follow needs one accessory; name one of: ${selection.map((s) => s.accessory.name).join(', ')}`)
   return { accessory: selection[0]!.accessory, host: hosts[0]! }

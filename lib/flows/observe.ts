@@ -1,9 +1,10 @@
 // One read-only round trip per host: every container carrying Kamal's `service` label, inspected by id.
 import { inspectServiceContainers } from '../docker/commands.ts'
 import { parseInspect } from '../docker/inspect.ts'
-import type { HostObservation } from '../drift/verdicts.ts'
+import { judgeAll, type HostObservation, type Verdict } from '../drift/verdicts.ts'
 import { onHosts } from '../remote/fleet.ts'
 import { SSH_CONNECTION_FAILED, type CommandResult, type Transport } from '../remote/transport.ts'
+import type { Selection } from './selection.ts'
 
 /** A failure as one sentence that names the host and says what to do. */
 export function describeFailure(host: string, what: string, result: CommandResult): string {
@@ -23,4 +24,18 @@ export async function observeHosts(transport: Transport, hosts: readonly string[
   return new Map(
     outcomes.map((o) => [o.host, o.ok ? o.value : { ok: false, error: `could not read containers on ${o.host}: ${o.error.message}` }]),
   )
+}
+
+/** Every host a selection touches, in first-seen order. */
+export function selectionHosts(selection: readonly Selection[]): string[] {
+  return [...new Set(selection.flatMap((s) => s.hosts))]
+}
+
+/** Observe every host of a selection once, and judge each accessory × host (config order). */
+export async function observeSelection(
+  transport: Transport,
+  selection: readonly Selection[],
+): Promise<{ observations: Map<string, HostObservation>; verdicts: Verdict[] }> {
+  const observations = await observeHosts(transport, selectionHosts(selection))
+  return { observations, verdicts: judgeAll(selection, observations) }
 }

@@ -12,13 +12,13 @@ import {
   removeContainer,
 } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
-import { judgeAll, type Verdict } from '../drift/verdicts.ts'
+import type { Verdict } from '../drift/verdicts.ts'
 import { onHosts } from '../remote/fleet.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand, Transport } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import { describeCommand, loginStepKey, prepareSteps, runSteps, verdictEntry, type BootStep } from './boot.ts'
-import { describeFailure, observeHosts } from './observe.ts'
+import { describeFailure, observeSelection } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export interface RebootOptions {
@@ -60,8 +60,7 @@ export function planReboot(verdicts: Verdict[], drifted: boolean): RebootPlan {
 }
 
 export async function observeReboot(transport: Transport, selection: Selection[], drifted: boolean): Promise<RebootPlan> {
-  const observations = await observeHosts(transport, [...new Set(selection.flatMap((s) => s.hosts))])
-  return planReboot(judgeAll(selection, observations), drifted)
+  return planReboot((await observeSelection(transport, selection)).verdicts, drifted)
 }
 
 const containerOf = (target: RebootTarget): ObservedContainer | undefined =>
