@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
+import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
 import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, threeAccessories } from './support.ts'
 
 
@@ -49,7 +49,7 @@ test('a second run is a no-op with exit 0 and one ssh connection per host', asyn
   const ids = await containerOn(HOST1, 'shop-db')
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes('Accessory `db` is running on 127.0.1.11 with the configured image'), r.stdout)
+  assert.ok(r.stdout.includes(`Accessory \`db\` is running on ${HOST1} with the configured image`), r.stdout)
   assert.ok(r.stdout.includes('6 running (exit 0).'), r.stdout)
   assert.equal(labHosts().map((h, i) => countAcceptedConnections(h.addr) - before[i]!), [1, 1, 1])
   assert.is((await containerOn(HOST1, 'shop-db'))!.id, ids!.id)
@@ -227,7 +227,7 @@ servers:
       - ${HOST2}
     cmd: bin/jobs
 registry:
-  server: <%= ENV.fetch("LAB_REGISTRY", "127.0.1.10:5000") %>
+  server: <%= ENV.fetch("LAB_REGISTRY", "${registry()}") %>
   username: deploy
   password:
     - REGISTRY_PASSWORD

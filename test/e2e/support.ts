@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hostDocker, labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
+import { hostDocker, labHosts, labNet, registry, sshConfigPath } from '../lab/lab-info.mjs'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -12,7 +12,7 @@ const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
 
 export const [HOST1, HOST2, HOST3] = labHosts().map((h) => h.addr) as [string, string, string]
 /** Nothing listens here: an unreachable host. */
-export const DOWN_HOST = '127.0.1.19'
+export const DOWN_HOST = `${labNet()}.19`
 export const image = (name: string) => `${registry()}/${name}`
 
 export interface RunResult {

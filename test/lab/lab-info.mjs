@@ -11,6 +11,7 @@ import {
   registryAddress,
   engine,
   reset,
+  LAB_NET,
   downPieces,
 } from './lab.mjs'
 
@@ -33,6 +34,11 @@ import {
 /** @returns {string} absolute lab directory */
 export function labDir() {
   return coreLabDir()
+}
+
+/** @returns {string} the lab's address block, `$BERTH_LAB_NET` or '127.0.1' */
+export function labNet() {
+  return LAB_NET
 }
 
 /** @returns {LabHost[]} the three lab hosts, in order */
