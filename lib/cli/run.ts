@@ -2,16 +2,18 @@
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
+import { StepEngine } from '../flows/engine.ts'
 import type { Selection } from '../flows/selection.ts'
-import { DeployLock } from '../lock/deploy-lock.ts'
-import { SshTransport } from '../remote/ssh.ts'
+import { DeployLock, lockHostOf } from '../lock/deploy-lock.ts'
+import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
-import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeFor } from '../report/exit-codes.ts'
+import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Report } from '../report/model.ts'
 import { renderJson, renderText } from '../report/render.ts'
 import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
+import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
@@ -20,6 +22,10 @@ export interface ScriptIO {
   env: Record<string, string | undefined>
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** Orchestration tests hand in a fake transport here; scripts reach hosts with the system ssh. */
+  transport?: (deployment: Deployment, observe: CommandObserver | undefined) => Transport
+  /** How long a rebooted container must stay up; tests shorten it. */
+  settleMs?: number
 }
 
 export interface VerbContext {
@@ -28,9 +34,11 @@ export interface VerbContext {
   deployment: Deployment
   selection: Selection[]
   transport: Transport
+  /** Runs every remote command of the flows; stops starting new ones after SIGINT/SIGTERM. */
+  engine: StepEngine
   io: ScriptIO
   invocation: InvocationContext
-  /** Runs `work` under the deploy lock (Kamal's, on the primary host). */
+  /** Runs `work` under the deploy lock (Kamal's, on the config's lock host). */
   withLock<T>(work: () => Promise<T>): Promise<T>
   /** Prints a report as text or JSON and returns its exit code. */
   printReport(report: Report): number
@@ -39,11 +47,6 @@ export interface VerbContext {
 export function helpText(verb: Verb): string {
   return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
-}
-
-/** Kamal's primary host: the primary role's first host; for accessory-only configs, the first host of the run. */
-export function lockHost(deployment: Deployment, selection: Selection[]): string | undefined {
-  return deployment.primaryHost ?? selection[0]?.accessory.hosts[0]
 }
 
 export async function runScript(verbName: string, argv: string[], io: ScriptIO): Promise<number> {
@@ -79,17 +82,19 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     return EXIT_USAGE
   }
 
-  const transport = new SshTransport(deployment.ssh, {
-    observe: args.verbose
-      ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
-      : undefined,
-  })
+  const observe: CommandObserver | undefined = args.verbose
+    ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
+    : undefined
+  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(deployment.ssh, { observe })
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
   }
-  const host = lockHost(deployment, selection)
+  const lockHost = lockHostOf(deployment)
+  const releaseCommand = scriptCommand('lock', 'release', invocation)
+  const controller = new AbortController()
+  const engine = new StepEngine(transport, controller.signal)
   const locks: DeployLock[] = []
   const context: VerbContext = {
     verb,
@@ -97,31 +102,36 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     deployment,
     selection,
     transport,
+    engine,
     io,
     invocation,
     withLock: (work) => {
-      if (!host) return work()
+      if (!lockHost) return work()
       const lock = new DeployLock({
         transport,
-        host,
+        lockHost,
         service: deployment.service,
         destination: deployment.destination,
         message: `${verb.script} ${args.target}`,
         waitSeconds: secondsFlag(args.flags['lock-wait'], 'lock-wait', 0),
-        releaseCommand: scriptCommand('lock', 'release', invocation),
+        releaseCommand,
+        signal: controller.signal,
       })
       locks.push(lock)
       return lock.around(work)
     },
     printReport: (report) => {
-      io.stdout(args.json ? renderJson(report, invocation) : renderText(report, invocation, { quiet: args.quiet }))
-      return exitCodeFor(report.entries)
+      const final = engine.interruptedBy ? { ...report, interrupted: engine.interruptedBy } : report
+      io.stdout(args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet }))
+      return exitCodeOf(final)
     },
   }
+  const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
+    if (engine.interruptedBy) return exitCodeForSignal(engine.interruptedBy)
     return releaseErrors.length ? EXIT_ERROR : code
   } catch (error) {
     if (error instanceof UsageError) {
@@ -129,6 +139,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       return EXIT_USAGE
     }
     io.stderr(`berth: ${error instanceof Error ? error.message : String(error)}\n`)
-    return EXIT_ERROR
+    return engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR
+  } finally {
+    untrap()
   }
 }

@@ -2,13 +2,14 @@
 // only wires them to the runner.
 import { bootAccessories } from '../flows/boot.ts'
 import { lockCommand } from '../flows/lock.ts'
-import { executeReboot, observeReboot } from '../flows/reboot.ts'
+import { executeReboot, previewReboot } from '../flows/reboot.ts'
 import { UsageError, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
 import { accessoryDetails } from '../flows/details.ts'
+import { entriesFor } from '../flows/entries.ts'
 import { execOnHosts, planExecReport } from '../flows/exec.ts'
 import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
 import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
@@ -41,8 +42,8 @@ export const VERBS: Record<string, Verb> = {
     summary:
       'Boots accessories that have no container yet, and reports (without touching them) those whose running\nimage differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION },
-    run: async ({ deployment, selection, transport, args, withLock, printReport }) =>
-      printReport(await bootAccessories(deployment, selection, transport, { dryRun: args.dryRun, withLock })),
+    run: async ({ deployment, selection, engine, args, withLock, printReport }) =>
+      printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock })),
   },
   // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
   reboot: {
@@ -61,25 +62,26 @@ export const VERBS: Record<string, Verb> = {
     },
     asks: true,
     validate: (args) => void secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
-    run: async ({ deployment, selection, transport, args, io, withLock, printReport }) => {
+    run: async ({ deployment, selection, engine, args, io, withLock, printReport }) => {
       const options = {
         dryRun: args.dryRun,
         drifted: args.flags.drifted === true,
         rolling: args.flags.rolling === true,
         healthTimeoutSeconds: secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
+        settleMs: io.settleMs,
       }
       if (!args.dryRun && args.flags.yes !== true) {
-        const preview = await observeReboot(transport, selection, options.drifted)
-        if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: preview.entries })
-        const pairs = preview.targets.map((t) => `${t.verdict.accessory.name} on ${t.verdict.host}`).join(', ')
+        const preview = await previewReboot(engine, selection, options.drifted)
+        if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
+        const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
         if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) {
           io.stderr('Aborted; nothing was changed.\n')
           return 1
         }
       }
       const report = args.dryRun
-        ? await executeReboot(deployment, selection, transport, options)
-        : await withLock(() => executeReboot(deployment, selection, transport, options))
+        ? await executeReboot(deployment, selection, engine, options)
+        : await withLock(() => executeReboot(deployment, selection, engine, options))
       return printReport(report)
     },
   },
@@ -107,8 +109,8 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [options]',
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: {},
-    run: async ({ selection, transport, args, invocation, io }) => {
-      const rows = await accessoryDetails(selection, transport)
+    run: async ({ selection, engine, args, invocation, io }) => {
+      const rows = await accessoryDetails(selection, engine)
       io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
       return detailsExitCode(rows)
     },
@@ -127,10 +129,10 @@ export const VERBS: Record<string, Verb> = {
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
-    run: async ({ selection, transport, args, io }) => {
+    run: async ({ selection, engine, args, io }) => {
       const options = logsOptions(args.flags)
-      if (options.follow) return followLogs(followTarget(selection), transport, options, io)
-      const logs = await readLogs(selection, transport, options)
+      if (options.follow) return followLogs(followTarget(selection), engine, options, io)
+      const logs = await readLogs(selection, engine, options)
       return printSections(io, args.json, renderLogs(logs, { quiet: args.quiet }), (exitCode) => renderSectionsJson('logs', 'logs', logs, exitCode))
     },
   },
@@ -142,10 +144,10 @@ export const VERBS: Record<string, Verb> = {
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
     },
-    run: async ({ selection, transport, args, io, printReport }) => {
+    run: async ({ selection, engine, args, io, printReport }) => {
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
-      const results = await execOnHosts(selection, transport, args.command, fresh)
+      const results = await execOnHosts(selection, engine, args.command, fresh)
       return printSections(io, args.json, renderExec(results, { quiet: args.quiet }), (exitCode) => renderSectionsJson('exec', 'results', results, exitCode))
     },
   },
@@ -161,13 +163,13 @@ export const VERBS: Record<string, Verb> = {
       directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
-    run: async ({ selection, transport, args, io, invocation, withLock, printReport }) => {
+    run: async ({ selection, engine, args, io, invocation, withLock, printReport }) => {
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
         io.stderr('Aborted; nothing was changed.\n')
         return EXIT_ERROR
       }
-      return printReport(await removeAccessories(selection, transport, { ...what, dryRun: args.dryRun, withLock, invocation }))
+      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation }))
     },
   },
 }
@@ -190,7 +192,7 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     usage: 'NAME|all [options]',
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
-    run: async ({ selection, transport, args, withLock, invocation, printReport }) =>
-      printReport(await changeAccessories(action, selection, transport, { dryRun: args.dryRun, withLock, invocation })),
+    run: async ({ selection, engine, args, withLock, invocation, printReport }) =>
+      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation })),
   }
 }

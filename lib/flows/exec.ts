@@ -3,12 +3,10 @@
 // by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
-import { onHosts } from '../remote/fleet.ts'
 import { shellJoin } from '../remote/quote.ts'
-import type { RemoteCommand, Transport } from '../remote/transport.ts'
+import { describeCommand, describeFailure, SSH_CONNECTION_FAILED, type RemoteCommand } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
-import { describeCommand } from './boot.ts'
-import { describeFailure } from './observe.ts'
+import { Interrupted, type StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'
 
 export interface ExecStep {
@@ -39,29 +37,13 @@ export interface ExecResult {
   error?: string
 }
 
-export async function execOnHosts(selection: readonly Selection[], transport: Transport, command: string[], fresh: boolean): Promise<ExecResult[]> {
+export async function execOnHosts(selection: readonly Selection[], engine: StepEngine, command: string[], fresh: boolean): Promise<ExecResult[]> {
   const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
   const results = new Map<string, ExecResult>()
   const key = (accessory: string, host: string) => `${accessory}\0${host}`
-  const outcomes = await onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
+  const outcomes = await engine.onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
     for (const { accessory } of pairs.filter((p) => p.host === host)) {
-      const base = { accessory: accessory.name, host, stdout: '', stderr: '' }
-      for (const step of planExec(accessory, command, fresh)) {
-        const result = await transport.run(host, step.command)
-        if (step.isCommand && result.exitCode !== 255) {
-          const failed = result.exitCode !== 0
-          results.set(key(accessory.name, host), {
-            ...base,
-            exitCode: result.exitCode,
-            stdout: result.stdout,
-            stderr: result.stderr,
-            ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
-          })
-        } else if (result.exitCode !== 0) {
-          results.set(key(accessory.name, host), { ...base, error: describeFailure(host, step.description, result) })
-          break
-        }
-      }
+      results.set(key(accessory.name, host), await execOne(engine, accessory, host, command, fresh))
     }
   })
   return pairs.map(({ accessory, host }) => {
@@ -70,6 +52,30 @@ export async function execOnHosts(selection: readonly Selection[], transport: Tr
     const failure = outcomes.find((o) => o.host === host && !o.ok)
     return { accessory: accessory.name, host, stdout: '', stderr: '', error: failure && !failure.ok ? failure.error.message : 'not run' }
   })
+}
+
+async function execOne(engine: StepEngine, accessory: Accessory, host: string, command: string[], fresh: boolean): Promise<ExecResult> {
+  const base = { accessory: accessory.name, host, stdout: '', stderr: '' }
+  try {
+    for (const step of planExec(accessory, command, fresh)) {
+      const result = await engine.run(host, step.command)
+      if (step.isCommand && result.exitCode !== SSH_CONNECTION_FAILED) {
+        const failed = result.exitCode !== 0
+        return {
+          ...base,
+          exitCode: result.exitCode,
+          stdout: result.stdout,
+          stderr: result.stderr,
+          ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
+        }
+      }
+      if (result.exitCode !== 0) return { ...base, error: describeFailure(host, step.description, result) }
+    }
+    return { ...base, error: 'not run' }
+  } catch (error) {
+    if (error instanceof Interrupted) return { ...base, error: `not run: the run was interrupted by ${error.signal}.` }
+    throw error
+  }
 }
 
 /** --dry-run: the commands per accessory × host, without contacting any host. */

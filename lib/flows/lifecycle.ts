@@ -1,17 +1,17 @@
 // accessory-start / -stop / -restart / -remove: observe every host, act on the container Kamal's label
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
-// Transport.run under the deploy lock; --dry-run observes only and reports `planned` with the commands.
+// the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 import type { Accessory } from '../config/model.ts'
 import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 
-import { onHosts } from '../remote/fleet.ts'
 import type { ShellWord } from '../remote/quote.ts'
-import type { CommandResult, RemoteCommand, Transport } from '../remote/transport.ts'
+import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
-import type { InvocationContext, Outcome, Report, ReportEntry } from '../report/model.ts'
-import { describeCommand } from './boot.ts'
-import { describeFailure, observeSelection } from './observe.ts'
+import type { InvocationContext, Outcome, Report } from '../report/model.ts'
+import type { Step, StepEngine } from './engine.ts'
+import { entriesFor, pairKey, type PairResult } from './entries.ts'
+import { observeSelection } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export type LifecycleAction = 'start' | 'stop' | 'restart'
@@ -53,92 +53,68 @@ export function actionDetail(action: LifecycleAction, container: ObservedContain
   return undefined
 }
 
-function baseEntry(accessory: Accessory, host: string): ReportEntry {
-  return { accessory: accessory.name, service: accessory.serviceName, host, configuredImage: accessory.image, outcome: 'failed' }
-}
-
-function observedFields(container: ObservedContainer): Pick<ReportEntry, 'runningImage' | 'containerId' | 'state'> {
-  return { runningImage: container.image, containerId: container.id.slice(0, 12), state: container.state }
-}
-
 function noContainerError(action: string, accessory: Accessory, host: string, invocation: InvocationContext): string {
   const boot = scriptCommand('accessory-boot', accessory.name, invocation, ['--hosts', host])
   return `it has no container there, so there is nothing to ${action}; run \`${boot}\` to boot it.`
 }
 
+/** One host's work for one accessory: steps, then what the result says once every step succeeded. */
 interface Work {
-  entry: ReportEntry
+  key: string
   host: string
   steps: Step[]
-  /** Sets the entry's outcome and detail once every step succeeded. */
-  done: (results: CommandResult[]) => void
+  done: (results: Array<CommandResult | undefined>) => PairResult
 }
 
-interface Step {
-  command: RemoteCommand
-  /** A non-zero exit that still counts as success. */
-  tolerate?: (result: CommandResult) => boolean
-}
-
-/** Runs each host's work (hosts in parallel, one host's entries in config order), under the lock. */
-async function execute(work: Work[], transport: Transport, withLock: FlowOptions['withLock']): Promise<void> {
-  if (work.length === 0) return
-  await withLock(() => onHosts([...new Set(work.map((w) => w.host))], async (host) => {
-    for (const item of work.filter((w) => w.host === host)) {
-      const results: CommandResult[] = []
-      let failed = false
-      for (const step of item.steps) {
-        const result = await transport.run(host, step.command)
-        results.push(result)
-        if (result.exitCode !== 0 && !step.tolerate?.(result)) {
-          item.entry.outcome = 'failed'
-          item.entry.error = describeFailure(host, `\`${describeCommand(step.command)}\``, result)
-          failed = true
-          break
-        }
+/** Runs each host's work (hosts in parallel, one host's pairs in config order) under the lock; returns results by pair. */
+async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['withLock']): Promise<Map<string, PairResult>> {
+  const results = new Map<string, PairResult>()
+  if (work.length === 0) return results
+  await withLock(() =>
+    engine.onHosts([...new Set(work.map((w) => w.host))], async (host) => {
+      for (const item of work.filter((w) => w.host === host)) {
+        const result = await engine.steps(host, item.steps)
+        results.set(
+          item.key,
+          result.ok
+            ? item.done(result.results)
+            : result.interrupted
+              ? { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before this was done; run the command again.` }
+              : { outcome: 'failed', error: result.error },
+        )
       }
-      if (!failed) item.done(results)
-    }
-  }))
+    }),
+  )
+  return results
 }
 
 /** accessory-start, accessory-stop, accessory-restart. */
-export async function changeAccessories(
-  action: LifecycleAction,
-  selection: Selection[],
-  transport: Transport,
-  options: FlowOptions,
-): Promise<Report> {
-  const { verdicts } = await observeSelection(transport, selection)
-  const entries: ReportEntry[] = []
+export async function changeAccessories(action: LifecycleAction, selection: Selection[], engine: StepEngine, options: FlowOptions): Promise<Report> {
+  const { verdicts } = await observeSelection(engine, selection)
+  const found = new Map<string, PairResult>()
   const work: Work[] = []
   for (const verdict of verdicts) {
-    const entry = baseEntry(verdict.accessory, verdict.host)
-    entries.push(entry)
-    if (verdict.kind === 'unobserved') {
-      entry.error = verdict.error
-      continue
-    }
+    const key = pairKey(verdict.accessory.name, verdict.host)
+    if (verdict.kind === 'unobserved') continue
     if (verdict.kind === 'missing') {
-      entry.error = noContainerError(action, verdict.accessory, verdict.host, options.invocation)
+      found.set(key, { outcome: 'failed', error: noContainerError(action, verdict.accessory, verdict.host, options.invocation) })
       continue
     }
-    Object.assign(entry, observedFields(verdict.container))
     const command = actionCommand(action, verdict.container)
     if (options.dryRun) {
-      Object.assign(entry, { outcome: 'planned', detail: action, plannedCommands: [describeCommand(command)] })
+      found.set(key, { outcome: 'planned', detail: action, plannedCommands: [describeCommand(command)] })
       continue
     }
     const detail = actionDetail(action, verdict.container)
     work.push({
-      entry,
+      key,
       host: verdict.host,
-      steps: [{ command }],
-      done: () => Object.assign(entry, { outcome: DONE[action], ...(detail ? { detail } : {}) }),
+      steps: [{ description: `${action} ${verdict.container.name}`, command }],
+      done: () => ({ outcome: DONE[action], ...(detail ? { detail } : {}) }),
     })
   }
-  if (!options.dryRun) await execute(work, transport, options.withLock)
-  return { verb: action, dryRun: options.dryRun, entries }
+  const done = await execute(work, engine, options.withLock)
+  return { verb: action, dryRun: options.dryRun, entries: entriesFor(verdicts, new Map([...found, ...done])) }
 }
 
 // -- remove --
@@ -167,6 +143,8 @@ export interface RemovePlan {
   steps: Array<Step & { removes?: string }>
 }
 
+const ignoreFailure = () => true
+
 /**
  * Kamal's remove order on one host: stop the container (gracefully, failures ignored), remove every
  * container carrying the label (by id), then only what the flags ask for: image, service directory,
@@ -177,28 +155,28 @@ export function planRemove(accessory: Accessory, containers: readonly ObservedCo
   const steps: RemovePlan['steps'] = []
   for (const container of labelled) {
     if (isUp(container.state)) {
-      steps.push({ command: stopContainer(container.id.slice(0, 12)), tolerate: () => true })
+      steps.push({ description: `stop container ${container.name}`, command: stopContainer(container.id.slice(0, 12)), tolerate: ignoreFailure })
     }
   }
   for (const container of labelled) {
-    steps.push({ command: removeContainer(container.id.slice(0, 12)), removes: `container ${container.name} (${container.id.slice(0, 12)})` })
+    steps.push({ description: `remove container ${container.name}`, command: removeContainer(container.id.slice(0, 12)), removes: `container ${container.name} (${container.id.slice(0, 12)})` })
   }
   if (options.image) {
     // `--force` exits 0 for an image that is not there; only an image that was there is reported.
-    steps.push({ command: removeImage(accessory.image), removes: `image ${accessory.image}` })
+    steps.push({ description: `remove image ${accessory.image}`, command: removeImage(accessory.image), removes: `image ${accessory.image}` })
   }
-  if (options.directory) steps.push({ command: removeServiceDirectory(accessory.serviceName), removes: `directory ${accessory.serviceName}` })
+  if (options.directory) steps.push({ description: `remove directory ${accessory.serviceName}`, command: removeServiceDirectory(accessory.serviceName), removes: `directory ${accessory.serviceName}` })
   if (options.volumes) {
     for (const volume of namedVolumes(accessory.volumes)) {
-      steps.push({ command: removeVolume(volume), removes: `volume ${volume}`, tolerate: (r) => /no such volume/i.test(r.stderr) })
+      steps.push({ description: `remove volume ${volume}`, command: removeVolume(volume), removes: `volume ${volume}`, tolerate: (r) => /no such volume/i.test(r.stderr) })
     }
   }
   return { steps }
 }
 
 /** What a removal step removed, judged from its result (absent images and volumes are not counted). */
-function removedBy(step: RemovePlan['steps'][number], result: CommandResult): string | undefined {
-  if (!step.removes) return undefined
+function removedBy(step: RemovePlan['steps'][number], result: CommandResult | undefined): string | undefined {
+  if (!step.removes || !result) return undefined
   if (result.exitCode !== 0) return undefined
   if (/no such (image|volume)/i.test(result.stderr)) return undefined
   return step.removes
@@ -219,45 +197,35 @@ export function removeQuestion(selection: readonly Selection[], options: RemoveO
 }
 
 /** accessory-remove (the confirmation has been given by then). */
-export async function removeAccessories(
-  selection: Selection[],
-  transport: Transport,
-  options: FlowOptions & RemoveOptions,
-): Promise<Report> {
-  const { observations, verdicts } = await observeSelection(transport, selection)
-  const entries: ReportEntry[] = []
+export async function removeAccessories(selection: Selection[], engine: StepEngine, options: FlowOptions & RemoveOptions): Promise<Report> {
+  const { observations, verdicts } = await observeSelection(engine, selection)
+  const found = new Map<string, PairResult>()
   const work: Work[] = []
   for (const verdict of verdicts) {
     const { accessory, host } = verdict
-    const entry = baseEntry(accessory, host)
-    entries.push(entry)
+    const key = pairKey(accessory.name, host)
     const observation = observations.get(host)
-    if (verdict.kind === 'unobserved' || !observation?.ok) {
-      entry.error = verdict.kind === 'unobserved' ? verdict.error : 'host was not observed'
-      continue
-    }
-    if (verdict.kind !== 'missing') Object.assign(entry, observedFields(verdict.container))
+    if (verdict.kind === 'unobserved' || !observation?.ok) continue
     const plan = planRemove(accessory, observation.containers, options)
     if (plan.steps.length === 0) {
-      Object.assign(entry, { outcome: 'skipped', error: 'it has no container there; nothing to remove.' })
+      found.set(key, { outcome: 'skipped', error: 'it has no container there; nothing to remove.' })
       continue
     }
     if (options.dryRun) {
-      Object.assign(entry, { outcome: 'planned', detail: 'remove', plannedCommands: plan.steps.map((s) => describeCommand(s.command)) })
+      found.set(key, { outcome: 'planned', detail: 'remove', plannedCommands: plan.steps.map((s) => describeCommand(s.command)) })
       continue
     }
     work.push({
-      entry,
+      key,
       host,
       steps: plan.steps,
       done: (results) => {
-        const removed = plan.steps.map((step, i) => removedBy(step, results[i]!)).filter((r): r is string => r !== undefined)
+        const removed = plan.steps.map((step, i) => removedBy(step, results[i])).filter((r): r is string => r !== undefined)
         const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
-        entry.outcome = 'removed'
-        entry.detail = [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ')
+        return { outcome: 'removed', detail: [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ') }
       },
     })
   }
-  if (!options.dryRun) await execute(work, transport, options.withLock)
-  return { verb: 'remove', dryRun: options.dryRun, entries }
+  const done = await execute(work, engine, options.withLock)
+  return { verb: 'remove', dryRun: options.dryRun, entries: entriesFor(verdicts, new Map([...found, ...done])) }
 }

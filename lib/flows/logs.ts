@@ -2,11 +2,10 @@
 // no match is not an error), or followed on exactly one host through Transport.stream.
 import { UsageError, type ParsedArgs } from '../cli/args.ts'
 import { containerLogs } from '../docker/commands.ts'
-import { onHosts } from '../remote/fleet.ts'
-import type { RemoteCommand, Transport } from '../remote/transport.ts'
+import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
 import { splitLines } from '../report/sections.ts'
-import { describeCommand } from './boot.ts'
-import { describeFailure, selectionHosts } from './observe.ts'
+import type { StepEngine } from './engine.ts'
+import { selectionHosts } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export interface LogsOptions {
@@ -64,13 +63,13 @@ export interface HostLogs {
 }
 
 /** Every selected accessory × host, fetched in parallel (one host's accessories in turn), in config order. */
-export async function readLogs(selection: readonly Selection[], transport: Transport, options: LogsOptions): Promise<HostLogs[]> {
+export async function readLogs(selection: readonly Selection[], engine: StepEngine, options: LogsOptions): Promise<HostLogs[]> {
   const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
   const byKey = new Map<string, HostLogs>()
-  const outcomes = await onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
+  const outcomes = await engine.onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
     for (const { accessory } of pairs.filter((p) => p.host === host)) {
       const command = logsCommand(accessory.serviceName, options)
-      const result = await transport.run(host, command)
+      const result = await engine.run(host, command)
       byKey.set(`${accessory.name}\0${host}`, result.exitCode === 0
         ? { accessory: accessory.name, host, ok: true, lines: grepLines(splitLines(result.stdout), options.grep) }
         : { accessory: accessory.name, host, ok: false, lines: [], error: describeFailure(host, `\`${describeCommand(command)}\``, result) })
@@ -108,10 +107,11 @@ export class LineSplitter {
  */
 export async function followLogs(
   target: { accessory: Selection['accessory']; host: string },
-  transport: Transport,
+  engine: StepEngine,
   options: LogsOptions,
   io: { stdout: (text: string) => void; stderr: (text: string) => void },
 ): Promise<number> {
+  engine.checkpoint()
   const command = logsCommand(target.accessory.serviceName, options)
   // `2>&1`: docker's own errors arrive on stdout too, so the last lines are kept to explain a failure.
   let last: string[] = []
@@ -120,15 +120,21 @@ export async function followLogs(
     if (options.grep === undefined || line.includes(options.grep)) io.stdout(`${line}\n`)
   })
   let stderr = ''
-  const code = await transport.stream(target.host, command, {
-    stdout: (chunk) => lines.push(chunk),
-    stderr: (chunk) => {
-      stderr += chunk
-      io.stderr(chunk)
+  const code = await engine.transport.stream(
+    target.host,
+    command,
+    {
+      stdout: (chunk) => lines.push(chunk),
+      stderr: (chunk) => {
+        stderr += chunk
+        io.stderr(chunk)
+      },
     },
-  })
+    engine.signal,
+  )
   lines.flush()
-  if (code === 0) return 0
+  // Interrupted by the user: following ends here, as `docker logs --follow` does on Ctrl-C.
+  if (code === 0 || engine.interruptedBy) return 0
   io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${describeFailure(target.host, `\`${describeCommand(command)}\``, { exitCode: code, stdout: last.join('\n'), stderr })}\n`)
   return 1
 }

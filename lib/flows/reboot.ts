@@ -1,24 +1,19 @@
 // accessory-reboot: replace accessory containers with ones from the configured image, with the least
 // downtime and nothing lost. Per host: pull first (on every target host, before anything stops), create
 // the new container beside the old one, then stop old → rename it aside → rename new → start new in one
-// remote command, verify, and roll back to the old container if the new one does not stay up.
+// remote command, verify, and roll back to the old container if the new one does not stay up. After a
+// signal no new step starts; a host mid-swap goes back to its old container unless the new one was verified.
 import type { Accessory, Deployment } from '../config/model.ts'
-import {
-  containerHealth,
-  containerLogs,
-  createAccessory,
-  pullImage,
-  registryLogin,
-  removeContainer,
-} from '../docker/commands.ts'
+import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import type { Verdict } from '../drift/verdicts.ts'
-import { onHosts } from '../remote/fleet.ts'
 import type { ShellWord } from '../remote/quote.ts'
-import type { RemoteCommand, Transport } from '../remote/transport.ts'
-import type { Report, ReportEntry } from '../report/model.ts'
-import { describeCommand, loginStepKey, prepareSteps, runSteps, verdictEntry, type BootStep } from './boot.ts'
-import { describeFailure, observeSelection } from './observe.ts'
+import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
+import type { Report } from '../report/model.ts'
+import { Interrupted, type StepEngine } from './engine.ts'
+import { entriesFor, pairKey, type PairResult } from './entries.ts'
+import { observeSelection } from './observe.ts'
+import { loginStep, prepareSteps } from './prepare.ts'
 import type { Selection } from './selection.ts'
 
 export interface RebootOptions {
@@ -29,42 +24,24 @@ export interface RebootOptions {
   rolling: boolean
   /** How long a new container with a health check may take to become healthy. */
   healthTimeoutSeconds: number
+  /** How long a new container must stay running; SETTLE_MS unless a test shortens it. */
+  settleMs?: number
 }
 
-/** A new container must stay running this long (and not restart) to count as up. */
-export const SETTLE_MS = 1000
-const POLL_MS = 200
+export type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
 
-export interface RebootTarget {
-  verdict: Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
-  entry: ReportEntry
+/** Verdicts → the pairs a reboot touches. Unobserved hosts are never touched; with --drifted, only drift. */
+export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): RebootTarget[] {
+  return verdicts.filter((v): v is RebootTarget => v.kind !== 'unobserved' && (!drifted || v.kind === 'drift'))
 }
 
-export interface RebootPlan {
-  entries: ReportEntry[]
-  targets: RebootTarget[]
+/** What a reboot would touch now (for the confirmation question). */
+export async function previewReboot(engine: StepEngine, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: RebootTarget[] }> {
+  const { verdicts } = await observeSelection(engine, selection)
+  return { verdicts, targets: rebootTargets(verdicts, drifted) }
 }
 
-/** Verdicts → which pairs a reboot touches. Unobserved hosts fail; with --drifted, in-sync pairs are left. */
-export function planReboot(verdicts: Verdict[], drifted: boolean): RebootPlan {
-  const entries: ReportEntry[] = []
-  const targets: RebootTarget[] = []
-  for (const verdict of verdicts) {
-    const entry = verdictEntry(verdict)
-    entries.push(entry)
-    if (verdict.kind === 'unobserved') continue
-    if (drifted && verdict.kind !== 'drift') continue
-    targets.push({ verdict, entry })
-  }
-  return { entries, targets }
-}
-
-export async function observeReboot(transport: Transport, selection: Selection[], drifted: boolean): Promise<RebootPlan> {
-  return planReboot((await observeSelection(transport, selection)).verdicts, drifted)
-}
-
-const containerOf = (target: RebootTarget): ObservedContainer | undefined =>
-  target.verdict.kind === 'missing' ? undefined : target.verdict.container
+const containerOf = (target: RebootTarget): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
 
 /** Old container out, new one in, as one remote command: the downtime is this command alone. */
 export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
@@ -95,7 +72,7 @@ function sentence(error: unknown): string {
 export function rebootCommands(accessory: Accessory, host: string, loggingArgs: string[], container: ObservedContainer | undefined): string[] {
   const next = `${accessory.serviceName}-berth-new-STAMP`
   return [
-    ...(accessory.registryLogin ? [registryLogin(accessory.registryLogin)] : []),
+    ...(accessory.registryLogin ? [loginStep(accessory.registryLogin).command] : []),
     pullImage(accessory.image),
     ...prepareSteps(accessory).map((s) => s.command),
     createAccessory(accessory, host, loggingArgs, next),
@@ -104,142 +81,174 @@ export function rebootCommands(accessory: Accessory, host: string, loggingArgs: 
   ].map(describeCommand)
 }
 
-/** Waits until the container has been running SETTLE_MS without restarting, and is healthy if it has a check. */
-async function verifyUp(transport: Transport, host: string, id: string, healthTimeoutSeconds: number): Promise<void> {
+/** A new container must stay running this long (and not restart) to count as up. */
+export const SETTLE_MS = 1000
+const POLL_MS = 200
+
+/**
+ * Waits until the container has been running SETTLE_MS without restarting, and is healthy if it has a check.
+ * Throws `Interrupted` at a signal: a health check is never waited for after one.
+ */
+async function verifyUp(engine: StepEngine, host: string, id: string, healthTimeoutSeconds: number, settleMs: number): Promise<void> {
   const started = Date.now()
-  const deadline = started + Math.max(healthTimeoutSeconds * 1000, SETTLE_MS + POLL_MS)
+  const pollMs = Math.min(POLL_MS, settleMs)
+  const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
   for (;;) {
-    const result = await transport.run(host, containerHealth(id))
+    const result = await engine.run(host, containerHealth(id))
     if (result.exitCode !== 0) throw new Error(describeFailure(host, 'docker inspect', result))
     const [status, restarts, health] = result.stdout.trim().split(' ')
     if (status !== 'running' || restarts !== '0') {
-      const logs = await transport.run(host, { argv: [...containerLogs(id, { lines: 5, timestamps: false }).argv] })
+      const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
       const tail = logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
       throw new Error(`the new container did not stay up (${status}${restarts !== '0' ? `, restarted ${restarts}×` : ''})${tail ? `; its last output: ${tail}` : ''}`)
     }
     if (health === 'unhealthy') throw new Error('the new container reported unhealthy')
-    const settled = Date.now() - started >= SETTLE_MS
+    const settled = Date.now() - started >= settleMs
     if (settled && (health === 'none' || health === 'healthy')) return
     if (Date.now() > deadline) throw new Error(`the new container was not healthy within ${healthTimeoutSeconds}s (health: ${health})`)
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    await engine.sleep(pollMs)
   }
 }
 
-async function rebootOne(transport: Transport, deployment: Deployment, target: RebootTarget, healthTimeoutSeconds: number, done: Set<string>): Promise<void> {
-  const { accessory, host } = target.verdict
+const interrupted = (signal: string, what: string): PairResult => ({
+  outcome: 'skipped',
+  error: `the run was interrupted by ${signal} ${what}; run the reboot again.`,
+})
+
+/** One accessory on one host: prepare, create beside, swap, verify; roll back on failure or signal. */
+async function rebootOne(engine: StepEngine, deployment: Deployment, target: RebootTarget, options: RebootOptions, done: Set<string>): Promise<PairResult> {
+  const { accessory, host } = target
   const old = containerOf(target)
   const stamp = Date.now().toString(36)
-  const steps: BootStep[] = prepareSteps(accessory)
-  await runSteps(transport, host, steps, done)
+  const prepared = await engine.steps(host, prepareSteps(accessory), done)
+  if (!prepared.ok) {
+    if (prepared.interrupted) return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
+    return { outcome: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
+  }
 
-  const created = await transport.run(host, createAccessory(accessory, host, deployment.loggingArgs, `${accessory.serviceName}-berth-new-${stamp}`))
-  if (created.exitCode !== 0) throw new Error(`could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.`)
+  let created
+  try {
+    created = await engine.run(host, createAccessory(accessory, host, deployment.loggingArgs, `${accessory.serviceName}-berth-new-${stamp}`))
+  } catch (error) {
+    if (error instanceof Interrupted) return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
+    throw error
+  }
+  if (created.exitCode !== 0) {
+    return { outcome: 'failed', error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.` }
+  }
   const newId = created.stdout.trim().slice(0, 12)
-
   const oldRef = old && { id: old.id.slice(0, 12), asideName: `${accessory.serviceName}-berth-old-${stamp}`, wasRunning: old.state === 'running' }
+
   let failure: string | undefined
-  const swapped = await transport.run(host, swapCommand(accessory.serviceName, newId, oldRef))
-  if (swapped.exitCode !== 0) failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
-  else {
-    try {
-      await verifyUp(transport, host, newId, healthTimeoutSeconds)
-    } catch (error) {
-      failure = sentence(error)
-    }
+  try {
+    const swapped = await engine.run(host, swapCommand(accessory.serviceName, newId, oldRef))
+    if (swapped.exitCode !== 0) failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
+    else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
+  } catch (error) {
+    failure = error instanceof Interrupted ? `the run was interrupted by ${error.signal} before the new container was verified` : sentence(error)
   }
   if (failure) {
-    const rolledBack = await transport.run(host, rollbackCommand(accessory.serviceName, newId, oldRef))
+    const rolledBack = await engine.restore(host, rollbackCommand(accessory.serviceName, newId, oldRef))
     const restored = !oldRef
       ? 'the new container was removed'
       : rolledBack.exitCode === 0
         ? `rolled back: the old container (${old!.image}) ${oldRef.wasRunning ? 'runs again' : 'is back, stopped as it was'}`
         : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
-    throw new Error(`${failure}; ${restored}.`)
+    return { outcome: 'failed', error: `${failure}; ${restored}.` }
   }
-  if (oldRef) {
-    const removed = await transport.run(host, removeContainer(oldRef.id))
-    if (removed.exitCode !== 0) target.entry.detail = `the old container ${oldRef.asideName} could not be removed; remove it by hand`
+  if (!oldRef) return { outcome: 'rebooted' }
+  const keptOld = `the old container is kept, stopped, as ${oldRef.asideName}; remove it with \`docker rm ${oldRef.asideName}\` on ${host}`
+  try {
+    const removed = await engine.run(host, removeContainer(oldRef.id))
+    return removed.exitCode === 0 ? { outcome: 'rebooted' } : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
+  } catch (error) {
+    if (error instanceof Interrupted) return { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
+    throw error
   }
-  target.entry.outcome = 'rebooted'
 }
 
-function fail(entry: ReportEntry, error: string, outcome: 'failed' | 'skipped' = 'failed'): void {
-  entry.outcome = outcome
-  entry.error = error
+/** Login and pull of every target on one host; returns the failures by pair key. */
+async function pullOnHost(engine: StepEngine, host: string, targets: readonly RebootTarget[]): Promise<Map<string, PairResult>> {
+  const failures = new Map<string, PairResult>()
+  const done = new Set<string>()
+  for (const target of targets) {
+    const { accessory } = target
+    const key = pairKey(accessory.name, host)
+    const login = accessory.registryLogin ? [loginStep(accessory.registryLogin)] : []
+    const result = await engine.steps(host, [...login, { description: `pull ${accessory.image}`, command: pullImage(accessory.image) }], done)
+    if (result.ok) continue
+    if (result.interrupted) failures.set(key, interrupted(result.signal, 'before its image was pulled; nothing was stopped'))
+    else failures.set(key, { outcome: 'failed', error: `${result.error} Nothing was stopped: the old container still runs.` })
+  }
+  return failures
 }
 
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
-export async function executeReboot(deployment: Deployment, selection: Selection[], transport: Transport, options: RebootOptions): Promise<Report> {
-  const plan = await observeReboot(transport, selection, options.drifted)
+export async function executeReboot(deployment: Deployment, selection: Selection[], engine: StepEngine, options: RebootOptions): Promise<Report> {
+  const { verdicts } = await observeSelection(engine, selection)
+  const targets = rebootTargets(verdicts, options.drifted)
+  const results = new Map<string, PairResult>()
+  const keyOf = (t: RebootTarget) => pairKey(t.accessory.name, t.host)
   if (options.dryRun) {
-    for (const target of plan.targets) {
-      target.entry.outcome = 'would_reboot'
-      target.entry.plannedCommands = rebootCommands(target.verdict.accessory, target.verdict.host, deployment.loggingArgs, containerOf(target))
+    for (const t of targets) {
+      results.set(keyOf(t), { outcome: 'would_reboot', plannedCommands: rebootCommands(t.accessory, t.host, deployment.loggingArgs, containerOf(t)) })
     }
-    return { verb: 'reboot', dryRun: true, entries: plan.entries }
+    return { verb: 'reboot', dryRun: true, entries: entriesFor(verdicts, results) }
   }
 
   // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is
   //    rebooted nowhere, so its hosts never end up on different images.
-  const byHost = new Map<string, RebootTarget[]>()
-  for (const target of plan.targets) byHost.set(target.verdict.host, [...(byHost.get(target.verdict.host) ?? []), target])
-  const pullFailures = new Map<string, string>() // accessory name → first failure
-  await onHosts([...byHost.keys()], async (host) => {
-    const logins = new Set<string>()
-    for (const target of byHost.get(host)!) {
-      const { accessory } = target.verdict
-      const login = accessory.registryLogin
-      if (login && !logins.has(loginStepKey(login))) {
-        const result = await transport.run(host, registryLogin(login))
-        if (result.exitCode !== 0) {
-          fail(target.entry, `could not log in to ${login.server ?? 'Docker Hub'}: ${describeFailure(host, 'docker login', result)} Nothing was stopped.`)
-          pullFailures.set(accessory.name, pullFailures.get(accessory.name) ?? host)
-          continue
-        }
-        logins.add(loginStepKey(login))
-      }
-      const pulled = await transport.run(host, pullImage(accessory.image))
-      if (pulled.exitCode !== 0) {
-        fail(target.entry, `could not pull ${accessory.image}: ${describeFailure(host, 'docker image pull', pulled)} Nothing was stopped: the old container still runs.`)
-        pullFailures.set(accessory.name, pullFailures.get(accessory.name) ?? host)
-      }
-    }
-  })
+  const hostsOf = (list: readonly RebootTarget[]) => [...new Set(list.map((t) => t.host))]
+  const pulls = await engine.onHosts(hostsOf(targets), (host) => pullOnHost(engine, host, targets.filter((t) => t.host === host)))
+  for (const outcome of pulls) {
+    if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
+    else for (const t of targets.filter((t) => t.host === outcome.host)) results.set(keyOf(t), { outcome: 'failed', error: outcome.error.message })
+  }
+  const pullFailedOn = new Map<string, string>() // accessory name → first host whose pull failed
+  for (const t of targets) if (results.has(keyOf(t)) && !pullFailedOn.has(t.accessory.name)) pullFailedOn.set(t.accessory.name, t.host)
   const ready: RebootTarget[] = []
-  for (const target of plan.targets) {
-    const failedOn = pullFailures.get(target.verdict.accessory.name)
-    if (failedOn === undefined) ready.push(target)
-    else if (target.entry.outcome !== 'failed') {
-      fail(target.entry, `the image could not be pulled on ${failedOn}, so no host of \`${target.verdict.accessory.name}\` was rebooted.`, 'skipped')
+  for (const t of targets) {
+    const failedOn = pullFailedOn.get(t.accessory.name)
+    if (failedOn === undefined) ready.push(t)
+    else if (!results.has(keyOf(t))) {
+      results.set(keyOf(t), { outcome: 'skipped', error: `the image could not be pulled on ${failedOn}, so no host of \`${t.accessory.name}\` was rebooted.` })
     }
   }
 
   // 2. Replace. On one host, accessories go one after another in config order.
-  const hosts = [...new Set(ready.map((t) => t.verdict.host))]
+  const hosts = hostsOf(ready)
   const rebootHost = async (host: string): Promise<boolean> => {
     // Logins already ran in the pull phase; network steps run once per host.
-    const done = new Set(ready.flatMap((t) => (t.verdict.host === host && t.verdict.accessory.registryLogin ? [loginStepKey(t.verdict.accessory.registryLogin)] : [])))
+    const done = new Set(ready.flatMap((t) => (t.host === host && t.accessory.registryLogin ? [loginStep(t.accessory.registryLogin).oncePerHost!] : [])))
     let ok = true
-    for (const target of ready.filter((t) => t.verdict.host === host)) {
+    for (const target of ready.filter((t) => t.host === host)) {
+      let result: PairResult
       try {
-        await rebootOne(transport, deployment, target, options.healthTimeoutSeconds, done)
+        result = await rebootOne(engine, deployment, target, options, done)
       } catch (error) {
-        fail(target.entry, sentence(error))
-        ok = false
+        result = { outcome: 'failed', error: sentence(error) }
       }
+      results.set(keyOf(target), result)
+      ok &&= result.outcome === 'rebooted'
     }
     return ok
   }
   if (options.rolling) {
     for (const [index, host] of hosts.entries()) {
       if (await rebootHost(host)) continue
-      for (const target of ready.filter((t) => hosts.indexOf(t.verdict.host) > index)) {
-        fail(target.entry, `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.`, 'skipped')
+      const signal = engine.interruptedBy
+      for (const t of ready.filter((t) => hosts.indexOf(t.host) > index)) {
+        results.set(
+          keyOf(t),
+          signal
+            ? interrupted(signal, 'before this host was reached (the old container still runs)')
+            : { outcome: 'skipped', error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.` },
+        )
       }
       break
     }
   } else {
-    await onHosts(hosts, rebootHost)
+    await engine.onHosts(hosts, rebootHost)
   }
-  return { verb: 'reboot', dryRun: false, entries: plan.entries }
+  return { verb: 'reboot', dryRun: false, entries: entriesFor(verdicts, results) }
 }

@@ -1,10 +1,11 @@
 // Taking and releasing the deploy lock around a run that changes hosts. A second run fails fast with
-// who holds the lock and since when, or waits with --lock-wait. The lock is released on errors and on
-// SIGINT/SIGTERM, so an interrupted run does not leave it behind.
+// who holds the lock and since when, or waits with --lock-wait. Every run of one config meets the same
+// lock host, whatever it selects. The runner releases the lock after the last command that changed a
+// host, also after SIGINT/SIGTERM (the flows stop starting new commands, then return).
 import os from 'node:os'
+import type { Deployment } from '../config/model.ts'
+import { describeFailure, SSH_CONNECTION_FAILED, type Transport } from '../remote/transport.ts'
 import { acquireLock, formatLockDetails, lockDirectory, lockStatus, parseLockDetails, releaseLock } from './commands.ts'
-import type { Transport } from '../remote/transport.ts'
-import { describeFailure } from '../flows/observe.ts'
 
 export class LockHeldError extends Error {
   constructor(message: string) {
@@ -13,15 +14,35 @@ export class LockHeldError extends Error {
   }
 }
 
+/** Where a config's lock lives, and why there (for messages). */
+export interface LockHost {
+  host: string
+  why: string
+}
+
+/**
+ * One lock host per config: Kamal's primary host (the primary role's first host); for a config with
+ * accessories only, the first host of the first accessory in config order. Never depends on a run's
+ * selection, so `reboot all` and `reboot db --hosts x` meet the same lock.
+ */
+export function lockHostOf(deployment: Pick<Deployment, 'primaryHost' | 'accessories'>): LockHost | undefined {
+  if (deployment.primaryHost) return { host: deployment.primaryHost, why: 'the primary role\'s first host' }
+  const first = deployment.accessories.find((a) => a.hosts.length > 0)
+  if (!first) return undefined
+  return { host: first.hosts[0]!, why: `the first host of the first accessory, \`${first.name}\`, as this config has no servers` }
+}
+
 export interface LockOptions {
   transport: Transport
-  host: string
+  lockHost: LockHost
   service: string
   destination?: string
   message: string
   waitSeconds: number
   /** How to tell the user to release a stale lock. */
   releaseCommand: string
+  /** A signal ends a wait for the lock (nothing was changed yet). */
+  signal?: AbortSignal
 }
 
 const POLL_MS = 1000
@@ -34,49 +55,58 @@ export class DeployLock {
   private readonly options: LockOptions
   private readonly directory: string
   private held = false
-  private readonly onSignal = (signal: NodeJS.Signals) => {
-    void this.release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
-  }
 
   constructor(options: LockOptions) {
     this.options = options
     this.directory = lockDirectory(options.service, options.destination)
   }
 
+  private get host(): string {
+    return this.options.lockHost.host
+  }
+
   async acquire(): Promise<void> {
-    const { transport, host, waitSeconds } = this.options
+    const { transport, waitSeconds, signal } = this.options
     const details = formatLockDetails({ lockedBy: lockHolder(), at: new Date().toISOString(), version: 'berth', message: this.options.message })
     const deadline = Date.now() + waitSeconds * 1000
     for (;;) {
-      const result = await transport.run(host, acquireLock(this.directory, details))
+      if (signal?.aborted) throw new Error(`interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`)
+      const result = await transport.run(this.host, acquireLock(this.directory, details))
       if (result.exitCode === 0) break
-      if (!/exists/i.test(result.stderr)) throw new Error(`could not take the deploy lock: ${describeFailure(host, 'mkdir', result)}`)
+      if (result.exitCode === SSH_CONNECTION_FAILED) throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
+      if (!/exists/i.test(result.stderr)) throw new Error(`could not take the deploy lock on ${this.host}: ${describeFailure(this.host, 'mkdir', result)}`)
       if (Date.now() >= deadline) throw new LockHeldError(await this.heldMessage())
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
     this.held = true
-    process.once('SIGINT', this.onSignal)
-    process.once('SIGTERM', this.onSignal)
+    // A signal that arrived while `mkdir` ran: the caller's work never starts, and the lock goes again.
+  }
+
+  private unreachableMessage(cause: string): string {
+    const { lockHost } = this.options
+    return (
+      `could not take the deploy lock: it lives on ${lockHost.host} (${lockHost.why}), and ${cause.replace(/ then run again\.$/, '')} ` +
+      'Every run of this config that changes hosts takes its lock there, so no host was changed; bring that host back and run again. ' +
+      'Read-only commands (accessory-details, accessory-boot --dry-run) work without it.'
+    )
   }
 
   async release(): Promise<void> {
     if (!this.held) return
     this.held = false
-    process.off('SIGINT', this.onSignal)
-    process.off('SIGTERM', this.onSignal)
-    const result = await this.options.transport.run(this.options.host, releaseLock(this.directory))
+    const result = await this.options.transport.run(this.host, releaseLock(this.directory))
     if (result.exitCode !== 0) {
-      throw new Error(`could not release the deploy lock ${this.directory} on ${this.options.host}; release it with \`${this.options.releaseCommand}\`.`)
+      throw new Error(`could not release the deploy lock ${this.directory} on ${this.host}; release it with \`${this.options.releaseCommand}\`.`)
     }
   }
 
   async heldMessage(): Promise<string> {
-    const { transport, host, waitSeconds, releaseCommand } = this.options
-    const status = await transport.run(host, lockStatus(this.directory))
+    const { transport, waitSeconds, releaseCommand } = this.options
+    const status = await transport.run(this.host, lockStatus(this.directory))
     const details = parseLockDetails(status.stdout)
     const who = details ? `by ${details.lockedBy} since ${details.at} (${details.message})` : 'by another run'
     const waited = waitSeconds > 0 ? ` after waiting ${waitSeconds}s` : ''
-    return `The deploy lock ${this.directory} on ${host} is held ${who}${waited}; wait for that run to finish, pass --lock-wait SECONDS to wait for it, or if it is stale release it with \`${releaseCommand}\`.`
+    return `The deploy lock ${this.directory} on ${this.host} is held ${who}${waited}; wait for that run to finish, pass --lock-wait SECONDS to wait for it, or if it is stale release it with \`${releaseCommand}\`.`
   }
 
   /** Set when the lock could not be released after the work, so the caller can report it after its result. */

@@ -3,10 +3,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { $ } from 'zx'
 import { shellJoin } from './quote.ts'
 import { spawn } from 'node:child_process'
-import type { CommandResult, OutputSink, RemoteCommand, Transport } from './transport.ts'
+import { SSH_CONNECTION_FAILED, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -57,22 +56,41 @@ export class SshTransport implements Transport {
   }
 
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
-    const remote = shellJoin(command.argv)
-    this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
-    const output = await $({ input: command.input, nothrow: true, quiet: true, verbose: false })`ssh ${args} ${remote}`
-    return { exitCode: output.exitCode ?? SIGNALLED, stdout: output.stdout, stderr: output.stderr }
+    let stdout = ''
+    let stderr = ''
+    const exitCode = await this.stream(host, command, { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk) })
+    return { exitCode, stdout, stderr }
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {
+  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
     const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
-    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
-    if (command.input !== undefined) child.stdin?.end(command.input)
+    // Its own process group: a Ctrl-C at the terminal reaches berth, which decides what happens next, and
+    // never cuts a remote command (a container swap, say) in half by killing its ssh.
+    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true })
+    if (command.input !== undefined) {
+      child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
+      child.stdin?.end(command.input)
+    }
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => sink.stdout(chunk))
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => sink.stderr(chunk))
-    return new Promise((resolve) => child.on('close', (code) => resolve(code ?? SIGNALLED)))
+    const stop = () => child.kill('SIGTERM')
+    signal?.addEventListener('abort', stop, { once: true })
+    return new Promise((resolve) => {
+      let settled = false
+      const settle = (code: number) => {
+        if (settled) return
+        settled = true
+        signal?.removeEventListener('abort', stop)
+        resolve(code)
+      }
+      child.on('error', (error) => {
+        sink.stderr(`could not run the local ssh client: ${error.message}\n`)
+        settle(SSH_CONNECTION_FAILED)
+      })
+      child.on('close', (code) => settle(code ?? SIGNALLED))
+    })
   }
 }
 

@@ -1,6 +1,6 @@
 // How a command reaches a host. Every remote command in berth goes through `Transport.run`, so this is
-// the one place that decides quoting, stdin and what -v prints.
-import type { ShellWord } from './quote.ts'
+// the one place that decides quoting, stdin and what -v prints; failures and commands are described here too.
+import { shellJoin, type ShellWord } from './quote.ts'
 
 export interface RemoteCommand {
   argv: ShellWord[]
@@ -22,22 +22,27 @@ export interface OutputSink {
 export interface Transport {
   /** Runs one command on one host. Never throws for a non-zero exit: the caller decides. */
   run(host: string, command: RemoteCommand): Promise<CommandResult>
-  /** Runs one command, handing output over as it arrives (logs --follow); resolves with the exit code. */
-  stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number>
-}
-
-/** A command that failed on a host, with the output the user needs to act on it. */
-export class RemoteCommandError extends Error {
-  readonly host: string
-  readonly result: CommandResult
-  constructor(host: string, description: string, result: CommandResult) {
-    const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ')
-    super(`${description} failed on ${host} (exit ${result.exitCode})${detail ? `: ${detail}` : ''}`)
-    this.name = 'RemoteCommandError'
-    this.host = host
-    this.result = result
-  }
+  /**
+   * Runs one command, handing output over as it arrives (logs --follow); resolves with the exit code.
+   * When `signal` fires, the local end is closed and the promise resolves.
+   */
+  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number>
 }
 
 /** ssh exits 255 when it could not connect or authenticate. */
 export const SSH_CONNECTION_FAILED = 255
+
+/** A remote command as the user could type it; stdin is named by size only (it may hold secrets). */
+export function describeCommand(command: RemoteCommand): string {
+  const line = shellJoin(command.argv)
+  return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
+}
+
+/** A failure as one sentence that names the host and says what to do. */
+export function describeFailure(host: string, what: string, result: CommandResult): string {
+  const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').filter(Boolean).slice(-2).join(' ')
+  if (result.exitCode === SSH_CONNECTION_FAILED) {
+    return `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
+  }
+  return `${what} exited ${result.exitCode}${detail ? ` (${detail})` : ''}; fix the cause on ${host} and run again.`
+}

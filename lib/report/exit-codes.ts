@@ -1,5 +1,5 @@
 // Exit codes in one place, like `terraform plan -detailed-exitcode`.
-import type { ReportEntry } from './model.ts'
+import type { Report, ReportEntry } from './model.ts'
 
 export const EXIT_OK = 0
 export const EXIT_ERROR = 1
@@ -14,4 +14,14 @@ export function exitCodeFor(entries: readonly ReportEntry[]): number {
   if (entries.some((e) => e.outcome === 'failed')) return EXIT_ERROR
   if (entries.some((e) => e.outcome === 'drift' || e.outcome === 'would_boot' || e.outcome === 'would_reboot' || e.outcome === 'planned' || e.outcome === 'missing')) return EXIT_DRIFT
   return EXIT_OK
+}
+
+/** 128 + the signal's number, as a shell reports a command ended by it: SIGINT 130, SIGTERM 143. */
+export function exitCodeForSignal(signal: string): number {
+  return signal === 'SIGINT' ? 130 : 143
+}
+
+/** A report's exit code: an interrupted run exits as the signal says, whatever its entries are. */
+export function exitCodeOf(report: Report): number {
+  return report.interrupted ? exitCodeForSignal(report.interrupted) : exitCodeFor(report.entries)
 }

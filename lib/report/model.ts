@@ -44,6 +44,8 @@ export interface Report {
   verb: string
   dryRun: boolean
   entries: ReportEntry[]
+  /** The signal (`SIGINT`, `SIGTERM`) that interrupted the run, when one did. */
+  interrupted?: string
 }
 
 /** How the user invoked berth, so fix commands repeat the same config and destination. */

@@ -1,5 +1,5 @@
 // Report → text for people, or one JSON document for machines.
-import { exitCodeFor } from './exit-codes.ts'
+import { exitCodeOf } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
 
@@ -53,7 +53,10 @@ export function renderText(report: Report, context: InvocationContext, options: 
   }
   const counts = summarize(report)
   const parts = SUMMARY_ORDER.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${SUMMARY_WORDS[o]}`)
-  const code = exitCodeFor(report.entries)
+  const code = exitCodeOf(report)
+  if (report.interrupted) {
+    lines.push(`Interrupted by ${report.interrupted}: no new step was started after it, and every host was left as the lines above say.`)
+  }
   if (!options.quiet || code !== 0) {
     lines.push(`${report.dryRun ? 'Dry run: ' : ''}${parts.length ? parts.join(', ') : 'no accessories selected'} (exit ${code}).`)
   }
@@ -64,7 +67,8 @@ export function renderJson(report: Report, context: InvocationContext): string {
   const document = {
     verb: report.verb,
     dryRun: report.dryRun,
-    exitCode: exitCodeFor(report.entries),
+    exitCode: exitCodeOf(report),
+    ...(report.interrupted ? { interrupted: report.interrupted } : {}),
     summary: summarize(report),
     entries: describeEntries(report, context),
   }

@@ -96,3 +96,46 @@ export function onTerminal(verb: string, args: string[], cwd: string, answer: st
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: '' }))
   })
 }
+
+export interface RunningBerth {
+  /** Resolves once a line matching `pattern` has appeared on stderr (with -v: the remote commands). */
+  stderrLine(pattern: RegExp, timeoutMs?: number): Promise<string>
+  signal(name: NodeJS.Signals): void
+  done: Promise<RunResult>
+}
+
+/** Starts a script without waiting for it, so a test can watch its progress and signal it. */
+export function startBerth(verb: string, args: string[], options: { cwd: string }): RunningBerth {
+  const child = spawn(process.execPath, [ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  const waiters: Array<() => void> = []
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => {
+    stderr += d
+    for (const wake of waiters.splice(0)) wake()
+  })
+  const done = new Promise<RunResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : -1), stdout, stderr })),
+  )
+  return {
+    done,
+    signal: (name) => void child.kill(name),
+    async stderrLine(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const line = stderr.split('\n').find((l) => pattern.test(l))
+        if (line !== undefined) return line
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no stderr line matching ${pattern} (exit ${child.exitCode}):\n${stderr}\n${stdout}`)
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve)
+          setTimeout(resolve, 200)
+        })
+      }
+    },
+  }
+}

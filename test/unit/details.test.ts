@@ -1,18 +1,18 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { detailsExitCode, renderDetailsJson, renderDetailsText, renderTable, type DetailsRow } from '../../lib/report/details.ts'
-import { detailsRow } from '../../lib/flows/details.ts'
-import type { InvocationContext } from '../../lib/report/model.ts'
+import { detailsExitCode, detailsVerdict, renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
+import { entryFor } from '../../lib/flows/entries.ts'
+import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['10.0.0.5', '10.0.0.6']], ['cache', ['10.0.0.7']]]) }
-const row = (over: Partial<DetailsRow>): DetailsRow => ({
-  accessory: 'db', service: 'app-db', host: '10.0.0.5', state: 'running', runningImage: 'postgres:16', configuredImage: 'postgres:16', containerId: 'abc', verdict: 'in sync', ...over,
+const row = (over: Partial<ReportEntry>): ReportEntry => ({
+  accessory: 'db', service: 'app-db', host: '10.0.0.5', state: 'running', runningImage: 'postgres:16', configuredImage: 'postgres:16', containerId: 'abc', outcome: 'running', ...over,
 })
 const inSync = row({})
-const drift = row({ host: '10.0.0.6', runningImage: 'postgres:15', verdict: 'drift' })
-const missing: DetailsRow = { accessory: 'cache', service: 'app-cache', host: '10.0.0.7', configuredImage: 'redis:7', verdict: 'missing' }
-const down: DetailsRow = { accessory: 'cache', service: 'app-cache', host: '10.0.0.9', configuredImage: 'redis:7', verdict: 'unreachable', error: 'could not connect to 10.0.0.9 over ssh (timeout)' }
+const drift = row({ host: '10.0.0.6', runningImage: 'postgres:15', outcome: 'drift' })
+const missing: ReportEntry = { accessory: 'cache', service: 'app-cache', host: '10.0.0.7', configuredImage: 'redis:7', outcome: 'missing' }
+const down: ReportEntry = { accessory: 'cache', service: 'app-cache', host: '10.0.0.9', configuredImage: 'redis:7', outcome: 'failed', error: 'could not connect to 10.0.0.9 over ssh (timeout)' }
 
 test('renderTable pads every column to its widest cell, two spaces apart, no trailing blanks', () => {
   assert.is(renderTable(['A', 'BB', 'C'], [['xxx', 'y', 'z'], ['1', '22222', '']]), 'A    BB     C\nxxx  y      z\n1    22222\n')
@@ -42,13 +42,13 @@ test('details text: a sentence with the fix for every row that needs attention, 
 test('details exit codes: unreachable → 1, drift → 2, all in sync (running or stopped) → 0', () => {
   assert.is(detailsExitCode([inSync, drift, down]), 1)
   assert.is(detailsExitCode([inSync, drift]), 2)
-  assert.is(detailsExitCode([inSync, row({ state: 'stopped' })]), 0)
+  assert.is(detailsExitCode([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 0)
   assert.is(detailsExitCode([]), 0)
 })
 
 test('details -q keeps only rows that need attention, and prints nothing when all run in sync', () => {
   assert.is(renderDetailsText([inSync], context, { quiet: true }), '')
-  const text = renderDetailsText([inSync, row({ host: '10.0.0.6', state: 'stopped' })], context, { quiet: true })
+  const text = renderDetailsText([inSync, row({ host: '10.0.0.6', state: 'stopped', outcome: 'stopped' })], context, { quiet: true })
   assert.not.ok(text.includes('running'), text)
   assert.ok(text.includes('db         10.0.0.6  stopped'), text)
   assert.ok(text.includes('run `npx zx scripts/accessory-start.mjs db --hosts 10.0.0.6` to start it'), text)
@@ -67,16 +67,23 @@ test('details JSON: the same rows with null for unseen cells, the exit code, and
   assert.is(doc.rows[1].fix, 'npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.6')
 })
 
-test('detailsRow turns each verdict into a row', () => {
+test('entryFor turns each verdict into the entry every verb shows, and the table names it', () => {
   const deployment = deploymentFrom({ service: 'app', image: 'app', accessories: { db: { image: 'postgres:16', host: 'h1' } } })
   const db = deployment.accessories[0]!
   const container = { id: '0123456789abcdef', name: 'app-db', image: 'docker.io/library/postgres:16', imageId: 'sha256:1', state: 'stopped' as const, service: 'app-db', labels: {} }
-  assert.equal(detailsRow({ kind: 'in_sync', accessory: db, host: 'h1', container }), {
-    accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', verdict: 'in sync',
+  const stopped = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container })
+  assert.equal(stopped, {
+    accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', outcome: 'stopped',
   })
-  assert.is(detailsRow({ kind: 'drift', accessory: db, host: 'h1', container }).verdict, 'drift')
-  assert.is(detailsRow({ kind: 'missing', accessory: db, host: 'h1' }).verdict, 'missing')
-  assert.equal(detailsRow({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' }), { accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', verdict: 'unreachable', error: 'boom' })
+  assert.is(detailsVerdict(stopped), 'in sync')
+  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container })), 'drift')
+  assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1' })), 'missing')
+  const down = entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' })
+  assert.equal(down, { accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', outcome: 'failed', error: 'boom' })
+  assert.is(detailsVerdict(down), 'unreachable')
+  // A flow's result overrides the outcome and drops the verdict's error.
+  assert.equal(entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' }, { outcome: 'skipped', error: 'later' }).error, 'later')
+  assert.is(entryFor({ kind: 'missing', accessory: db, host: 'h1' }, { outcome: 'booted' }).outcome, 'booted')
 })
 
 test.run()

@@ -1,0 +1,109 @@
+// The one way flows run remote commands: steps in order per host, hosts in parallel, results returned,
+// cleanup on failure, and the run's AbortSignal checked before every remote command. After SIGINT/SIGTERM
+// no new command starts; only commands that put a host back as it was (`restore`) still run.
+import { onHosts, type HostOutcome } from '../remote/fleet.ts'
+import { describeFailure, type CommandResult, type RemoteCommand, type Transport } from '../remote/transport.ts'
+
+/** Thrown instead of starting a remote command once the run has been signalled. */
+export class Interrupted extends Error {
+  readonly signal: string
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`)
+    this.name = 'Interrupted'
+    this.signal = signal
+  }
+}
+
+export interface Step {
+  /** What the step does, for messages: `create network kamal`. */
+  description: string
+  command: RemoteCommand
+  /** Steps with the same key run once per host (network, login) however many accessories need them. */
+  oncePerHost?: string
+  /** A non-zero exit that still counts as success (the network already exists). */
+  tolerate?: (result: CommandResult) => boolean
+  /** Run when this step fails, so nothing half-made is left behind. */
+  cleanup?: RemoteCommand
+}
+
+/** What a list of steps did on one host. `completed` counts the steps that succeeded (skipped once-per-host ones included). */
+export type StepsResult =
+  | { ok: true; results: Array<CommandResult | undefined> }
+  | { ok: false; interrupted: false; completed: number; results: Array<CommandResult | undefined>; error: string }
+  | { ok: false; interrupted: true; completed: number; results: Array<CommandResult | undefined>; signal: string }
+
+export class StepEngine {
+  readonly transport: Transport
+  readonly signal: AbortSignal
+
+  constructor(transport: Transport, signal: AbortSignal = new AbortController().signal) {
+    this.transport = transport
+    this.signal = signal
+  }
+
+  /** The signal's name (`SIGTERM`) once the run was interrupted. */
+  get interruptedBy(): string | undefined {
+    return this.signal.aborted ? String(this.signal.reason ?? 'SIGINT') : undefined
+  }
+
+  /** Throws `Interrupted` when the run has been signalled. */
+  checkpoint(): void {
+    const signal = this.interruptedBy
+    if (signal) throw new Interrupted(signal)
+  }
+
+  /** One remote command; never starts after a signal (throws `Interrupted` instead). */
+  async run(host: string, command: RemoteCommand): Promise<CommandResult> {
+    this.checkpoint()
+    return this.transport.run(host, command)
+  }
+
+  /** A command that puts a host back as it was (rollback, cleanup): it runs even after a signal. */
+  restore(host: string, command: RemoteCommand): Promise<CommandResult> {
+    return this.transport.run(host, command)
+  }
+
+  /** Waits, unless the run is signalled first (then throws `Interrupted`). */
+  async sleep(ms: number): Promise<void> {
+    this.checkpoint()
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.signal.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.signal.addEventListener('abort', done, { once: true })
+    })
+    this.checkpoint()
+  }
+
+  /**
+   * Steps in order on one host. Stops at the first failure (running that step's cleanup) or at a signal.
+   * `done` carries once-per-host keys across calls for the same host.
+   */
+  async steps(host: string, steps: readonly Step[], done: Set<string> = new Set()): Promise<StepsResult> {
+    const results: Array<CommandResult | undefined> = []
+    for (const [index, step] of steps.entries()) {
+      if (step.oncePerHost && done.has(step.oncePerHost)) {
+        results.push(undefined)
+        continue
+      }
+      const signal = this.interruptedBy
+      if (signal) return { ok: false, interrupted: true, completed: index, results, signal }
+      const result = await this.transport.run(host, step.command)
+      results.push(result)
+      if (result.exitCode !== 0 && !step.tolerate?.(result)) {
+        if (step.cleanup) await this.restore(host, step.cleanup)
+        return { ok: false, interrupted: false, completed: index, results, error: `could not ${step.description}: ${describeFailure(host, step.description, result)}` }
+      }
+      if (step.oncePerHost) done.add(step.oncePerHost)
+    }
+    return { ok: true, results }
+  }
+
+  /** Every host in parallel, each to the end; a host whose work throws reports its error. */
+  onHosts<T>(hosts: readonly string[], work: (host: string) => Promise<T>): Promise<Array<HostOutcome<T>>> {
+    return onHosts(hosts, work)
+  }
+}

@@ -1,0 +1,96 @@
+// SIGTERM at three points of a real reboot, and overlapping runs of one accessory-only config: on the lab,
+// with the real scripts. Each run must end with the old container or a verified new one serving, the
+// lock released, no half-made container left, and exit 143.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { assertLabUp, hostDocker, resetLab } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, project, startBerth } from './support.ts'
+
+/** Accessory-only: db on HOST1 and HOST2, cache on HOST3. The lock lives on HOST1 (db's first host). */
+function config(dbTag: string, cacheTag = '7', dbOptions: Record<string, string> = {}) {
+  return {
+    service: 'shop',
+    image: 'shop/app',
+    ssh: labSsh(),
+    accessories: {
+      db: { image: image(`postgres:${dbTag}`), hosts: [HOST1, HOST2], directories: ['data:/var/lib/data'], options: dbOptions },
+      cache: { image: image(`redis:${cacheTag}`), host: HOST3 },
+    },
+  }
+}
+
+const lockDir = () => path.join(homeOf(HOST1), '.kamal/lock-shop')
+
+async function leftovers(host: string): Promise<string[]> {
+  const r = await hostDocker(host, ['ps', '-a', '--format', '{{.Names}}', '--filter', 'label=service=shop-db'])
+  return r.stdout.split('\n').filter((n) => n.includes('-berth-'))
+}
+
+test.before(async () => {
+  await assertLabUp()
+})
+test.before.each(async () => {
+  await resetLab()
+})
+
+// A health check that never passes keeps a reboot in its verification until it is signalled.
+const neverHealthy = { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' }
+
+for (const point of [
+  { name: 'during the pull', line: /docker image pull /, rolledBack: false },
+  { name: 'while docker create runs', line: /docker create --name shop-db-berth-new-/, rolledBack: false },
+  { name: 'while the new container is being verified', line: /docker inspect \w{12} --format /, rolledBack: true },
+]) {
+  test(`SIGTERM ${point.name}: the old container serves again, lock released, nothing half-made, exit 143`, async () => {
+    const dir = project(config('16'))
+    assert.is((await berth('boot', ['db', '--hosts', HOST1], { cwd: dir })).code, 0)
+    const before = await containerOn(HOST1, 'shop-db')
+    const { writeFileSync } = await import('node:fs')
+    writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config('17', '7', neverHealthy))}\n`)
+    const run = startBerth('reboot', ['db', '-y', '-v', '--hosts', HOST1, '--health-timeout', '300'], { cwd: dir })
+    await run.stderrLine(point.line)
+    run.signal('SIGTERM')
+    const r = await run.done
+    assert.is(r.code, 143, r.stdout + r.stderr)
+    assert.match(r.stdout, /Interrupted by SIGTERM/)
+    const after = await containerOn(HOST1, 'shop-db')
+    assert.equal(after, { ...before!, status: 'running' }, 'the same old container serves under its name')
+    assert.equal(await leftovers(HOST1), [], 'no -berth- container left')
+    assert.not.ok(existsSync(lockDir()), 'the lock was released')
+    if (point.rolledBack) assert.match(r.stdout, /interrupted by SIGTERM before the new container was verified; rolled back: the old container/)
+    // After the signal, only restoring commands and the lock release went out.
+    const afterSignal = r.stderr.split('\n').slice(r.stderr.split('\n').findIndex((l) => /berth: SIGTERM/.test(l)) + 1)
+    for (const line of afterSignal.filter((l) => l.startsWith('['))) {
+      assert.match(line, /^\[[\d.]+\] (docker rm --force|rm \.kamal\/lock-shop)/, `sent after the signal: ${line}`)
+    }
+  })
+}
+
+test('two overlapping reboots of one accessory-only config with different selections: never both run', async () => {
+  const dir = project(config('16'))
+  assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
+  const { writeFileSync } = await import('node:fs')
+  // db becomes healthy after a few seconds, so the first run holds the lock while the second starts.
+  const slowHealthy = { 'health-cmd': 'test -f /tmp/up || (sleep 2; touch /tmp/up; false)', 'health-interval': '1s' }
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config('17', '8', slowHealthy))}\n`)
+  const all = startBerth('reboot', ['all', '-y', '-v'], { cwd: dir })
+  await all.stderrLine(/docker image pull /)
+  assert.ok(existsSync(lockDir()), 'the first run holds the lock on HOST1')
+  // `cache` lives only on HOST3, yet its run meets the same lock.
+  const cache = await berth('reboot', ['cache', '-y'], { cwd: dir })
+  assert.is(cache.code, 1, cache.stdout + cache.stderr)
+  assert.match(cache.stderr, /The deploy lock \.kamal\/lock-shop on 127\.\d+\.\d+\.\d+ is held by .* \(accessory-reboot all\)/)
+  const hostsRun = await berth('reboot', ['db', '-y', '--hosts', HOST2], { cwd: dir })
+  assert.is(hostsRun.code, 1)
+  assert.match(hostsRun.stderr, /is held by/)
+  const first = await all.done
+  assert.is(first.code, 0, first.stdout + first.stderr)
+  assert.match(first.stdout, /Rebooted accessory `cache` on/)
+  assert.equal((await containerOn(HOST3, 'shop-cache'))?.image, image('redis:8'))
+  assert.equal([await leftovers(HOST1), await leftovers(HOST2)], [[], []])
+  assert.not.ok(existsSync(lockDir()))
+})
+
+test.run()

@@ -1,0 +1,247 @@
+// The flows through the real runner (flags, config, lock, report, exit code) with a fake transport: step
+// order, rollback, failed pulls, --rolling, the re-check under the lock, signals before every step, and
+// the lock released on every path.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { runScript } from '../../lib/cli/run.ts'
+import { FakeFleet } from '../support/fake-fleet.ts'
+
+const OLD = 'postgres:16'
+const NEW = 'postgres:17'
+
+function projectWith(config: object): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-orchestration-'))
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config)}\n`)
+  return dir
+}
+
+/** db on h1 and h2, cache on h2; no servers, so the lock lives on h1 (db's first host). */
+function config(dbImage: string, cacheImage = 'redis:7') {
+  return {
+    service: 'shop',
+    image: 'shop/app',
+    accessories: {
+      db: { image: dbImage, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
+      cache: { image: cacheImage, host: 'h2' },
+    },
+  }
+}
+
+/** A fleet where db and cache run the old images. */
+function bootedFleet(): FakeFleet {
+  const fleet = new FakeFleet()
+  fleet.addContainer('h1', { name: 'shop-db', image: OLD })
+  fleet.addContainer('h2', { name: 'shop-db', image: OLD })
+  fleet.addContainer('h2', { name: 'shop-cache', image: 'redis:7' })
+  return fleet
+}
+
+async function run(verb: string, args: string[], fleet: FakeFleet, dir: string) {
+  let stdout = ''
+  let stderr = ''
+  const code = await runScript(verb, args, {
+    cwd: dir,
+    env: {},
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    transport: () => fleet,
+    settleMs: 0,
+  })
+  return { code, stdout, stderr }
+}
+
+const names = (fleet: FakeFleet, host: string) => fleet.host(host).containers.map((c) => `${c.name}:${c.image}:${c.state}`).sort()
+
+test('reboot: pull everywhere first, then create beside, swap in one command, verify, remove the old one; lock released', async () => {
+  const fleet = bootedFleet()
+  const r = await run('reboot', ['db', '-y'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+  assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${NEW}:running`])
+  const firstCreate = fleet.sent.findIndex((c) => c.line.startsWith('docker create'))
+  const lastPull = fleet.sent.map((c) => c.line).lastIndexOf(`docker image pull ${NEW}`)
+  assert.ok(lastPull < firstCreate, 'every pull before any create')
+  const steps = [
+    /^mkdir -p \.kamal && mkdir \.kamal\/lock-shop /,
+    /^docker ps --all --quiet --no-trunc --filter label=service \| xargs -r docker inspect$/,
+    /^docker image pull postgres:17$/,
+    /^docker network create kamal$/,
+    /^mkdir -p shop-db\/data$/,
+    /^sh -c .* \.kamal\/apps\/shop\/env\/accessories\/db\.env 600$/,
+    /^docker create --name shop-db-berth-new-\w+ /,
+    /^docker stop (\w{12}) && docker rename \1 shop-db-berth-old-\w+ && docker rename \w{12} shop-db && docker start \w{12}$/,
+    /^docker inspect \w{12} --format /,
+    /^docker container rm --force \w{12}$/,
+    /^rm \.kamal\/lock-shop\/details && rm -r \.kamal\/lock-shop$/,
+  ]
+  const h1 = fleet.lines('h1')
+  assert.is(h1.length, steps.length, h1.join('\n'))
+  steps.forEach((step, i) => assert.match(h1[i]!, step))
+  assert.equal([...fleet.host('h1').locks], [])
+})
+
+test('reboot: a new container that crashes is rolled back; the old one runs again under its name (exit 1)', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash')
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h2'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1, r.stdout)
+  assert.match(r.stdout, /the new container did not stay up \(exited\); rolled back: the old container \(postgres:16\) runs again\./)
+  assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`], 'h1 was not selected')
+  assert.equal([...fleet.host('h1').locks], [])
+})
+
+test('reboot: an unhealthy new container is rolled back too', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'unhealthy')
+  const r = await run('reboot', ['db', '-y'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(r.stdout, /the new container reported unhealthy; rolled back/)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+test('reboot: a pull that fails on one host leaves every host of that accessory untouched; others go on', async () => {
+  const fleet = bootedFleet()
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h2' && sent.line === `docker image pull ${NEW}`) fleet.unpullable.add(NEW)
+  }
+  const r = await run('reboot', ['all', '-y'], fleet, projectWith(config(NEW, 'redis:8')))
+  assert.is(r.code, 1, r.stdout)
+  assert.match(r.stdout, /Accessory `db` failed on h2: could not pull postgres:17: .*Nothing was stopped: the old container still runs\./)
+  assert.match(r.stdout, /Accessory `db` was not touched on h1: the image could not be pulled on h2, so no host of `db` was rebooted\./)
+  assert.match(r.stdout, /Rebooted accessory `cache` on h2 \(redis:7 → redis:8\)\./)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+  assert.not.ok(fleet.lines().some((l) => l.startsWith('docker create --name shop-db')), 'no db container was created')
+})
+
+test('reboot --rolling stops at the first failed host; later hosts are not attempted', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash')
+  const r = await run('reboot', ['db', '-y', '--rolling'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(r.stdout, /Accessory `db` was not touched on h2: --rolling stopped at the first failed host \(h1\)/)
+  assert.not.ok(fleet.lines('h2').some((l) => l.startsWith('docker create')), 'h2 was never touched')
+  assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
+})
+
+test('boot looks again under the lock: a container booted meanwhile by another run is not booted twice', async () => {
+  const fleet = new FakeFleet()
+  fleet.onCommand = (sent, phase) => {
+    // Between the first look and the lock, another run boots db on h1.
+    if (phase === 'before' && sent.line.startsWith('mkdir -p .kamal && mkdir')) fleet.addContainer('h1', { name: 'shop-db', image: OLD })
+  }
+  const r = await run('boot', ['db'], fleet, projectWith(config(OLD)))
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /Accessory `db` is running on h1 with the configured image/)
+  assert.match(r.stdout, /Booted accessory `db` on h2/)
+  assert.is(fleet.lines('h1').filter((l) => l.startsWith('docker run')).length, 0)
+  assert.equal([...fleet.host('h1').locks], [])
+})
+
+test('one lock host per config: runs with different selections meet the same lock', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h1').locks.add('.kamal/lock-shop')
+  const dir = projectWith(config(NEW, 'redis:8'))
+  // cache lives only on h2, but its lock is the config's: on h1.
+  const r = await run('reboot', ['cache', '-y'], fleet, dir)
+  assert.is(r.code, 1)
+  assert.match(r.stderr, /The deploy lock \.kamal\/lock-shop on h1 is held by test since/)
+  assert.is(fleet.lines('h2').filter((l) => !l.startsWith('docker ps')).length, 0, 'nothing changed on h2')
+  const hostsFlag = await run('reboot', ['db', '-y', '--hosts', 'h2'], fleet, dir)
+  assert.is(hostsFlag.code, 1)
+  assert.match(hostsFlag.stderr, /lock-shop on h1 is held/)
+})
+
+test('an unreachable lock host: said plainly, nothing changed anywhere, and the fix does not name --hosts', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h1').unreachable = true
+  const r = await run('reboot', ['cache', '-y'], fleet, projectWith(config(OLD, 'redis:8')))
+  assert.is(r.code, 1)
+  assert.match(r.stderr, /could not take the deploy lock: it lives on h1 \(the first host of the first accessory, `db`, as this config has no servers\)/)
+  assert.not.match(r.stderr, /--hosts/)
+  assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
+})
+
+test('lock released on every path: done, failed, rolled back, nothing to do, dry run takes none', async () => {
+  const cases: Array<[string[], string, 'ok' | 'crash']> = [
+    [['db', '-y'], NEW, 'ok'],
+    [['db', '-y'], NEW, 'crash'],
+    [['db', '-y', '--drifted'], OLD, 'ok'],
+    [['db', '--dry-run'], NEW, 'ok'],
+  ]
+  for (const [args, image, behaviour] of cases) {
+    const fleet = bootedFleet()
+    fleet.behaviour.set(NEW, behaviour)
+    let maxLocks = 0
+    fleet.onCommand = () => void (maxLocks = Math.max(maxLocks, fleet.host('h1').locks.size))
+    await run('reboot', [...args], fleet, projectWith(config(image)))
+    assert.equal([...fleet.host('h1').locks], [], `${args.join(' ')} ${behaviour}`)
+    if (args.includes('--dry-run')) assert.is(maxLocks, 0)
+  }
+  for (const verb of ['start', 'stop', 'restart', 'boot']) {
+    const fleet = bootedFleet()
+    fleet.host('h2').containers = []
+    const r = await run(verb, ['all'], fleet, projectWith(config(OLD)))
+    assert.equal([...fleet.host('h1').locks], [], `${verb}: ${r.stdout}`)
+  }
+})
+
+/** Every command of a one-host reboot, each a point where a signal can arrive. */
+async function rebootPoints(): Promise<string[]> {
+  const fleet = bootedFleet()
+  await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  return fleet.lines('h1')
+}
+
+for (const phase of ['before', 'after'] as const) {
+  test(`a SIGTERM ${phase === 'before' ? 'while each step of a reboot runs' : 'right after each step of a reboot'}: old or verified new container runs, lock released, no new step, exit 143`, async () => {
+    const points = await rebootPoints()
+    assert.ok(points.length >= 9, points.join('\n'))
+    for (const [at] of points.entries()) {
+      const fleet = bootedFleet()
+      let signalledAt = -1
+      fleet.onCommand = (sent, p, index) => {
+        if (p === phase && index === at && signalledAt < 0) {
+          signalledAt = index
+          process.emit('SIGTERM', 'SIGTERM')
+        }
+      }
+      const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+      const where = `signal ${phase} ${points[at]}`
+      assert.is(r.code, 143, `${where}\n${r.stdout}${r.stderr}`)
+      // A signal during the lock's release comes after the report was printed.
+      if (!points[at]!.startsWith('rm .kamal/lock-shop')) assert.match(r.stdout, /Interrupted by SIGTERM/, where)
+      const h1 = fleet.host('h1')
+      assert.equal([...h1.locks], [], `${where}: lock released`)
+      const serving = h1.containers.filter((c) => c.name === 'shop-db')
+      assert.is(serving.length, 1, `${where}: ${names(fleet, 'h1')}`)
+      const rebooted = r.stdout.includes('Rebooted accessory `db` on h1')
+      assert.equal([serving[0]!.image, serving[0]!.state], [rebooted ? NEW : OLD, 'running'], `${where}: ${names(fleet, 'h1')}\n${r.stdout}`)
+      assert.not.ok(h1.containers.some((c) => c.name.includes('-berth-new-')), `${where}: no half-made container`)
+      // After the signal only commands that restore a host or release the lock were sent.
+      const after = fleet.lines().slice(signalledAt + 1)
+      for (const line of after) assert.match(line, /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop)/, `${where}: sent after the signal: ${line}`)
+    }
+  })
+}
+
+test('a SIGTERM during the pulls: no pull starts on another host after it, nothing is stopped', async () => {
+  const fleet = bootedFleet()
+  let signalled = false
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.line.startsWith('docker image pull') && !signalled) {
+      signalled = true
+      process.emit('SIGTERM', 'SIGTERM')
+    }
+  }
+  const r = await run('reboot', ['all', '-y'], fleet, projectWith(config(NEW, 'redis:8')))
+  assert.is(r.code, 143)
+  assert.ok(fleet.lines().filter((l) => l.startsWith('docker image pull')).length <= 2, 'only pulls already in flight')
+  assert.not.ok(fleet.lines().some((l) => l.startsWith('docker create') || l.startsWith('docker stop')))
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+test.run()
