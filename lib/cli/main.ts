@@ -2,27 +2,29 @@
 // put different things before them) and exits with the runner's code.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { renderFailureJson } from '../report/render.ts'
 import { runScript } from './run.ts'
 
 export async function main(verb: string, scriptUrl: string): Promise<never> {
   const scriptPath = fileURLToPath(scriptUrl)
   const index = process.argv.findIndex((arg) => path.resolve(arg) === scriptPath)
   const argv = process.argv.slice(index >= 0 ? index + 1 : 2)
-  // `... | head` closes stdout early; that is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => e.code === 'EPIPE' && process.exit(0))
+  // `... | head` closes stdout early, and a closed stderr is no reason to stop either: the run goes on to
+  // its end (releasing the lock) and exits with its own code, so `set -o pipefail` sees the real result.
+  const closed = { stdout: false, stderr: false }
+  process.stdout.on('error', () => void (closed.stdout = true))
+  process.stderr.on('error', () => void (closed.stderr = true))
+  const write = (stream: 'stdout' | 'stderr') => (text: string) => void (closed[stream] || process[stream].write(text))
+  const json = argv.includes('--json') && !argv.slice(0, Math.max(0, argv.indexOf('--json'))).includes('--')
   let code: number
   try {
-    code = await runScript(verb, argv, {
-      cwd: process.cwd(),
-      env: process.env,
-      stdout: (t) => void process.stdout.write(t),
-      stderr: (t) => void process.stderr.write(t),
-    })
+    code = await runScript(verb, argv, { cwd: process.cwd(), env: process.env, stdout: write('stdout'), stderr: write('stderr') })
   } catch (error) {
-    process.stderr.write(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
+    write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
+    if (json) write('stdout')(renderFailureJson({ verb, exitCode: 1, kind: 'error', message: `unexpected error: ${(error as Error).message ?? error}` }))
     code = 1
   }
   // Flush before exiting: process.exit would cut off a large piped report.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+  if (!closed.stdout) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)
 }

@@ -4,13 +4,13 @@ import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import { StepEngine } from '../flows/engine.ts'
 import type { Selection } from '../flows/selection.ts'
-import { DeployLock, lockHostOf } from '../lock/deploy-lock.ts'
+import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Report } from '../report/model.ts'
-import { renderJson, renderText } from '../report/render.ts'
+import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
 import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
@@ -55,6 +55,12 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let args: ParsedArgs
   let deployment: Deployment
   let selection: Selection[]
+  // --json is honoured on every path, even when the flags themselves could not be parsed.
+  const wantsJson = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
+  const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
+    if (wantsJson) io.stdout(renderFailureJson({ verb: verbName, exitCode: code, kind, message, problems }))
+    return code
+  }
   try {
     args = parseVerbArgs(argv, verb.options)
     if (args.help) {
@@ -68,9 +74,9 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env })
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
-      io.stderr(`${error.problems.join('\n')}\n`)
-      io.stderr(`Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.\n`)
-      return EXIT_CONFIG
+      const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`
+      io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
+      return failWith(EXIT_CONFIG, 'config', summary, error.problems)
     }
     selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts)
     verb.validateSelection?.(args, selection)
@@ -79,7 +85,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
-    return EXIT_USAGE
+    return failWith(EXIT_USAGE, 'usage', error.message)
   }
 
   const observe: CommandObserver | undefined = args.verbose
@@ -136,10 +142,12 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n`)
-      return EXIT_USAGE
+      return failWith(EXIT_USAGE, 'usage', error.message)
     }
-    io.stderr(`berth: ${error instanceof Error ? error.message : String(error)}\n`)
-    return engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR
+    const message = error instanceof Error ? error.message : String(error)
+    io.stderr(`berth: ${message}\n`)
+    const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
+    return failWith(engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR, kind, message)
   } finally {
     untrap()
   }

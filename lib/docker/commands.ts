@@ -4,10 +4,14 @@ import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
 
+// `docker ps` must fail the host when the engine does not answer (a pipe into `docker inspect` would hide
+// that as "no containers"); no labelled container prints `[]`. A container removed between the two makes
+// `docker inspect` exit 1 with `No such object`, and the others are still printed: see parseInspectResult.
+const INSPECT_SERVICE_CONTAINERS = 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit; if [ -z "$ids" ]; then echo "[]"; else docker inspect $ids; fi'
+
 /** Every container carrying a `service` label (Kamal's marker), inspected by id in the same round trip. */
 export function inspectServiceContainers(): RemoteCommand {
-  // `xargs -r`: no labelled container means no inspect (and no error), which parses as an empty list.
-  return { argv: ['docker', 'ps', '--all', '--quiet', '--no-trunc', '--filter', 'label=service', { raw: '|' }, 'xargs', '-r', 'docker', 'inspect'] }
+  return { argv: ['sh', '-c', INSPECT_SERVICE_CONTAINERS] }
 }
 
 /** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */
@@ -190,4 +194,12 @@ export function removeLabelledContainers(serviceName: string): RemoteCommand {
   return {
     argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, '--filter', 'status=created', { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
   }
+}
+
+export function unpauseContainer(container: string): RemoteCommand {
+  return { argv: ['docker', 'container', 'unpause', container] }
+}
+
+export function renameContainer(container: string, name: string): RemoteCommand {
+  return { argv: ['docker', 'container', 'rename', container, name] }
 }

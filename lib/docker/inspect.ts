@@ -28,6 +28,17 @@ export class InspectParseError extends Error {
   }
 }
 
+/**
+ * The result of `inspectServiceContainers`: the containers, or why the host could not be read. Exit 1 with
+ * only `No such object` errors means some containers were removed meanwhile; the rest are still there.
+ */
+export function parseInspectResult(result: { exitCode: number; stdout: string; stderr: string }): ObservedContainer[] | undefined {
+  if (result.exitCode === 0) return parseInspect(result.stdout)
+  const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  const onlyVanished = result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
+  return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
+}
+
 /** Parses `docker inspect` output; empty output means no containers. */
 export function parseInspect(stdout: string): ObservedContainer[] {
   const text = stdout.trim()

@@ -30,7 +30,8 @@ export interface BootOptions {
 
 export async function bootAccessories(deployment: Deployment, selection: Selection[], engine: StepEngine, options: BootOptions): Promise<Report> {
   const { verdicts } = await observeSelection(engine, selection)
-  const toBoot = verdicts.filter((v) => v.kind === 'missing')
+  // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
+  const toBoot = verdicts.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
 
   if (options.dryRun) {
     const planned = new Map<string, PairResult>(
@@ -47,8 +48,8 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
   return options.withLock(async () => {
     // Look again under the lock: another run may have booted some of these while we waited for it.
     const now = await observeHosts(engine, bootHosts)
-    const fresh = verdicts.map((v) => (v.kind === 'missing' ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }) : v))
-    const stillMissing = fresh.filter((v) => v.kind === 'missing')
+    const fresh = verdicts.map((v) => (toBoot.includes(v) ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }) : v))
+    const stillMissing = fresh.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
     const results = new Map<string, PairResult>()
     // Hosts boot in parallel; on one host, accessories boot one after another in config order.
     const outcomes = await engine.onHosts(bootHosts, async (host) => {

@@ -1,6 +1,7 @@
 // The one mapping from what a run found and did to report entries, used by every verb: the verdict gives
 // the observed fields and the state outcome; what a flow did on the host (its result) overrides the outcome.
-import type { Verdict } from '../drift/verdicts.ts'
+import type { ContainerState } from '../docker/inspect.ts'
+import type { Leftover, Verdict } from '../drift/verdicts.ts'
 import type { Outcome, ReportEntry } from '../report/model.ts'
 
 /** What a flow did for one accessory × host. */
@@ -23,19 +24,28 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
       found = { ...base, outcome: 'failed', error: verdict.error }
       break
     case 'missing':
-      found = { ...base, outcome: 'missing' }
+      found = { ...base, outcome: 'missing', ...leftoversOf(verdict.leftovers) }
       break
     case 'in_sync':
     case 'drift': {
       const c = verdict.container
       const observed = { runningImage: c.image, containerId: c.id.slice(0, 12), state: c.state }
-      const outcome: Outcome = verdict.kind === 'drift' ? 'drift' : c.state === 'running' ? 'running' : 'stopped'
-      found = { ...base, ...observed, outcome }
+      const outcome: Outcome = verdict.kind === 'drift' ? 'drift' : stateOutcome(c.state)
+      found = { ...base, ...observed, outcome, ...leftoversOf(verdict.leftovers) }
     }
   }
   if (!result) return found
   const { error: _error, ...withoutError } = found
   return { ...withoutError, ...result }
+}
+
+/** A container with the configured image, in the report's words for its state. */
+function stateOutcome(state: ContainerState): Outcome {
+  return state === 'running' ? 'running' : state
+}
+
+function leftoversOf(leftovers: readonly Leftover[]): Pick<ReportEntry, 'leftovers'> {
+  return leftovers.length ? { leftovers: leftovers.map((l) => ({ name: l.container.name, state: l.container.state })) } : {}
 }
 
 /** Entries in verdict order, each with its flow result when there is one. */

@@ -4,7 +4,7 @@
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
 import { shellJoin } from '../remote/quote.ts'
-import { describeCommand, describeFailure, SSH_CONNECTION_FAILED, type RemoteCommand } from '../remote/transport.ts'
+import { describeCommand, describeFailure, isConnectionFailure, type RemoteCommand } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'
@@ -59,7 +59,7 @@ async function execOne(engine: StepEngine, accessory: Accessory, host: string, c
   try {
     for (const step of planExec(accessory, command, fresh)) {
       const result = await engine.run(host, step.command)
-      if (step.isCommand && result.exitCode !== SSH_CONNECTION_FAILED) {
+      if (step.isCommand && !isConnectionFailure(result)) {
         const failed = result.exitCode !== 0
         return {
           ...base,

@@ -2,7 +2,7 @@
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 import type { Accessory } from '../config/model.ts'
-import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer } from '../docker/commands.ts'
+import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 
 import type { ShellWord } from '../remote/quote.ts'
@@ -38,7 +38,7 @@ export function chain(...commands: RemoteCommand[]): RemoteCommand {
 export function actionCommand(action: LifecycleAction, container: ObservedContainer): RemoteCommand {
   switch (action) {
     case 'start':
-      return startContainer(container.name)
+      return container.state === 'paused' ? unpauseContainer(container.name) : startContainer(container.name)
     case 'stop':
       return stopContainer(container.name)
     case 'restart':

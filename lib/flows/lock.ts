@@ -2,7 +2,7 @@
 import type { Deployment } from '../config/model.ts'
 import { lockDirectory, lockStatus, releaseLock } from '../lock/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { describeFailure, SSH_CONNECTION_FAILED, type Transport } from '../remote/transport.ts'
+import { describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
 
 export interface LockReport {
   lines: string[]
@@ -15,7 +15,7 @@ export async function lockCommand(deployment: Deployment, transport: Transport, 
   if (!lockHost) return { lines: ['This config has no hosts, so it has no deploy lock.'], exitCode: 0 }
   const { host } = lockHost
   const status = await transport.run(host, lockStatus(directory))
-  if (status.exitCode === SSH_CONNECTION_FAILED) {
+  if (isConnectionFailure(status)) {
     return { lines: [`Could not check the deploy lock on ${host} (${lockHost.why}): ${describeFailure(host, 'stat', status)}`], exitCode: 1 }
   }
   if (status.exitCode !== 0) return { lines: [`No deploy lock ${directory} on ${host}.`], exitCode: 0 }

@@ -6,6 +6,7 @@
 import type { Accessory, Deployment } from '../config/model.ts'
 import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
+import { rebootStamp, temporaryName } from '../docker/names.ts'
 import type { Verdict } from '../drift/verdicts.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
@@ -14,6 +15,7 @@ import { Interrupted, type StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
 import { loginStep, prepareSteps } from './prepare.ts'
+import { planRecovery } from './recovery.ts'
 import type { Selection } from './selection.ts'
 
 export interface RebootOptions {
@@ -35,13 +37,37 @@ export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): R
   return verdicts.filter((v): v is RebootTarget => v.kind !== 'unobserved' && (!drifted || v.kind === 'drift'))
 }
 
-/** What a reboot would touch now (for the confirmation question). */
-export async function previewReboot(engine: StepEngine, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: RebootTarget[] }> {
+/** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
+export async function previewReboot(engine: StepEngine, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
   const { verdicts } = await observeSelection(engine, selection)
-  return { verdicts, targets: rebootTargets(verdicts, drifted) }
+  const replaced = new Set<Verdict>(rebootTargets(verdicts, drifted))
+  return { verdicts, targets: verdicts.filter((v) => replaced.has(v) || planRecovery(v) !== undefined) }
 }
 
-const containerOf = (target: RebootTarget): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
+/**
+ * First, where an interrupted reboot left temporary containers: restore or clean up (see recovery.ts).
+ * Returns the results of pairs whose recovery failed or was interrupted, and what each recovery did.
+ */
+async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict[]): Promise<{ failed: Map<string, PairResult>; done: Map<string, string> }> {
+  const plans = verdicts.flatMap((verdict) => {
+    const plan = planRecovery(verdict)
+    return plan ? [{ verdict, plan }] : []
+  })
+  const failed = new Map<string, PairResult>()
+  const done = new Map<string, string>()
+  await engine.onHosts([...new Set(plans.map((p) => p.verdict.host))], async (host) => {
+    for (const { verdict, plan } of plans.filter((p) => p.verdict.host === host)) {
+      const key = pairKey(verdict.accessory.name, host)
+      const result = await engine.steps(host, plan.steps)
+      if (result.ok) done.set(key, plan.summary)
+      else if (result.interrupted) failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
+      else failed.set(key, { outcome: 'failed', error: `while recovering from an interrupted reboot (nothing holding data was removed), ${result.error}` })
+    }
+  })
+  return { failed, done }
+}
+
+const containerOf = (target: Exclude<Verdict, { kind: 'unobserved' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
 
 /** Old container out, new one in, as one remote command: the downtime is this command alone. */
 export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
@@ -70,13 +96,13 @@ function sentence(error: unknown): string {
 }
 
 export function rebootCommands(accessory: Accessory, host: string, loggingArgs: string[], container: ObservedContainer | undefined): string[] {
-  const next = `${accessory.serviceName}-berth-new-STAMP`
+  const next = temporaryName(accessory.serviceName, 'new', 'STAMP')
   return [
     ...(accessory.registryLogin ? [loginStep(accessory.registryLogin).command] : []),
     pullImage(accessory.image),
     ...prepareSteps(accessory).map((s) => s.command),
     createAccessory(accessory, host, loggingArgs, next),
-    swapCommand(accessory.serviceName, next, container ? { id: container.id.slice(0, 12), asideName: `${accessory.serviceName}-berth-old-STAMP` } : undefined),
+    swapCommand(accessory.serviceName, next, container ? { id: container.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', 'STAMP') } : undefined),
     ...(container ? [removeContainer(container.id.slice(0, 12))] : []),
   ].map(describeCommand)
 }
@@ -119,7 +145,7 @@ const interrupted = (signal: string, what: string): PairResult => ({
 async function rebootOne(engine: StepEngine, deployment: Deployment, target: RebootTarget, options: RebootOptions, done: Set<string>): Promise<PairResult> {
   const { accessory, host } = target
   const old = containerOf(target)
-  const stamp = Date.now().toString(36)
+  const stamp = rebootStamp()
   const prepared = await engine.steps(host, prepareSteps(accessory), done)
   if (!prepared.ok) {
     if (prepared.interrupted) return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
@@ -128,7 +154,7 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
 
   let created
   try {
-    created = await engine.run(host, createAccessory(accessory, host, deployment.loggingArgs, `${accessory.serviceName}-berth-new-${stamp}`))
+    created = await engine.run(host, createAccessory(accessory, host, deployment.loggingArgs, temporaryName(accessory.serviceName, 'new', stamp)))
   } catch (error) {
     if (error instanceof Interrupted) return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
     throw error
@@ -137,7 +163,7 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
     return { outcome: 'failed', error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.` }
   }
   const newId = created.stdout.trim().slice(0, 12)
-  const oldRef = old && { id: old.id.slice(0, 12), asideName: `${accessory.serviceName}-berth-old-${stamp}`, wasRunning: old.state === 'running' }
+  const oldRef = old && { id: old.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', stamp), wasRunning: old.state === 'running' }
 
   let failure: string | undefined
   try {
@@ -185,15 +211,31 @@ async function pullOnHost(engine: StepEngine, host: string, targets: readonly Re
 
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
 export async function executeReboot(deployment: Deployment, selection: Selection[], engine: StepEngine, options: RebootOptions): Promise<Report> {
-  const { verdicts } = await observeSelection(engine, selection)
-  const targets = rebootTargets(verdicts, options.drifted)
+  let { verdicts } = await observeSelection(engine, selection)
   const results = new Map<string, PairResult>()
-  const keyOf = (t: RebootTarget) => pairKey(t.accessory.name, t.host)
+  const keyOf = (t: Verdict) => pairKey(t.accessory.name, t.host)
   if (options.dryRun) {
-    for (const t of targets) {
-      results.set(keyOf(t), { outcome: 'would_reboot', plannedCommands: rebootCommands(t.accessory, t.host, deployment.loggingArgs, containerOf(t)) })
+    const targets = new Set<Verdict>(rebootTargets(verdicts, options.drifted))
+    for (const v of verdicts) {
+      const recovery = planRecovery(v)?.steps.map((s) => describeCommand(s.command)) ?? []
+      if (targets.has(v) && v.kind !== 'unobserved') {
+        results.set(keyOf(v), { outcome: 'would_reboot', plannedCommands: [...recovery, ...rebootCommands(v.accessory, v.host, deployment.loggingArgs, containerOf(v))] })
+      } else if (recovery.length) {
+        results.set(keyOf(v), { outcome: 'planned', detail: 'clean up after an interrupted reboot of', plannedCommands: recovery })
+      }
     }
     return { verb: 'reboot', dryRun: true, entries: entriesFor(verdicts, results) }
+  }
+
+  // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
+  const recovery = await recoverInterrupted(engine, verdicts)
+  if (recovery.done.size || recovery.failed.size) verdicts = (await observeSelection(engine, selection)).verdicts
+  for (const [key, result] of recovery.failed) results.set(key, result)
+  const targets = rebootTargets(verdicts, options.drifted).filter((t) => !recovery.failed.has(keyOf(t)))
+  for (const v of verdicts) {
+    const summary = recovery.done.get(keyOf(v))
+    const replaced = targets.some((t) => keyOf(t) === keyOf(v))
+    if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running') results.set(keyOf(v), { outcome: 'restored', detail: summary })
   }
 
   // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is

@@ -4,7 +4,7 @@
 // host, also after SIGINT/SIGTERM (the flows stop starting new commands, then return).
 import os from 'node:os'
 import type { Deployment } from '../config/model.ts'
-import { describeFailure, SSH_CONNECTION_FAILED, type Transport } from '../remote/transport.ts'
+import { describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
 import { acquireLock, formatLockDetails, lockDirectory, lockStatus, parseLockDetails, releaseLock } from './commands.ts'
 
 export class LockHeldError extends Error {
@@ -73,7 +73,7 @@ export class DeployLock {
       if (signal?.aborted) throw new Error(`interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`)
       const result = await transport.run(this.host, acquireLock(this.directory, details))
       if (result.exitCode === 0) break
-      if (result.exitCode === SSH_CONNECTION_FAILED) throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
+      if (isConnectionFailure(result)) throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
       if (!/exists/i.test(result.stderr)) throw new Error(`could not take the deploy lock on ${this.host}: ${describeFailure(this.host, 'mkdir', result)}`)
       if (Date.now() >= deadline) throw new LockHeldError(await this.heldMessage())
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))

@@ -38,10 +38,32 @@ export function describeCommand(command: RemoteCommand): string {
   return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
 }
 
+// What ssh itself prints when it could not reach or log in to a host (OpenSSH's own messages).
+const SSH_OWN_ERROR =
+  /(^|\n)(ssh: |ssh_|kex_|Received disconnect|Bad owner|no such identity|could not run the local ssh client|channel \d+: open failed|mux_client|Control socket|ControlPath)|Permission denied \(|Host key verification failed|Connection (closed|reset|timed out|refused)|Could not resolve hostname/
+
+/**
+ * ssh exits 255 when it could not connect, and so may the remote command itself (`exit 255`, or a
+ * failed `docker exec`): only 255 with ssh's own words on stderr (or none) is a connection failure.
+ */
+export function isConnectionFailure(result: CommandResult): boolean {
+  return result.exitCode === SSH_CONNECTION_FAILED && (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
+}
+
+// docker's pointers to its usage text, which bury the cause when only the last lines are kept.
+const USAGE_BOILERPLATE = /^(See '.*--help'\.?|Run '.*--help' for more information\.?|Usage:.*)$/
+
+/** The lines of a failed command's output that say why, docker's usage pointers left out (at most 600 characters). */
+export function failureDetail(result: CommandResult): string {
+  const lines = (result.stderr.trim() || result.stdout.trim()).split('\n').map((l) => l.trim()).filter((l) => l && !USAGE_BOILERPLATE.test(l))
+  const detail = lines.slice(-3).join(' ')
+  return detail.length > 600 ? `${detail.slice(0, 597)}...` : detail
+}
+
 /** A failure as one sentence that names the host and says what to do. */
 export function describeFailure(host: string, what: string, result: CommandResult): string {
-  const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').filter(Boolean).slice(-2).join(' ')
-  if (result.exitCode === SSH_CONNECTION_FAILED) {
+  const detail = failureDetail(result)
+  if (isConnectionFailure(result)) {
     return `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
   }
   return `${what} exited ${result.exitCode}${detail ? ` (${detail})` : ''}; fix the cause on ${host} and run again.`

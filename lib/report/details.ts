@@ -5,7 +5,7 @@ import { exitCodeFor } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
-export type DetailsVerdict = 'in sync' | 'drift' | 'missing' | 'unreachable'
+export type DetailsVerdict = 'in sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'crash loop' | 'dead'
 
 export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
@@ -18,6 +18,13 @@ export function detailsVerdict(entry: ReportEntry): DetailsVerdict {
       return 'missing'
     case 'failed':
       return 'unreachable'
+    case 'stopped':
+    case 'created':
+    case 'paused':
+    case 'dead':
+      return entry.outcome
+    case 'restarting':
+      return 'crash loop'
     default:
       return 'in sync'
   }
@@ -27,7 +34,7 @@ export function detailsExitCode(entries: readonly ReportEntry[]): number {
   return exitCodeFor(entries)
 }
 
-const needsAttention = (entry: ReportEntry) => entry.outcome !== 'running'
+const needsAttention = (entry: ReportEntry) => entry.outcome !== 'running' || (entry.leftovers?.length ?? 0) > 0
 
 /** Columns padded to their widest cell, two spaces apart, like `docker ps`. */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -51,7 +58,7 @@ export function renderDetailsText(entries: readonly ReportEntry[], context: Invo
   const notes = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
     .filter(needsAttention)
     .map((e) => e.message)
-  const counts = (['in sync', 'drift', 'missing', 'unreachable'] as const)
+  const counts = (['in sync', 'stopped', 'created', 'paused', 'crash loop', 'dead', 'drift', 'missing', 'unreachable'] as const)
     .map((verdict) => [verdict, entries.filter((e) => detailsVerdict(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
     .map(([verdict, n]) => `${n} ${verdict}`)
@@ -75,6 +82,7 @@ export function renderDetailsJson(entries: readonly ReportEntry[], context: Invo
       containerId: entry.containerId ?? null,
       verdict: detailsVerdict(entry),
       error: entry.error ?? null,
+      leftovers: entry.leftovers ?? [],
       message: entry.message,
       fix: entry.fix ?? null,
     })),

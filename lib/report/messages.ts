@@ -17,21 +17,47 @@ function hostsFlag(accessory: string, hosts: readonly string[], context: Invocat
 }
 
 export function fixCommand(entry: ReportEntry, context: InvocationContext, sameOutcomeHosts: readonly string[] = [entry.host]): string | undefined {
+  const reboot = () => scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
   switch (entry.outcome) {
     case 'drift':
-      return scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
+      return reboot()
     case 'stopped':
+    case 'created':
+    case 'paused':
       return scriptCommand('accessory-start', entry.accessory, context, ['--hosts', entry.host])
+    case 'restarting':
+      return scriptCommand('accessory-logs', entry.accessory, context, ['--hosts', entry.host])
+    case 'dead':
+      return scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host])
     case 'would_boot':
     case 'missing':
+      // A missing accessory with a container set aside by an interrupted reboot is restored, not booted anew.
+      if (entry.leftovers?.some((l) => l.name.includes('-berth-old-'))) return scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host])
       return scriptCommand('accessory-boot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
-    default:
+    case 'failed':
+    case 'skipped':
       return undefined
+    default:
+      return entry.leftovers?.length ? scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host]) : undefined
   }
 }
 
+/** The sentence added when an interrupted reboot left temporary containers beside the accessory. */
+function leftoversSentence(entry: ReportEntry, fix: string | undefined): string {
+  if (!entry.leftovers?.length) return ''
+  const list = entry.leftovers.map((l) => `${l.name} (${l.state})`).join(', ')
+  const restore = scriptCommand('accessory-reboot', entry.accessory, { accessoryHosts: new Map() }, ['--hosts', entry.host])
+  const command = fix?.includes('accessory-reboot') ? fix : restore
+  return ` An interrupted reboot left ${list} there; run \`${command}\` to restore or clean them up (nothing holding data is deleted).`
+}
+
 export function entryMessage(entry: ReportEntry, fix: string | undefined): string {
+  return stateMessage(entry, fix) + leftoversSentence(entry, fix)
+}
+
+function stateMessage(entry: ReportEntry, fix: string | undefined): string {
   const name = `\`${entry.accessory}\``
+  const configured = `with the configured image (${entry.configuredImage})`
   switch (entry.outcome) {
     case 'booted':
       return `Booted accessory ${name} on ${entry.host} (${entry.configuredImage}).`
@@ -40,7 +66,17 @@ export function entryMessage(entry: ReportEntry, fix: string | undefined): strin
     case 'running':
       return `Accessory ${name} is running on ${entry.host} with the configured image (${entry.configuredImage}); nothing to do.`
     case 'stopped':
-      return `Accessory ${name} exists on ${entry.host} with the configured image (${entry.configuredImage}) but is ${entry.state ?? 'stopped'}; run \`${fix}\` to start it.`
+      return `Accessory ${name} exists on ${entry.host} ${configured} but is stopped; run \`${fix}\` to start it.`
+    case 'created':
+      return `Accessory ${name} exists on ${entry.host} ${configured} but was never started; run \`${fix}\` to start it.`
+    case 'paused':
+      return `Accessory ${name} exists on ${entry.host} ${configured} but is paused; run \`${fix}\` to unpause it.`
+    case 'restarting':
+      return `Accessory ${name} keeps restarting on ${entry.host} (a crash loop, ${entry.configuredImage}); run \`${fix}\` to see why, fix the cause, then reboot it.`
+    case 'dead':
+      return `Accessory ${name} is dead on ${entry.host} (docker could not stop or remove it cleanly); run \`${fix}\` to replace it.`
+    case 'restored':
+      return `Restored accessory ${name} on ${entry.host} after an interrupted reboot${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'drift':
       return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
     case 'failed':
@@ -60,6 +96,7 @@ export function entryMessage(entry: ReportEntry, fix: string | undefined): strin
     case 'planned':
       return `Would ${entry.detail ?? 'change'} accessory ${name} on ${entry.host}; run without --dry-run to do it.`
     case 'missing':
+      if (fix?.includes('accessory-reboot')) return `Accessory ${name} has no container named ${entry.service} on ${entry.host}; run \`${fix}\` to restore it.`
       return `Accessory ${name} has no container on ${entry.host}; run \`${fix}\` to boot it.`
     case 'skipped':
       return `Accessory ${name} was not touched on ${entry.host}: ${entry.error}`

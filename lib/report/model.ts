@@ -2,13 +2,16 @@
 import type { ContainerState } from '../docker/inspect.ts'
 
 /**
- * What happened to one accessory on one host. State found: running, stopped, missing, drift.
- * Done: booted, rebooted, started, halted (stopped on request), restarted, removed.
- * Dry run: would_boot, would_reboot, planned (any other verb). Problems: failed, skipped (not attempted).
+ * What happened to one accessory on one host. State found: running (the configured image), stopped,
+ * created (never started), restarting (a crash loop), paused, dead, missing, drift.
+ * Done: booted, rebooted, restored (after an interrupted reboot), started, halted (stopped on request),
+ * restarted, removed. Dry run: would_boot, would_reboot, planned (any other verb).
+ * Problems: failed, skipped (not attempted).
  */
 export type Outcome =
   | 'booted'
   | 'rebooted'
+  | 'restored'
   | 'started'
   | 'halted'
   | 'restarted'
@@ -18,10 +21,20 @@ export type Outcome =
   | 'planned'
   | 'running'
   | 'stopped'
+  | 'created'
+  | 'restarting'
+  | 'paused'
+  | 'dead'
   | 'missing'
   | 'drift'
   | 'failed'
   | 'skipped'
+
+/** A temporary container an interrupted reboot left beside the accessory. */
+export interface LeftoverContainer {
+  name: string
+  state: ContainerState
+}
 
 export interface ReportEntry {
   accessory: string
@@ -38,6 +51,8 @@ export interface ReportEntry {
   detail?: string
   /** The remote commands a dry run would send, for `would_boot`. */
   plannedCommands?: string[]
+  /** berth's temporary containers left by an interrupted reboot (`<service>-berth-new-…`, `-berth-old-…`). */
+  leftovers?: LeftoverContainer[]
 }
 
 export interface Report {

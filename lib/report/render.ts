@@ -4,12 +4,13 @@ import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
 
 const SUMMARY_ORDER: Outcome[] = [
-  'booted', 'rebooted', 'started', 'halted', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
-  'running', 'stopped', 'missing', 'drift', 'skipped', 'failed',
+  'booted', 'rebooted', 'restored', 'started', 'halted', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
+  'running', 'stopped', 'created', 'paused', 'restarting', 'dead', 'missing', 'drift', 'skipped', 'failed',
 ]
 const SUMMARY_WORDS: Record<Outcome, string> = {
   booted: 'booted',
   rebooted: 'rebooted',
+  restored: 'restored',
   started: 'started',
   halted: 'stopped on request',
   restarted: 'restarted',
@@ -21,11 +22,18 @@ const SUMMARY_WORDS: Record<Outcome, string> = {
   skipped: 'not attempted',
   running: 'running',
   stopped: 'stopped',
+  created: 'created, never started',
+  paused: 'paused',
+  restarting: 'crash-looping',
+  dead: 'dead',
   drift: 'drifted',
   failed: 'failed',
 }
 /** Lines that still show under -q: what needs a person. */
-const PROBLEMS: ReadonlySet<Outcome> = new Set<Outcome>(['drift', 'failed', 'would_boot', 'would_reboot', 'planned', 'stopped', 'missing', 'skipped'])
+const PROBLEMS: ReadonlySet<Outcome> = new Set<Outcome>([
+  'drift', 'failed', 'would_boot', 'would_reboot', 'planned', 'stopped', 'created', 'paused', 'restarting', 'dead', 'missing', 'skipped',
+])
+const needsPerson = (entry: ReportEntry) => PROBLEMS.has(entry.outcome) || (entry.leftovers?.length ?? 0) > 0
 
 function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
   return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
@@ -47,7 +55,7 @@ export function summarize(report: Report): Record<Outcome, number> {
 export function renderText(report: Report, context: InvocationContext, options: { quiet: boolean }): string {
   const lines: string[] = []
   for (const entry of describeEntries(report, context)) {
-    if (options.quiet && !PROBLEMS.has(entry.outcome)) continue
+    if (options.quiet && !needsPerson(entry)) continue
     lines.push(entry.message)
     for (const command of entry.plannedCommands ?? []) lines.push(`    ${command}`)
   }
@@ -71,6 +79,20 @@ export function renderJson(report: Report, context: InvocationContext): string {
     ...(report.interrupted ? { interrupted: report.interrupted } : {}),
     summary: summarize(report),
     entries: describeEntries(report, context),
+  }
+  return `${JSON.stringify(document, null, 2)}\n`
+}
+
+/** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */
+export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
+
+/** With --json, a run that ends without a report still prints one JSON document on stdout. */
+export function renderFailureJson(failure: { verb: string; exitCode: number; kind: RunFailureKind; message: string; problems?: string[] }): string {
+  const document = {
+    verb: failure.verb,
+    exitCode: failure.exitCode,
+    error: { kind: failure.kind, message: failure.message, ...(failure.problems ? { problems: failure.problems } : {}) },
+    entries: [],
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }

@@ -84,12 +84,12 @@ test('drift on one host of several names only that host in the reboot command', 
   assert.is(r.stdout.split('image has changed').length - 1, 1)
 })
 
-test('a stopped container with the right image is skipped and said to be stopped', async () => {
+test('a stopped container with the right image is left alone, said to be stopped, and needs attention (exit 2)', async () => {
   const dir = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
   assert.is((await hostDocker(HOST3, ['stop', 'shop-cache'])).exitCode, 0)
   const r = await berth('boot', ['cache'], { cwd: dir })
-  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.is(r.code, 2, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Accessory \`cache\` exists on ${HOST3} with the configured image (${image('redis:7')}) but is stopped; run \`npx zx scripts/accessory-start.mjs cache --hosts ${HOST3}\` to start it.`), r.stdout)
   assert.is((await containerOn(HOST3, 'shop-cache'))!.status, 'exited')
 })

@@ -123,14 +123,14 @@ test('--dry-run of stop and restart observes only: planned commands, exit 2, not
   }
 })
 
-test('details: a table and the same rows as JSON; drift exits 2, an unreachable host 1', async () => {
+test('details: a table and the same rows as JSON; a stopped container or drift exits 2, an unreachable host 1', async () => {
   const dir = await booted()
   await hostDocker(HOST1, ['stop', 'mart-search'])
   const clean = await berth('details', ['all'], { cwd: dir })
-  assert.is(clean.code, 0, clean.stdout + clean.stderr)
+  assert.is(clean.code, 2, clean.stdout + clean.stderr)
   const header = clean.stdout.split('\n')[0]!
   assert.match(header, /^ACCESSORY +HOST +STATE +RUNNING-IMAGE +CONFIGURED-IMAGE +VERDICT$/)
-  assert.match(clean.stdout, new RegExp(`search +${HOST1.replaceAll('.', '\\.')} +stopped +\\S+search:1 +\\S+search:1 +in sync`))
+  assert.match(clean.stdout, new RegExp(`search +${HOST1.replaceAll('.', '\\.')} +stopped +\\S+search:1 +\\S+search:1 +stopped`))
   assert.ok(clean.stdout.includes(`run \`npx zx scripts/accessory-start.mjs search --hosts ${HOST1}\` to start it.`), clean.stdout)
 
   writeConfig(dir, config({ db: 'postgres:17' }))
@@ -143,7 +143,7 @@ test('details: a table and the same rows as JSON; drift exits 2, an unreachable 
   const doc = JSON.parse(driftJson.stdout)
   assert.is(doc.exitCode, 2)
   assert.equal(doc.rows.map((r: { accessory: string; host: string; state: string; verdict: string }) => [r.accessory, r.host, r.state, r.verdict]), [
-    ['db', HOST1, 'running', 'drift'], ['db', HOST2, 'running', 'drift'], ['cache', HOST3, 'running', 'in sync'], ['search', HOST1, 'stopped', 'in sync'],
+    ['db', HOST1, 'running', 'drift'], ['db', HOST2, 'running', 'drift'], ['cache', HOST3, 'running', 'in sync'], ['search', HOST1, 'stopped', 'stopped'],
   ])
   assert.is(doc.rows[0].runningImage, image('postgres:16'))
   assert.is(doc.rows[0].configuredImage, image('postgres:17'))

@@ -22,6 +22,7 @@ export class FakeHost {
   networks = new Set<string>()
   locks = new Set<string>()
   unreachable = false
+  engineDown = false
 }
 
 export interface SentCommand {
@@ -82,7 +83,8 @@ export class FakeFleet implements Transport {
 
   private execute(host: FakeHost, argv: ShellWord[]): CommandResult {
     const line = shellJoin(argv)
-    if (line.startsWith('docker ps --all --quiet --no-trunc --filter label=service |')) {
+    if (line.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service)")) {
+      if (host.engineDown) return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
       return ok(JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson)))
     }
     if (line.startsWith('docker ps --all --quiet --filter label=service=')) {
@@ -102,6 +104,7 @@ export class FakeFleet implements Transport {
     const status = /^stat (\S+) /.exec(line)
     if (status) return host.locks.has(status[1]!) ? ok('Locked by: test at 2026-01-01T00:00:00Z\nVersion: berth\nMessage: test\n') : fail('stat: cannot stat')
     if (line.startsWith('sh -c ') || line.startsWith('mkdir -p ')) return ok()
+    if (host.engineDown && line.startsWith('docker ')) return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
     return this.chain(host, segments(argv))
   }
 
@@ -161,7 +164,8 @@ export class FakeFleet implements Transport {
         this.start(c)
         return ok(`${args[0]}\n`)
       }
-      case 'rename': {
+      case 'rename':
+      case 'container rename': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
         if (find(args[1]!)) return fail(`Conflict. The container name "/${args[1]}" is already in use`)

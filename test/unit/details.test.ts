@@ -39,10 +39,11 @@ test('details text: a sentence with the fix for every row that needs attention, 
   assert.ok(text.endsWith('1 in sync, 1 drift, 1 missing, 1 unreachable (exit 1).\n'), text)
 })
 
-test('details exit codes: unreachable → 1, drift → 2, all in sync (running or stopped) → 0', () => {
+test('details exit codes: unreachable → 1, drift or stopped → 2, all running in sync → 0', () => {
   assert.is(detailsExitCode([inSync, drift, down]), 1)
   assert.is(detailsExitCode([inSync, drift]), 2)
-  assert.is(detailsExitCode([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 0)
+  assert.is(detailsExitCode([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 2)
+  assert.is(detailsExitCode([inSync]), 0)
   assert.is(detailsExitCode([]), 0)
 })
 
@@ -61,7 +62,7 @@ test('details JSON: the same rows with null for unseen cells, the exit code, and
   assert.equal(doc.rows.map((r: { host: string; verdict: string }) => [r.host, r.verdict]), [['10.0.0.5', 'in sync'], ['10.0.0.6', 'drift'], ['10.0.0.9', 'unreachable']])
   assert.equal(doc.rows[2], {
     accessory: 'cache', service: 'app-cache', host: '10.0.0.9', state: null, runningImage: null, configuredImage: 'redis:7', containerId: null,
-    verdict: 'unreachable', error: 'could not connect to 10.0.0.9 over ssh (timeout)',
+    verdict: 'unreachable', error: 'could not connect to 10.0.0.9 over ssh (timeout)', leftovers: [],
     message: 'Accessory `cache` failed on 10.0.0.9: could not connect to 10.0.0.9 over ssh (timeout)', fix: null,
   })
   assert.is(doc.rows[1].fix, 'npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.6')
@@ -71,19 +72,19 @@ test('entryFor turns each verdict into the entry every verb shows, and the table
   const deployment = deploymentFrom({ service: 'app', image: 'app', accessories: { db: { image: 'postgres:16', host: 'h1' } } })
   const db = deployment.accessories[0]!
   const container = { id: '0123456789abcdef', name: 'app-db', image: 'docker.io/library/postgres:16', imageId: 'sha256:1', state: 'stopped' as const, service: 'app-db', labels: {} }
-  const stopped = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container })
+  const stopped = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container, leftovers: [] })
   assert.equal(stopped, {
     accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', outcome: 'stopped',
   })
-  assert.is(detailsVerdict(stopped), 'in sync')
-  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container })), 'drift')
-  assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1' })), 'missing')
+  assert.is(detailsVerdict(stopped), 'stopped')
+  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container, leftovers: [] })), 'drift')
+  assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
   const down = entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' })
   assert.equal(down, { accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', outcome: 'failed', error: 'boom' })
   assert.is(detailsVerdict(down), 'unreachable')
   // A flow's result overrides the outcome and drops the verdict's error.
   assert.equal(entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' }, { outcome: 'skipped', error: 'later' }).error, 'later')
-  assert.is(entryFor({ kind: 'missing', accessory: db, host: 'h1' }, { outcome: 'booted' }).outcome, 'booted')
+  assert.is(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] }, { outcome: 'booted' }).outcome, 'booted')
 })
 
 test.run()

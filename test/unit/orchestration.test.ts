@@ -66,7 +66,7 @@ test('reboot: pull everywhere first, then create beside, swap in one command, ve
   assert.ok(lastPull < firstCreate, 'every pull before any create')
   const steps = [
     /^mkdir -p \.kamal && mkdir \.kamal\/lock-shop /,
-    /^docker ps --all --quiet --no-trunc --filter label=service \| xargs -r docker inspect$/,
+    /^sh -c 'ids=\$\(docker ps --all --quiet --no-trunc --filter label=service\) /,
     /^docker image pull postgres:17$/,
     /^docker network create kamal$/,
     /^mkdir -p shop-db\/data$/,
@@ -242,6 +242,55 @@ test('a SIGTERM during the pulls: no pull starts on another host after it, nothi
   assert.ok(fleet.lines().filter((l) => l.startsWith('docker image pull')).length <= 2, 'only pulls already in flight')
   assert.not.ok(fleet.lines().some((l) => l.startsWith('docker create') || l.startsWith('docker stop')))
   assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+/** h1 as a SIGKILL mid-swap leaves it: the old container renamed aside and stopped, the new one never started. */
+function interruptedFleet(): FakeFleet {
+  const fleet = bootedFleet()
+  const h1 = fleet.host('h1')
+  h1.containers = []
+  fleet.addContainer('h1', { name: 'shop-db-berth-old-lx1abc', image: OLD, state: 'exited', labels: { service: 'shop-db' } })
+  fleet.addContainer('h1', { name: 'shop-db-berth-new-lx1abc', image: NEW, state: 'created', labels: { service: 'shop-db' } })
+  return fleet
+}
+
+test('after an interrupted reboot: boot does not boot anew, names the leftovers and the reboot that restores (exit 2)', async () => {
+  const fleet = interruptedFleet()
+  const r = await run('boot', ['db'], fleet, projectWith(config(OLD)))
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  assert.match(r.stdout, /has no container named shop-db on h1; run `npx zx scripts\/accessory-reboot\.mjs db --hosts h1` to restore it\. An interrupted reboot left shop-db-berth-old-lx1abc \(stopped\), shop-db-berth-new-lx1abc \(created\) there/)
+  assert.not.ok(fleet.lines('h1').some((l) => l.startsWith('docker run')))
+})
+
+test('the next reboot recovers: the old container gets its name back and runs; stale temporary ones go', async () => {
+  const fleet = interruptedFleet()
+  const r = await run('reboot', ['db', '-y', '--drifted'], fleet, projectWith(config(OLD)))
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /Restored accessory `db` on h1 after an interrupted reboot \(renamed shop-db-berth-old-lx1abc \(postgres:16\) back to shop-db and started it; removed shop-db-berth-new-lx1abc\)\./)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+test('a recovering reboot to a new image restores first, then replaces as usual', async () => {
+  const fleet = interruptedFleet()
+  const r = await run('reboot', ['db', '-y', '--drifted', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /Rebooted accessory `db` on h1 \(postgres:16 → postgres:17\)\./)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+})
+
+test('an engine that does not answer is an error for its host, never "missing": nothing is booted or locked', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h2').engineDown = true
+  fleet.host('h2').containers = []
+  const dir = projectWith(config(OLD))
+  for (const [verb, args] of [['details', ['all']], ['boot', ['all']], ['boot', ['all', '--dry-run']], ['stop', ['all']]] as const) {
+    const r = await run(verb, [...args], fleet, dir)
+    assert.is(r.code, 1, `${verb}: ${r.stdout}`)
+    assert.match(r.stdout, /failed on h2: could not list the containers: .*Cannot connect to the Docker daemon/, verb)
+    assert.not.match(r.stdout, /Would boot|has no container|boot it/, verb)
+  }
+  assert.not.ok(fleet.lines().some((l) => l.startsWith('docker run')), 'nothing booted')
+  assert.equal([...new Set(fleet.lines('h2').map((l) => l.slice(0, 12)))], ["sh -c 'ids=$"], 'h2 was only read')
 })
 
 test.run()

@@ -11,7 +11,7 @@ const context: InvocationContext = { accessoryHosts: new Map([['db', ['10.0.0.5'
 const report = (entries: ReportEntry[], dryRun = false): Report => ({ verb: 'boot', dryRun, entries })
 
 test('exit codes: failure beats drift beats in sync', () => {
-  assert.is(exitCodeFor([entry({}), entry({ outcome: 'booted' }), entry({ outcome: 'stopped' })]), EXIT_OK)
+  assert.is(exitCodeFor([entry({}), entry({ outcome: 'booted' }), entry({ outcome: 'restored' })]), EXIT_OK)
   assert.is(exitCodeFor([entry({}), entry({ outcome: 'drift' })]), EXIT_DRIFT)
   assert.is(exitCodeFor([entry({ outcome: 'drift' }), entry({ outcome: 'failed' })]), EXIT_ERROR)
   assert.is(exitCodeFor([entry({ outcome: 'would_boot' })]), EXIT_DRIFT)
