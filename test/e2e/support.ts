@@ -14,6 +14,8 @@ export const [HOST1, HOST2, HOST3] = labHosts().map((h) => h.addr) as [string, s
 /** Nothing listens here: an unreachable host. */
 export const DOWN_HOST = `${labNet()}.19`
 export const image = (name: string) => `${registry()}/${name}`
+/** `s` as a regular-expression source that matches it literally (addresses follow $BERTH_LAB_NET). */
+export const lit = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 export interface RunResult {
   code: number
