@@ -30,7 +30,8 @@ function exec(cmd, args, timeoutMs) {
     execFile(cmd, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const e = /** @type {any} */ (err)
       const exitCode = !err ? 0 : typeof e.code === 'number' ? e.code : 1
-      resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) + (err && typeof e.code !== 'number' ? ` ${err.message}` : '') })
+      const why = !err || typeof e.code === 'number' ? '' : e.killed ? ` no answer within ${timeoutMs / 1000}s` : ` ${err.message}`
+      resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) + why })
     }).stdin?.end()
   })
 }
