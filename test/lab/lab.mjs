@@ -7,6 +7,8 @@
 // Lab dir: $BERTH_LAB_DIR or /tmp/berth-lab. Every process is tracked by the pid
 // in its pidfile and killed only by that pid (plus processes whose command line
 // names this lab's own directories: dockerd's containerd and shims).
+// Kernel bridges: `stop` deletes the ones its engines' networks made; `start` sweeps the ones no
+// running engine owns and says when docker's address pools are exhausted (see bridges.mjs).
 // Facts behind the choices: /work/shared/reference/real-hosts-lab.md
 
 import { spawn, spawnSync, execFile } from 'node:child_process'
@@ -14,6 +16,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { POOLS_EXHAUSTED, bridgeName, deleteBridges, dockerBridges, poolsExhaustedMessage, readRecorded, record, sweepLeftoverBridges } from './bridges.mjs'
 
 /**
  * The lab's address block: three octets of 127.0.0.0/8, `$BERTH_LAB_NET` (default 127.0.1). A second lab
@@ -121,6 +124,8 @@ export function clientPaths() {
     registryPid: path.join(root, 'registry', 'registry.pid'),
     registryLog: path.join(root, 'registry', 'registry.log'),
     imageBuild: path.join(root, 'image-build'),
+    /** `<addr> <network id>` lines: this lab's bridge networks, recorded by `stop` while the engines run */
+    networks: path.join(root, 'bridge-networks'),
   }
 }
 
@@ -363,10 +368,10 @@ function sshArgs(args) {
 // ---------------------------------------------------------------- start
 
 function preflight() {
-  const missing = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'docker-registry', 'busybox'].filter((b) => !which(b))
+  const missing = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'docker-registry', 'busybox', 'ip'].filter((b) => !which(b))
   if (missing.length)
     throw new LabError(
-      `missing binaries: ${missing.join(', ')}\n  install: apt-get install -y --no-install-recommends docker.io openssh-server docker-registry busybox-static curl openssh-client`,
+      `missing binaries: ${missing.join(', ')}\n  install: apt-get install -y --no-install-recommends docker.io openssh-server docker-registry busybox-static curl openssh-client iproute2`,
     )
   if (process.getuid && process.getuid() !== 0) throw new LabError('the lab must run as root (dockerd, sshd on port 22)')
   const longest = Math.max(...hostPaths().map((h) => `${h.execRoot}/containerd/containerd.sock.ttrpc`.length))
@@ -528,6 +533,23 @@ async function ensureImages(h1) {
 }
 
 /**
+ * Sweep the bridges no running engine owns, then create and remove a throwaway network on host1:
+ * when docker's default pools are exhausted, fail with one line naming who holds them and the fix.
+ * @param {HostPaths} h1 @param {(msg: string) => void} log
+ */
+async function checkPools(h1, log) {
+  const sweep = await sweepLeftoverBridges({ log })
+  const name = `berth-lab-probe-${process.pid}-${Date.now().toString(36)}`
+  const made = await engine(h1, ['network', 'create', '--driver', 'bridge', name], 15_000)
+  if (made.exitCode !== 0) {
+    if (made.stderr.includes(POOLS_EXHAUSTED)) throw new LabError(poolsExhaustedMessage(await dockerBridges(), sweep, labDir()))
+    throw new LabError(`docker network create ${name} on ${h1.name} failed: ${made.stderr.trim()}`)
+  }
+  const removed = await engine(h1, ['network', 'rm', name], 15_000)
+  if (removed.exitCode !== 0) throw new LabError(`docker network rm ${name} on ${h1.name} failed: ${removed.stderr.trim()}`)
+}
+
+/**
  * Start everything that is not already running. Idempotent.
  * @param {{ log?: (msg: string) => void }} [opts]
  */
@@ -605,6 +627,12 @@ export async function start(opts = {}) {
   if (failures.length) throw new LabError(failures.join('\n'))
   log(`lab: engines + registry up (${since()})`)
 
+  // beside the ssh wait: sweep leftover bridges, then make sure a network can still be created
+  const pools = checkPools(hosts[0], log).then(
+    () => undefined,
+    (/** @type {unknown} */ err) => err,
+  )
+
   /** @type {RunResult[]} */
   const last = []
   const sshOk = await Promise.all(
@@ -626,6 +654,8 @@ export async function start(opts = {}) {
       )
   })
   if (failures.length) throw new LabError(failures.join('\n'))
+  const poolsError = await pools
+  if (poolsError) throw poolsError
   log(`lab: ssh up on ${hosts.map((h) => h.addr).join(' ')} (${since()})`)
 
   const images = await ensureImages(hosts[0])
@@ -665,16 +695,21 @@ export async function stop(opts = {}) {
     if (alive(pid, h.sshdConfig)) sshdPids.push(...labProcessTree([h.sshdConfig]))
   }
   const regPid = readPid(c.registryPid)
-  // kill running containers first (lab containers hold nothing worth a graceful stop), so a
-  // container that ignores SIGTERM does not hold dockerd's shutdown for its 10 s stop timeout
-  await Promise.all(
+  // record the engines' bridge networks while they still answer (their bridges outlive them), then
+  // kill running containers (lab containers hold nothing worth a graceful stop), so a container that
+  // ignores SIGTERM does not hold dockerd's shutdown for its 10 s stop timeout
+  const networks = await Promise.all(
     hosts.map(async (h) => {
-      if (!alive(readPid(h.dockerPid), h.dataRoot)) return
+      if (!alive(readPid(h.dockerPid), h.dataRoot)) return { addr: h.addr, ids: [] }
+      const ls = await engine(h, ['network', 'ls', '--no-trunc', '-q', '--filter', 'driver=bridge'], 5000)
+      if (ls.exitCode !== 0) log(`lab: could not list ${h.name}'s networks (${ls.stderr.trim()}); the next lab start sweeps their bridges`)
       const ps = await engine(h, ['ps', '-q'], 5000)
       const ids = ps.stdout.split('\n').filter(Boolean)
       if (ids.length) await engine(h, ['kill', ...ids], 5000)
+      return { addr: h.addr, ids: ls.exitCode === 0 ? ls.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [] }
     }),
   )
+  if (fs.existsSync(root)) record(c.networks, networks)
   const dockPids = hosts.map((h) => readPid(h.dockerPid)).filter((p, i) => alive(p, hosts[i].dataRoot))
   const [k1, k2, k3] = await Promise.all([
     terminate(sshdPids, 5000),
@@ -697,7 +732,19 @@ export async function stop(opts = {}) {
   for (const f of [c.registryPid, ...hosts.flatMap((h) => [h.dockerPid, h.sshdPid])]) fs.rmSync(f, { force: true })
   const still = labProcessTree([...engineMarkers, ...hosts.map((h) => h.sshdConfig), c.registryConfig])
   const mounts = labMounts()
-  if (still.length || mounts.length) throw new LabError(`lab: stop left processes [${still.join(' ')}] mounts [${mounts.join(' ')}]`)
+  // the engines have exited: delete the bridges of the networks they had (this lab's, never another's)
+  /** @type {string[]} */
+  let bridgesLeft = []
+  if (!still.length) {
+    const present = new Set(await dockerBridges())
+    const own = [...new Set(readRecorded(c.networks).map(bridgeName))].filter((b) => present.has(b))
+    const { removed, failed } = await deleteBridges(own)
+    if (removed.length) log(`lab: removed this lab's bridges ${removed.join(' ')}`)
+    bridgesLeft = failed
+    if (!failed.length) fs.rmSync(c.networks, { force: true })
+  }
+  if (still.length || mounts.length || bridgesLeft.length)
+    throw new LabError(`lab: stop left processes [${still.join(' ')}] mounts [${mounts.join(' ')}] bridges [${bridgesLeft.join(' ')}]`)
   if (opts.purge) {
     fs.rmSync(root, { recursive: true, force: true })
     log(`lab: stopped and removed ${root}`)
