@@ -71,7 +71,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     verb.validate?.(args)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
-      deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env })
+      deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' })
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`

@@ -14,7 +14,8 @@ import { execOnHosts, planExecReport } from '../flows/exec.ts'
 import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
 import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
-import { EXIT_ERROR } from '../report/exit-codes.ts'
+import { renderCheckJson, renderCheckText } from '../report/check.ts'
+import { EXIT_ERROR, exitCodeOf } from '../report/exit-codes.ts'
 import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
 export interface Verb {
@@ -27,6 +28,8 @@ export interface Verb {
   asks?: boolean
   /** false for verbs whose positional is not an accessory (lock status|release). */
   selectsAccessories?: boolean
+  /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
+  toleratesUnresolvedSecrets?: boolean
   validate?(args: ParsedArgs): void
   validateSelection?(args: ParsedArgs, selection: Selection[]): void
   run(context: VerbContext): Promise<number>
@@ -71,7 +74,7 @@ export const VERBS: Record<string, Verb> = {
         settleMs: io.settleMs,
       }
       if (!args.dryRun && args.flags.yes !== true) {
-        const preview = await previewReboot(engine, selection, options.drifted)
+        const preview = await previewReboot(engine, deployment, selection, options.drifted)
         if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
         if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) {
@@ -104,13 +107,29 @@ export const VERBS: Record<string, Verb> = {
   start: lifecycleVerb('start', 'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.'),
   stop: lifecycleVerb('stop', 'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.'),
   restart: lifecycleVerb('restart', 'Stops, then starts the containers of accessories, under the deploy lock.'),
+  check: {
+    script: 'accessory-check',
+    usage: 'NAME|all [options]',
+    summary:
+      'Compares what runs with the config, read-only (docker inspect and docker image inspect only; no pull, no\n' +
+      'lock, nothing written): image, a tag moved on the host, cmd, port, volumes, env, labels, network, restart,\n' +
+      'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
+    options: {},
+    toleratesUnresolvedSecrets: true,
+    run: async ({ deployment, selection, engine, args, invocation, io }) => {
+      const entries = await accessoryDetails(selection, engine, { loggingArgs: deployment.loggingArgs })
+      io.stdout(args.json ? renderCheckJson(entries, invocation) : renderCheckText(entries, invocation, { quiet: args.quiet }))
+      return exitCodeOf({ verb: 'check', dryRun: false, entries, ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}) })
+    },
+  },
   details: {
     script: 'accessory-details',
     usage: 'NAME|all [options]',
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: {},
-    run: async ({ selection, engine, args, invocation, io }) => {
-      const rows = await accessoryDetails(selection, engine)
+    toleratesUnresolvedSecrets: true,
+    run: async ({ deployment, selection, engine, args, invocation, io }) => {
+      const rows = await accessoryDetails(selection, engine, { loggingArgs: deployment.loggingArgs })
       io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
       return detailsExitCode(rows)
     },
@@ -163,13 +182,13 @@ export const VERBS: Record<string, Verb> = {
       directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
-    run: async ({ selection, engine, args, io, invocation, withLock, printReport }) => {
+    run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport }) => {
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
         io.stderr('Aborted; nothing was changed.\n')
         return EXIT_ERROR
       }
-      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation }))
+      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging: { loggingArgs: deployment.loggingArgs } }))
     },
   },
 }
@@ -192,7 +211,7 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     usage: 'NAME|all [options]',
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
-    run: async ({ selection, engine, args, withLock, invocation, printReport }) =>
-      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation })),
+    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport }) =>
+      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging: { loggingArgs: deployment.loggingArgs } })),
   }
 }

@@ -70,6 +70,8 @@ export interface Accessory {
   directories: DirectorySpec[]
   mounts: Mount[]
   registryLogin?: RegistryLogin
+  /** Secret keys that could not be resolved (only when resolving for a read-only check). */
+  unresolvedSecrets?: string[]
 }
 
 export interface Deployment {
@@ -86,7 +88,14 @@ export const DEFAULT_NETWORK = 'kamal'
 export const DEFAULT_RESTART_POLICY = 'unless-stopped'
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
 
-export function resolveDeployment(source: ConfigSource, options: { cwd: string; env: Record<string, string | undefined> }): Deployment {
+/** `unresolvedSecrets: 'allow'`: a secret that cannot be resolved is recorded, not a config error (read-only checks). */
+export interface ResolveOptions {
+  cwd: string
+  env: Record<string, string | undefined>
+  unresolvedSecrets?: 'error' | 'allow'
+}
+
+export function resolveDeployment(source: ConfigSource, options: ResolveOptions): Deployment {
   const problems: string[] = []
   const { config } = source
   const accessories: Accessory[] = []
@@ -113,14 +122,19 @@ function resolveAccessory(
   source: ConfigSource,
   name: string,
   raw: AccessoryConfig,
-  options: { cwd: string; env: Record<string, string | undefined> },
+  options: ResolveOptions,
 ): Accessory {
   const { config } = source
   const where = (...rest: Array<string | number>) => source.locate(['accessories', name, ...rest])
   const problems: string[] = []
+  const unresolvedSecrets: string[] = []
   const secret = (key: string, at: Array<string | number>): string => {
     const value = source.secrets[key]
     if (value !== undefined) return value
+    if (options.unresolvedSecrets === 'allow') {
+      unresolvedSecrets.push(key)
+      return ''
+    }
     problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: ${secretNotFound(key, source.secretFiles)}`)
     return ''
   }
@@ -206,6 +220,7 @@ function resolveAccessory(
     directories,
     mounts: [...mounts, ...directoryMounts],
     registryLogin,
+    ...(unresolvedSecrets.length ? { unresolvedSecrets: envSecret.filter(([, value], i) => value === '' && unresolvedSecrets.includes(secretKeys[i]!.split(':').at(-1)!)).map(([key]) => key) } : {}),
   }
 }
 

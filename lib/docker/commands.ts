@@ -3,15 +3,27 @@
 import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
+import { IMAGES_MARKER } from './inspect.ts'
 
-// `docker ps` must fail the host when the engine does not answer (a pipe into `docker inspect` would hide
-// that as "no containers"); no labelled container prints `[]`. A container removed between the two makes
-// `docker inspect` exit 1 with `No such object`, and the others are still printed: see parseInspectResult.
-const INSPECT_SERVICE_CONTAINERS = 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit; if [ -z "$ids" ]; then echo "[]"; else docker inspect $ids; fi'
+// The one read-only round trip per host. `docker ps` must fail the host when the engine does not answer (a
+// pipe into `docker inspect` would hide that as "no containers"); no labelled container prints `[]`. A
+// container removed between the two makes `docker inspect` exit 1 with `No such object`, and the others are
+// still printed (see parseHostInspection). After a marker line: `docker image inspect` of the configured
+// references ($@) and of the containers' own images, for drift of tags and of what images bring themselves;
+// an image that is not there is simply left out.
+const INSPECT_HOST = [
+  'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit',
+  'status=0',
+  'if [ -z "$ids" ]; then echo "[]"; else docker inspect $ids || status=$?; fi',
+  `echo; echo '${IMAGES_MARKER}'`,
+  'images=$(if [ -n "$ids" ]; then docker inspect --format "{{.Image}}" $ids 2>/dev/null; fi)',
+  'if [ $# -gt 0 ] || [ -n "$images" ]; then docker image inspect "$@" $images 2>/dev/null; fi',
+  'exit $status',
+].join('\n')
 
-/** Every container carrying a `service` label (Kamal's marker), inspected by id in the same round trip. */
-export function inspectServiceContainers(): RemoteCommand {
-  return { argv: ['sh', '-c', INSPECT_SERVICE_CONTAINERS] }
+/** Every container carrying a `service` label (Kamal's marker) inspected by id, and the images named. */
+export function inspectHost(images: readonly string[] = []): RemoteCommand {
+  return { argv: ['sh', '-c', INSPECT_HOST, 'sh', ...images] }
 }
 
 /** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */

@@ -19,6 +19,38 @@ export interface ObservedContainer {
   service?: string
   labels: Record<string, string>
   startedAt?: string
+  /** What `docker run` set, for the field-level drift comparison (absent in hand-made test fixtures). */
+  settings?: ContainerSettings
+}
+
+/** The parts of `docker inspect` that berth's `docker run` flags set. */
+export interface ContainerSettings {
+  env: string[]
+  cmd?: string[]
+  entrypoint?: string[]
+  /** `HostConfig.PortBindings`: `5432/tcp` → host IP and port pairs. */
+  portBindings: Record<string, Array<{ hostIp: string; hostPort: string }>>
+  /** `HostConfig.Binds`: named volumes and bind mounts as docker recorded them (relative paths made absolute). */
+  binds: string[]
+  /** `Config.Volumes`: anonymous volumes and those the image declares. */
+  volumes: string[]
+  networkMode: string
+  restartPolicy: { name: string; maximumRetryCount: number }
+  logConfig: { type: string; config: Record<string, string> }
+  /** Everything else in `HostConfig` and `Config`, for the options berth can compare. */
+  hostConfig: Record<string, unknown>
+  config: Record<string, unknown>
+}
+
+/** `docker image inspect`: what an image brings of its own, and which registry digests it has. */
+export interface ObservedImage {
+  id: string
+  repoTags: string[]
+  repoDigests: string[]
+  env: string[]
+  labels: Record<string, string>
+  cmd?: string[]
+  entrypoint?: string[]
 }
 
 export class InspectParseError extends Error {
@@ -53,13 +85,26 @@ export function parseInspect(stdout: string): ObservedContainer[] {
   return data.map(toObservedContainer)
 }
 
+const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {})
+const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+const texts = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+const optionalTexts = (value: unknown): string[] | undefined => (Array.isArray(value) ? texts(value) : undefined)
+const textMap = (value: unknown): Record<string, string> => Object.fromEntries(Object.entries(record(value)).map(([k, v]) => [k, text(v)]))
+
 function toObservedContainer(entry: unknown): ObservedContainer {
-  const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' ? (value as Record<string, unknown>) : {})
-  const text = (value: unknown): string => (typeof value === 'string' ? value : '')
   const root = record(entry)
   const config = record(root.Config)
+  const hostConfig = record(root.HostConfig)
   const state = record(root.State)
-  const labels = Object.fromEntries(Object.entries(record(config.Labels)).map(([k, v]) => [k, text(v)]))
+  const labels = textMap(config.Labels)
+  const restart = record(hostConfig.RestartPolicy)
+  const log = record(hostConfig.LogConfig)
+  const portBindings = Object.fromEntries(
+    Object.entries(record(hostConfig.PortBindings)).map(([port, list]) => [
+      port,
+      (Array.isArray(list) ? list : []).map((b) => ({ hostIp: text(record(b).HostIp), hostPort: text(record(b).HostPort) })),
+    ]),
+  )
   return {
     id: text(root.Id),
     name: text(root.Name).replace(/^\//, ''),
@@ -69,7 +114,60 @@ function toObservedContainer(entry: unknown): ObservedContainer {
     service: labels.service,
     labels,
     startedAt: text(state.StartedAt) || undefined,
+    ...(root.HostConfig === undefined ? {} : { settings: {
+      env: texts(config.Env),
+      cmd: optionalTexts(config.Cmd),
+      entrypoint: optionalTexts(config.Entrypoint),
+      portBindings,
+      binds: texts(hostConfig.Binds),
+      volumes: Object.keys(record(config.Volumes)),
+      networkMode: text(hostConfig.NetworkMode),
+      restartPolicy: { name: text(restart.Name), maximumRetryCount: typeof restart.MaximumRetryCount === 'number' ? restart.MaximumRetryCount : 0 },
+      logConfig: { type: text(log.Type), config: textMap(log.Config) },
+      hostConfig,
+      config,
+    } }),
   }
+}
+
+/** Parses `docker image inspect` output (a JSON array); anything unreadable is no image. */
+export function parseImageInspect(stdout: string): ObservedImage[] {
+  const text_ = stdout.trim()
+  if (!text_.startsWith('[')) return []
+  let data: unknown
+  try {
+    data = JSON.parse(text_)
+  } catch {
+    return []
+  }
+  return (Array.isArray(data) ? data : []).map((entry) => {
+    const root = record(entry)
+    const config = record(root.Config)
+    return {
+      id: text(root.Id),
+      repoTags: texts(root.RepoTags),
+      repoDigests: texts(root.RepoDigests),
+      env: texts(config.Env),
+      labels: textMap(config.Labels),
+      cmd: optionalTexts(config.Cmd),
+      entrypoint: optionalTexts(config.Entrypoint),
+    }
+  })
+}
+
+/** Marks where a host's image inspection starts in the one read-only round trip's output. */
+export const IMAGES_MARKER = '@@berth-images@@'
+
+/**
+ * The one read-only round trip's result: containers (or why the host could not be read) and the images
+ * berth asked about (configured references and the containers' own images; missing ones are left out).
+ */
+export function parseHostInspection(result: { exitCode: number; stdout: string; stderr: string }): { containers: ObservedContainer[]; images: ObservedImage[] } | undefined {
+  const at = result.stdout.indexOf(`\n${IMAGES_MARKER}\n`)
+  const containersPart = at >= 0 ? result.stdout.slice(0, at) : result.stdout
+  const imagesPart = at >= 0 ? result.stdout.slice(at + IMAGES_MARKER.length + 2) : ''
+  const containers = parseInspectResult({ ...result, stdout: containersPart })
+  return containers && { containers, images: parseImageInspect(imagesPart) }
 }
 
 function containerState(status: string): ContainerState {

@@ -1,11 +1,18 @@
 // (desired, observed) → one verdict per accessory × host. This is where the image is compared.
 import type { Accessory } from '../config/model.ts'
-import type { ObservedContainer } from '../docker/inspect.ts'
+import type { ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
-import { sameImageRef } from './image-ref.ts'
+import { compareImage, compareSettings, type DriftFinding } from './config-diff.ts'
 
-/** What one host showed: its labelled containers, or why it could not be looked at. */
-export type HostObservation = { ok: true; containers: ObservedContainer[] } | { ok: false; error: string }
+/** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
+export type HostObservation = { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
+
+/** What judging needs besides the accessory: the deployment's logging flags. */
+export interface JudgeContext {
+  loggingArgs: readonly string[]
+}
+
+const DEFAULT_CONTEXT: JudgeContext = { loggingArgs: ['--log-opt', 'max-size=10m'] }
 
 /** A temporary container an interrupted reboot left behind. */
 export interface Leftover {
@@ -23,10 +30,18 @@ interface Observed {
   leftovers: Leftover[]
 }
 
+interface Compared {
+  container: ObservedContainer
+  /** The registry digests docker knows for the image the container runs (empty when unknown). */
+  repoDigests: string[]
+  /** What was not compared (never drift), for warnings. */
+  notCompared: string[]
+}
+
 export type Verdict =
   | (VerdictBase & Observed & { kind: 'missing' })
-  | (VerdictBase & Observed & { kind: 'in_sync'; container: ObservedContainer })
-  | (VerdictBase & Observed & { kind: 'drift'; container: ObservedContainer })
+  | (VerdictBase & Observed & Compared & { kind: 'in_sync' })
+  | (VerdictBase & Observed & Compared & { kind: 'drift'; findings: DriftFinding[] })
   | (VerdictBase & { kind: 'unobserved'; error: string })
 
 export type VerdictKind = Verdict['kind']
@@ -52,21 +67,28 @@ export function accessoryContainer(accessory: Accessory, containers: readonly Ob
   return own.find((c) => c.name === accessory.serviceName) ?? own.find((c) => c.state === 'running') ?? own[0]
 }
 
-export function judge(accessory: Accessory, host: string, observation: HostObservation): Verdict {
+/** Image first: when the image differs, the settings a reboot replaces anyway are not listed. */
+export function judge(accessory: Accessory, host: string, observation: HostObservation, context: JudgeContext = DEFAULT_CONTEXT): Verdict {
   if (!observation.ok) return { kind: 'unobserved', accessory, host, error: observation.error }
   const { leftovers } = labelledContainers(accessory, observation.containers)
   const container = accessoryContainer(accessory, observation.containers)
   if (!container) return { kind: 'missing', accessory, host, leftovers }
-  if (sameImageRef(container.image, accessory.image)) return { kind: 'in_sync', accessory, host, container, leftovers }
-  return { kind: 'drift', accessory, host, container, leftovers }
+  const images = observation.images ?? []
+  const image = compareImage(accessory, container, images)
+  const settings = compareSettings(accessory, container, { host, loggingArgs: context.loggingArgs, images, unresolvedSecrets: accessory.unresolvedSecrets })
+  const findings = image.some((f) => f.kind === 'image') ? image : [...image, ...settings.findings]
+  const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
+  const base = { accessory, host, container, repoDigests, leftovers, notCompared: settings.notCompared }
+  return findings.length ? { kind: 'drift', ...base, findings } : { kind: 'in_sync', ...base }
 }
 
 /** Verdicts in config order: accessories first, then each accessory's hosts. */
 export function judgeAll(
   selection: ReadonlyArray<{ accessory: Accessory; hosts: string[] }>,
   observations: ReadonlyMap<string, HostObservation>,
+  context: JudgeContext = DEFAULT_CONTEXT,
 ): Verdict[] {
   return selection.flatMap(({ accessory, hosts }) =>
-    hosts.map((host) => judge(accessory, host, observations.get(host) ?? { ok: false, error: 'host was not observed' })),
+    hosts.map((host) => judge(accessory, host, observations.get(host) ?? { ok: false, error: 'host was not observed' }, context)),
   )
 }

@@ -7,7 +7,7 @@ import { describeCommand } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
 import type { StepEngine, Step } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
-import { observeHosts, observeSelection } from './observe.ts'
+import { configuredImagesOn, observeHosts, observeSelection } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
 import type { Selection } from './selection.ts'
 
@@ -29,7 +29,8 @@ export interface BootOptions {
 }
 
 export async function bootAccessories(deployment: Deployment, selection: Selection[], engine: StepEngine, options: BootOptions): Promise<Report> {
-  const { verdicts } = await observeSelection(engine, selection)
+  const judging = { loggingArgs: deployment.loggingArgs }
+  const { verdicts } = await observeSelection(engine, selection, judging)
   // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
   const toBoot = verdicts.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
 
@@ -47,8 +48,8 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
   const bootHosts = [...new Set(toBoot.map((v) => v.host))]
   return options.withLock(async () => {
     // Look again under the lock: another run may have booted some of these while we waited for it.
-    const now = await observeHosts(engine, bootHosts)
-    const fresh = verdicts.map((v) => (toBoot.includes(v) ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }) : v))
+    const now = await observeHosts(engine, bootHosts, (host) => configuredImagesOn(selection, host))
+    const fresh = verdicts.map((v) => (toBoot.includes(v) ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging) : v))
     const stillMissing = fresh.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
     const results = new Map<string, PairResult>()
     // Hosts boot in parallel; on one host, accessories boot one after another in config order.

@@ -29,9 +29,17 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
     case 'in_sync':
     case 'drift': {
       const c = verdict.container
-      const observed = { runningImage: c.image, containerId: c.id.slice(0, 12), state: c.state }
+      const observed = { runningImage: c.image, containerId: c.id.slice(0, 12), state: c.state, ...(c.imageId ? { runningImageId: c.imageId } : {}) }
       const outcome: Outcome = verdict.kind === 'drift' ? 'drift' : stateOutcome(c.state)
-      found = { ...base, ...observed, outcome, ...leftoversOf(verdict.leftovers) }
+      found = {
+        ...base,
+        ...observed,
+        outcome,
+        ...(verdict.kind === 'drift' ? { drift: verdict.findings } : {}),
+        ...(verdict.notCompared.length ? { notCompared: verdict.notCompared } : {}),
+        ...(verdict.repoDigests.length ? { repoDigests: verdict.repoDigests } : {}),
+        ...leftoversOf(verdict.leftovers),
+      }
     }
   }
   if (!result) return found

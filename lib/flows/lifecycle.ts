@@ -4,6 +4,7 @@
 import type { Accessory } from '../config/model.ts'
 import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
+import type { JudgeContext } from '../drift/verdicts.ts'
 
 import type { ShellWord } from '../remote/quote.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
@@ -18,6 +19,8 @@ export type LifecycleAction = 'start' | 'stop' | 'restart'
 
 export interface FlowOptions {
   dryRun: boolean
+  /** What judging drift needs from the deployment. */
+  judging: JudgeContext
   withLock: <T>(work: () => Promise<T>) => Promise<T>
   invocation: InvocationContext
 }
@@ -90,7 +93,7 @@ async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['
 
 /** accessory-start, accessory-stop, accessory-restart. */
 export async function changeAccessories(action: LifecycleAction, selection: Selection[], engine: StepEngine, options: FlowOptions): Promise<Report> {
-  const { verdicts } = await observeSelection(engine, selection)
+  const { verdicts } = await observeSelection(engine, selection, options.judging)
   const found = new Map<string, PairResult>()
   const work: Work[] = []
   for (const verdict of verdicts) {
@@ -198,7 +201,7 @@ export function removeQuestion(selection: readonly Selection[], options: RemoveO
 
 /** accessory-remove (the confirmation has been given by then). */
 export async function removeAccessories(selection: Selection[], engine: StepEngine, options: FlowOptions & RemoveOptions): Promise<Report> {
-  const { observations, verdicts } = await observeSelection(engine, selection)
+  const { observations, verdicts } = await observeSelection(engine, selection, options.judging)
   const found = new Map<string, PairResult>()
   const work: Work[] = []
   for (const verdict of verdicts) {

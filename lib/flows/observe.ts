@@ -1,16 +1,20 @@
 // One read-only round trip per host: every container carrying Kamal's `service` label, inspected by id.
-import { inspectServiceContainers } from '../docker/commands.ts'
-import { parseInspectResult } from '../docker/inspect.ts'
-import { judgeAll, type HostObservation, type Verdict } from '../drift/verdicts.ts'
+import { inspectHost } from '../docker/commands.ts'
+import { parseHostInspection } from '../docker/inspect.ts'
+import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeFailure, isConnectionFailure } from '../remote/transport.ts'
 import type { StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'
 
-export async function observeHosts(engine: StepEngine, hosts: readonly string[]): Promise<Map<string, HostObservation>> {
+/**
+ * One read-only round trip per host: its labelled containers, and the images `imagesOf(host)` names (the
+ * configured references) plus the containers' own.
+ */
+export async function observeHosts(engine: StepEngine, hosts: readonly string[], imagesOf: (host: string) => string[] = () => []): Promise<Map<string, HostObservation>> {
   const outcomes = await engine.onHosts(hosts, async (host): Promise<HostObservation> => {
-    const result = await engine.run(host, inspectServiceContainers())
-    const containers = parseInspectResult(result)
-    if (containers) return { ok: true, containers }
+    const result = await engine.run(host, inspectHost(imagesOf(host)))
+    const inspected = parseHostInspection(result)
+    if (inspected) return { ok: true, ...inspected }
     const failure = describeFailure(host, '`docker ps`/`docker inspect`', result)
     return { ok: false, error: isConnectionFailure(result) ? failure : `could not list the containers: ${failure}` }
   })
@@ -24,11 +28,17 @@ export function selectionHosts(selection: readonly Selection[]): string[] {
   return [...new Set(selection.flatMap((s) => s.hosts))]
 }
 
+/** The configured image references of the selection's accessories on one host. */
+export function configuredImagesOn(selection: readonly Selection[], host: string): string[] {
+  return [...new Set(selection.filter((s) => s.hosts.includes(host)).map((s) => s.accessory.image))]
+}
+
 /** Observe every host of a selection once, and judge each accessory × host (config order). */
 export async function observeSelection(
   engine: StepEngine,
   selection: readonly Selection[],
+  context: JudgeContext,
 ): Promise<{ observations: Map<string, HostObservation>; verdicts: Verdict[] }> {
-  const observations = await observeHosts(engine, selectionHosts(selection))
-  return { observations, verdicts: judgeAll(selection, observations) }
+  const observations = await observeHosts(engine, selectionHosts(selection), (host) => configuredImagesOn(selection, host))
+  return { observations, verdicts: judgeAll(selection, observations, context) }
 }

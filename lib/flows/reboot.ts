@@ -38,8 +38,8 @@ export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): R
 }
 
 /** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
-export async function previewReboot(engine: StepEngine, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
-  const { verdicts } = await observeSelection(engine, selection)
+export async function previewReboot(engine: StepEngine, deployment: Deployment, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
+  const { verdicts } = await observeSelection(engine, selection, { loggingArgs: deployment.loggingArgs })
   const replaced = new Set<Verdict>(rebootTargets(verdicts, drifted))
   return { verdicts, targets: verdicts.filter((v) => replaced.has(v) || planRecovery(v) !== undefined) }
 }
@@ -211,7 +211,8 @@ async function pullOnHost(engine: StepEngine, host: string, targets: readonly Re
 
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
 export async function executeReboot(deployment: Deployment, selection: Selection[], engine: StepEngine, options: RebootOptions): Promise<Report> {
-  let { verdicts } = await observeSelection(engine, selection)
+  const judging = { loggingArgs: deployment.loggingArgs }
+  let { verdicts } = await observeSelection(engine, selection, judging)
   const results = new Map<string, PairResult>()
   const keyOf = (t: Verdict) => pairKey(t.accessory.name, t.host)
   if (options.dryRun) {
@@ -229,7 +230,7 @@ export async function executeReboot(deployment: Deployment, selection: Selection
 
   // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
   const recovery = await recoverInterrupted(engine, verdicts)
-  if (recovery.done.size || recovery.failed.size) verdicts = (await observeSelection(engine, selection)).verdicts
+  if (recovery.done.size || recovery.failed.size) verdicts = (await observeSelection(engine, selection, judging)).verdicts
   for (const [key, result] of recovery.failed) results.set(key, result)
   const targets = rebootTargets(verdicts, options.drifted).filter((t) => !recovery.failed.has(keyOf(t)))
   for (const v of verdicts) {

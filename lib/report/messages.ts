@@ -77,8 +77,13 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
       return `Accessory ${name} is dead on ${entry.host} (docker could not stop or remove it cleanly); run \`${fix}\` to replace it.`
     case 'restored':
       return `Restored accessory ${name} on ${entry.host} after an interrupted reboot${entry.detail ? ` (${entry.detail})` : ''}.`
-    case 'drift':
-      return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
+    case 'drift': {
+      const reasons = (entry.drift ?? []).flatMap((d) => d.reasons)
+      if (reasons.length === 0 || (entry.drift?.length === 1 && entry.drift[0]!.kind === 'image' && !entry.configuredImage.includes('@'))) {
+        return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
+      }
+      return `Accessory ${name} has drifted on ${entry.host} (${reasons.join('; ')}); run \`${fix}\` to update`
+    }
     case 'failed':
       return `Accessory ${name} failed on ${entry.host}: ${entry.error}`
     case 'rebooted':

@@ -11,6 +11,8 @@ export interface FakeContainer {
   image: string
   state: 'running' | 'exited' | 'created'
   labels: Record<string, string>
+  /** The `docker run`/`create` flags it was made with; containers added by hand have none. */
+  runArgs?: string[]
 }
 
 /** How a container from an image behaves once started. */
@@ -145,7 +147,7 @@ export class FakeFleet implements Transport {
         if (find(name)) return fail(`Conflict. The container name "/${name}" is already in use`, 125)
         const image = imageOf(args)
         const labels = Object.fromEntries(args.flatMap((w, i) => (args[i - 1] === '--label' ? [w.split('=') as [string, string]] : [])))
-        const c: FakeContainer = { id: newId(), name, image, state: 'created', labels }
+        const c: FakeContainer = { id: newId(), name, image, state: 'created', labels, runArgs: args }
         host.containers.push(c)
         if (verb === 'run') this.start(c)
         return ok(`${c.id}\n`)
@@ -231,7 +233,31 @@ function inspectJson(c: FakeContainer) {
     Id: c.id,
     Name: `/${c.name}`,
     Image: `sha256:${c.image.length}`,
-    Config: { Image: c.image, Labels: c.labels },
+    Config: { Image: c.image, Labels: c.labels, ...(c.runArgs ? { Env: flagValues(c.runArgs, '--env'), Cmd: null } : {}) },
     State: { Status: c.state, StartedAt: '2026-01-01T00:00:00Z' },
+    ...(c.runArgs ? { HostConfig: hostConfig(c.runArgs) } : {}),
+  }
+}
+
+const flagValues = (args: string[], flag: string) => args.flatMap((w, i) => (args[i - 1] === flag ? [w] : []))
+
+/** What docker records in HostConfig for the flags berth passes. */
+function hostConfig(args: string[]) {
+  const [restart = 'no', retries = '0'] = (flagValues(args, '--restart')[0] ?? 'no').split(':')
+  const logOptions = Object.fromEntries(flagValues(args, '--log-opt').map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]))
+  const portBindings = Object.fromEntries(
+    flagValues(args, '--publish').map((p) => {
+      const parts = p.split(':')
+      return [`${parts.at(-1)}/tcp`, [{ HostIp: parts.length === 3 ? parts[0] : '', HostPort: parts.at(-2) }]]
+    }),
+  )
+  return {
+    Binds: flagValues(args, '--volume').filter((v) => v.includes(':')).map((v) => v.replace('$PWD/', '/home/fake/')),
+    NetworkMode: flagValues(args, '--network')[0] ?? 'default',
+    RestartPolicy: { Name: restart, MaximumRetryCount: Number(retries) },
+    LogConfig: { Type: flagValues(args, '--log-driver')[0] ?? 'json-file', Config: logOptions },
+    PortBindings: portBindings,
+    Memory: 0,
+    NanoCpus: 0,
   }
 }

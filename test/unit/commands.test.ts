@@ -7,7 +7,7 @@ import {
   createNetwork,
   dumpEnvValue,
   envFileContent,
-  inspectServiceContainers,
+  inspectHost,
   makeDirectory,
   networkNeedsCreating,
   registryLogin,
@@ -94,7 +94,9 @@ test('mounts, volumes, labels, options, restart and cmd follow Kamal order and q
 })
 
 test('one read-only round trip lists and inspects labelled containers by id', () => {
-  assert.ok(shellJoin(inspectServiceContainers().argv).startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit; "))
+  const inspect = shellJoin(inspectHost(['postgres:16', 'a b']).argv)
+  assert.ok(inspect.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit"), inspect)
+  assert.ok(inspect.endsWith(" sh postgres:16 'a b'"), inspect)
 })
 
 test('registry password goes on stdin, never in argv', () => {

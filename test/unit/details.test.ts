@@ -72,12 +72,12 @@ test('entryFor turns each verdict into the entry every verb shows, and the table
   const deployment = deploymentFrom({ service: 'app', image: 'app', accessories: { db: { image: 'postgres:16', host: 'h1' } } })
   const db = deployment.accessories[0]!
   const container = { id: '0123456789abcdef', name: 'app-db', image: 'docker.io/library/postgres:16', imageId: 'sha256:1', state: 'stopped' as const, service: 'app-db', labels: {} }
-  const stopped = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container, leftovers: [] })
+  const stopped = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container, leftovers: [], notCompared: [], repoDigests: [] })
   assert.equal(stopped, {
-    accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', outcome: 'stopped',
+    accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', runningImageId: 'sha256:1', outcome: 'stopped',
   })
   assert.is(detailsVerdict(stopped), 'stopped')
-  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container, leftovers: [] })), 'drift')
+  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container, leftovers: [], notCompared: [], repoDigests: [], findings: [{ kind: 'image', reasons: ['image a → b'] }] })), 'drift')
   assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
   const down = entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' })
   assert.equal(down, { accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', outcome: 'failed', error: 'boom' })

@@ -61,18 +61,18 @@ test('states other than running need attention (exit 2), each with its own words
     ['dead', 'is dead on h1 (docker could not stop or remove it cleanly); run `npx zx scripts/accessory-reboot.mjs db --hosts h1` to replace it.'],
   ] as const
   for (const [state, words] of cases) {
-    const entry = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({ state }), leftovers: [] })
+    const entry = entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({ state }), leftovers: [], notCompared: [], repoDigests: [] })
     assert.is(entry.outcome, state)
     assert.is(exitCodeFor([entry]), 2, state)
     const [described] = describeEntries({ verb: 'boot', dryRun: false, entries: [entry] }, context)
     assert.ok(described!.message.includes(words), described!.message)
   }
   const text = renderText({ verb: 'boot', dryRun: false, entries: [
-    entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({ state: 'restarting' }), leftovers: [] }),
-    entryFor({ kind: 'in_sync', accessory: db, host: 'h2', container: container({ state: 'paused' }), leftovers: [] }),
+    entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({ state: 'restarting' }), leftovers: [], notCompared: [], repoDigests: [] }),
+    entryFor({ kind: 'in_sync', accessory: db, host: 'h2', container: container({ state: 'paused' }), leftovers: [], notCompared: [], repoDigests: [] }),
   ] }, context, { quiet: false })
   assert.ok(text.endsWith('1 paused, 1 crash-looping (exit 2).\n'), text)
-  assert.is(exitCodeFor([entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({}), leftovers: [] })]), 0)
+  assert.is(exitCodeFor([entryFor({ kind: 'in_sync', accessory: db, host: 'h1', container: container({}), leftovers: [], notCompared: [], repoDigests: [] })]), 0)
 })
 
 test('leftovers are always visible: exit 2 and the reboot that cleans them, even when the accessory runs', () => {

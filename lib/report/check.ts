@@ -1,0 +1,66 @@
+// accessory-check's output: the report's sentences for people, or the published JSON contract
+// (schemas/check.schema.json, schemaVersion 1) for machines. Pure: entries in, text out.
+import { exitCodeFor } from './exit-codes.ts'
+import { describeEntries, renderText } from './render.ts'
+import type { InvocationContext, ReportEntry } from './model.ts'
+
+export const CHECK_SCHEMA_VERSION = 1
+
+export type CheckVerdict = 'in_sync' | 'drift' | 'missing' | 'not_running' | 'unreachable'
+
+/** One word per accessory × host for the contract: drift wins over a state; a state other than running is not_running. */
+export function checkVerdict(entry: ReportEntry): CheckVerdict {
+  switch (entry.outcome) {
+    case 'drift':
+      return 'drift'
+    case 'missing':
+      return 'missing'
+    case 'failed':
+    case 'skipped':
+      return 'unreachable'
+    case 'running':
+      return 'in_sync'
+    default:
+      return 'not_running'
+  }
+}
+
+export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean }): string {
+  const text = renderText({ verb: 'check', dryRun: false, entries: [...entries] }, context, options)
+  const notes = entries
+    .filter((e) => e.notCompared?.length && !options.quiet)
+    .map((e) => `Not compared for \`${e.accessory}\` on ${e.host}: ${e.notCompared!.join('; ')}.`)
+  return notes.length ? `${notes.join('\n')}\n${text}` : text
+}
+
+export function renderCheckJson(entries: readonly ReportEntry[], context: InvocationContext): string {
+  const described = describeEntries({ verb: 'check', dryRun: false, entries: [...entries] }, context)
+  const summary: Record<CheckVerdict | 'leftovers', number> = { in_sync: 0, drift: 0, missing: 0, not_running: 0, unreachable: 0, leftovers: 0 }
+  for (const entry of entries) {
+    summary[checkVerdict(entry)]++
+    if (entry.leftovers?.length) summary.leftovers++
+  }
+  const document = {
+    schemaVersion: CHECK_SCHEMA_VERSION,
+    verb: 'check',
+    exitCode: exitCodeFor(entries),
+    summary,
+    results: described.map((entry) => ({
+      accessory: entry.accessory,
+      service: entry.service,
+      host: entry.host,
+      verdict: checkVerdict(entry),
+      drift: entry.drift ?? [],
+      notCompared: entry.notCompared ?? [],
+      leftovers: entry.leftovers ?? [],
+      running: entry.state
+        ? { image: entry.runningImage ?? '', imageId: entry.runningImageId ?? null, repoDigests: entry.repoDigests ?? [], state: entry.state, containerId: entry.containerId ?? '' }
+        : null,
+      desired: { image: entry.configuredImage },
+      error: entry.error ?? null,
+      message: entry.message,
+      fix: entry.fix ?? null,
+    })),
+  }
+  return `${JSON.stringify(document, null, 2)}\n`
+}
