@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` (the main job, against the local lab) and `make test`.
-.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck boot
+.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck boot check reboot-drifted ci
 
 setup:
 	bash scripts/setup.sh
@@ -32,6 +32,19 @@ lab-stop:
 lab-test: setup
 	node scripts/test.mjs test/lab
 
-# Accessory verbs against deploy.config.mjs, e.g. `make boot` (CI: `make boot || make reboot`).
+# Accessory verbs against deploy.config.mjs (or config/deploy.yml). In CI use `make ci`: it reboots only on
+# exit 2 (drift), never after an error or a bad config (`make boot || make reboot` would).
+ZX := node_modules/.bin/zx
+check:
+	$(ZX) scripts/accessory-check.mjs all --registry
+
 boot:
-	node_modules/.bin/zx scripts/accessory-boot.mjs all
+	$(ZX) scripts/accessory-boot.mjs all
+
+reboot-drifted:
+	$(ZX) scripts/accessory-reboot.mjs all --drifted --registry -y
+
+ci:
+	$(ZX) scripts/accessory-boot.mjs all --registry; rc=$$?; \
+	if [ "$$rc" = 2 ]; then $(ZX) scripts/accessory-reboot.mjs all --drifted --registry -y; rc=$$?; fi; \
+	exit $$rc

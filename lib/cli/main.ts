@@ -18,7 +18,7 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const json = argv.includes('--json') && !argv.slice(0, Math.max(0, argv.indexOf('--json'))).includes('--')
   let code: number
   try {
-    code = await runScript(verb, argv, { cwd: process.cwd(), env: process.env, stdout: write('stdout'), stderr: write('stderr') })
+    code = await runScript(verb, argv, { cwd: process.cwd(), env: process.env, stdout: write('stdout'), stderr: write('stderr'), isTTY: process.stdout.isTTY === true })
   } catch (error) {
     write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
     if (json) write('stdout')(renderFailureJson({ verb, exitCode: 1, kind: 'error', message: `unexpected error: ${(error as Error).message ?? error}` }))

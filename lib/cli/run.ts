@@ -2,14 +2,19 @@
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
-import { StepEngine } from '../flows/engine.ts'
+import type { JudgeContext } from '../drift/verdicts.ts'
+import { StepEngine, type ProgressSink } from '../flows/engine.ts'
+import { askRegistries } from '../flows/registry.ts'
 import type { Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
-import type { InvocationContext, Report } from '../report/model.ts'
+import { appendFileSync } from 'node:fs'
+import { colourWanted } from '../report/colour.ts'
+import { githubAnnotations, githubStepSummary } from '../report/github.ts'
+import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
 import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
@@ -26,6 +31,8 @@ export interface ScriptIO {
   transport?: (deployment: Deployment, observe: CommandObserver | undefined) => Transport
   /** How long a rebooted container must stay up; tests shorten it. */
   settleMs?: number
+  /** stdout is a terminal (colour, unless NO_COLOR; FORCE_COLOR forces it). */
+  isTTY?: boolean
 }
 
 export interface VerbContext {
@@ -36,12 +43,18 @@ export interface VerbContext {
   transport: Transport
   /** Runs every remote command of the flows; stops starting new ones after SIGINT/SIGTERM. */
   engine: StepEngine
+  /** What verdicts are judged with: the deployment's logging flags, and the registry's answers with --registry. */
+  judging: JudgeContext
   io: ScriptIO
   invocation: InvocationContext
   /** Runs `work` under the deploy lock (Kamal's, on the config's lock host). */
   withLock<T>(work: () => Promise<T>): Promise<T>
   /** Prints a report as text or JSON and returns its exit code. */
   printReport(report: Report): number
+  /** Hands a run's entries to CI: annotations and the job summary under GitHub Actions. */
+  publish(verb: string, entries: readonly ReportEntry[]): void
+  /** Text output may use colour. */
+  colour: boolean
 }
 
 export function helpText(verb: Verb): string {
@@ -100,7 +113,16 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   const lockHost = lockHostOf(deployment)
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
-  const engine = new StepEngine(transport, controller.signal)
+  const progress: ProgressSink = verb.changesHosts && !args.quiet ? (host, doing) => io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
+  const engine = new StepEngine(transport, controller.signal, progress)
+  const colour = colourWanted(io.env, io.isTTY ?? false)
+  const publish = (verbName: string, entries: readonly ReportEntry[]) => {
+    if (io.env.GITHUB_ACTIONS !== 'true') return
+    // Workflow commands are read from stderr too, which keeps stdout one JSON document under --json.
+    io.stderr(githubAnnotations(verbName, entries, invocation))
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY
+    if (summaryFile) appendFileSync(summaryFile, githubStepSummary(verbName, entries, invocation))
+  }
   const locks: DeployLock[] = []
   const context: VerbContext = {
     verb,
@@ -109,6 +131,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     selection,
     transport,
     engine,
+    judging: { loggingArgs: deployment.loggingArgs },
     io,
     invocation,
     withLock: (work) => {
@@ -122,18 +145,23 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         waitSeconds: secondsFlag(args.flags['lock-wait'], 'lock-wait', 0),
         releaseCommand,
         signal: controller.signal,
+        onWait: (message) => progress(lockHost.host, message),
       })
       locks.push(lock)
       return lock.around(work)
     },
     printReport: (report) => {
       const final = engine.interruptedBy ? { ...report, interrupted: engine.interruptedBy } : report
-      io.stdout(args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet }))
+      publish(report.verb, final.entries)
+      io.stdout(args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet, colour }))
       return exitCodeOf(final)
     },
+    publish,
+    colour,
   }
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
+    if (args.flags.registry === true) context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)

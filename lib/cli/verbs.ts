@@ -28,6 +28,8 @@ export interface Verb {
   asks?: boolean
   /** false for verbs whose positional is not an accessory (lock status|release). */
   selectsAccessories?: boolean
+  /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
+  changesHosts?: boolean
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
   validate?(args: ParsedArgs): void
@@ -36,6 +38,10 @@ export interface Verb {
 }
 
 export const YES_OPTION = { type: 'boolean', short: 'y', description: 'do not ask for confirmation' } as const satisfies OptionSpec
+export const REGISTRY_OPTION = {
+  type: 'boolean',
+  description: 'also ask the registry (once per image, from here) whether the tag now names another image than the running one',
+} as const satisfies OptionSpec
 export const LOCK_WAIT_OPTION = { type: 'string', description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)' } as const satisfies OptionSpec
 
 export const VERBS: Record<string, Verb> = {
@@ -44,9 +50,10 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [options]',
     summary:
       'Boots accessories that have no container yet, and reports (without touching them) those whose running\nimage differs from the configured one.',
-    options: { 'lock-wait': LOCK_WAIT_OPTION },
-    run: async ({ deployment, selection, engine, args, withLock, printReport }) =>
-      printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock })),
+    options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
+    changesHosts: true,
+    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) =>
+      printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging })),
   },
   // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
   reboot: {
@@ -62,19 +69,22 @@ export const VERBS: Record<string, Verb> = {
       rolling: { type: 'boolean', description: 'one host at a time, stopping at the first failure' },
       'health-timeout': { type: 'string', description: 'SECONDS  how long a new container may take to become healthy (default 60)' },
       'lock-wait': LOCK_WAIT_OPTION,
+      registry: REGISTRY_OPTION,
     },
     asks: true,
+    changesHosts: true,
     validate: (args) => void secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
-    run: async ({ deployment, selection, engine, args, io, withLock, printReport }) => {
+    run: async ({ deployment, selection, engine, args, io, withLock, printReport, judging }) => {
       const options = {
         dryRun: args.dryRun,
         drifted: args.flags.drifted === true,
         rolling: args.flags.rolling === true,
         healthTimeoutSeconds: secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
         settleMs: io.settleMs,
+        judging,
       }
       if (!args.dryRun && args.flags.yes !== true) {
-        const preview = await previewReboot(engine, deployment, selection, options.drifted)
+        const preview = await previewReboot(engine, judging, selection, options.drifted)
         if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
         if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) {
@@ -114,11 +124,12 @@ export const VERBS: Record<string, Verb> = {
       'Compares what runs with the config, read-only (docker inspect and docker image inspect only; no pull, no\n' +
       'lock, nothing written): image, a tag moved on the host, cmd, port, volumes, env, labels, network, restart,\n' +
       'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
-    options: {},
+    options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
-    run: async ({ deployment, selection, engine, args, invocation, io }) => {
-      const entries = await accessoryDetails(selection, engine, { loggingArgs: deployment.loggingArgs })
-      io.stdout(args.json ? renderCheckJson(entries, invocation) : renderCheckText(entries, invocation, { quiet: args.quiet }))
+    run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
+      const entries = await accessoryDetails(selection, engine, judging)
+      publish('check', entries)
+      io.stdout(args.json ? renderCheckJson(entries, invocation) : renderCheckText(entries, invocation, { quiet: args.quiet, colour }))
       return exitCodeOf({ verb: 'check', dryRun: false, entries, ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}) })
     },
   },
@@ -126,10 +137,11 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-details',
     usage: 'NAME|all [options]',
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
-    options: {},
+    options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
-    run: async ({ deployment, selection, engine, args, invocation, io }) => {
-      const rows = await accessoryDetails(selection, engine, { loggingArgs: deployment.loggingArgs })
+    run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
+      const rows = await accessoryDetails(selection, engine, judging)
+      publish('details', rows)
       io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
       return detailsExitCode(rows)
     },
@@ -175,6 +187,7 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [--image] [--directory] [--volumes] [-y] [options]',
     summary: 'Stops and removes the containers of accessories (every container with the accessory\'s label), under\nthe deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.',
     asks: true,
+    changesHosts: true,
     options: {
       yes: YES_OPTION,
       'lock-wait': LOCK_WAIT_OPTION,
@@ -182,13 +195,13 @@ export const VERBS: Record<string, Verb> = {
       directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
-    run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport }) => {
+    run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
         io.stderr('Aborted; nothing was changed.\n')
         return EXIT_ERROR
       }
-      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging: { loggingArgs: deployment.loggingArgs } }))
+      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging }))
     },
   },
 }
@@ -211,7 +224,8 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     usage: 'NAME|all [options]',
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
-    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport }) =>
-      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging: { loggingArgs: deployment.loggingArgs } })),
+    changesHosts: true,
+    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) =>
+      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging })),
   }
 }

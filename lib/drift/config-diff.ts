@@ -8,7 +8,7 @@ import type { ContainerSettings, ObservedContainer, ObservedImage } from '../doc
 import { canonicalImageRef, parseImageRef } from './image-ref.ts'
 import { shellWords } from './shell-words.ts'
 
-export type DriftKind = 'image' | 'image-id' | 'config' | 'secrets'
+export type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets'
 
 export interface DriftFinding {
   kind: DriftKind
@@ -63,6 +63,15 @@ export function compareImage(accessory: Accessory, container: ObservedContainer,
     return [{ kind: 'image-id', reasons: [`tag moved on host (${short(container.imageId)}… → ${short(tagged.id)}…)`] }]
   }
   return []
+}
+
+/** registry: the registry's digest for the tag is none of the running image's RepoDigests (pushed, never pulled). */
+export function compareRegistry(accessory: Accessory, repoDigests: readonly string[], digest: string): { finding?: DriftFinding; notCompared?: string } {
+  const repo = repoOf(accessory.image)
+  const known = repoDigests.filter((d) => repoOf(d) === repo).map((d) => d.slice(d.indexOf('@') + 1))
+  if (known.length === 0) return { notCompared: `registry digest (the running image has no digest from ${ref(accessory.image).domain})` }
+  if (known.includes(digest)) return {}
+  return { finding: { kind: 'registry', reasons: [`the registry has another image for ${accessory.image} (running ${short(known[0]!)}…, registry ${short(digest)}…)`] } }
 }
 
 const envMap = (env: readonly string[]) => new Map(env.map((e) => [e.slice(0, e.includes('=') ? e.indexOf('=') : e.length), e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']))

@@ -2,14 +2,16 @@
 import type { Accessory } from '../config/model.ts'
 import type { ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
-import { compareImage, compareSettings, type DriftFinding } from './config-diff.ts'
+import { compareImage, compareRegistry, compareSettings, type DriftFinding } from './config-diff.ts'
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
 export type HostObservation = { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
 
-/** What judging needs besides the accessory: the deployment's logging flags. */
+/** What judging needs besides the accessory: the deployment's logging flags, and with --registry the registry's answers. */
 export interface JudgeContext {
   loggingArgs: readonly string[]
+  /** Configured image reference → the digest its registry has for the tag now (or why it could not say). */
+  registry?: ReadonlyMap<string, { ok: true; digest: string } | { ok: false; error: string }>
 }
 
 const DEFAULT_CONTEXT: JudgeContext = { loggingArgs: ['--log-opt', 'max-size=10m'] }
@@ -70,15 +72,20 @@ export function accessoryContainer(accessory: Accessory, containers: readonly Ob
 /** Image first: when the image differs, the settings a reboot replaces anyway are not listed. */
 export function judge(accessory: Accessory, host: string, observation: HostObservation, context: JudgeContext = DEFAULT_CONTEXT): Verdict {
   if (!observation.ok) return { kind: 'unobserved', accessory, host, error: observation.error }
+  const registry = context.registry?.get(accessory.image)
+  if (registry && !registry.ok) return { kind: 'unobserved', accessory, host, error: `could not ask the registry for ${accessory.image}: ${registry.error}` }
   const { leftovers } = labelledContainers(accessory, observation.containers)
   const container = accessoryContainer(accessory, observation.containers)
   if (!container) return { kind: 'missing', accessory, host, leftovers }
   const images = observation.images ?? []
   const image = compareImage(accessory, container, images)
   const settings = compareSettings(accessory, container, { host, loggingArgs: context.loggingArgs, images, unresolvedSecrets: accessory.unresolvedSecrets })
-  const findings = image.some((f) => f.kind === 'image') ? image : [...image, ...settings.findings]
   const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
-  const base = { accessory, host, container, repoDigests, leftovers, notCompared: settings.notCompared }
+  const notCompared = [...settings.notCompared]
+  const fromRegistry = registry?.ok && !image.length ? compareRegistry(accessory, repoDigests, registry.digest) : {}
+  if (fromRegistry.notCompared) notCompared.push(fromRegistry.notCompared)
+  const findings = image.some((f) => f.kind === 'image') ? image : [...image, ...(fromRegistry.finding ? [fromRegistry.finding] : []), ...settings.findings]
+  const base = { accessory, host, container, repoDigests, leftovers, notCompared }
   return findings.length ? { kind: 'drift', ...base, findings } : { kind: 'in_sync', ...base }
 }
 

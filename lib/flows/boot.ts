@@ -2,7 +2,7 @@
 // leave drifted containers untouched for the report to name.
 import type { Accessory, Deployment } from '../config/model.ts'
 import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
-import { judge, type Verdict } from '../drift/verdicts.ts'
+import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeCommand } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
 import type { StepEngine, Step } from './engine.ts'
@@ -25,11 +25,12 @@ export function planBoot(accessory: Accessory, host: string, loggingArgs: string
 
 export interface BootOptions {
   dryRun: boolean
+  judging: JudgeContext
   withLock: <T>(work: () => Promise<T>) => Promise<T>
 }
 
 export async function bootAccessories(deployment: Deployment, selection: Selection[], engine: StepEngine, options: BootOptions): Promise<Report> {
-  const judging = { loggingArgs: deployment.loggingArgs }
+  const { judging } = options
   const { verdicts } = await observeSelection(engine, selection, judging)
   // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
   const toBoot = verdicts.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))

@@ -32,13 +32,18 @@ export type StepsResult =
   | { ok: false; interrupted: false; completed: number; results: Array<CommandResult | undefined>; error: string }
   | { ok: false; interrupted: true; completed: number; results: Array<CommandResult | undefined>; signal: string }
 
+/** Says what a host is doing as it happens (stderr: pulls, health waits, lock waits can take seconds). */
+export type ProgressSink = (host: string, doing: string) => void
+
 export class StepEngine {
   readonly transport: Transport
   readonly signal: AbortSignal
+  readonly progress: ProgressSink
 
-  constructor(transport: Transport, signal: AbortSignal = new AbortController().signal) {
+  constructor(transport: Transport, signal: AbortSignal = new AbortController().signal, progress: ProgressSink = () => {}) {
     this.transport = transport
     this.signal = signal
+    this.progress = progress
   }
 
   /** The signal's name (`SIGTERM`) once the run was interrupted. */
@@ -91,6 +96,7 @@ export class StepEngine {
       }
       const signal = this.interruptedBy
       if (signal) return { ok: false, interrupted: true, completed: index, results, signal }
+      this.progress(host, step.description)
       const result = await this.transport.run(host, step.command)
       results.push(result)
       if (result.exitCode !== 0 && !step.tolerate?.(result)) {

@@ -7,7 +7,7 @@ import type { Accessory, Deployment } from '../config/model.ts'
 import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { rebootStamp, temporaryName } from '../docker/names.ts'
-import type { Verdict } from '../drift/verdicts.ts'
+import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
@@ -28,6 +28,7 @@ export interface RebootOptions {
   healthTimeoutSeconds: number
   /** How long a new container must stay running; SETTLE_MS unless a test shortens it. */
   settleMs?: number
+  judging: JudgeContext
 }
 
 export type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
@@ -38,8 +39,8 @@ export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): R
 }
 
 /** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
-export async function previewReboot(engine: StepEngine, deployment: Deployment, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
-  const { verdicts } = await observeSelection(engine, selection, { loggingArgs: deployment.loggingArgs })
+export async function previewReboot(engine: StepEngine, judging: JudgeContext, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
+  const { verdicts } = await observeSelection(engine, selection, judging)
   const replaced = new Set<Verdict>(rebootTargets(verdicts, drifted))
   return { verdicts, targets: verdicts.filter((v) => replaced.has(v) || planRecovery(v) !== undefined) }
 }
@@ -117,6 +118,7 @@ const POLL_MS = 200
  */
 async function verifyUp(engine: StepEngine, host: string, id: string, healthTimeoutSeconds: number, settleMs: number): Promise<void> {
   const started = Date.now()
+  engine.progress(host, `checking that the new container stays up${healthTimeoutSeconds ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)` : ''}`)
   const pollMs = Math.min(POLL_MS, settleMs)
   const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
   for (;;) {
@@ -154,6 +156,7 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
 
   let created
   try {
+    engine.progress(host, `creating the new ${accessory.serviceName} container beside the old one`)
     created = await engine.run(host, createAccessory(accessory, host, deployment.loggingArgs, temporaryName(accessory.serviceName, 'new', stamp)))
   } catch (error) {
     if (error instanceof Interrupted) return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
@@ -167,6 +170,7 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
 
   let failure: string | undefined
   try {
+    engine.progress(host, `swapping ${accessory.serviceName} for the new container`)
     const swapped = await engine.run(host, swapCommand(accessory.serviceName, newId, oldRef))
     if (swapped.exitCode !== 0) failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
     else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
@@ -211,7 +215,7 @@ async function pullOnHost(engine: StepEngine, host: string, targets: readonly Re
 
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
 export async function executeReboot(deployment: Deployment, selection: Selection[], engine: StepEngine, options: RebootOptions): Promise<Report> {
-  const judging = { loggingArgs: deployment.loggingArgs }
+  const { judging } = options
   let { verdicts } = await observeSelection(engine, selection, judging)
   const results = new Map<string, PairResult>()
   const keyOf = (t: Verdict) => pairKey(t.accessory.name, t.host)

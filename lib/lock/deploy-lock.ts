@@ -43,6 +43,8 @@ export interface LockOptions {
   releaseCommand: string
   /** A signal ends a wait for the lock (nothing was changed yet). */
   signal?: AbortSignal
+  /** Told once when the run starts waiting for another run's lock. */
+  onWait?: (message: string) => void
 }
 
 const POLL_MS = 1000
@@ -69,6 +71,7 @@ export class DeployLock {
     const { transport, waitSeconds, signal } = this.options
     const details = formatLockDetails({ lockedBy: lockHolder(), at: new Date().toISOString(), version: 'berth', message: this.options.message })
     const deadline = Date.now() + waitSeconds * 1000
+    let waiting = false
     for (;;) {
       if (signal?.aborted) throw new Error(`interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`)
       const result = await transport.run(this.host, acquireLock(this.directory, details))
@@ -76,6 +79,8 @@ export class DeployLock {
       if (isConnectionFailure(result)) throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
       if (!/exists/i.test(result.stderr)) throw new Error(`could not take the deploy lock on ${this.host}: ${describeFailure(this.host, 'mkdir', result)}`)
       if (Date.now() >= deadline) throw new LockHeldError(await this.heldMessage())
+      if (!waiting) this.options.onWait?.(`waiting up to ${waitSeconds}s for the deploy lock ${this.directory}, held by another run`)
+      waiting = true
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
     this.held = true

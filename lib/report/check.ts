@@ -25,7 +25,7 @@ export function checkVerdict(entry: ReportEntry): CheckVerdict {
   }
 }
 
-export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean }): string {
+export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; colour?: boolean }): string {
   const text = renderText({ verb: 'check', dryRun: false, entries: [...entries] }, context, options)
   const notes = entries
     .filter((e) => e.notCompared?.length && !options.quiet)

@@ -1,4 +1,5 @@
 // Report → text for people, or one JSON document for machines.
+import { paint } from './colour.ts'
 import { exitCodeOf } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
@@ -52,11 +53,11 @@ export function summarize(report: Report): Record<Outcome, number> {
   return counts
 }
 
-export function renderText(report: Report, context: InvocationContext, options: { quiet: boolean }): string {
+export function renderText(report: Report, context: InvocationContext, options: { quiet: boolean; colour?: boolean }): string {
   const lines: string[] = []
   for (const entry of describeEntries(report, context)) {
     if (options.quiet && !needsPerson(entry)) continue
-    lines.push(entry.message)
+    lines.push(options.colour ? paint(entry.outcome, entry.message, needsPerson(entry)) : entry.message)
     for (const command of entry.plannedCommands ?? []) lines.push(`    ${command}`)
   }
   const counts = summarize(report)

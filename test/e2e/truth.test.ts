@@ -71,7 +71,11 @@ test('stopped, crash-looping and paused containers need attention (exit 2) with 
   assert.is((await hostDocker(HOST1, ['stop', 'shop-db'])).exitCode, 0)
   assert.is((await hostDocker(HOST2, ['pause', 'shop-search'])).exitCode, 0)
   // A `cmd` that exits at once under `--restart unless-stopped` is a crash loop.
-  for (let i = 0; i < 50 && (await containerOn(HOST3, 'shop-cache'))?.status !== 'restarting'; i++) await new Promise((r) => setTimeout(r, 200))
+  // Docker's restart back-off doubles each time: after 5 restarts the container spends seconds at a time in
+  // `restarting`, so one observation sees the loop rather than the instant it runs between two crashes.
+  const restarts = async () => Number((await hostDocker(HOST3, ['inspect', 'shop-cache', '--format', '{{.RestartCount}}'])).stdout.trim())
+  for (let i = 0; i < 100 && (await restarts()) < 5; i++) await new Promise((r) => setTimeout(r, 200))
+  for (let i = 0; i < 50 && (await containerOn(HOST3, 'shop-cache'))?.status !== 'restarting'; i++) await new Promise((r) => setTimeout(r, 100))
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Accessory \`db\` exists on ${HOST1} with the configured image (${image('postgres:16')}) but is stopped; run \`npx zx scripts/accessory-start.mjs db --hosts ${HOST1}\` to start it.`), r.stdout)

@@ -1,0 +1,126 @@
+// Registry drift without pulling, and output for CI and for people, on the lab: --registry after new content
+// is pushed to a tag (every host stale) and in sync after a reboot; GitHub annotations and the job summary;
+// colour on a terminal only; progress on stderr during a reboot while stdout stays one JSON document.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { assertLabUp, hostDocker, registry, resetLab } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, REPO, berth, labSsh, project } from './support.ts'
+import { shellJoin } from '../../lib/remote/quote.ts'
+
+const TAG = `${registry()}/rolling:1`
+
+/** Points the lab registry's `rolling:1` at the content of `source` (pushed from HOST3's engine, never pulled elsewhere). */
+async function pushAs(source: string) {
+  assert.is((await hostDocker(HOST3, ['pull', `${registry()}/${source}`])).exitCode, 0)
+  assert.is((await hostDocker(HOST3, ['tag', `${registry()}/${source}`, TAG])).exitCode, 0)
+  const pushed = await hostDocker(HOST3, ['push', TAG])
+  assert.is(pushed.exitCode, 0, pushed.stderr)
+}
+
+const config = () => ({ service: 'ci', image: 'ci/app', ssh: labSsh(), accessories: { cache: { image: TAG, hosts: [HOST1, HOST2] } } })
+
+test.before(async () => {
+  await assertLabUp()
+})
+test.before.each(async () => {
+  await resetLab()
+})
+
+test('--registry: new content pushed to the tag makes every host stale (check, boot, details); a reboot brings them in sync', async () => {
+  await pushAs('redis:7')
+  const dir = project(config())
+  assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
+  assert.is((await berth('check', ['all', '--registry'], { cwd: dir })).code, 0)
+  await pushAs('redis:8')
+  const plain = await berth('check', ['all'], { cwd: dir })
+  assert.is(plain.code, 0, 'without --registry nothing on the hosts differs')
+  for (const verb of ['check', 'boot', 'details']) {
+    const r = await berth(verb, ['all', '--registry'], { cwd: dir })
+    assert.is(r.code, 2, `${verb}: ${r.stdout}${r.stderr}`)
+    for (const host of [HOST1, HOST2]) assert.ok(r.stdout.includes(`drifted on ${host} (the registry has another image for ${TAG}`), `${verb} ${host}: ${r.stdout}`)
+  }
+  const json = JSON.parse((await berth('check', ['all', '--registry', '--json'], { cwd: dir })).stdout)
+  assert.equal(json.results.map((r: { drift: Array<{ kind: string }> }) => r.drift.map((d) => d.kind)), [['registry'], ['registry']])
+  const reboot = await berth('reboot', ['all', '--drifted', '--registry', '-y'], { cwd: dir })
+  assert.is(reboot.code, 0, reboot.stdout + reboot.stderr)
+  assert.match(reboot.stdout, /2 rebooted/)
+  assert.is((await berth('check', ['all', '--registry'], { cwd: dir })).code, 0)
+})
+
+test('a registry that cannot be reached is an error for those accessories (exit 1), not drift', async () => {
+  const dir = project({ service: 'ci', image: 'ci/app', ssh: labSsh(), accessories: { cache: { image: '127.0.0.1:1/nothing:1', hosts: [HOST1] } } })
+  const r = await berth('check', ['all', '--registry'], { cwd: dir })
+  assert.is(r.code, 1, r.stdout)
+  assert.match(r.stdout, /could not ask the registry for 127\.0\.0\.1:1\/nothing:1: could not reach http:\/\/127\.0\.0\.1:1/)
+})
+
+test('GitHub Actions: annotations on stderr, a table in the job summary, stdout still one JSON document', async () => {
+  await pushAs('redis:7')
+  const dir = project(config())
+  await berth('boot', ['all'], { cwd: dir })
+  await pushAs('redis:8')
+  const summary = path.join(mkdtempSync(path.join(tmpdir(), 'berth-gh-')), 'summary.md')
+  const r = await berth('check', ['all', '--registry', '--json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } })
+  assert.is(r.code, 2)
+  assert.is(JSON.parse(r.stdout).exitCode, 2)
+  const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::'))
+  assert.is(annotations.length, 2, r.stderr)
+  assert.ok(annotations[0]!.startsWith(`::warning title=berth check%3A cache on ${HOST1}::Accessory \`cache\` has drifted`), annotations[0])
+  const table = readFileSync(summary, 'utf8')
+  assert.ok(table.startsWith('### berth check: exit 2'), table)
+  assert.ok(table.includes(`| cache | ${HOST2} | drift |`), table)
+  const quietCi = await berth('check', ['all'], { cwd: project(config()) })
+  assert.not.match(quietCi.stderr, /^::/m, 'no annotations outside GitHub Actions')
+})
+
+/** Runs a script on a pseudo-terminal with the given environment; returns what the terminal showed. */
+function onPty(script: string, args: string[], cwd: string, env: Record<string, string | undefined>): Promise<string> {
+  const line = shellJoin([process.execPath, path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, `scripts/${script}.mjs`), ...args])
+  const childEnv: Record<string, string> = {}
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) childEnv[k] = v
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.on('close', () => resolve(out))
+  })
+}
+
+test('colour on a terminal; none with NO_COLOR, and none when piped', async () => {
+  const dir = project(config())
+  const { FORCE_COLOR: _unset, ...env } = process.env
+  void _unset
+  const coloured = await onPty('accessory-check', ['all'], dir, { ...env, FORCE_COLOR: undefined })
+  assert.match(coloured, /\u001b\[33mAccessory `cache` has no container/)
+  const noColour = await onPty('accessory-check', ['all'], dir, { ...env, FORCE_COLOR: undefined, NO_COLOR: '1' })
+  assert.match(noColour, /Accessory `cache` has no container/)
+  assert.not.match(noColour, /\u001b\[/)
+  // Piped (stdout not a terminal), with neither NO_COLOR nor FORCE_COLOR set.
+  const { spawnSync } = await import('node:child_process')
+  const pipedEnv = { ...process.env }
+  delete pipedEnv.FORCE_COLOR
+  delete pipedEnv.NO_COLOR
+  const piped = spawnSync(process.execPath, [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-check.mjs'), 'all'], { cwd: dir, env: pipedEnv, encoding: 'utf8' })
+  assert.match(piped.stdout, /Accessory `cache` has no container/)
+  assert.not.match(piped.stdout, /\u001b\[/)
+})
+
+test('a reboot says what it does on stderr as it happens; with --json stdout is still one JSON document', async () => {
+  await pushAs('redis:7')
+  const dir = project(config())
+  await berth('boot', ['all'], { cwd: dir })
+  const r = await berth('reboot', ['cache', '-y', '--json', '--hosts', HOST1], { cwd: dir })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.is(JSON.parse(r.stdout).entries[0].outcome, 'rebooted')
+  for (const step of [`berth: ${HOST1}: pull ${TAG}…`, `berth: ${HOST1}: creating the new ci-cache container beside the old one…`, `berth: ${HOST1}: swapping ci-cache for the new container…`, `berth: ${HOST1}: checking that the new container stays up`]) {
+    assert.ok(r.stderr.includes(step), `${step}\n${r.stderr}`)
+  }
+  const quiet = await berth('reboot', ['cache', '-y', '-q', '--hosts', HOST1], { cwd: dir })
+  assert.not.match(quiet.stderr, /berth: .*…/)
+})
+
+test.run()

@@ -1,0 +1,45 @@
+// Output for CI and for people: GitHub annotations and job summary, colour only where wanted.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { colourWanted, paint } from '../../lib/report/colour.ts'
+import { githubAnnotations, githubStepSummary } from '../../lib/report/github.ts'
+import { renderText } from '../../lib/report/render.ts'
+import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
+
+const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2']]]) }
+const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
+const entries: ReportEntry[] = [
+  { ...base, host: 'h1', outcome: 'running' },
+  { ...base, host: 'h2', outcome: 'drift', runningImage: 'postgres:16', drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }] },
+  { ...base, host: 'h3', outcome: 'failed', error: 'could not connect: 100%\nreally' },
+]
+
+test('annotations: a warning per pair that needs attention, an error per failure, escaped as GitHub reads them', () => {
+  const lines = githubAnnotations('check', entries, context).trimEnd().split('\n')
+  assert.is(lines.length, 2)
+  assert.is(lines[0], '::warning title=berth check%3A db on h2::Accessory `db` image has changed on h2 (postgres:16 → postgres:17); run `npx zx scripts/accessory-reboot.mjs db --hosts h2` to update')
+  assert.is(lines[1], '::error title=berth check%3A db on h3::Accessory `db` failed on h3: could not connect: 100%25%0Areally')
+  assert.is(githubAnnotations('check', [entries[0]!], context), '')
+})
+
+test('job summary: a Markdown table with the exit code', () => {
+  const summary = githubStepSummary('boot', entries, context)
+  assert.ok(summary.startsWith('### berth boot: exit 1\n\n| Accessory | Host | Outcome | What to do |\n|---|---|---|---|\n'), summary)
+  assert.ok(summary.includes('| db | h2 | drift | Accessory `db` image has changed on h2'), summary)
+})
+
+test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {
+  assert.is(colourWanted({}, true), true)
+  assert.is(colourWanted({}, false), false)
+  assert.is(colourWanted({ NO_COLOR: '1' }, true), false)
+  assert.is(colourWanted({ FORCE_COLOR: '1' }, false), true)
+  assert.is(colourWanted({ FORCE_COLOR: '0' }, true), false)
+  assert.is(paint('failed', 'x'), '\u001b[31mx\u001b[0m')
+  assert.is(paint('booted', 'x'), '\u001b[32mx\u001b[0m')
+  assert.is(paint('drift', 'x'), '\u001b[33mx\u001b[0m')
+  const coloured = renderText({ verb: 'boot', dryRun: false, entries }, context, { quiet: false, colour: true })
+  assert.ok(coloured.includes('\u001b[33mAccessory `db` image has changed'), coloured)
+  assert.not.ok(renderText({ verb: 'boot', dryRun: false, entries }, context, { quiet: false }).includes('\u001b['))
+})
+
+test.run()
