@@ -11,7 +11,9 @@ import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
+import { execFileSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
+import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
@@ -60,6 +62,17 @@ export interface VerbContext {
 export function helpText(verb: Verb): string {
   return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
+}
+
+/** Kamal's audit performer: the local git user.email, else the user name. */
+function auditPerformer(cwd: string): string {
+  try {
+    const email = execFileSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).trim()
+    if (email) return email
+  } catch {
+    // no git, or no user.email: the user name, as Kamal's `whoami`
+  }
+  return os.userInfo().username
 }
 
 export async function runScript(verbName: string, argv: string[], io: ScriptIO): Promise<number> {
@@ -114,7 +127,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
   const progress: ProgressSink = verb.changesHosts && !args.quiet ? (host, doing) => io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
-  const engine = new StepEngine(transport, controller.signal, progress)
+  const engine = new StepEngine(transport, {
+    signal: controller.signal,
+    progress,
+    audit: { service: deployment.service, destination: deployment.destination, performer: auditPerformer(io.cwd) },
+  })
   const colour = colourWanted(io.env, io.isTTY ?? false)
   const publish = (verbName: string, entries: readonly ReportEntry[]) => {
     if (io.env.GITHUB_ACTIONS !== 'true') return

@@ -1,5 +1,6 @@
 // accessory-boot: observe every host, judge every accessory × host, boot only what is missing, and
 // leave drifted containers untouched for the report to name.
+import { AUDIT } from '../audit/commands.ts'
 import type { Accessory, Deployment } from '../config/model.ts'
 import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
@@ -72,7 +73,10 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
 
 async function bootOne(engine: StepEngine, deployment: Deployment, verdict: Verdict, done: Set<string>): Promise<PairResult> {
   const result = await engine.steps(verdict.host, planBoot(verdict.accessory, verdict.host, deployment.loggingArgs), done)
-  if (result.ok) return { outcome: 'booted' }
+  if (result.ok) {
+    await engine.audit(verdict.host, [AUDIT.booted(verdict.accessory.name)])
+    return { outcome: 'booted' }
+  }
   if (result.interrupted) return { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.` }
   return { outcome: 'failed', error: result.error }
 }

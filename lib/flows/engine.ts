@@ -1,6 +1,7 @@
 // The one way flows run remote commands: steps in order per host, hosts in parallel, results returned,
 // cleanup on failure, and the run's AbortSignal checked before every remote command. After SIGINT/SIGTERM
 // no new command starts; only commands that put a host back as it was (`restore`) still run.
+import { recordAudit, type AuditContext } from '../audit/commands.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
 import { describeFailure, type CommandResult, type RemoteCommand, type Transport } from '../remote/transport.ts'
 
@@ -35,15 +36,33 @@ export type StepsResult =
 /** Says what a host is doing as it happens (stderr: pulls, health waits, lock waits can take seconds). */
 export type ProgressSink = (host: string, doing: string) => void
 
+export interface EngineOptions {
+  signal?: AbortSignal
+  progress?: ProgressSink
+  /** Where changes are recorded in Kamal's audit log on the hosts; none: nothing is recorded. */
+  audit?: AuditContext
+}
+
 export class StepEngine {
   readonly transport: Transport
   readonly signal: AbortSignal
   readonly progress: ProgressSink
+  private readonly auditContext?: AuditContext
 
-  constructor(transport: Transport, signal: AbortSignal = new AbortController().signal, progress: ProgressSink = () => {}) {
+  constructor(transport: Transport, options: EngineOptions = {}) {
     this.transport = transport
-    this.signal = signal
-    this.progress = progress
+    this.signal = options.signal ?? new AbortController().signal
+    this.progress = options.progress ?? (() => {})
+    this.auditContext = options.audit
+  }
+
+  /**
+   * Records changes already made on a host in Kamal's audit log (so `kamal audit` shows them). It runs even
+   * after a signal, since it only describes what happened; a failure to record never fails the run.
+   */
+  async audit(host: string, messages: readonly string[]): Promise<void> {
+    if (!this.auditContext || messages.length === 0) return
+    await this.restore(host, recordAudit(this.auditContext, messages, new Date()))
   }
 
   /** The signal's name (`SIGTERM`) once the run was interrupted. */

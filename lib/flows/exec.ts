@@ -1,6 +1,7 @@
 // accessory-exec: one command per accessory × host, in the running container (`docker exec`) or in a
 // fresh one (Kamal's execute_in_new_container). No lock, as Kamal. Every word of the command is quoted
 // by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
+import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
 import { shellJoin } from '../remote/quote.ts'
@@ -60,6 +61,7 @@ async function execOne(engine: StepEngine, accessory: Accessory, host: string, c
     for (const step of planExec(accessory, command, fresh)) {
       const result = await engine.run(host, step.command)
       if (step.isCommand && !isConnectionFailure(result)) {
+        await engine.audit(host, [AUDIT.executed(accessory.name, command.join(' '))])
         const failed = result.exitCode !== 0
         return {
           ...base,

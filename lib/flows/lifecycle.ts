@@ -1,6 +1,7 @@
 // accessory-start / -stop / -restart / -remove: observe every host, act on the container Kamal's label
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
+import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
@@ -26,6 +27,11 @@ export interface FlowOptions {
 }
 
 const DONE: Record<LifecycleAction, Outcome> = { start: 'started', stop: 'halted', restart: 'restarted' }
+const AUDIT_OF: Record<LifecycleAction, (name: string) => string[]> = {
+  start: (name) => [AUDIT.started(name)],
+  stop: (name) => [AUDIT.stopped(name)],
+  restart: (name) => [AUDIT.stopped(name), AUDIT.started(name)],
+}
 
 /** Several commands as one remote command line, each run only if the previous one succeeded. */
 export function chain(...commands: RemoteCommand[]): RemoteCommand {
@@ -67,6 +73,8 @@ interface Work {
   host: string
   steps: Step[]
   done: (results: Array<CommandResult | undefined>) => PairResult
+  /** Kamal's audit messages once the work succeeded. */
+  audit: (results: Array<CommandResult | undefined>) => string[]
 }
 
 /** Runs each host's work (hosts in parallel, one host's pairs in config order) under the lock; returns results by pair. */
@@ -77,6 +85,7 @@ async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['
     engine.onHosts([...new Set(work.map((w) => w.host))], async (host) => {
       for (const item of work.filter((w) => w.host === host)) {
         const result = await engine.steps(host, item.steps)
+        if (result.ok) await engine.audit(host, item.audit(result.results))
         results.set(
           item.key,
           result.ok
@@ -114,6 +123,7 @@ export async function changeAccessories(action: LifecycleAction, selection: Sele
       host: verdict.host,
       steps: [{ description: `${action} ${verdict.container.name}`, command }],
       done: () => ({ outcome: DONE[action], ...(detail ? { detail } : {}) }),
+      audit: () => AUDIT_OF[action](verdict.accessory.name),
     })
   }
   const done = await execute(work, engine, options.withLock)
@@ -226,6 +236,13 @@ export async function removeAccessories(selection: Selection[], engine: StepEngi
         const removed = plan.steps.map((step, i) => removedBy(step, results[i])).filter((r): r is string => r !== undefined)
         const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
         return { outcome: 'removed', detail: [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ') }
+      },
+      audit: (results) => {
+        const removed = plan.steps.map((step, i) => removedBy(step, results[i]))
+        return [
+          ...(removed.some((r) => r?.startsWith('container ')) ? [AUDIT.removedContainer(accessory.name)] : []),
+          ...(removed.some((r) => r?.startsWith('image ')) ? [AUDIT.removedImage(accessory.name)] : []),
+        ]
       },
     })
   }

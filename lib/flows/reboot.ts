@@ -3,6 +3,7 @@
 // the new container beside the old one, then stop old → rename it aside → rename new → start new in one
 // remote command, verify, and roll back to the old container if the new one does not stay up. After a
 // signal no new step starts; a host mid-swap goes back to its old container unless the new one was verified.
+import { AUDIT } from '../audit/commands.ts'
 import type { Accessory, Deployment } from '../config/model.ts'
 import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
@@ -186,15 +187,24 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
         : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
     return { outcome: 'failed', error: `${failure}; ${restored}.` }
   }
-  if (!oldRef) return { outcome: 'rebooted' }
+  // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
+  const name = accessory.name
+  const audited = (oldRemoved: boolean) => [AUDIT.pulled(name), ...(oldRef ? [AUDIT.stopped(name)] : []), ...(oldRemoved ? [AUDIT.removedContainer(name)] : []), AUDIT.booted(name)]
+  if (!oldRef) {
+    await engine.audit(host, audited(false))
+    return { outcome: 'rebooted' }
+  }
   const keptOld = `the old container is kept, stopped, as ${oldRef.asideName}; remove it with \`docker rm ${oldRef.asideName}\` on ${host}`
+  let result: PairResult
   try {
     const removed = await engine.run(host, removeContainer(oldRef.id))
-    return removed.exitCode === 0 ? { outcome: 'rebooted' } : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
+    result = removed.exitCode === 0 ? { outcome: 'rebooted' } : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
   } catch (error) {
-    if (error instanceof Interrupted) return { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
-    throw error
+    if (!(error instanceof Interrupted)) throw error
+    result = { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
   }
+  await engine.audit(host, audited(result.detail === undefined))
+  return result
 }
 
 /** Login and pull of every target on one host; returns the failures by pair key. */

@@ -190,4 +190,27 @@ test('a large report piped into head keeps its exit code; a closed stderr is not
   assert.not.ok(existsSync(path.join(homeOf(HOST1), '.kamal/lock-shop')), 'the lock was released')
 })
 
+test("changes are recorded in Kamal's audit log on each host, in Kamal's format; read-only verbs write nothing", async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  assert.is((await berth('boot', ['db'], { cwd: dir, env: { BERTH_LOCK_HOLDER: 'ci' } })).code, 0)
+  const log = path.join(homeOf(HOST1), '.kamal/shop-audit.log')
+  const { readFileSync } = await import('node:fs')
+  const lines = () => readFileSync(log, 'utf8').trimEnd().split('\n')
+  assert.match(lines()[0]!, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[[^\]]+\] Booted db accessory$/)
+  for (const verb of ['details', 'check', 'logs']) await berth(verb, ['db'], { cwd: dir })
+  assert.is(lines().length, 1, 'read-only verbs recorded nothing')
+  assert.is((await berth('restart', ['db', '--hosts', HOST1], { cwd: dir })).code, 0)
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`)
+  assert.is((await berth('reboot', ['db', '-y', '--hosts', HOST1], { cwd: dir })).code, 0)
+  assert.equal(lines().map((l) => l.replace(/^\[[^\]]+\] \[[^\]]+\] /, '')), [
+    'Booted db accessory',
+    'Stopped db accessory',
+    'Started db accessory',
+    'Pull db accessory image',
+    'Stopped db accessory',
+    'Remove db accessory container',
+    'Booted db accessory',
+  ])
+})
+
 test.run()
