@@ -10,6 +10,10 @@ import { expandErb } from './erb.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import type { DeployConfig } from './types.ts'
+import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
+import { valueProblems, type Problem } from './values.ts'
+
+export { isPlainObject }
 
 export interface LoadedConfig {
   /** Validated, destination-merged, ERB-expanded. */
@@ -57,10 +61,6 @@ type Plain = Record<string, unknown>
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
 
-export function isPlainObject(v: unknown): v is Plain {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
 /** ActiveSupport `deep_merge`: hashes merge recursively; arrays and scalars are replaced. */
 export function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over
@@ -78,10 +78,6 @@ export function destinationFile(file: string, destination: string): string {
   return p.dir ? join(p.dir, name) : name
 }
 
-function pointer(path: Path): string {
-  if (path.length === 0) return '(root)'
-  return '/' + path.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
-}
 
 function parsePointer(ptr: string): string[] {
   if (ptr === '') return []
@@ -232,15 +228,6 @@ function validator(): ValidateFunction {
   return compiled
 }
 
-interface Problem {
-  /** Where to point (a key or a value). */
-  path: Path
-  at: 'key' | 'value'
-  message: string
-  /** The JSON pointer shown; defaults to `path` (its parent for unknown keys). */
-  ptr?: Path
-}
-
 function typeMessage(types: unknown): string {
   const list = Array.isArray(types) ? types : String(types).split(',')
   const words = list.map((t) => (t === 'object' ? 'object' : String(t)))
@@ -371,6 +358,7 @@ export function validateConfig(config: unknown, locate: (path: Path, at: 'key' |
   const validate = validator()
   if (!validate(config)) problems.push(...ajvProblems(validate.errors ?? []))
   problems.push(...kamalRuleProblems(config))
+  problems.push(...valueProblems(config))
   const lines: string[] = []
   const seen = new Set<string>()
   for (const p of problems) {
@@ -413,14 +401,32 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
   }
   const src: Source = { file, doc, lc }
   if (doc.errors.length === 0) {
-    const value = doc.toJS({ maxAliasCount: -1 }) as unknown
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+    } catch (e) {
+      // yaml refuses alias expansion past the limit ("billion laughs")
+      problems.push(`${file}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`)
+      value = {}
+    }
     src.obj = value === null || value === undefined ? {} : value
     if (!isPlainObject(src.obj)) {
       problems.push(`${locateIn([src], [], 'value')}: (root): must be object`)
       src.obj = {}
     }
+    src.obj = plainSource(src, src.obj, problems)
   }
   return src
+}
+
+/** A generous limit on YAML alias expansion (merge keys included); real configs stay far below it. */
+const MAX_YAML_ALIASES = 1000
+
+/** The source's data as plain data; what is not (circular aliases, getters that throw...) becomes a problem. */
+function plainSource(src: Source, value: unknown, problems: string[]): Plain {
+  const copy = plainData(value)
+  for (const p of copy.problems) problems.push(`${locateIn([src], p.path, 'value')}: ${pointer(p.path)}: ${p.message}`)
+  return isPlainObject(copy.value) ? copy.value : {}
 }
 
 let importCounter = 0
@@ -443,7 +449,7 @@ async function readModule(
   try {
     exported = await importModule(abs)
   } catch (e) {
-    problems.push(`${file}: failed to load: ${e instanceof Error ? e.message : String(e)}`)
+    problems.push(`${file}: failed to load: ${errorText(e)}`)
     return { file, obj: {}, isFunction: false }
   }
   const isFunction = typeof exported === 'function'
@@ -452,7 +458,7 @@ async function readModule(
     try {
       value = await (exported as (a: typeof args) => unknown)(args)
     } catch (e) {
-      problems.push(`${file}: the default export threw: ${e instanceof Error ? e.message : String(e)}`)
+      problems.push(`${file}: the default export threw: ${errorText(e)}`)
       return { file, obj: {}, isFunction }
     }
   }
@@ -462,16 +468,9 @@ async function readModule(
     )
     return { file, obj: {}, isFunction }
   }
-  return { file, obj: withoutUndefined(value), isFunction }
-}
-
-/** In JS, a key set to `undefined` means "not set" (it would not survive JSON either). */
-function withoutUndefined(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutUndefined)
-  if (!isPlainObject(v)) return v
-  const out: Plain = {}
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = withoutUndefined(x)
-  return out
+  // In JS, a key set to `undefined` means "not set" (it would not survive JSON either).
+  const source: Source = { file }
+  return { file, obj: plainSource(source, value, problems), isFunction }
 }
 
 function kind(file: string): 'yaml' | 'module' | undefined {
