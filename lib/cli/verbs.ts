@@ -3,7 +3,7 @@
 import { bootAccessories } from '../flows/boot.ts'
 import { lockCommand } from '../flows/lock.ts'
 import { executeReboot, observeReboot } from '../flows/reboot.ts'
-import { UsageError, secondsFlag } from './args.ts'
+import { UsageError, argText, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
@@ -30,6 +30,9 @@ export interface Verb {
   validateSelection?(args: ParsedArgs, selection: Selection[]): void
   run(context: VerbContext): Promise<number>
 }
+
+/** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
+const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
 
 export const YES_OPTION = { type: 'boolean', short: 'y', description: 'do not ask for confirmation' } as const satisfies OptionSpec
 export const LOCK_WAIT_OPTION = { type: 'string', description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)' } as const satisfies OptionSpec
@@ -90,7 +93,7 @@ export const VERBS: Record<string, Verb> = {
     options: {},
     selectsAccessories: false,
     validate: (args) => {
-      if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got '${args.target}'.`)
+      if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
     },
     run: async ({ deployment, transport, args, io }) => {
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
@@ -124,6 +127,13 @@ export const VERBS: Record<string, Verb> = {
       follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until interrupted (one host: pass --hosts)' },
     },
     validate: (args) => {
+      const { since, lines } = args.flags
+      if (typeof since === 'string' && since.trim() !== '' && !SINCE.test(since)) {
+        throw new UsageError(`--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`)
+      }
+      if (typeof lines === 'string' && !(/^\s*\d{1,9}\s*$/.test(lines) && Number(lines) >= 1)) {
+        throw new UsageError(`--lines takes a positive whole number (up to 999999999), got ${argText(lines)}.`)
+      }
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
