@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, threeAccessories } from './support.ts'
+import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, re, threeAccessories } from './support.ts'
 
 
 test.before(async () => {
@@ -190,7 +190,7 @@ test('a docker run that fails, before or after creating the container, leaves no
   const dir = project({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { memory: 'lots' } } } })
   const r = await berth('boot', ['db'], { cwd: dir })
   assert.is(r.code, 1, r.stdout)
-  assert.match(r.stdout, /Accessory `db` failed on 127\.0\.1\.11: could not docker run shop-db/)
+  assert.match(r.stdout, new RegExp(`Accessory \`db\` failed on ${re(HOST1)}: could not docker run shop-db`))
   assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim(), '')
   // Created, then failing to start: the half-made container is removed too.
   writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { entrypoint: '/no/such/binary' } } } })}\n`)

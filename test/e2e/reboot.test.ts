@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project } from './support.ts'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project, re } from './support.ts'
 
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
@@ -73,7 +73,7 @@ test('a pull that fails leaves every old container running and untouched, exit 1
   writeConfig(dir, config('99-missing'))
   const r = await berth('reboot', ['db', '-y'], { cwd: dir })
   assert.is(r.code, 1, r.stdout + r.stderr)
-  assert.match(r.stdout, /could not pull 127\.0\.1\.10:5000\/postgres:99-missing/)
+  assert.match(r.stdout, new RegExp(`could not pull ${re(image('postgres:99-missing'))}`))
   assert.match(r.stdout, /Nothing was stopped: the old container still runs/)
   assert.equal(await Promise.all([containerOn(HOST1, 'shop-db'), containerOn(HOST2, 'shop-db')]), before)
 })
@@ -86,7 +86,7 @@ test('a new container that exits at once is rolled back: the old one runs again,
   assert.is(r.code, 1, r.stdout + r.stderr)
   assert.match(r.stdout, /the new container did not stay up/)
   assert.match(r.stdout, /cannot start/)
-  assert.match(r.stdout, /rolled back: the old container \(127\.0\.1\.10:5000\/postgres:16\) runs again/)
+  assert.match(r.stdout, new RegExp(`rolled back: the old container \\(${re(image('postgres:16'))}\\) runs again`))
   assert.equal(await containerOn(HOST1, 'shop-db'), before && { ...before, status: 'running' })
   assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim().split('\n').length, 1)
 })
@@ -145,7 +145,7 @@ test('on a terminal it asks: "n" aborts and changes nothing, "y" reboots', async
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const no = await onTerminal('reboot', ['db'], dir, 'n\n')
   assert.is(no.code, 1, no.stdout)
-  assert.match(no.stdout, /Reboot db on 127\.0\.1\.11\? Each container is stopped and replaced by a new one\. \[y\/N\]/)
+  assert.match(no.stdout, new RegExp(`Reboot db on ${re(HOST1)}\\? Each container is stopped and replaced by a new one\\. \\[y/N\\]`))
   assert.match(no.stdout, /Aborted; nothing was changed\./)
   assert.equal(await containerOn(HOST1, 'shop-db'), before)
   const yes = await onTerminal('reboot', ['db'], dir, 'y\n')
@@ -233,8 +233,8 @@ test('--dry-run lists the reboot commands and changes nothing; unknown names exi
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const r = await berth('reboot', ['db', '--dry-run'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
-  assert.match(r.stdout, /Would reboot accessory `db` on 127\.0\.1\.11/)
-  assert.match(r.stdout, /docker image pull 127\.0\.1\.10:5000\/postgres:17/)
+  assert.match(r.stdout, new RegExp(`Would reboot accessory \`db\` on ${re(HOST1)}`))
+  assert.match(r.stdout, new RegExp(`docker image pull ${re(image('postgres:17'))}`))
   assert.match(r.stdout, /docker create --name shop-db-berth-new-STAMP/)
   assert.equal(await containerOn(HOST1, 'shop-db'), before)
   const unknown = await berth('reboot', ['nope', '-y'], { cwd: dir })

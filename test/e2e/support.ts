@@ -14,6 +14,8 @@ export const [HOST1, HOST2, HOST3] = labHosts().map((h) => h.addr) as [string, s
 /** Nothing listens here: an unreachable host. */
 export const DOWN_HOST = `${labNet()}.19`
 export const image = (name: string) => `${registry()}/${name}`
+/** `text` as a regular expression source (lab addresses move with $BERTH_LAB_NET). */
+export const re = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 export interface RunResult {
   code: number
