@@ -74,8 +74,11 @@ export class SshTransport implements Transport {
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include() })
-    const output = await $({ input: command.input, nothrow: true, quiet: true, verbose: false })`ssh ${args} ${remote}`
+    // empty input (an empty file to upload) is no input: `-n` gives the remote command an immediate EOF
+    // (zx never closes stdin for input '', which would leave ssh waiting)
+    const input = command.input === '' ? undefined : command.input
+    const args = sshArgv(this.settings, host, { stdin: input !== undefined, includeFile: this.include() })
+    const output = await $({ input, nothrow: true, quiet: true, verbose: false })`ssh ${args} ${remote}`
     return { exitCode: output.exitCode ?? SIGNALLED, stdout: output.stdout, stderr: output.stderr }
   }
 
