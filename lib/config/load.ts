@@ -11,7 +11,7 @@ import { loadSecrets, SecretsError } from './secrets.ts'
 import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import type { DeployConfig } from './types.ts'
 import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
-import { valueProblems, type Problem } from './values.ts'
+import { show, valueProblems, type Problem } from './values.ts'
 
 export { isPlainObject }
 
@@ -50,6 +50,11 @@ export interface LoadOptions {
   destination?: string
   cwd: string
   env: Record<string, string | undefined>
+}
+
+/** A file name for a message: as given when plain, JSON-quoted when it holds control characters or quotes. */
+function plainName(file: string): string {
+  return /^[^\x00-\x1f\x7f"'`]{1,200}$/.test(file) ? file : show(file)
 }
 
 const DEFAULT_MJS = 'deploy.config.mjs'
@@ -406,7 +411,7 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
     } catch (e) {
       // yaml refuses alias expansion past the limit ("billion laughs")
-      problems.push(`${file}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`)
+      problems.push(`${locateIn([src], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`)
       value = {}
     }
     src.obj = value === null || value === undefined ? {} : value
@@ -489,7 +494,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   let file: string
   if (options.file !== undefined) {
     file = options.file
-    if (!exists(abs(file))) throw new ConfigError([`${file}: config file not found`])
+    // a name typed on the command line: shown JSON-quoted when it holds anything unusual
+    if (!exists(abs(file))) throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
   } else if (exists(abs(DEFAULT_MJS))) {
     file = DEFAULT_MJS
   } else if (exists(abs(DEFAULT_YML))) {
@@ -500,7 +506,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     ])
   }
   const type = kind(file)
-  if (!type) throw new ConfigError([`${file}: unsupported config file type (use .yml, .yaml, .mjs or .js)`])
+  if (!type) throw new ConfigError([`${plainName(file)}: unsupported config file type (use .yml, .yaml, .mjs or .js)`])
 
   // Kamal sets KAMAL_DESTINATION (or clears it) before rendering the config
   const env: Record<string, string | undefined> = { ...options.env }

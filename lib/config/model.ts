@@ -6,9 +6,9 @@ import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretO
 import type { SshSettings } from '../remote/ssh.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
-import { publishValue, show } from './values.ts'
+import { MAX_NAME, publishValue, show } from './values.ts'
 import { isPlainObject, pointer } from './plain.ts'
-import { runAccessory } from '../docker/commands.ts'
+import { dumpEnvValue, runAccessory } from '../docker/commands.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 
@@ -89,6 +89,9 @@ export interface Deployment {
   loggingArgs: string[]
 }
 
+/** docker reads `--env-file` with a line scanner whose longest line is 64 KiB (bufio.MaxScanTokenSize). */
+export const MAX_ENV_FILE_LINE = 65_535
+
 export const DEFAULT_NETWORK = 'kamal'
 export const DEFAULT_RESTART_POLICY = 'unless-stopped'
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
@@ -157,6 +160,11 @@ function resolveAccessory(
   const problems: string[] = []
   const secret = (key: string, at: Array<string | number>): string => {
     const value = source.secrets[key]
+    if (value?.includes('\0')) {
+      // the value itself is never shown
+      problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`)
+      return ''
+    }
     if (value !== undefined) return value
     problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: ${secretNotFound(key, source.secretFiles)}`)
     return ''
@@ -173,7 +181,15 @@ function resolveAccessory(
   const envSecret = secretKeys.map((spec, i): [string, string] => {
     // `KEY:ALIAS` writes KEY with the value of secret ALIAS.
     const [key, alias] = spec.includes(':') ? (spec.split(':', 2) as [string, string]) : [spec, spec]
-    return [key, secret(alias, ['env', 'secret', i])]
+    const value = secret(alias, ['env', 'secret', i])
+    const line = Buffer.byteLength(`${key}=${dumpEnvValue(value)}`)
+    if (line > MAX_ENV_FILE_LINE) {
+      // the value itself is never shown
+      problems.push(
+        `${where('env', 'secret', i)}: /accessories/${name}/env/secret/${i}: The secret ${show(alias)} makes a ${line}-byte line in the env file, but docker reads env files at most ${MAX_ENV_FILE_LINE} bytes a line; put such content in a file under \`files:\` instead.`,
+      )
+    }
+    return [key, value]
   })
 
   const optionPairs: Array<[string, string | undefined]> = []
@@ -282,9 +298,9 @@ function resolveRegistryLogin(
   if (registry.server?.startsWith('localhost')) return undefined
   const lookup = (value: SecretOrString, key: string) => (Array.isArray(value) ? secret(value[0], [key]) : value)
   const username = lookup(registry.username, 'username')
-  if (Array.isArray(registry.username) && /[\x00-\x1f\x7f]/.test(username)) {
+  if (Array.isArray(registry.username) && (/[\x00-\x1f\x7f]/.test(username) || username.length > MAX_NAME)) {
     // the secret's value is never shown
-    invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...), which docker login cannot take in a user name; fix the secret.`)
+    invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`)
   }
   return { server: registry.server, username, password: lookup(registry.password, 'password') }
 }

@@ -18,9 +18,15 @@ export interface DataProblem {
 /** Deeper than any real config; deep enough to stop before the stack runs out. */
 export const MAX_DEPTH = 64
 
-/** A JSON pointer for messages: `/accessories/db/env`, or `(root)`. */
+/** A JSON pointer for messages: `/accessories/db/env`, or `(root)`; control characters escaped, long keys cut. */
 export function pointer(path: Path): string {
-  return path.length === 0 ? '(root)' : '/' + path.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+  if (path.length === 0) return '(root)'
+  const segment = (s: string | number) => {
+    // eslint-disable-next-line no-control-regex
+    const text = String(s).replace(/~/g, '~0').replace(/\//g, '~1').replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    return text.length > 60 ? `${text.slice(0, 50)}…` : text
+  }
+  return '/' + path.map(segment).join('/')
 }
 
 /** An error's message, even for thrown values whose `message` or `toString` throws. */

@@ -5,6 +5,7 @@
 //
 // Exempt by Kamal's design (documented in README.md): an accessory's `cmd` (appended for the remote shell
 // to parse), `ssh.proxy_command` (a local command ssh runs) and `$(...)` in the secrets files.
+import { isIPv6 } from 'node:net'
 import { isPlainObject } from './plain.ts'
 
 type Path = Array<string | number>
@@ -43,7 +44,7 @@ export const ACCESSORY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
  * starts with `-` (ssh would read an option); no whitespace, quotes, `%` or shell characters (ssh puts the
  * host into ProxyCommand lines through `%h`).
  */
-export const HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_:][a-zA-Z0-9_.:-]*$/
+export const HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?(?<name>[a-zA-Z0-9_][a-zA-Z0-9_.-]*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/
 export const SSH_USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/
 const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*(?::[0-9]{1,5})?$/
 
@@ -55,12 +56,14 @@ export const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/
 /** A `docker run` long option without its dashes (`memory`, `cap-add`, `health-cmd`). */
 export const OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
 export const NETWORK = /^(?:container:)?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
-export const LOG_DRIVER = /^[a-zA-Z0-9][a-zA-Z0-9_.:/-]*$/
+/** A built-in log driver (`json-file`, `local`); plugins are named by image reference. */
+const LOG_DRIVER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 export const LOG_OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 /** A docker named volume. */
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 /** Mount options after the container path: `ro`, `z`, `ro,Z`, `nocopy`. */
-const MOUNT_OPTIONS = /^[a-zA-Z0-9]+(?:,[a-zA-Z0-9]+)*$/
+const MOUNT_OPTION_WORDS = 'ro|rw|z|Z|nocopy|consistent|cached|delegated|shared|slave|private|rshared|rslave|rprivate'
+const MOUNT_OPTIONS = new RegExp(`^(?:${MOUNT_OPTION_WORDS})(?:,(?:${MOUNT_OPTION_WORDS}))*$`)
 /** `chmod` modes: octal, or symbolic (`u+rwx,go-w`). */
 const MODE = /^(?:[0-7]{3,4}|[ugoa]*[-+=][rwxXst]*(?:,[ugoa]*[-+=][rwxXst]*)*)$/
 /** `chown` owners: `user`, `user:group`, numeric ids. */
@@ -100,7 +103,9 @@ export function publishValue(port: string | number): string {
 export function hostProblem(host: string): string | undefined {
   if (host.startsWith('-')) return `starts with "-", so ssh would read it as an option; use the host's name or address`
   if (host.length > MAX_NAME) return `is longer than ${MAX_NAME} characters, so it is no host name; use the host's name or address`
-  if (!HOST.test(host)) {
+  const name = HOST.exec(host)?.groups?.name
+  // a name with ":" must be an IPv6 address
+  if (name === undefined || (name.includes(':') && !isIPv6(name))) {
     return 'is not a host name ssh can take: a host is a name, an address or an ssh config alias (like db_1), optionally with `user@` first, made of letters, digits, ".", "-", "_" and ":"; fix it'
   }
   return undefined
@@ -122,6 +127,8 @@ function pathProblem(path: string, what: string): string | undefined {
 function containerPathProblem(path: string): string | undefined {
   if (path === '') return 'has no container path (the part after ":"); add one, like `:/path/in/container`'
   if (!path.startsWith('/')) return `has the container path ${show(path)}, which is not absolute; start it with "/"`
+  // docker would mount it elsewhere (it cleans the path); a file's host path would leave the service folder
+  if (segments(path).includes('..')) return `has the container path ${show(path)}, with a ".." segment; write the path without it`
   return pathProblem(path, 'the container path')
 }
 
@@ -196,8 +203,12 @@ function registryProblems(registry: unknown, base: Path, out: Collector): void {
   if (!isPlainObject(registry)) return
   out.string([...base, 'server'], registry.server, matching(REGISTRY_SERVER, 'is not a registry server docker can log in to (like `ghcr.io` or `registry.example.com:5000`); fix it'))
   out.string([...base, 'username'], registry.username, (v) =>
-    CONTROL.test(v) ? 'contains a control character (a newline...), which docker login cannot take; remove it' : undefined,
+    v === '' ? 'is empty, but docker login needs a user name; set it'
+    : CONTROL.test(v) ? 'contains a control character (a newline...), which docker login cannot take; remove it'
+    : v.length > MAX_NAME ? `is longer than ${MAX_NAME} characters, which no registry takes as a user name; fix it`
+    : undefined,
   )
+  if (registry.password === '') out.value([...base, 'password'], 'The password is empty, but docker login needs one; set it (or name a secret: [SECRET_NAME]).')
 }
 
 function sshProblems(ssh: unknown, out: Collector): void {
@@ -231,7 +242,9 @@ function sshProblems(ssh: unknown, out: Collector): void {
 
 function loggingProblems(logging: unknown, out: Collector): void {
   if (!isPlainObject(logging)) return
-  out.string(['logging', 'driver'], logging.driver, matching(LOG_DRIVER, 'is not a docker log driver name; fix it'))
+  out.string(['logging', 'driver'], logging.driver, (v) =>
+    v.length <= MAX_NAME && (LOG_DRIVER.test(v) || IMAGE.test(v)) ? undefined : 'is not a docker log driver (a name like json-file, or a plugin\'s image reference); fix it',
+  )
   if (!isPlainObject(logging.options)) return
   for (const [key, value] of Object.entries(logging.options)) {
     const path = ['logging', 'options', key]
@@ -255,7 +268,7 @@ function pathEntry(entry: unknown): { local: string; remote: string; options?: s
 function mountExtrasProblems(path: Path, entry: NonNullable<ReturnType<typeof pathEntry>>, out: Collector, raw: unknown): void {
   const at = (key: string) => (typeof raw === 'string' ? path : [...path, key])
   if (entry.options !== undefined && !entry.options.includes('\0') && !MOUNT_OPTIONS.test(entry.options)) {
-    out.value(at('options'), `${show(entry.options)} are not mount options docker takes (like "ro" or "ro,Z"); fix them.`)
+    out.value(at('options'), `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`)
   }
   out.string(at('mode'), entry.mode, matching(MODE, 'is not a mode chmod takes (like "755", "0600" or "u+rwx"); fix it'))
   out.string(at('owner'), entry.owner, matching(OWNER, 'is not an owner chown takes (like "999", "postgres" or "999:999"); fix it'))
@@ -270,7 +283,6 @@ function filesProblems(files: unknown, base: Path, out: Collector): void {
     const where = (key: string) => (typeof raw === 'string' ? path : [...path, key])
     if (entry.local === '') out.value(where('local'), 'The file entry has no local file (the part before ":"); write `local/file:/path/in/container`.')
     const remote = containerPathProblem(entry.remote) ?? (entry.remote.endsWith('/') ? `has the container path ${show(entry.remote)}, which names a folder; name the file` : undefined)
-      ?? insideServiceProblem(entry.remote, 'the container path')
     if (remote) out.value(where('remote'), `The file entry ${show(typeof raw === 'string' ? raw : entry.remote)} ${remote}.`)
     mountExtrasProblems(path, entry, out, raw)
   })
@@ -310,7 +322,7 @@ export function volumeProblem(volume: string): string | undefined {
   }
   const why = containerPathProblem(target)
   if (why) return why
-  if (options !== undefined && !MOUNT_OPTIONS.test(options)) return `has the mount options ${show(options)}, which docker does not take (like "ro" or "ro,Z"); fix them`
+  if (options !== undefined && !MOUNT_OPTIONS.test(options)) return `has the mount options ${show(options)}, which docker does not take (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them`
   return undefined
 }
 
