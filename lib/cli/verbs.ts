@@ -9,7 +9,9 @@ import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
 import { accessoryDetails } from '../flows/details.ts'
-import { execOnHosts, planExecReport } from '../flows/exec.ts'
+import { execOnHosts, planExec, planExecReport } from '../flows/exec.ts'
+import { shellJoin } from '../remote/quote.ts'
+import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
 import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
@@ -151,6 +153,15 @@ export const VERBS: Record<string, Verb> = {
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
+    },
+    validateSelection: (args, selection) => {
+      for (const { accessory } of selection) {
+        const last = planExec(accessory, args.command, args.flags.new === true).at(-1)!
+        const bytes = Buffer.byteLength(shellJoin(last.command.argv))
+        if (bytes > MAX_REMOTE_COMMAND_BYTES) {
+          throw new UsageError(`\`${last.description}\` with this command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put the command in a script in the container instead.`)
+        }
+      }
     },
     run: async ({ selection, transport, args, io, printReport }) => {
       const fresh = args.flags.new === true
