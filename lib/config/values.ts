@@ -265,45 +265,44 @@ function pathEntry(entry: unknown): { local: string; remote: string; options?: s
   return undefined
 }
 
-function mountExtrasProblems(path: Path, entry: NonNullable<ReturnType<typeof pathEntry>>, out: Collector, raw: unknown): void {
-  const at = (key: string) => (typeof raw === 'string' ? path : [...path, key])
-  if (entry.options !== undefined && !entry.options.includes('\0') && !MOUNT_OPTIONS.test(entry.options)) {
-    out.value(at('options'), `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`)
-  }
-  out.string(at('mode'), entry.mode, matching(MODE, 'is not a mode chmod takes (like "755", "0600" or "u+rwx"); fix it'))
-  out.string(at('owner'), entry.owner, matching(OWNER, 'is not an owner chown takes (like "999", "postgres" or "999:999"); fix it'))
+type MountEntry = NonNullable<ReturnType<typeof pathEntry>>
+
+/**
+ * Each `files:` or `directories:` entry, parsed: `check` gives the problems of its local and remote parts;
+ * the mount options, mode and owner are checked here. `at(key)` points at the entry (string form) or its key.
+ */
+function mountEntriesProblems(list: unknown, base: Path, out: Collector, check: (entry: MountEntry, at: (key: string) => Path, shown: (key: 'local' | 'remote') => string) => void): void {
+  if (!Array.isArray(list)) return
+  list.forEach((raw, i) => {
+    const entry = pathEntry(raw)
+    if (!entry || (entry.local + entry.remote).includes('\0')) return
+    const at = (key: string) => (typeof raw === 'string' ? [...base, i] : [...base, i, key])
+    check(entry, at, (key) => show(typeof raw === 'string' ? raw : entry[key]))
+    if (entry.options !== undefined && !entry.options.includes('\0') && !MOUNT_OPTIONS.test(entry.options)) {
+      out.value(at('options'), `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`)
+    }
+    out.string(at('mode'), entry.mode, matching(MODE, 'is not a mode chmod takes (like "755", "0600" or "u+rwx"); fix it'))
+    out.string(at('owner'), entry.owner, matching(OWNER, 'is not an owner chown takes (like "999", "postgres" or "999:999"); fix it'))
+  })
 }
 
 function filesProblems(files: unknown, base: Path, out: Collector): void {
-  if (!Array.isArray(files)) return
-  files.forEach((raw, i) => {
-    const entry = pathEntry(raw)
-    if (!entry || (entry.local + entry.remote).includes('\0')) return
-    const path = [...base, i]
-    const where = (key: string) => (typeof raw === 'string' ? path : [...path, key])
-    if (entry.local === '') out.value(where('local'), 'The file entry has no local file (the part before ":"); write `local/file:/path/in/container`.')
+  mountEntriesProblems(files, base, out, (entry, at, shown) => {
+    if (entry.local === '') out.value(at('local'), 'The file entry has no local file (the part before ":"); write `local/file:/path/in/container`.')
     const remote = containerPathProblem(entry.remote) ?? (entry.remote.endsWith('/') ? `has the container path ${show(entry.remote)}, which names a folder; name the file` : undefined)
-    if (remote) out.value(where('remote'), `The file entry ${show(typeof raw === 'string' ? raw : entry.remote)} ${remote}.`)
-    mountExtrasProblems(path, entry, out, raw)
+    if (remote) out.value(at('remote'), `The file entry ${shown('remote')} ${remote}.`)
   })
 }
 
 function directoriesProblems(directories: unknown, base: Path, out: Collector): void {
-  if (!Array.isArray(directories)) return
-  directories.forEach((raw, i) => {
-    const entry = pathEntry(raw)
-    if (!entry || (entry.local + entry.remote).includes('\0')) return
-    const path = [...base, i]
-    const where = (key: string) => (typeof raw === 'string' ? path : [...path, key])
-    const shown = show(typeof raw === 'string' ? raw : entry.local)
+  mountEntriesProblems(directories, base, out, (entry, at, shown) => {
     const local =
       entry.local === '' ? 'has no host folder (the part before ":"); write `data:/path/in/container`'
       : entry.local.startsWith('/') ? pathProblem(entry.local, 'the host folder')
       : insideServiceProblem(entry.local, 'the host folder')
-    if (local) out.value(where('local'), `The directory entry ${shown} ${local}.`)
+    if (local) out.value(at('local'), `The directory entry ${shown('local')} ${local}.`)
     const remote = containerPathProblem(entry.remote)
-    if (remote) out.value(where('remote'), `The directory entry ${show(typeof raw === 'string' ? raw : entry.remote)} ${remote}.`)
-    mountExtrasProblems(path, entry, out, raw)
+    if (remote) out.value(at('remote'), `The directory entry ${shown('remote')} ${remote}.`)
   })
 }
 

@@ -3,25 +3,20 @@
 // its files; files rendered from templates keep the config's mode and owner.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { shellJoin } from '../../lib/remote/quote.ts'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, berth, homeOf, image, labSsh, project } from './support.ts'
+import { HOST1, berth, homeOf, image, labSsh, loggingSsh, project } from './support.ts'
 
 const USER = 'ci-deployer-7f3a'
 const PASSWORD = 'registry-pw-91c2'
 const DB_PASSWORD = 'db-secret-5e0b'
 const SECRETS = { '.kamal/secrets': `REG_USER=${USER}\nREG_PASSWORD=${PASSWORD}\nDB_PASSWORD=${DB_PASSWORD}\n` }
 
-// a logging ssh first on PATH: every local ssh argv goes to a log, then the real ssh runs
-const REAL_SSH = execFileSync('/bin/sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim()
-const SSH_DIR = mkdtempSync(path.join(tmpdir(), 'berth-logging-ssh-'))
-const SSH_LOG = path.join(SSH_DIR, 'calls.log')
-writeFileSync(path.join(SSH_DIR, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${shellJoin([SSH_LOG])}\nexec ${shellJoin([REAL_SSH])} "$@"\n`, { mode: 0o755 })
-const env = { PATH: `${SSH_DIR}:${process.env.PATH}` }
+// a logging ssh first on PATH: every local ssh argv goes to its log
+const ssh = loggingSsh()
+const env = { PATH: ssh.PATH }
+let before = ''
 
 function config(accessory: Record<string, unknown> = {}) {
   return {
@@ -45,9 +40,9 @@ test.before(async () => {
 })
 test.before.each(async () => {
   await resetLab()
-  rmSync(SSH_LOG, { force: true })
+  before = ssh.calls()
 })
-test.after(() => rmSync(SSH_DIR, { recursive: true, force: true }))
+test.after(() => rmSync(ssh.dir, { recursive: true, force: true }))
 
 test('a registry user name and password given as secrets reach docker login, and never the local argv, -v, the report or JSON', async () => {
   const dir = project(config(), SECRETS)
@@ -57,7 +52,7 @@ test('a registry user name and password given as secrets reach docker login, and
   assert.is(booted.code, 0, booted.stdout + booted.stderr)
   assert.match(booted.stderr, /\[[0-9.]+\] sh -c 'IFS= read -r user && exec docker login "\$@" --username "\$user" --password-stdin' sh [0-9.:]+ {2}# stdin: \d+ bytes, not shown/)
   const json = await berth('details', ['all', '--json'], { cwd: dir, env })
-  const argv = readFileSync(SSH_LOG, 'utf8')
+  const argv = ssh.calls().slice(before.length)
   assert.ok(argv.includes('docker login'), 'the log holds the ssh calls')
   for (const secret of [USER, PASSWORD, DB_PASSWORD]) {
     for (const [where, text] of [['local ssh argv', argv], ['--dry-run --json', dry.stdout + dry.stderr], ['-v and the report', booted.stdout + booted.stderr], ['details --json', json.stdout + json.stderr]]) {

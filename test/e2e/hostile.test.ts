@@ -5,8 +5,7 @@
 // The invalid-config corpus runs through the real script with a logging ssh first on PATH.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pMap from 'p-map'
@@ -14,11 +13,10 @@ import { ConfigError, loadConfig } from '../../lib/config/load.ts'
 import { resolveDeployment } from '../../lib/config/model.ts'
 import { runScript } from '../../lib/cli/run.ts'
 import { dumpEnvValue, envFileContent } from '../../lib/docker/commands.ts'
-import { shellJoin } from '../../lib/remote/quote.ts'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
 import { INVALID_CONFIGS, namingLine, writeCorpusProject } from '../support/invalid-configs.ts'
 import { canariesFound, canaryName, hostileValues } from '../support/hostile-values.ts'
-import { HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh } from './support.ts'
+import { HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, loggingSsh } from './support.ts'
 
 const CANARY = path.join(tmpdir(), canaryName('hv'))
 const VALUES = hostileValues(CANARY)
@@ -27,13 +25,12 @@ const HOSTS = [HOST1, HOST2, HOST3]
 const projects: string[] = []
 const found = () => canariesFound(CANARY, [REPO, ...projects, ...labHosts().map((h) => h.home)])
 
-// -- a logging ssh first on PATH: it appends every call's arguments to a log, then runs the real ssh --
-const REAL_SSH = execFileSync('/bin/sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim()
-const SSH_DIR = mkdtempSync(path.join(tmpdir(), 'berth-logging-ssh-'))
-const SSH_LOG = path.join(SSH_DIR, 'calls.log')
-writeFileSync(path.join(SSH_DIR, 'ssh'), `#!/bin/sh\n{ printf 'ssh'; printf ' %s' "$@"; printf '\\n'; } >> ${shellJoin([SSH_LOG])}\nexec ${shellJoin([REAL_SSH])} "$@"\n`, { mode: 0o755 })
-const PATH_ENV = { PATH: `${SSH_DIR}:${process.env.PATH}` }
-const sshCalls = () => (existsSync(SSH_LOG) ? readFileSync(SSH_LOG, 'utf8') : '')
+// a logging ssh first on PATH (it forwards to the real one); `clearCalls` starts a new log
+const ssh = loggingSsh()
+const PATH_ENV = { PATH: ssh.PATH }
+let callsBefore = ''
+const clearCalls = () => void (callsBefore = ssh.calls())
+const sshCalls = () => ssh.calls().slice(callsBefore.length)
 const sshdLogs = () => labHosts().map((h) => readFileSync(h.sshdLog, 'utf8'))
 
 function writeProject(prefix: string, files: Record<string, string>): string {
@@ -98,7 +95,7 @@ test.after(() => {
   ]
   console.log(`\n${lines.join('\n')}`)
   process.env.PATH = SAVED_PATH
-  for (const dir of [...projects, SSH_DIR]) rmSync(dir, { recursive: true, force: true })
+  for (const dir of [...projects, ssh.dir]) rmSync(dir, { recursive: true, force: true })
 })
 
 test('the canary check can fail: the exempt cmd and $(...) in .kamal/secrets do run commands, and it sees their canaries', async () => {
@@ -120,7 +117,7 @@ test('the canary check can fail: the exempt cmd and $(...) in .kamal/secrets do 
 
 test(`the invalid-config corpus (${INVALID_CONFIGS.length} configs) exits 78 naming each problem, and no ssh is attempted`, async () => {
   const before = sshdLogs()
-  rmSync(SSH_LOG, { force: true })
+  clearCalls()
   const values = { host: HOST1, registry: registry(), sshConfig: sshConfigPath(), canary: `${CANARY}-invalid` }
   const results = await pMap(INVALID_CONFIGS, async (entry) => {
     const cwd = writeCorpusProject(entry, values)
@@ -255,7 +252,7 @@ test('every hostile value through every config field: loaded, or refused with a 
   // docker reads env files at most 64 KiB a line
   assert.equal(VALUES.filter((_, i) => !accepted.get('env.secret value')![i]).map((v) => v.id), ['NUL', '100 KB', '200 KB (more than one command line carries)'])
   // a refused config is refused by the script too: 78, no ssh (one value per identity field)
-  rmSync(SSH_LOG, { force: true })
+  clearCalls()
   await pMap(FIELDS.filter((f) => f.kind === 'identity'), async (field) => {
     const c = baseCase()
     field.place(c, `-oProxyCommand=touch ${CANARY}-script`, 0)
@@ -430,7 +427,7 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
     { id: '-c', argv: (v) => ['details', ['v', '-c', v]], expect: [64, 78] },
     { id: 'lock status|release', argv: (v) => ['lock', [v]], expect: 64 },
   ]
-  rmSync(SSH_LOG, { force: true })
+  clearCalls()
   for (const arg of ARGS) {
     for (const { id, value } of VALUES) {
       // `--hosts '*'` is a wildcard that selects every host, which is its job

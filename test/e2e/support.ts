@@ -1,6 +1,6 @@
 // Runs berth's real scripts, as a user would, against the lab's real hosts.
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -97,4 +97,16 @@ export function onTerminal(verb: string, args: string[], cwd: string, answer: st
     child.stdin.end(answer)
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr: '' }))
   })
+}
+
+/**
+ * A logging `ssh` to put first on PATH: it appends each call's arguments (one line a call) to a log, then
+ * runs the real ssh, so a test can see every local ssh argv, and the lab's sshd logs still show connections.
+ */
+export function loggingSsh(): { dir: string; PATH: string; calls(): string } {
+  const real = execFileSync('/bin/sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim()
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logging-ssh-'))
+  const log = path.join(dir, 'calls.log')
+  writeFileSync(path.join(dir, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "ssh $*" >> ${shellJoin([log])}\nexec ${shellJoin([real])} "$@"\n`, { mode: 0o755 })
+  return { dir, PATH: `${dir}:${process.env.PATH}`, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') }
 }
