@@ -33,6 +33,8 @@ export function show(value: unknown): string {
 const CONTROL = /[\x00-\x1f\x7f]/
 /** Longest name, host or path segment berth accepts (file names and DNS names stop at 255). */
 export const MAX_NAME = 255
+/** Longest path (Linux PATH_MAX, less the terminating NUL and room for the service folder). */
+const MAX_PATH = 3800
 
 /** Docker's container-name rule; `service` and accessory names become container names and folders. */
 export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
@@ -120,6 +122,7 @@ function pathProblem(path: string, what: string): string | undefined {
   if (CONTROL.test(path)) return `has ${what} ${show(path)}, which contains a control character (a newline, a tab...) that no mount can carry; remove it`
   if (path.includes(':')) return `has ${what} ${show(path)}, which contains ":" and would split docker's --volume value; rename it`
   if (segments(path).some((s) => Buffer.byteLength(s) > MAX_NAME)) return `has ${what} ${show(path)}, with a segment longer than ${MAX_NAME} bytes that no file system takes; shorten it`
+  if (Buffer.byteLength(path) > MAX_PATH) return `has ${what} ${show(path)}, longer than the ${MAX_PATH} bytes a path may have; shorten it`
   return undefined
 }
 

@@ -49,11 +49,11 @@ test('files and directories: stay in the service folder, name a container path, 
   )
   const refused = problems({
     files: ['a:/../x', 'a:/dir/', 'a:rel', { local: 'a', remote: '/a', mode: '7777x' }],
-    directories: ['../up:/x', 'a/../../b:/x', ':/x', 'a:', '/abs/x:/y:bad;opt'],
+    directories: ['../up:/x', 'a/../../b:/x', ':/x', 'a:', '/abs/x:/y:bad;opt', `${'deep/'.repeat(800)}x:/x`],
   })
   assert.equal(refused.map((line) => line.split(':')[0]), [
     '/accessories/db/files/0', '/accessories/db/files/1', '/accessories/db/files/2', '/accessories/db/files/3/mode',
-    '/accessories/db/directories/0', '/accessories/db/directories/1', '/accessories/db/directories/2', '/accessories/db/directories/3', '/accessories/db/directories/4',
+    '/accessories/db/directories/0', '/accessories/db/directories/1', '/accessories/db/directories/2', '/accessories/db/directories/3', '/accessories/db/directories/4', '/accessories/db/directories/5',
   ])
 })
 
