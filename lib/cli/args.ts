@@ -1,6 +1,9 @@
 // Command-line flags, parsed strictly: an unknown flag or a missing value is a usage error (exit 64).
 // Every verb shares the common flags and adds its own; help text is generated from the same table.
 import { parseArgs } from 'node:util'
+import { destinationProblem, show } from '../config/values.ts'
+import { shellJoin } from '../remote/quote.ts'
+import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 
 export interface OptionSpec {
   type: 'string' | 'boolean'
@@ -36,6 +39,15 @@ export interface ParsedArgs {
   command: string[]
 }
 
+/** What --hosts takes: host names with `*` and `?` (the config's hosts never start with "-"). */
+const HOST_PATTERN = /^[a-zA-Z0-9_.:@*?][a-zA-Z0-9_.:@*?-]{0,254}$/
+
+
+/** A command-line value in a message: as typed when it is plain, JSON-quoted when not. */
+export function argText(value: string): string {
+  return /^[a-zA-Z0-9_.,:@*?/-]{1,80}$/.test(value) ? `'${value}'` : show(value)
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)
@@ -44,6 +56,8 @@ export class UsageError extends Error {
 }
 
 export function parseVerbArgs(argv: string[], verbOptions: Record<string, OptionSpec> = {}): ParsedArgs {
+  // a process never receives one (C strings end there); a caller in JavaScript could pass one
+  if (argv.some((arg) => arg.includes('\0'))) throw new UsageError('An argument contains a NUL byte, which no command line can carry; remove it.')
   const dashDash = argv.indexOf('--')
   const own = dashDash >= 0 ? argv.slice(0, dashDash) : argv
   const command = dashDash >= 0 ? argv.slice(dashDash + 1) : []
@@ -63,11 +77,23 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   const hostsValue = values.hosts as string | undefined
   const hosts = hostsValue?.split(',').map((h) => h.trim()).filter(Boolean)
   if (hostsValue !== undefined && !hosts?.length) throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
+  const badPattern = hosts?.find((h) => !HOST_PATTERN.test(h))
+  if (badPattern !== undefined) {
+    throw new UsageError(`--hosts ${show(badPattern)} is not a host or a pattern: hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.`)
+  }
+  const destination = values.destination as string | undefined
+  const badDestination = destination === undefined ? undefined : destinationProblem(destination)
+  if (badDestination) throw new UsageError(`${badDestination} Pass -d with a destination such as staging.`)
+  if (command.length) {
+    const bytes = Buffer.byteLength(shellJoin(command))
+    // the command is quoted into one remote command line (verbs.ts checks the whole line per accessory)
+    if (bytes > MAX_REMOTE_COMMAND_BYTES) throw new UsageError(`The command after \`--\` is ${bytes} bytes once quoted, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put it in a script in the container instead.`)
+  }
   const flags = Object.fromEntries(Object.keys(verbOptions).map((name) => [name, values[name]]))
   return {
     target: positionals[0],
     config: values.config as string | undefined,
-    destination: values.destination as string | undefined,
+    destination,
     hosts,
     dryRun: values['dry-run'] === true,
     json: values.json === true,
@@ -84,7 +110,7 @@ export function secondsFlag(value: string | boolean | undefined, flag: string, f
   if (value === undefined || value === false) return fallback
   const seconds = Number(value)
   if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`--${flag} takes a number of seconds, got '${value}'.`)
+    throw new UsageError(`--${flag} takes a number of seconds, got ${argText(String(value))}.`)
   }
   return seconds
 }

@@ -94,6 +94,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       return 0
     }
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
+    // checked before any host is contacted, not when the lock is first taken
+    if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })

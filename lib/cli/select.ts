@@ -1,7 +1,7 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`.
 import type { Deployment } from '../config/model.ts'
 import type { Selection } from '../flows/selection.ts'
-import { UsageError, hostMatches } from './args.ts'
+import { UsageError, argText, hostMatches } from './args.ts'
 
 export function selectAccessories(deployment: Deployment, target: string, hostPatterns: string[] | undefined): Selection[] {
   const known = deployment.accessories.map((a) => a.name)
@@ -9,8 +9,8 @@ export function selectAccessories(deployment: Deployment, target: string, hostPa
   if (chosen.length === 0) {
     throw new UsageError(
       known.length
-        ? `No accessory named '${target}' (known: ${known.join(', ')}); pass one of them or \`all\`.`
-        : `No accessory named '${target}': the config has no accessories; add them under \`accessories:\`.`,
+        ? `No accessory named ${argText(target)} (known: ${known.join(', ')}); pass one of them or \`all\`.`
+        : `No accessory named ${argText(target)}: the config has no accessories; add them under \`accessories:\`.`,
     )
   }
   if (!hostPatterns) return chosen.map((accessory) => ({ accessory, hosts: accessory.hosts }))

@@ -3,14 +3,16 @@
 import { bootAccessories } from '../flows/boot.ts'
 import { lockCommand } from '../flows/lock.ts'
 import { executeReboot, previewReboot } from '../flows/reboot.ts'
-import { UsageError, secondsFlag } from './args.ts'
+import { UsageError, argText, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
 import { accessoryDetails } from '../flows/details.ts'
 import { entriesFor } from '../flows/entries.ts'
-import { execOnHosts, planExecReport } from '../flows/exec.ts'
+import { execOnHosts, planExec, planExecReport } from '../flows/exec.ts'
+import { shellJoin } from '../remote/quote.ts'
+import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
 import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
@@ -36,6 +38,9 @@ export interface Verb {
   validateSelection?(args: ParsedArgs, selection: Selection[]): void
   run(context: VerbContext): Promise<number>
 }
+
+/** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
+const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
 
 export const YES_OPTION = { type: 'boolean', short: 'y', description: 'do not ask for confirmation' } as const satisfies OptionSpec
 export const REGISTRY_OPTION = {
@@ -105,7 +110,7 @@ export const VERBS: Record<string, Verb> = {
     options: {},
     selectsAccessories: false,
     validate: (args) => {
-      if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got '${args.target}'.`)
+      if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
     },
     run: async ({ deployment, transport, args, io }) => {
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
@@ -157,6 +162,13 @@ export const VERBS: Record<string, Verb> = {
       follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until interrupted (one host: pass --hosts)' },
     },
     validate: (args) => {
+      const { since, lines } = args.flags
+      if (typeof since === 'string' && since.trim() !== '' && !SINCE.test(since)) {
+        throw new UsageError(`--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`)
+      }
+      if (typeof lines === 'string' && !(/^\s*\d{1,9}\s*$/.test(lines) && Number(lines) >= 1)) {
+        throw new UsageError(`--lines takes a positive whole number (up to 999999999), got ${argText(lines)}.`)
+      }
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
@@ -174,6 +186,15 @@ export const VERBS: Record<string, Verb> = {
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
+    },
+    validateSelection: (args, selection) => {
+      for (const { accessory } of selection) {
+        const last = planExec(accessory, args.command, args.flags.new === true).at(-1)!
+        const bytes = Buffer.byteLength(shellJoin(last.command.argv))
+        if (bytes > MAX_REMOTE_COMMAND_BYTES) {
+          throw new UsageError(`\`${last.description}\` with this command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put the command in a script in the container instead.`)
+        }
+      }
     },
     run: async ({ selection, engine, args, io, printReport }) => {
       const fresh = args.flags.new === true

@@ -10,6 +10,10 @@ import { expandErb } from './erb.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import type { DeployConfig } from './types.ts'
+import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
+import { show, valueProblems, type Problem } from './values.ts'
+
+export { isPlainObject }
 
 export interface LoadedConfig {
   /** Validated, destination-merged, ERB-expanded. */
@@ -48,6 +52,11 @@ export interface LoadOptions {
   env: Record<string, string | undefined>
 }
 
+/** A file name for a message: as given when plain, JSON-quoted when it holds control characters or quotes. */
+function plainName(file: string): string {
+  return /^[^\x00-\x1f\x7f"'`]{1,200}$/.test(file) ? file : show(file)
+}
+
 const DEFAULT_MJS = 'deploy.config.mjs'
 const DEFAULT_YML = 'config/deploy.yml'
 
@@ -56,10 +65,6 @@ type Plain = Record<string, unknown>
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers
-
-export function isPlainObject(v: unknown): v is Plain {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /** ActiveSupport `deep_merge`: hashes merge recursively; arrays and scalars are replaced. */
 export function deepMerge(base: unknown, over: unknown): unknown {
@@ -78,10 +83,6 @@ export function destinationFile(file: string, destination: string): string {
   return p.dir ? join(p.dir, name) : name
 }
 
-function pointer(path: Path): string {
-  if (path.length === 0) return '(root)'
-  return '/' + path.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
-}
 
 function parsePointer(ptr: string): string[] {
   if (ptr === '') return []
@@ -232,15 +233,6 @@ function validator(): ValidateFunction {
   return compiled
 }
 
-interface Problem {
-  /** Where to point (a key or a value). */
-  path: Path
-  at: 'key' | 'value'
-  message: string
-  /** The JSON pointer shown; defaults to `path` (its parent for unknown keys). */
-  ptr?: Path
-}
-
 function typeMessage(types: unknown): string {
   const list = Array.isArray(types) ? types : String(types).split(',')
   const words = list.map((t) => (t === 'object' ? 'object' : String(t)))
@@ -371,6 +363,7 @@ export function validateConfig(config: unknown, locate: (path: Path, at: 'key' |
   const validate = validator()
   if (!validate(config)) problems.push(...ajvProblems(validate.errors ?? []))
   problems.push(...kamalRuleProblems(config))
+  problems.push(...valueProblems(config))
   const lines: string[] = []
   const seen = new Set<string>()
   for (const p of problems) {
@@ -413,14 +406,32 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
   }
   const src: Source = { file, doc, lc }
   if (doc.errors.length === 0) {
-    const value = doc.toJS({ maxAliasCount: -1 }) as unknown
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+    } catch (e) {
+      // yaml refuses alias expansion past the limit ("billion laughs")
+      problems.push(`${locateIn([src], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`)
+      value = {}
+    }
     src.obj = value === null || value === undefined ? {} : value
     if (!isPlainObject(src.obj)) {
       problems.push(`${locateIn([src], [], 'value')}: (root): must be object`)
       src.obj = {}
     }
+    src.obj = plainSource(src, src.obj, problems)
   }
   return src
+}
+
+/** A generous limit on YAML alias expansion (merge keys included); real configs stay far below it. */
+const MAX_YAML_ALIASES = 1000
+
+/** The source's data as plain data; what is not (circular aliases, getters that throw...) becomes a problem. */
+function plainSource(src: Source, value: unknown, problems: string[]): Plain {
+  const copy = plainData(value)
+  for (const p of copy.problems) problems.push(`${locateIn([src], p.path, 'value')}: ${pointer(p.path)}: ${p.message}`)
+  return isPlainObject(copy.value) ? copy.value : {}
 }
 
 let importCounter = 0
@@ -443,7 +454,7 @@ async function readModule(
   try {
     exported = await importModule(abs)
   } catch (e) {
-    problems.push(`${file}: failed to load: ${e instanceof Error ? e.message : String(e)}`)
+    problems.push(`${file}: failed to load: ${errorText(e)}`)
     return { file, obj: {}, isFunction: false }
   }
   const isFunction = typeof exported === 'function'
@@ -452,7 +463,7 @@ async function readModule(
     try {
       value = await (exported as (a: typeof args) => unknown)(args)
     } catch (e) {
-      problems.push(`${file}: the default export threw: ${e instanceof Error ? e.message : String(e)}`)
+      problems.push(`${file}: the default export threw: ${errorText(e)}`)
       return { file, obj: {}, isFunction }
     }
   }
@@ -462,16 +473,9 @@ async function readModule(
     )
     return { file, obj: {}, isFunction }
   }
-  return { file, obj: withoutUndefined(value), isFunction }
-}
-
-/** In JS, a key set to `undefined` means "not set" (it would not survive JSON either). */
-function withoutUndefined(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(withoutUndefined)
-  if (!isPlainObject(v)) return v
-  const out: Plain = {}
-  for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = withoutUndefined(x)
-  return out
+  // In JS, a key set to `undefined` means "not set" (it would not survive JSON either).
+  const source: Source = { file }
+  return { file, obj: plainSource(source, value, problems), isFunction }
 }
 
 function kind(file: string): 'yaml' | 'module' | undefined {
@@ -490,7 +494,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   let file: string
   if (options.file !== undefined) {
     file = options.file
-    if (!exists(abs(file))) throw new ConfigError([`${file}: config file not found`])
+    // a name typed on the command line: shown JSON-quoted when it holds anything unusual
+    if (!exists(abs(file))) throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
   } else if (exists(abs(DEFAULT_MJS))) {
     file = DEFAULT_MJS
   } else if (exists(abs(DEFAULT_YML))) {
@@ -501,7 +506,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     ])
   }
   const type = kind(file)
-  if (!type) throw new ConfigError([`${file}: unsupported config file type (use .yml, .yaml, .mjs or .js)`])
+  if (!type) throw new ConfigError([`${plainName(file)}: unsupported config file type (use .yml, .yaml, .mjs or .js)`])
 
   // Kamal sets KAMAL_DESTINATION (or clears it) before rendering the config
   const env: Record<string, string | undefined> = { ...options.env }

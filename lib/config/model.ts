@@ -6,6 +6,13 @@ import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretO
 import type { SshSettings } from '../remote/ssh.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
+import { MAX_NAME, publishValue, show } from './values.ts'
+import { isPlainObject, pointer } from './plain.ts'
+import { dumpEnvValue, runAccessory } from '../docker/commands.ts'
+import { shellJoin } from '../remote/quote.ts'
+import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
+
+export { publishValue }
 
 /** What model resolution needs from a loaded config (see load.ts). */
 export interface ConfigSource {
@@ -84,6 +91,9 @@ export interface Deployment {
   loggingArgs: string[]
 }
 
+/** docker reads `--env-file` with a line scanner whose longest line is 64 KiB (bufio.MaxScanTokenSize). */
+export const MAX_ENV_FILE_LINE = 65_535
+
 export const DEFAULT_NETWORK = 'kamal'
 export const DEFAULT_RESTART_POLICY = 'unless-stopped'
 export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
@@ -107,15 +117,45 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
       else throw error
     }
   }
-  if (problems.length) throw new ConfigError(problems)
+  const logging = loggingArgs(config)
+  for (const accessory of accessories) problems.push(...commandSizeProblems(source, accessory, logging))
+  // the root registry is resolved for every accessory: say each of its problems once
+  if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
     service: config.service,
     primaryHost: roleHosts(config, config.primary_role ?? 'web')[0],
     destination: source.destination,
     accessories,
     ssh: resolveSsh(config),
-    loggingArgs: loggingArgs(config),
+    loggingArgs: logging,
   }
+}
+
+/**
+ * `docker run` travels as one argument (to the local ssh, then to the remote shell), and Linux caps one
+ * argument at 128 KiB: an accessory whose command would not fit is refused here, naming its largest value.
+ */
+function commandSizeProblems(source: ConfigSource, accessory: Accessory, logging: string[]): string[] {
+  const bytes = Math.max(0, ...accessory.hosts.map((host) => Buffer.byteLength(shellJoin(runAccessory(accessory, host, logging).argv))))
+  if (bytes <= MAX_REMOTE_COMMAND_BYTES) return []
+  const base = ['accessories', accessory.name]
+  const largest = largestString(source.config.accessories?.[accessory.name], base)
+  const where = largest ? largest.path : base
+  const what = largest ? `; its largest value is ${pointer(largest.path)} (${largest.length} characters)` : ''
+  return [
+    `${source.locate(where)}: ${pointer(base)}: Its docker run command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; put large content in a file under \`files:\` or in a secret, which travel on stdin.`,
+  ]
+}
+
+function largestString(value: unknown, path: Array<string | number>): { path: Array<string | number>; length: number } | undefined {
+  if (typeof value === 'string') return { path, length: value.length }
+  const children: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : isPlainObject(value) ? Object.entries(value) : []
+  let best: { path: Array<string | number>; length: number } | undefined
+  for (const [key, child] of children) {
+    const found = largestString(child, [...path, key])
+    if (found && (!best || found.length > best.length)) best = found
+  }
+  return best
 }
 
 function resolveAccessory(
@@ -130,6 +170,11 @@ function resolveAccessory(
   const unresolvedSecrets: string[] = []
   const secret = (key: string, at: Array<string | number>): string => {
     const value = source.secrets[key]
+    if (value?.includes('\0')) {
+      // the value itself is never shown
+      problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`)
+      return ''
+    }
     if (value !== undefined) return value
     if (options.unresolvedSecrets === 'allow') {
       unresolvedSecrets.push(key)
@@ -150,7 +195,15 @@ function resolveAccessory(
   const envSecret = secretKeys.map((spec, i): [string, string] => {
     // `KEY:ALIAS` writes KEY with the value of secret ALIAS.
     const [key, alias] = spec.includes(':') ? (spec.split(':', 2) as [string, string]) : [spec, spec]
-    return [key, secret(alias, ['env', 'secret', i])]
+    const value = secret(alias, ['env', 'secret', i])
+    const line = Buffer.byteLength(`${key}=${dumpEnvValue(value)}`)
+    if (line > MAX_ENV_FILE_LINE) {
+      // the value itself is never shown
+      problems.push(
+        `${where('env', 'secret', i)}: /accessories/${name}/env/secret/${i}: The secret ${show(alias)} makes a ${line}-byte line in the env file, but docker reads env files at most ${MAX_ENV_FILE_LINE} bytes a line; put such content in a file under \`files:\` instead.`,
+      )
+    }
+    return [key, value]
   })
 
   const optionPairs: Array<[string, string | undefined]> = []
@@ -195,8 +248,14 @@ function resolveAccessory(
     directoryMounts.push({ hostPath, relative, containerPath: spec.remote, options: spec.options })
   }
 
-  const registryLogin = resolveRegistryLogin(raw.registry ?? config.registry, (key, at) =>
-    secret(key, raw.registry ? ['registry', ...at] : at),
+  const registryAt = (at: Array<string | number>) => (raw.registry ? ['registry', ...at] : at)
+  const registryLogin = resolveRegistryLogin(
+    raw.registry ?? config.registry,
+    (key, at) => secret(key, registryAt(at)),
+    (at, message) => {
+      const path = raw.registry ? ['accessories', name, ...registryAt(at)] : ['registry', ...at]
+      problems.push(`${source.locate(path)}: /${path.join('/')}: ${message}`)
+    },
   )
 
   if (problems.length) throw new ConfigError(problems)
@@ -224,12 +283,6 @@ function resolveAccessory(
   }
 }
 
-/** Kamal doubles a port without `:` (`"3306"` → `"3306:3306"`). */
-export function publishValue(port: string | number): string {
-  const value = String(port)
-  return value.includes(':') ? value : `${value}:${value}`
-}
-
 export function splitEnv(env: AccessoryConfig['env']): { clear: Record<string, string | number | boolean>; secretKeys: string[] } {
   if (!env) return { clear: {}, secretKeys: [] }
   if ('secret' in env || 'clear' in env || 'tags' in env) {
@@ -253,12 +306,18 @@ function splitLimit(value: string, separator: string, limit: number): string[] {
 function resolveRegistryLogin(
   registry: RegistryConfig | undefined,
   secret: (key: string, at: Array<string | number>) => string,
+  invalid: (at: Array<string | number>, message: string) => void,
 ): RegistryLogin | undefined {
   if (!registry || registry.username === undefined || registry.password === undefined) return undefined
   // Kamal does not log in to local registries.
   if (registry.server?.startsWith('localhost')) return undefined
   const lookup = (value: SecretOrString, key: string) => (Array.isArray(value) ? secret(value[0], [key]) : value)
-  return { server: registry.server, username: lookup(registry.username, 'username'), password: lookup(registry.password, 'password') }
+  const username = lookup(registry.username, 'username')
+  if (Array.isArray(registry.username) && (/[\x00-\x1f\x7f]/.test(username) || username.length > MAX_NAME)) {
+    // the secret's value is never shown
+    invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`)
+  }
+  return { server: registry.server, username, password: lookup(registry.password, 'password') }
 }
 
 export function secretNotFound(key: string, files: string[]): string {
@@ -274,22 +333,30 @@ export function resolveHosts(
   where: (...rest: Array<string | number>) => string,
 ): string[] {
   if (raw.host !== undefined) return [raw.host]
-  if (raw.hosts !== undefined) return unique(raw.hosts)
+  // A selection that resolves to no host would make every run a silent no-op: refused here.
+  const none = (key: string, why: string) => {
+    problems.push(`${where(key)}: /accessories/${name}/${key}: ${why}, so the accessory would run nowhere; name at least one host.`)
+    return []
+  }
+  if (raw.hosts !== undefined) return raw.hosts.length ? unique(raw.hosts) : none('hosts', 'The list is empty')
   const roles = raw.role !== undefined ? [raw.role] : raw.roles
   if (roles !== undefined) {
+    const key = raw.role !== undefined ? 'role' : 'roles'
     const known = roleNames(config)
     const unknown = roles.filter((role) => !known.includes(role))
     if (unknown.length) {
-      const key = raw.role !== undefined ? 'role' : 'roles'
       problems.push(
         `${where(key)}: /accessories/${name}/${key}: unknown role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (roles under servers: ${known.join(', ') || 'none'})`,
       )
       return []
     }
-    return unique(roles.flatMap((role) => roleHosts(config, role)))
+    const hosts = unique(roles.flatMap((role) => roleHosts(config, role)))
+    return hosts.length ? hosts : none(key, roles.length ? `Role ${roles.map(show).join(', ')} has no hosts under \`servers\`` : 'The list is empty')
   }
+  const key = raw.tag !== undefined ? 'tag' : 'tags'
   const tags = raw.tag !== undefined ? [raw.tag] : (raw.tags ?? [])
-  return unique(tags.flatMap((tag) => taggedHosts(config, tag)))
+  const hosts = unique(tags.flatMap((tag) => taggedHosts(config, tag)))
+  return hosts.length ? hosts : none(key, tags.length ? `No host under \`servers\` carries tag ${tags.map(show).join(' or ')}` : 'The list is empty')
 }
 
 function roleNames(config: DeployConfig): string[] {

@@ -37,11 +37,16 @@ export function createNetwork(network: string): RemoteCommand {
   return { argv: ['docker', 'network', 'create', network] }
 }
 
-/** `docker login` with the password on stdin, never in argv. */
+// `docker login` takes a user name only as an argument. It travels on stdin (first line, then the password),
+// so neither is in the local ssh argv, in -v or in --dry-run output; on the host, docker login's own argv
+// holds the user name for the moment it runs, as with Kamal.
+const LOGIN_SCRIPT = 'IFS= read -r user && exec docker login "$@" --username "$user" --password-stdin'
+
+/** `docker login` with the user name and password on stdin, never in argv. */
 export function registryLogin(login: { server?: string; username: string; password: string }): RemoteCommand {
   return {
-    argv: ['docker', 'login', ...(login.server ? [login.server] : []), '--username', login.username, '--password-stdin'],
-    input: login.password,
+    argv: ['sh', '-c', LOGIN_SCRIPT, 'sh', ...(login.server ? [login.server] : [])],
+    input: `${login.username}\n${login.password}`,
   }
 }
 
@@ -55,8 +60,10 @@ export function makeDirectory(directory: DirectorySpec): RemoteCommand {
 }
 
 // A file arrives on stdin; its directory is created and its mode set before any content is written,
-// so a secret is never readable by others even for a moment.
-const WRITE_FILE_SCRIPT = 'umask 077 && mkdir -p "$(dirname "$1")" && : > "$1" && chmod "$2" "$1" && cat > "$1"'
+// so a secret is never readable by others even for a moment. Folders made for it get Kamal's 0755, so a
+// non-root container user can reach a mounted file; under `.kamal/` (env files) they stay private (0700).
+const WRITE_FILE_SCRIPT =
+  'case "$1" in .kamal/*) umask 077 ;; *) umask 022 ;; esac && mkdir -p "$(dirname "$1")" && umask 077 && : > "$1" && chmod "$2" "$1" && cat > "$1"'
 
 /** Writes `content` (sent over stdin) to a remote path with the given mode and optional owner. */
 export function writeFile(remotePath: string, content: string, mode: string, owner?: string): RemoteCommand {

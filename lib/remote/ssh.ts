@@ -1,6 +1,6 @@
 // Reaching a host with the system `ssh`: batch mode (never a password prompt), a connect timeout, and
 // host-key checking left as the user's ssh configuration has it (on by default).
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
@@ -20,7 +20,17 @@ export interface SshSettings {
   connectTimeoutSeconds: number
 }
 
-/** The local `ssh` argv up to (not including) the remote command. Pure, so it is unit-tested. */
+/**
+ * The longest remote command berth sends. ssh gets the command as one argument and the remote shell gets it
+ * as one `-c` argument; Linux caps a single argument at 128 KiB (MAX_ARG_STRLEN), and berth keeps a margin
+ * for the longer container names a reboot uses. The config loader refuses accessories that would exceed it.
+ */
+export const MAX_REMOTE_COMMAND_BYTES = 120_000
+
+/**
+ * The local `ssh` argv up to (not including) the remote command. Pure, so it is unit-tested. The host comes
+ * after `--`, so ssh can never read it as an option (the config loader refuses such hosts anyway).
+ */
 export function sshArgv(settings: SshSettings, host: string, options: { stdin: boolean; includeFile?: string }): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
   if (settings.configFiles === false) args.push('-F', '/dev/null')
@@ -36,7 +46,7 @@ export function sshArgv(settings: SshSettings, host: string, options: { stdin: b
   if (settings.port !== undefined) args.push('-p', String(settings.port))
   args.push('-l', settings.user)
   if (!options.stdin) args.push('-n') // without input, an open stdin pipe would keep ssh waiting
-  args.push(host, '--')
+  args.push('--', host)
   return args
 }
 
@@ -45,14 +55,19 @@ export type CommandObserver = (host: string, commandLine: string, stdinBytes: nu
 export class SshTransport implements Transport {
   readonly settings: SshSettings
   private readonly observe?: CommandObserver
-  private readonly includeFile?: string
+  private includeFile?: string
 
   constructor(settings: SshSettings, options: { observe?: CommandObserver } = {}) {
     this.settings = settings
     this.observe = options.observe
-    if (Array.isArray(settings.configFiles) && settings.configFiles.length > 1) {
-      this.includeFile = writeIncludeFile(settings.configFiles)
+  }
+
+  /** The generated Include file, written on first use (removed when the process exits). */
+  private include(): string | undefined {
+    if (Array.isArray(this.settings.configFiles) && this.settings.configFiles.length > 1) {
+      this.includeFile ??= writeIncludeFile(this.settings.configFiles)
     }
+    return this.includeFile
   }
 
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
@@ -65,7 +80,7 @@ export class SshTransport implements Transport {
   stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.includeFile })
+    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include() })
     // Its own process group: a Ctrl-C at the terminal reaches berth, which decides what happens next, and
     // never cuts a remote command (a container swap, say) in half by killing its ssh.
     const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true })
@@ -96,9 +111,49 @@ export class SshTransport implements Transport {
 
 const SIGNALLED = 128
 
-/** A config file that Includes several (ssh reads one -F; Include paths must be absolute). */
+/**
+ * The lines of a config file that Includes several (ssh reads one -F; Include paths must be absolute).
+ * Each path is one double-quoted argument; the config loader refuses paths with a newline, a control
+ * character or a double quote, so a path can never add a line of its own.
+ */
+export function includeFileContent(files: readonly string[]): string {
+  return files
+    .map((f) => {
+      if (/[\x00-\x1f\x7f"]/.test(f)) throw new Error(`ssh config path ${JSON.stringify(f)} cannot be included: it holds a control character or a double quote`)
+      return `Include "${f.startsWith('~') ? f : path.resolve(f)}"\n`
+    })
+    .join('')
+}
+
+/** Generated Include files, removed when the process exits (however it exits through process.exit). */
+const generated = new Set<string>()
+
+function removeGenerated(): void {
+  for (const dir of generated) rmSync(dir, { recursive: true, force: true })
+  generated.clear()
+}
+
+/**
+ * On SIGINT/SIGTERM with no other handler, remove the files, then die of the same signal as before. This
+ * handler runs first (prepended); when another one is there (the deploy lock's, which still needs ssh to
+ * release the lock and then calls process.exit), the 'exit' handler removes the files instead.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 0) return
+  removeGenerated()
+  process.kill(process.pid, signal)
+}
+
 function writeIncludeFile(files: string[]): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'berth-ssh-')), 'config')
-  writeFileSync(file, files.map((f) => `Include ${f.startsWith('~') ? f : path.resolve(f)}\n`).join(''))
+  const content = includeFileContent(files)
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-ssh-'))
+  if (generated.size === 0) {
+    process.once('exit', removeGenerated)
+    process.prependOnceListener('SIGINT', onSignal)
+    process.prependOnceListener('SIGTERM', onSignal)
+  }
+  generated.add(dir)
+  const file = path.join(dir, 'config')
+  writeFileSync(file, content, { mode: 0o600 })
   return file
 }

@@ -1,12 +1,13 @@
 // One complete sentence per report entry, with the fix in it. Text and JSON output share these.
+import { shellJoin } from '../remote/quote.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
-/** The command a user runs next, repeating the invocation's -c and -d. */
+/** The command a user runs next, repeating the invocation's -c and -d, quoted for a POSIX shell to paste. */
 export function scriptCommand(script: string, target: string, context: InvocationContext, extra: string[] = []): string {
   const words = ['npx', 'zx', `scripts/${script}.mjs`, target, ...extra]
   if (context.configFlag) words.push('-c', context.configFlag)
   if (context.destination) words.push('-d', context.destination)
-  return words.join(' ')
+  return shellJoin(words)
 }
 
 /** `--hosts` only when the command must not touch every host of the accessory. */

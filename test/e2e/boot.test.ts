@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, threeAccessories } from './support.ts'
+import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, re, threeAccessories } from './support.ts'
 
 
 test.before(async () => {

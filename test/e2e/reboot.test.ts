@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project } from './support.ts'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project, re } from './support.ts'
 
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */

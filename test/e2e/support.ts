@@ -1,6 +1,6 @@
 // Runs berth's real scripts, as a user would, against the lab's real hosts.
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,8 @@ export const [HOST1, HOST2, HOST3] = labHosts().map((h) => h.addr) as [string, s
 /** Nothing listens here: an unreachable host. */
 export const DOWN_HOST = `${labNet()}.19`
 export const image = (name: string) => `${registry()}/${name}`
+/** `text` as a regular expression source (lab addresses move with $BERTH_LAB_NET). */
+export const re = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 export interface RunResult {
   code: number
@@ -138,4 +140,16 @@ export function startBerth(verb: string, args: string[], options: { cwd: string 
       }
     },
   }
+}
+
+/**
+ * A logging `ssh` to put first on PATH: it appends each call's arguments (one line a call) to a log, then
+ * runs the real ssh, so a test can see every local ssh argv, and the lab's sshd logs still show connections.
+ */
+export function loggingSsh(): { dir: string; PATH: string; calls(): string } {
+  const real = execFileSync('/bin/sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim()
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-logging-ssh-'))
+  const log = path.join(dir, 'calls.log')
+  writeFileSync(path.join(dir, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "ssh $*" >> ${shellJoin([log])}\nexec ${shellJoin([real])} "$@"\n`, { mode: 0o755 })
+  return { dir, PATH: `${dir}:${process.env.PATH}`, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') }
 }

@@ -22,6 +22,7 @@ import {
  * @property {string} dockerHost  'unix://<lab>/hosts/<addr>/docker.sock', that host's own engine
  * @property {string} home        the remote login directory ($HOME of every ssh session)
  * @property {string} sshdLog     sshd log (LogLevel VERBOSE)
+ * @property {string} dockerConfig that host's DOCKER_CONFIG (registry logins land in its config.json)
  */
 
 /**
@@ -43,7 +44,7 @@ export function labNet() {
 
 /** @returns {LabHost[]} the three lab hosts, in order */
 export function labHosts() {
-  return hostPaths().map((h) => ({ name: h.name, addr: h.addr, dockerHost: h.dockerHost, home: h.home, sshdLog: h.sshdLog }))
+  return hostPaths().map((h) => ({ name: h.name, addr: h.addr, dockerHost: h.dockerHost, home: h.home, sshdLog: h.sshdLog, dockerConfig: h.dockerConfig }))
 }
 
 /** @returns {string} the lab registry, '127.0.1.10:5000' (no auth, plain http) */

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { hostMatches, parseVerbArgs, secondsFlag, UsageError } from '../../lib/cli/args.ts'
+import { argText, hostMatches, parseVerbArgs, secondsFlag, UsageError } from '../../lib/cli/args.ts'
+import { VERBS } from '../../lib/cli/verbs.ts'
 import { selectAccessories } from '../../lib/cli/select.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
@@ -61,6 +62,25 @@ test('--hosts narrows each accessory and drops accessories left with no host', (
 test('unknown names and unmatched --hosts are usage errors with the known values', () => {
   assert.throws(() => selectAccessories(deployment, 'x', undefined), /No accessory named 'x' \(known: db, cache\)/)
   assert.throws(() => selectAccessories(deployment, 'db', ['h9']), /--hosts h9 matches no host of `db` \(its hosts: h1, h2\)/)
+})
+
+test('arguments that reach a host are checked: destination, --hosts patterns, --since, --lines, NUL, huge exec commands', () => {
+  const usage = (argv: string[], pattern: RegExp) => assert.throws(() => parseVerbArgs(argv), (e: Error) => e instanceof UsageError && pattern.test(e.message))
+  usage(['db', '-d', '../prod'], /The destination "..\/prod" cannot name a config file and a folder on the hosts/)
+  usage(['db', '--destination=-x'], /destination "-x"/)
+  usage(['db', '--hosts', 'h1,-V'], /--hosts "-V" is not a host or a pattern/)
+  usage(['db', '--hosts', '$(touch x)'], /is not a host or a pattern/)
+  usage(['db\0'], /NUL/)
+  usage(['db', '--', 'echo', 'x'.repeat(130_000)], /The command after `--` is \d+ bytes once quoted/)
+  assert.equal(parseVerbArgs(['db', '-d', 'eu-1.prod', '--hosts', 'db_1,10.0.0.*']).hosts, ['db_1', '10.0.0.*'])
+  const logs = (flags: Record<string, string>) => VERBS.logs!.validate!({ ...parseVerbArgs(['db']), flags })
+  assert.throws(() => logs({ since: '-1h' }), /--since takes a duration/)
+  assert.throws(() => logs({ since: '$(touch x)' }), /got "\$\(touch x\)"/)
+  assert.throws(() => logs({ lines: '1e9' }), /--lines takes a positive whole number/)
+  assert.throws(() => logs({ lines: '12345678901' }), /--lines/)
+  for (const since of ['10m', '2h30m', '2024-01-31', '2024-01-31T12:00:00Z', '1700000000.5']) logs({ since })
+  assert.is(argText('db'), "'db'")
+  assert.is(argText("it's\n"), '"it\'s\\n"')
 })
 
 test.run()

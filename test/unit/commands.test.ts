@@ -99,11 +99,20 @@ test('one read-only round trip lists and inspects labelled containers by id', ()
   assert.ok(inspect.endsWith(" sh postgres:16 'a b'"), inspect)
 })
 
-test('registry password goes on stdin, never in argv', () => {
+test('registry user name and password go on stdin, never in argv; docker login gets them as Kamal gives them', async () => {
   const login = registryLogin({ server: 'registry.example.com', username: 'deploy', password: 'hunter2' })
-  assert.equal(login.argv, ['docker', 'login', 'registry.example.com', '--username', 'deploy', '--password-stdin'])
-  assert.is(login.input, 'hunter2')
+  assert.is(login.input, 'deploy\nhunter2')
   assert.not.ok(shellJoin(login.argv).includes('hunter2'))
+  assert.not.ok(shellJoin(login.argv).includes('deploy'))
+  // What the remote docker receives: a fake docker prints its argv and its stdin.
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-login-'))
+  writeFileSync(path.join(dir, 'docker'), '#!/bin/sh\nprintf "%s|" "$@"; printf "stdin=%s" "$(cat)"\n', { mode: 0o755 })
+  const result = await new LocalTransport(dir).run('local', { argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...login.argv], input: login.input })
+  assert.is(result.exitCode, 0, result.stderr)
+  assert.is(result.stdout, 'login|registry.example.com|--username|deploy|--password-stdin|stdin=hunter2')
+  const hub = registryLogin({ username: "o'neil $(x)", password: 'p' })
+  const viaHub = await new LocalTransport(dir).run('local', { argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...hub.argv], input: hub.input })
+  assert.is(viaHub.stdout, "login|--username|o'neil $(x)|--password-stdin|stdin=p")
 })
 
 test('networks: kamal and custom ones are created; built-in ones are not', () => {
@@ -128,6 +137,17 @@ test('writeFile creates the directory and the file with its mode, content from s
   assert.is(readFileSync(file, 'utf8'), 'A=1\n')
   assert.is(statSync(file).mode & 0o777, 0o600)
   assert.not.ok(shellJoin(command.argv).includes('A=1'))
+  assert.is(statSync(path.join(dir, '.kamal/apps/app/env/accessories')).mode & 0o777, 0o700)
+})
+
+test('writeFile: folders made for a mounted file get 0755 (a non-root container user reaches it); the file keeps its mode', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-write-'))
+  const result = await new LocalTransport(dir).run('local', writeFile('app-db/docker-entrypoint-initdb.d/init.sql', 'select 1;\n', '640'))
+  assert.is(result.exitCode, 0, result.stderr)
+  const { statSync } = await import('node:fs')
+  assert.is(statSync(path.join(dir, 'app-db')).mode & 0o777, 0o755)
+  assert.is(statSync(path.join(dir, 'app-db/docker-entrypoint-initdb.d')).mode & 0o777, 0o755)
+  assert.is(statSync(path.join(dir, 'app-db/docker-entrypoint-initdb.d/init.sql')).mode & 0o777, 0o640)
 })
 
 test('env file: one KEY=value line per secret, escaped like Kamal (Ruby String#dump)', () => {

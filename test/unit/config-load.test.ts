@@ -79,7 +79,7 @@ test('no config file at all names both defaults and -c', async () => {
 test('-c with a missing file names it', async () => {
   const dir = tempDir({ 'config/deploy.yml': MINIMAL_YML })
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'config/nope.yml' })), [
-    'config/nope.yml: config file not found',
+    'config/nope.yml: config file not found; pass -c with an existing .yml or .mjs file',
   ])
 })
 

@@ -66,4 +66,9 @@ test('JSON: one document with exit code, summary, and message + fix per entry', 
   assert.match(doc.entries[0].message, /image has changed on 10.0.0.5/)
 })
 
+test('fix commands are shell-quoted: a config path or destination with spaces or quotes pastes as one word', () => {
+  const text = renderText(report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]), { ...context, configFlag: "my app's config.yml" }, { quiet: false })
+  assert.ok(text.includes(`run \`npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5 -c 'my app'\\''s config.yml'\` to update`), text)
+})
+
 test.run()
