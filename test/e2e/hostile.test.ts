@@ -412,7 +412,8 @@ test('registry user name, password and log options arrive verbatim: the host\'s 
 })
 
 test('every hostile value as a command-line argument: exec words arrive verbatim; the others are usage errors (64)', async () => {
-  const c = baseCase()
+  // A service of its own: the earlier tests left an `hv-v` with other settings on HOST1, which would be drift.
+  const c = baseCase('hvargs')
   const dir = projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) })
   const io = (out: string[]) => ({ cwd: dir, env: { ...process.env }, stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) })
   const ARGS: Array<{ id: string; argv: (v: string) => [string, string[]]; expect: number | number[] }> = [
