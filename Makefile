@@ -7,8 +7,8 @@ setup:
 demo: setup
 	node scripts/demo.mjs
 
-test: setup
-	bash scripts/with-lab.sh npm test
+test:
+	npm test
 
 unit: setup
 	node scripts/test.mjs test/unit

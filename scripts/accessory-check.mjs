@@ -1,4 +1,4 @@
-#!/usr/bin/env zx
+#!/usr/bin/env node
 // accessory-check: every kind of drift, read-only (inspections only, no lock). See README.md.
 import 'tsx/esm' // registers the TypeScript loader before the dynamic import below
 /** @type {typeof import('../lib/cli/main.ts')} */

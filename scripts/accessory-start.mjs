@@ -1,4 +1,4 @@
-#!/usr/bin/env zx
+#!/usr/bin/env node
 // accessory-start: see README.md, "Other verbs".
 import 'tsx/esm' // registers the TypeScript loader before the dynamic import below
 /** @type {typeof import('../lib/cli/main.ts')} */

@@ -1,4 +1,4 @@
-#!/usr/bin/env zx
+#!/usr/bin/env node
 // Show or release the deploy lock: lock.mjs status|release. See README.md.
 import 'tsx/esm' // registers the TypeScript loader before the dynamic import below
 /** @type {typeof import('../lib/cli/main.ts')} */

@@ -21,6 +21,7 @@ export const COMMON_OPTIONS = {
   quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
   verbose: { type: 'boolean', short: 'v', description: 'print every remote command (secrets are never in commands)' },
   help: { type: 'boolean', short: 'h', description: 'this help' },
+  version: { type: 'boolean', description: "berth's version" },
 } as const satisfies Record<string, OptionSpec>
 
 export interface ParsedArgs {
@@ -33,6 +34,7 @@ export interface ParsedArgs {
   quiet: boolean
   verbose: boolean
   help: boolean
+  version: boolean
   /** The verb's own flags, by long name. */
   flags: Record<string, string | boolean | undefined>
   /** Words after `--` (a command for accessory-exec). */
@@ -100,6 +102,7 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
     quiet: values.quiet === true,
     verbose: values.verbose === true,
     help: values.help === true,
+    version: values.version === true,
     flags,
     command,
   }

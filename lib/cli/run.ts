@@ -3,6 +3,7 @@
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
+import { checkCommandSizes } from '../docker/command-size.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { askRegistries } from '../flows/registry.ts'
 import type { Selection } from '../flows/selection.ts'
@@ -12,7 +13,7 @@ import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
 import { execFileSync } from 'node:child_process'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
@@ -24,44 +25,22 @@ import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
-export interface ScriptIO {
-  cwd: string
-  env: Record<string, string | undefined>
-  stdout: (text: string) => void
-  stderr: (text: string) => void
-  /** Orchestration tests hand in a fake transport here; scripts reach hosts with the system ssh. */
-  transport?: (deployment: Deployment, observe: CommandObserver | undefined) => Transport
-  /** How long a rebooted container must stay up; tests shorten it. */
-  settleMs?: number
-  /** stdout is a terminal (colour, unless NO_COLOR; FORCE_COLOR forces it). */
-  isTTY?: boolean
-}
+import type { ScriptIO, VerbContext } from './context.ts'
 
-export interface VerbContext {
-  verb: Verb
-  args: ParsedArgs
-  deployment: Deployment
-  selection: Selection[]
-  transport: Transport
-  /** Runs every remote command of the flows; stops starting new ones after SIGINT/SIGTERM. */
-  engine: StepEngine
-  /** What verdicts are judged with: the deployment's logging flags, and the registry's answers with --registry. */
-  judging: JudgeContext
-  io: ScriptIO
-  invocation: InvocationContext
-  /** Runs `work` under the deploy lock (Kamal's, on the config's lock host). */
-  withLock<T>(work: () => Promise<T>): Promise<T>
-  /** Prints a report as text or JSON and returns its exit code. */
-  printReport(report: Report): number
-  /** Hands a run's entries to CI: annotations and the job summary under GitHub Actions. */
-  publish(verb: string, entries: readonly ReportEntry[]): void
-  /** Text output may use colour. */
-  colour: boolean
-}
+export type { ScriptIO, VerbContext } from './context.ts'
 
 export function helpText(verb: Verb): string {
   return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
+}
+
+/** The version in berth's own package.json (next to lib/, wherever lib/ was copied with it). */
+function berthVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown (no package.json beside lib/)'
+  }
 }
 
 /** Kamal's audit performer: the local git user.email, else the user name. */
@@ -93,13 +72,17 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       io.stdout(helpText(verb))
       return 0
     }
+    if (args.version) {
+      io.stdout(`berth ${berthVersion()}\n`)
+      return 0
+    }
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
-      deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' })
+      deployment = checkCommandSizes(loaded, resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' }))
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`

@@ -7,37 +7,22 @@ import { UsageError, argText, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
-import type { VerbContext } from './run.ts'
+import type { Verb, VerbContext } from './context.ts'
+
+export type { Verb } from './context.ts'
 import { accessoryDetails } from '../flows/details.ts'
 import { entriesFor } from '../flows/entries.ts'
 import { execOnHosts, planExec, planExecReport } from '../flows/exec.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
-import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
+import { followLogs, readLogs } from '../flows/logs.ts'
+import { followTarget, logsOptions } from './logs-flags.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
 import { renderCheckJson, renderCheckText } from '../report/check.ts'
-import { EXIT_ERROR, exitCodeOf } from '../report/exit-codes.ts'
+import { EXIT_ERROR, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
-export interface Verb {
-  /** The script's file name without `.mjs`. */
-  script: string
-  usage: string
-  summary: string
-  options: Record<string, OptionSpec>
-  /** Stops or removes containers: asks first, and refuses without a terminal unless -y. */
-  asks?: boolean
-  /** false for verbs whose positional is not an accessory (lock status|release). */
-  selectsAccessories?: boolean
-  /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
-  changesHosts?: boolean
-  /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
-  toleratesUnresolvedSecrets?: boolean
-  validate?(args: ParsedArgs): void
-  validateSelection?(args: ParsedArgs, selection: Selection[]): void
-  run(context: VerbContext): Promise<number>
-}
 
 /** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
 const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
@@ -92,10 +77,7 @@ export const VERBS: Record<string, Verb> = {
         const preview = await previewReboot(engine, judging, selection, options.drifted)
         if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
-        if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) {
-          io.stderr('Aborted; nothing was changed.\n')
-          return 1
-        }
+        if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) return aborted(io, args, 'reboot')
       }
       const report = args.dryRun
         ? await executeReboot(deployment, selection, engine, options)
@@ -114,7 +96,7 @@ export const VERBS: Record<string, Verb> = {
     },
     run: async ({ deployment, transport, args, io }) => {
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
-      io.stdout(`${report.lines.join('\n')}\n`)
+      io.stdout(args.json ? `${JSON.stringify({ verb: 'lock', action: args.target, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n` : `${report.lines.join('\n')}\n`)
       return report.exitCode
     },
   },
@@ -134,7 +116,8 @@ export const VERBS: Record<string, Verb> = {
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
-      io.stdout(args.json ? renderCheckJson(entries, invocation) : renderCheckText(entries, invocation, { quiet: args.quiet, colour }))
+      const interrupted = engine.interruptedBy
+      io.stdout(args.json ? renderCheckJson(entries, invocation, interrupted) : renderCheckText(entries, invocation, { quiet: args.quiet, colour, interrupted }))
       return exitCodeOf({ verb: 'check', dryRun: false, entries, ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}) })
     },
   },
@@ -147,8 +130,9 @@ export const VERBS: Record<string, Verb> = {
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
-      io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
-      return detailsExitCode(rows)
+      const interrupted = engine.interruptedBy
+      io.stdout(args.json ? renderDetailsJson(rows, invocation, interrupted) : renderDetailsText(rows, invocation, { quiet: args.quiet, interrupted }))
+      return interrupted ? exitCodeForSignal(interrupted) : detailsExitCode(rows)
     },
   },
   logs: {
@@ -218,13 +202,17 @@ export const VERBS: Record<string, Verb> = {
     },
     run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
-      if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
-        io.stderr('Aborted; nothing was changed.\n')
-        return EXIT_ERROR
-      }
+      if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) return aborted(io, args, 'remove')
       return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging }))
     },
   },
+}
+
+/** A "no" at the confirmation question: nothing was changed, exit 1 (with --json, still one document). */
+function aborted(io: VerbContext['io'], args: ParsedArgs, verb: string): number {
+  io.stderr('Aborted; nothing was changed.\n')
+  if (args.json) io.stdout(`${JSON.stringify({ verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message: 'Aborted at the confirmation question; nothing was changed.' }, entries: [] }, null, 2)}\n`)
+  return EXIT_ERROR
 }
 
 /** Per-host output sections (logs, exec) as text chunks on stdout/stderr, or as one JSON document. */

@@ -8,9 +8,7 @@ import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
 import { isPlainObject, pointer } from './plain.ts'
-import { dumpEnvValue, runAccessory } from '../docker/commands.ts'
-import { shellJoin } from '../remote/quote.ts'
-import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
+import { dumpEnvValue } from './env-file.ts'
 
 export { publishValue }
 
@@ -118,7 +116,6 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     }
   }
   const logging = loggingArgs(config)
-  for (const accessory of accessories) problems.push(...commandSizeProblems(source, accessory, logging))
   // the root registry is resolved for every accessory: say each of its problems once
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
@@ -129,33 +126,6 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     ssh: resolveSsh(config),
     loggingArgs: logging,
   }
-}
-
-/**
- * `docker run` travels as one argument (to the local ssh, then to the remote shell), and Linux caps one
- * argument at 128 KiB: an accessory whose command would not fit is refused here, naming its largest value.
- */
-function commandSizeProblems(source: ConfigSource, accessory: Accessory, logging: string[]): string[] {
-  const bytes = Math.max(0, ...accessory.hosts.map((host) => Buffer.byteLength(shellJoin(runAccessory(accessory, host, logging).argv))))
-  if (bytes <= MAX_REMOTE_COMMAND_BYTES) return []
-  const base = ['accessories', accessory.name]
-  const largest = largestString(source.config.accessories?.[accessory.name], base)
-  const where = largest ? largest.path : base
-  const what = largest ? `; its largest value is ${pointer(largest.path)} (${largest.length} characters)` : ''
-  return [
-    `${source.locate(where)}: ${pointer(base)}: Its docker run command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; put large content in a file under \`files:\` or in a secret, which travel on stdin.`,
-  ]
-}
-
-function largestString(value: unknown, path: Array<string | number>): { path: Array<string | number>; length: number } | undefined {
-  if (typeof value === 'string') return { path, length: value.length }
-  const children: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : isPlainObject(value) ? Object.entries(value) : []
-  let best: { path: Array<string | number>; length: number } | undefined
-  for (const [key, child] of children) {
-    const found = largestString(child, [...path, key])
-    if (found && (!best || found.length > best.length)) best = found
-  }
-  return best
 }
 
 function resolveAccessory(

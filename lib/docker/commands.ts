@@ -3,6 +3,9 @@
 import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
+import { dumpEnvValue } from '../config/env-file.ts'
+
+export { dumpEnvValue }
 import { IMAGES_MARKER } from './inspect.ts'
 
 // The one read-only round trip per host. `docker ps` must fail the host when the engine does not answer (a
@@ -78,25 +81,6 @@ export function envFileContent(secrets: Array<[string, string]>): string {
   return secrets.map(([key, value]) => `${key}=${dumpEnvValue(value)}\n`).join('')
 }
 
-/** Ruby `value.dump[1..-2]` with `\"` → `"` and `\#` → `#`, non-ASCII kept raw (Kamal::EnvFile). */
-export function dumpEnvValue(value: string): string {
-  let out = ''
-  for (const char of value) {
-    const code = char.codePointAt(0)!
-    if (char === '\\') out += '\\\\'
-    else if (char === '\n') out += '\\n'
-    else if (char === '\t') out += '\\t'
-    else if (char === '\r') out += '\\r'
-    else if (char === '\f') out += '\\f'
-    else if (char === '\v') out += '\\v'
-    else if (char === '\b') out += '\\b'
-    else if (char === '\x07') out += '\\a'
-    else if (char === '\x1b') out += '\\e'
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, '0')}`
-    else out += char
-  }
-  return out
-}
 
 function mountWord(mount: Mount): ShellWord {
   const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`

@@ -5,6 +5,7 @@
 // not drift. What cannot be compared is listed as such, never as drift.
 import type { Accessory } from '../config/model.ts'
 import type { ContainerSettings, ObservedContainer, ObservedImage } from '../docker/inspect.ts'
+import { dumpEnvValue } from '../docker/commands.ts'
 import { canonicalImageRef, parseImageRef } from './image-ref.ts'
 import { shellWords } from './shell-words.ts'
 
@@ -74,6 +75,11 @@ export function compareRegistry(accessory: Accessory, repoDigests: readonly stri
   return { finding: { kind: 'registry', reasons: [`the registry has another image for ${accessory.image} (running ${short(known[0]!)}…, registry ${short(digest)}…)`] } }
 }
 
+/** What the remote shell makes of Kamal's `--env KEY="<dump>"` for a value without `${...}`. */
+function kamalShellValue(value: string): string {
+  return dumpEnvValue(value).replaceAll('\\\\', '\\')
+}
+
 const envMap = (env: readonly string[]) => new Map(env.map((e) => [e.slice(0, e.includes('=') ? e.indexOf('=') : e.length), e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']))
 
 /** Everything berth sets on `docker run`, compared with what docker recorded. */
@@ -90,13 +96,22 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
   const imageEnv = image ? envMap(image.env) : undefined
   const clear: Array<[string, string]> = [['KAMAL_HOST', context.host], ...accessory.envClear]
   for (const [key, value] of clear) {
-    if (env.get(key) !== value) config.push(`env ${key} ${env.has(key) ? JSON.stringify(env.get(key)) : 'unset'} → ${JSON.stringify(value)}`)
+    // Kamal hands values to the remote shell in Ruby's `dump` form: `${...}` expands there and `\n` stays two
+    // characters; berth passes them literally. Either is what the config means; `${...}` cannot be known here.
+    if (/\$\{[^}]*\}/.test(value)) {
+      notCompared.push(`env ${key} (its \${...} is expanded by the remote shell when Kamal boots it)`)
+      continue
+    }
+    const running = env.get(key)
+    // The running value is never shown: the key may have held a secret before.
+    if (running !== value && running !== kamalShellValue(value)) config.push(`env ${key} ${env.has(key) ? 'changed' : 'is not set'} (configured ${JSON.stringify(value)})`)
   }
   const unresolved = new Set(context.unresolvedSecrets ?? [])
   for (const [key, value] of accessory.envSecret) {
     if (unresolved.has(key)) notCompared.push(`secret ${key} (not resolved here)`)
     else if (!env.has(key)) secrets.push(`${key} not set`)
-    else if (env.get(key) !== value) secrets.push(`${key} changed`)
+    // The env file holds Kamal's escaped form, which docker reads literally: both forms are the same secret.
+    else if (env.get(key) !== value && env.get(key) !== dumpEnvValue(value)) secrets.push(`${key} changed`)
   }
   const configured = new Set([...clear.map(([k]) => k), ...accessory.envSecret.map(([k]) => k)])
   const extra = [...env.keys()].filter((k) => !configured.has(k))
@@ -105,7 +120,7 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
   } else if (extra.length) notCompared.push(`env ${extra.join(', ')} (the container's image is not on the host to tell its own env apart)`)
 
   // Labels: the image's own are not drift.
-  const labels = new Map(accessory.labels)
+  const labels = new Map(overlaps0(accessory, 'label', 'l') ? [] : accessory.labels)
   for (const [key, value] of labels) {
     if (container.labels[key] !== value) config.push(`label ${key} ${key in container.labels ? JSON.stringify(container.labels[key]) : 'unset'} → ${JSON.stringify(value)}`)
   }
@@ -114,9 +129,15 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
     if (image ? image.labels[key] !== value : false) config.push(`label ${key} is set but not configured`)
   }
 
+  // `options:` that set what berth compares as its own setting (`publish` beside `port`, say) make that
+  // setting not comparable: docker merges both.
+  const optionKeys = new Set(accessory.options.map(([k]) => k))
+  const overlaps = (...keys: string[]) => keys.some((k) => optionKeys.has(k))
   config.push(...compareCmd(accessory, settings, image, notCompared))
-  config.push(...comparePort(accessory, settings, notCompared))
-  config.push(...compareVolumes(accessory, settings))
+  if (overlaps('publish', 'p', 'publish-all', 'P')) notCompared.push('port (options: also publish ports)')
+  else config.push(...comparePort(accessory, settings, notCompared))
+  if (overlaps('volume', 'v', 'mount', 'volumes-from')) notCompared.push('volumes (options: also mount volumes)')
+  else config.push(...compareVolumes(accessory, settings, notCompared))
   if (settings.networkMode !== accessory.network) config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
   const [policy = '', retries = '0'] = accessory.restartPolicy.split(':')
   const observedPolicy = `${settings.restartPolicy.name || 'no'}${settings.restartPolicy.maximumRetryCount ? `:${settings.restartPolicy.maximumRetryCount}` : ''}`
@@ -130,10 +151,17 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
   return { findings, notCompared }
 }
 
+const overlaps0 = (accessory: Accessory, ...keys: string[]) => accessory.options.some(([k]) => keys.includes(k))
+
 function compareCmd(accessory: Accessory, settings: ContainerSettings, image: ObservedImage | undefined, notCompared: string[]): string[] {
   const running = settings.cmd ?? []
   const show = (words: readonly string[]) => (words.length ? words.join(' ') : 'none')
-  if (accessory.cmd !== undefined) {
+  if (overlaps0(accessory, 'entrypoint')) {
+    notCompared.push('cmd (options: entrypoint)')
+    return []
+  }
+  // An empty `cmd` adds nothing to `docker run`: the image's own CMD runs.
+  if (accessory.cmd !== undefined && accessory.cmd.trim() !== '') {
     const words = shellWords(accessory.cmd)
     if (!words) {
       notCompared.push('cmd (it uses shell syntax, which the remote shell expands)')
@@ -172,7 +200,7 @@ function comparePort(accessory: Accessory, settings: ContainerSettings, notCompa
   return [`port ${observed.length ? observed.map(show).join(', ') : 'none'} → ${wanted ? show(wanted) : 'none'}`]
 }
 
-function compareVolumes(accessory: Accessory, settings: ContainerSettings): string[] {
+function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
   const reasons: string[] = []
   const binds = [...settings.binds]
   const take = (match: (bind: string) => boolean) => {
@@ -181,10 +209,19 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings): stri
     binds.splice(at, 1)
     return true
   }
+  const covered: string[] = []
   for (const volume of accessory.volumes) {
     if (!volume.includes(':')) {
+      covered.push(volume)
       if (!settings.volumes.includes(volume)) reasons.push(`volume ${volume} is not mounted`)
-    } else if (!take((b) => b === volume)) reasons.push(`volume ${volume} is not mounted`)
+      continue
+    }
+    const [source = '', ...rest] = volume.split(':')
+    covered.push(rest[0] ?? '')
+    // docker makes a relative host path absolute (`./rel:/rel` → `/home/app/rel:/rel`).
+    const relative = source.startsWith('./') || source.startsWith('../')
+    const tail = `/${source.replace(/^(\.\/)+/, '')}:${rest.join(':')}`
+    if (!take((b) => b === volume || (relative && b.startsWith('/') && b.endsWith(tail)))) reasons.push(`volume ${volume} is not mounted`)
   }
   for (const mount of accessory.mounts) {
     const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`
@@ -193,6 +230,12 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings): stri
     if (!take((b) => (mount.relative ? b.startsWith('/') && b.endsWith(`/${wanted}`) : b === wanted))) reasons.push(`volume ${wanted} is not mounted`)
   }
   for (const bind of binds) reasons.push(`volume ${bind} is mounted but not configured`)
+  // A VOLUME the image declares with nothing mounted on it lives in an anonymous volume that a new container
+  // does not get back: its data stays behind at every reboot (as with Kamal). Said, never drift.
+  covered.push(...accessory.mounts.map((m) => m.containerPath))
+  for (const path of settings.volumes) {
+    if (!covered.includes(path)) notCompared.push(`anonymous volume ${path} (nothing configured is mounted there, so a reboot starts with an empty one; add it to volumes: to keep its data)`)
+  }
   return reasons
 }
 
@@ -208,7 +251,8 @@ function compareLogging(loggingArgs: readonly string[], settings: ContainerSetti
   const reasons: string[] = []
   const observed = settings.logConfig
   if (driver && observed.type !== driver) reasons.push(`log driver ${observed.type || 'default'} → ${driver}`)
-  for (const key of new Set([...Object.keys(options), ...Object.keys(observed.config)])) {
+  // Only the configured options: docker merges the daemon's own log-opts defaults into every container.
+  for (const key of Object.keys(options)) {
     if (observed.config[key] !== options[key]) reasons.push(`log option ${key} ${observed.config[key] ?? 'unset'} → ${options[key] ?? 'unset'}`)
   }
   return reasons
@@ -253,7 +297,7 @@ const OPTIONS: Record<string, OptionReader> = {
   cpus: (v, h) => numberIs(h.NanoCpus, Math.round(Number(v) * 1e9)),
   'cpu-shares': (v, h) => numberIs(h.CpuShares, Number(v)),
   'cpuset-cpus': (v, h) => h.CpusetCpus === v,
-  'pids-limit': (v, h) => numberIs(h.PidsLimit, Number(v)),
+  'pids-limit': (v, h) => (Number(v) <= 0 ? h.PidsLimit === null || h.PidsLimit === undefined || h.PidsLimit === 0 || h.PidsLimit === -1 : numberIs(h.PidsLimit, Number(v))),
   user: (v, _h, c) => c.User === v,
   hostname: (v, _h, c) => c.Hostname === v,
   workdir: (v, _h, c) => c.WorkingDir === v,
@@ -262,8 +306,9 @@ const OPTIONS: Record<string, OptionReader> = {
   privileged: (v, h) => h.Privileged === (v !== 'false'),
   'read-only': (v, h) => h.ReadonlyRootfs === (v !== 'false'),
   init: (v, h) => h.Init === (v !== 'false'),
-  'cap-add': (v, h) => listHas(h.CapAdd, v),
-  'cap-drop': (v, h) => listHas(h.CapDrop, v),
+  // docker records capabilities as CAP_<NAME> (or as given): either spelling is the same capability.
+  'cap-add': (v, h) => listHas(h.CapAdd, v) || listHas(h.CapAdd, `CAP_${v.toUpperCase()}`) || listHas(h.CapAdd, v.toUpperCase().replace(/^CAP_/, '')),
+  'cap-drop': (v, h) => listHas(h.CapDrop, v) || listHas(h.CapDrop, `CAP_${v.toUpperCase()}`) || listHas(h.CapDrop, v.toUpperCase().replace(/^CAP_/, '')),
   'add-host': (v, h) => listHas(h.ExtraHosts, v),
   'health-cmd': (v, _h, c) => {
     const test = health(c).Test
@@ -277,7 +322,9 @@ const OPTIONS: Record<string, OptionReader> = {
 
 function compareOptions(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
   const reasons: string[] = []
+  const comparedElsewhere = new Set(['publish', 'p', 'publish-all', 'P', 'volume', 'v', 'mount', 'volumes-from', 'label', 'l', 'entrypoint'])
   for (const [key, value] of accessory.options) {
+    if (comparedElsewhere.has(key)) continue
     const read = OPTIONS[key]
     if (!read) {
       notCompared.push(`option --${key}`)

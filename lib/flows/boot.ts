@@ -72,11 +72,16 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
 }
 
 async function bootOne(engine: StepEngine, deployment: Deployment, verdict: Verdict, done: Set<string>): Promise<PairResult> {
-  const result = await engine.steps(verdict.host, planBoot(verdict.accessory, verdict.host, deployment.loggingArgs), done)
+  const steps = planBoot(verdict.accessory, verdict.host, deployment.loggingArgs)
+  const result = await engine.steps(verdict.host, steps, done)
   if (result.ok) {
     await engine.audit(verdict.host, [AUDIT.booted(verdict.accessory.name)])
     return { outcome: 'booted' }
   }
-  if (result.interrupted) return { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.` }
+  if (result.interrupted) {
+    const ran = steps.slice(0, result.completed).filter((_, i) => result.results[i] !== undefined)
+    if (ran.length === 0) return { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.` }
+    return { outcome: 'failed', error: `the run was interrupted by ${result.signal} before its \`docker run\`, after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.` }
+  }
   return { outcome: 'failed', error: result.error }
 }

@@ -10,6 +10,8 @@ export interface PairResult {
   error?: string
   detail?: string
   plannedCommands?: string[]
+  /** The leftovers after the flow ran, when it changed them (remove takes them away). */
+  leftovers?: ReportEntry['leftovers']
 }
 
 /** Key of an accessory × host pair in result maps. */
@@ -44,7 +46,9 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
   }
   if (!result) return found
   const { error: _error, ...withoutError } = found
-  return { ...withoutError, ...result }
+  const merged = { ...withoutError, ...result }
+  if (result.leftovers && result.leftovers.length === 0) delete merged.leftovers
+  return merged
 }
 
 /** A container with the configured image, in the report's words for its state. */

@@ -7,6 +7,7 @@ import { execInContainer, registryLogin, runInNewContainer } from '../docker/com
 import { shellJoin } from '../remote/quote.ts'
 import { describeCommand, describeFailure, isConnectionFailure, type RemoteCommand } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
+import type { ExecResult } from '../report/sections.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'
 
@@ -27,16 +28,6 @@ export function planExec(accessory: Accessory, command: string[], fresh: boolean
   return steps
 }
 
-export interface ExecResult {
-  accessory: string
-  host: string
-  /** The command's exit code; absent when it never ran (login or ssh failed). */
-  exitCode?: number
-  stdout: string
-  stderr: string
-  /** Why it did not run, or that it failed. */
-  error?: string
-}
 
 export async function execOnHosts(selection: readonly Selection[], engine: StepEngine, command: string[], fresh: boolean): Promise<ExecResult[]> {
   const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))

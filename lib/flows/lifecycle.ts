@@ -77,6 +77,12 @@ interface Work {
   audit: (results: Array<CommandResult | undefined>) => string[]
 }
 
+/** An interrupted piece of work: untouched when no step ran, else what was done before the signal. */
+export function interruptedAfter(signal: string, done: readonly Step[]): PairResult {
+  if (done.length === 0) return { outcome: 'skipped', error: `the run was interrupted by ${signal} before this was done; run the command again.` }
+  return { outcome: 'failed', error: `the run was interrupted by ${signal} after it had done: ${done.map((s) => s.description).join(', ')}; run the command again to finish.` }
+}
+
 /** Runs each host's work (hosts in parallel, one host's pairs in config order) under the lock; returns results by pair. */
 async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['withLock']): Promise<Map<string, PairResult>> {
   const results = new Map<string, PairResult>()
@@ -91,7 +97,7 @@ async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['
           result.ok
             ? item.done(result.results)
             : result.interrupted
-              ? { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before this was done; run the command again.` }
+              ? interruptedAfter(result.signal, item.steps.slice(0, result.completed))
               : { outcome: 'failed', error: result.error },
         )
       }
@@ -235,7 +241,7 @@ export async function removeAccessories(selection: Selection[], engine: StepEngi
       done: (results) => {
         const removed = plan.steps.map((step, i) => removedBy(step, results[i])).filter((r): r is string => r !== undefined)
         const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
-        return { outcome: 'removed', detail: [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ') }
+        return { outcome: 'removed', leftovers: [], detail: [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ') }
       },
       audit: (results) => {
         const removed = plan.steps.map((step, i) => removedBy(step, results[i]))

@@ -1,11 +1,9 @@
 // accessory-logs: Kamal's `docker logs` per accessory × host, filtered locally by plain substring (so
 // no match is not an error), or followed on exactly one host through Transport.stream.
-import { UsageError, type ParsedArgs } from '../cli/args.ts'
 import { containerLogs } from '../docker/commands.ts'
 import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
-import { splitLines } from '../report/sections.ts'
+import { splitLines, type HostLogs } from '../report/sections.ts'
 import type { StepEngine } from './engine.ts'
-import { selectionHosts } from './observe.ts'
 import type { Selection } from './selection.ts'
 
 export interface LogsOptions {
@@ -20,31 +18,6 @@ export interface LogsOptions {
 export const DEFAULT_LINES = 100
 export const FOLLOW_LINES = 10
 
-/** The verb's flags as options; a bad --lines or an empty --since/--grep is a usage error. */
-export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
-  const since = flags.since as string | undefined
-  const grep = flags.grep as string | undefined
-  const linesFlag = flags.lines as string | undefined
-  if (since !== undefined && since.trim() === '') throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
-  if (grep !== undefined && grep === '') throw new UsageError('--grep takes the text to look for, e.g. --grep ERROR.')
-  let lines: number | undefined
-  if (linesFlag !== undefined) {
-    if (!/^\d+$/.test(linesFlag.trim()) || Number(linesFlag) < 1) throw new UsageError(`--lines takes a positive whole number, got '${linesFlag}'.`)
-    lines = Number(linesFlag)
-  }
-  const follow = flags.follow === true
-  if (lines === undefined) lines = follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES
-  return { since, lines, grep, follow }
-}
-
-/** --follow reads one container on one host: the one --hosts names, never silently the first. */
-export function followTarget(selection: readonly Selection[]): { accessory: Selection['accessory']; host: string } {
-  const hosts = selectionHosts(selection)
-  if (hosts.length !== 1) throw new UsageError(`--follow needs one host; pass --hosts with one of: ${hosts.join(', ')}`)
-  if (selection.length !== 1) throw new UsageError(`--follow needs one accessory; name one of: ${selection.map((s) => s.accessory.name).join(', ')}`)
-  return { accessory: selection[0]!.accessory, host: hosts[0]! }
-}
-
 export function logsCommand(serviceName: string, options: LogsOptions): RemoteCommand {
   return containerLogs(serviceName, { since: options.since, lines: options.lines, follow: options.follow })
 }
@@ -54,13 +27,6 @@ export function grepLines(lines: readonly string[], grep: string | undefined): s
   return grep === undefined ? [...lines] : lines.filter((line) => line.includes(grep))
 }
 
-export interface HostLogs {
-  accessory: string
-  host: string
-  ok: boolean
-  lines: string[]
-  error?: string
-}
 
 /** Every selected accessory × host, fetched in parallel (one host's accessories in turn), in config order. */
 export async function readLogs(selection: readonly Selection[], engine: StepEngine, options: LogsOptions): Promise<HostLogs[]> {

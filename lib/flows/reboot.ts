@@ -180,11 +180,22 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
   }
   if (failure) {
     const rolledBack = await engine.restore(host, rollbackCommand(accessory.serviceName, newId, oldRef))
-    const restored = !oldRef
+    let restored = !oldRef
       ? 'the new container was removed'
       : rolledBack.exitCode === 0
         ? `rolled back: the old container (${old!.image}) ${oldRef.wasRunning ? 'runs again' : 'is back, stopped as it was'}`
         : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
+    // The old container mounts what this reboot already rewrote (uploaded files, the env file is only read at
+    // creation): say what runs now, rather than assume it. Never waited for after a signal.
+    if (oldRef?.wasRunning && rolledBack.exitCode === 0 && !engine.interruptedBy) {
+      await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? SETTLE_MS))
+      const now = await engine.restore(host, containerHealth(oldRef.id))
+      const [status, , health] = now.stdout.trim().split(' ')
+      if (now.exitCode !== 0 || status !== 'running' || health === 'unhealthy') {
+        const files = accessory.files.map((f) => f.remotePath)
+        restored = `rolled back, but the old container (${old!.image}) is ${status || 'not readable'}${health === 'unhealthy' ? ', unhealthy' : ''} now${files.length ? ` (this reboot had already rewritten the files it mounts: ${files.join(', ')})` : ''}; the accessory is down on ${host}: read its logs and fix the cause`
+      }
+    }
     return { outcome: 'failed', error: `${failure}; ${restored}.` }
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.

@@ -1,9 +1,8 @@
 // What a reboot does first where an earlier reboot was interrupted (SIGKILL, a lost connection) and left
 // berth's temporary containers beside the accessory. Pure: verdict in, steps out.
 // - The accessory has a container of its own: the temporary containers are stale and go (a reboot that
-//   completed would have removed them too). A container under the accessory's name that ever ran is never
-//   removed here.
-// - It has none (or only a never-started one left by a swap cut after its renames) and an old container was set aside: the newest old one gets the name back and is started
+//   completed would have removed them too). A running container under the accessory's name is never removed here.
+// - It has none (or only one under its name that does not run, left by an interrupted swap) and an old container was set aside: the newest old one gets the name back and is started
 //   again; the other temporary containers go.
 // Data lives in the mounted directories and volumes, which no step touches.
 import { removeContainer, renameContainer, startContainer } from '../docker/commands.ts'
@@ -28,19 +27,20 @@ export function planRecovery(verdict: Verdict): RecoveryPlan | undefined {
   const removal = (l: Leftover): Step => ({ description: `remove ${l.container.name}`, command: removeContainer(short(l)) })
   const removeAll = (list: readonly Leftover[]): RecoveryPlan => ({ steps: list.map(removal), summary: `removed ${list.map((l) => l.container.name).join(', ')}` })
   const olds = verdict.leftovers.filter((l) => l.role === 'old').sort(newestFirst)
-  // A swap interrupted after the renames leaves the new container under the name, created and never
-  // started: it never ran, so removing it loses nothing, and the old one takes its place again.
-  const neverStarted = verdict.kind !== 'missing' && verdict.container.name === serviceName && verdict.container.state === 'created' ? verdict.container : undefined
+  // A reboot interrupted after its swap (and before removing the old container) leaves the new container under
+  // the name: one that does not run now (never started, exited, crash-looping) was never shown to work, so the
+  // old one, which did, takes its place again. Data lives in the mounts, which both share.
+  const neverStarted = verdict.kind !== 'missing' && verdict.container.name === serviceName && verdict.container.state !== 'running' ? verdict.container : undefined
   if ((verdict.kind !== 'missing' && !neverStarted) || olds.length === 0) return removeAll(verdict.leftovers)
   const [restore, ...staleOlds] = olds as [Leftover, ...Leftover[]]
   const stale = [...staleOlds, ...verdict.leftovers.filter((l) => l.role === 'new')]
   const steps: Step[] = [
-    ...(neverStarted ? [{ description: `remove the never-started ${serviceName}`, command: removeContainer(neverStarted.id.slice(0, 12)) }] : []),
+    ...(neverStarted ? [{ description: `remove the unverified ${serviceName}`, command: removeContainer(neverStarted.id.slice(0, 12)) }] : []),
     { description: `rename ${restore.container.name} back to ${serviceName}`, command: renameContainer(short(restore), serviceName) },
     { description: `start ${serviceName}`, command: startContainer(short(restore)) },
     ...stale.map(removal),
   ]
-  const words = [...(neverStarted ? [`removed the never-started ${serviceName} (${neverStarted.image})`] : []), `renamed ${restore.container.name} (${restore.container.image}) back to ${serviceName} and started it`]
+  const words = [...(neverStarted ? [`removed the unverified ${serviceName} (${neverStarted.image}, ${neverStarted.state})`] : []), `renamed ${restore.container.name} (${restore.container.image}) back to ${serviceName} and started it`]
   if (stale.length) words.push(`removed ${stale.map((l) => l.container.name).join(', ')}`)
   return { steps, summary: words.join('; ') }
 }

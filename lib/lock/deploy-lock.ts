@@ -90,7 +90,7 @@ export class DeployLock {
   private unreachableMessage(cause: string): string {
     const { lockHost } = this.options
     return (
-      `could not take the deploy lock: it lives on ${lockHost.host} (${lockHost.why}), and ${cause.replace(/ then run again\.$/, '')} ` +
+      `could not take the deploy lock: it lives on ${lockHost.host} (${lockHost.why}), and ${cause.replace(/,? then run again\.$/, '.')} ` +
       'Every run of this config that changes hosts takes its lock there, so no host was changed; bring that host back and run again. ' +
       'Read-only commands (accessory-details, accessory-boot --dry-run) work without it.'
     )

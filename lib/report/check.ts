@@ -1,6 +1,6 @@
 // accessory-check's output: the report's sentences for people, or the published JSON contract
 // (schemas/check.schema.json, schemaVersion 1) for machines. Pure: entries in, text out.
-import { exitCodeFor } from './exit-codes.ts'
+import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
@@ -25,15 +25,15 @@ export function checkVerdict(entry: ReportEntry): CheckVerdict {
   }
 }
 
-export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; colour?: boolean }): string {
-  const text = renderText({ verb: 'check', dryRun: false, entries: [...entries] }, context, options)
+export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; colour?: boolean; interrupted?: string }): string {
+  const text = renderText({ verb: 'check', dryRun: false, entries: [...entries], ...(options.interrupted ? { interrupted: options.interrupted } : {}) }, context, options)
   const notes = entries
     .filter((e) => e.notCompared?.length && !options.quiet)
     .map((e) => `Not compared for \`${e.accessory}\` on ${e.host}: ${e.notCompared!.join('; ')}.`)
   return notes.length ? `${notes.join('\n')}\n${text}` : text
 }
 
-export function renderCheckJson(entries: readonly ReportEntry[], context: InvocationContext): string {
+export function renderCheckJson(entries: readonly ReportEntry[], context: InvocationContext, interrupted?: string): string {
   const described = describeEntries({ verb: 'check', dryRun: false, entries: [...entries] }, context)
   const summary: Record<CheckVerdict | 'leftovers', number> = { in_sync: 0, drift: 0, missing: 0, not_running: 0, unreachable: 0, leftovers: 0 }
   for (const entry of entries) {
@@ -43,7 +43,8 @@ export function renderCheckJson(entries: readonly ReportEntry[], context: Invoca
   const document = {
     schemaVersion: CHECK_SCHEMA_VERSION,
     verb: 'check',
-    exitCode: exitCodeFor(entries),
+    exitCode: interrupted ? exitCodeForSignal(interrupted) : exitCodeFor(entries),
+    ...(interrupted ? { interrupted } : {}),
     summary,
     results: described.map((entry) => ({
       accessory: entry.accessory,

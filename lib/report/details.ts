@@ -1,7 +1,7 @@
 // accessory-details as a table (people) or one JSON document (machines). Pure: report entries in, text
 // out. The VERDICT column is the entry's outcome in the table's words; the exit code and the "what to
 // do" sentences are the ones every other verb uses.
-import { exitCodeFor } from './exit-codes.ts'
+import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
@@ -47,9 +47,9 @@ export function renderTable(header: readonly string[], rows: ReadonlyArray<reado
  * The table, then one sentence (with the command that fixes it) per row that needs attention, then
  * the exit code. `quiet` keeps only the rows that need attention, and prints nothing when none does.
  */
-export function renderDetailsText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean }): string {
+export function renderDetailsText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; interrupted?: string }): string {
   const shown = options.quiet ? entries.filter(needsAttention) : entries
-  const code = detailsExitCode(entries)
+  const code = options.interrupted ? exitCodeForSignal(options.interrupted) : detailsExitCode(entries)
   if (shown.length === 0 && options.quiet) return ''
   const table = renderTable(
     DETAILS_COLUMNS,
@@ -62,16 +62,17 @@ export function renderDetailsText(entries: readonly ReportEntry[], context: Invo
     .map((verdict) => [verdict, entries.filter((e) => detailsVerdict(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
     .map(([verdict, n]) => `${n} ${verdict}`)
-  const summary = `${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
+  const summary = `${options.interrupted ? `Interrupted by ${options.interrupted}: ` : ''}${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
   return `${table}${notes.length ? `\n${notes.join('\n')}\n` : ''}${summary}\n`
 }
 
 /** `{ verb, exitCode, rows }`; absent cells are null so every row has the same keys. */
-export function renderDetailsJson(entries: readonly ReportEntry[], context: InvocationContext): string {
+export function renderDetailsJson(entries: readonly ReportEntry[], context: InvocationContext, interrupted?: string): string {
   const described = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
   const document = {
     verb: 'details',
-    exitCode: detailsExitCode(entries),
+    exitCode: interrupted ? exitCodeForSignal(interrupted) : detailsExitCode(entries),
+    ...(interrupted ? { interrupted } : {}),
     rows: described.map((entry) => ({
       accessory: entry.accessory,
       service: entry.service,

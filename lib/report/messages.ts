@@ -53,7 +53,9 @@ function leftoversSentence(entry: ReportEntry, fix: string | undefined): string 
 }
 
 export function entryMessage(entry: ReportEntry, fix: string | undefined): string {
-  return stateMessage(entry, fix) + leftoversSentence(entry, fix)
+  const sentence = stateMessage(entry, fix)
+  const leftovers = leftoversSentence(entry, fix)
+  return leftovers && !/[.!?]$/.test(sentence) ? `${sentence}.${leftovers}` : sentence + leftovers
 }
 
 function stateMessage(entry: ReportEntry, fix: string | undefined): string {

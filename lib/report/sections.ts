@@ -1,7 +1,5 @@
 // Per-host output of accessory-logs and accessory-exec: a header line per accessory × host, then what
 // the host printed. Pure, so the exact shape is unit-tested.
-import type { ExecResult } from '../flows/exec.ts'
-import type { HostLogs } from '../flows/logs.ts'
 
 export function sectionHeader(accessory: string, host: string): string {
   return `== ${accessory} on ${host} ==`
@@ -19,6 +17,27 @@ export function splitLines(text: string): string[] {
 export function renderSection(accessory: string, host: string, body: string, options: { quiet: boolean }): string {
   const header = options.quiet ? '' : `${sectionHeader(accessory, host)}\n`
   return `${header}${body === '' || body.endsWith('\n') ? body : `${body}\n`}`
+}
+
+/** One accessory × host's log lines, as the logs flow read them. */
+export interface HostLogs {
+  accessory: string
+  host: string
+  ok: boolean
+  lines: string[]
+  error?: string
+}
+
+/** One accessory × host's exec result, as the exec flow ran it. */
+export interface ExecResult {
+  accessory: string
+  host: string
+  /** The command's exit code; absent when it never ran (login or ssh failed). */
+  exitCode?: number
+  stdout: string
+  stderr: string
+  /** Why it did not run, or that it failed. */
+  error?: string
 }
 
 /** Text for one output stream, in the order it must be written. */

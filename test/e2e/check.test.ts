@@ -70,7 +70,7 @@ test('in sync after boot; each config change is named per host, and boot and reb
   assert.equal(clean.doc.results.map((r: { verdict: string }) => r.verdict), ['in_sync'])
   const changes: Array<[object, string]> = [
     [config({ tag: '17' }), `image: image ${image('postgres:16')} → ${image('postgres:17')}`],
-    [config({ env: { POSTGRES_USER: 'app2' } }), 'config: env POSTGRES_USER "app" → "app2"'],
+    [config({ env: { POSTGRES_USER: 'app2' } }), 'config: env POSTGRES_USER changed (configured "app2")'],
     [config({ port: '5433' }), 'config: port 5432:5432 → 5433:5433'],
     [config({ volumes: ['shop-db:/volume', 'extra:/extra'] }), 'config: volume extra:/extra is not mounted'],
     [config({ cmd: 'sh -c "sleep 2000"' }), 'config: cmd sh -c sleep 1000 → sh -c sleep 2000'],

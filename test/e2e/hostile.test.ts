@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import pMap from 'p-map'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
+import { checkCommandSizes } from '../../lib/docker/command-size.ts'
 import { resolveDeployment } from '../../lib/config/model.ts'
 import { runScript } from '../../lib/cli/run.ts'
 import { dumpEnvValue, envFileContent } from '../../lib/docker/commands.ts'
@@ -208,7 +209,8 @@ async function load(c: Case): Promise<string[]> {
   const cwd = writeProject('berth-hostile-load-', { ...c.files, 'deploy.config.mjs': mjs(c.config) })
   try {
     const loaded = await loadConfig({ cwd, env: {} })
-    resolveDeployment({ ...loaded, secrets: c.secrets }, { cwd, env: {} })
+    const withSecrets = { ...loaded, secrets: c.secrets }
+    checkCommandSizes(withSecrets, resolveDeployment(withSecrets, { cwd, env: {} }))
     return []
   } catch (e) {
     if (e instanceof ConfigError) return e.problems

@@ -98,7 +98,7 @@ test('image-id: the tag names another image on the host than the one the contain
 
 test('config: env, port, volume, cmd, labels, network, restart, logging and options, each named', () => {
   const cases: Array<[(c: DeployConfig) => void, string]> = [
-    [(c) => void (c.accessories!.db!.env = { clear: { A: 'b d', EMPTY: '' }, secret: ['PW'] }), 'config: env A "b c" → "b d"'],
+    [(c) => void (c.accessories!.db!.env = { clear: { A: 'b d', EMPTY: '' }, secret: ['PW'] }), 'config: env A changed (configured "b d")'],
     [(c) => void (c.accessories!.db!.port = '127.0.0.1:5434:5432'), 'config: port 127.0.0.1:5433:5432 → 127.0.0.1:5434:5432'],
     [(c) => void (c.accessories!.db!.volumes = ['insvol:/v', '/srv/x:/y:ro', 'more:/more']), 'config: volume more:/more is not mounted'],
     [(c) => void (c.accessories!.db!.volumes = ['insvol:/v']), 'config: volume /srv/x:/y:ro is mounted but not configured'],
@@ -154,6 +154,39 @@ test('shell words, sizes and durations read as docker and a POSIX shell read the
   for (const unparsed of ['echo $HOME', 'a; b', 'a | b', 'echo `x`', '"unterminated', 'ls *']) assert.is(shellWords(unparsed), undefined, unparsed)
   assert.equal([parseBytes('64m'), parseBytes('2GB'), parseBytes('512'), parseBytes('1.5g'), parseBytes('lots')], [67108864, 2147483648, 512, 1610612736, undefined])
   assert.equal([parseDuration('1s'), parseDuration('1m30s'), parseDuration('500ms'), parseDuration('x')], [1e9, 90e9, 5e8, undefined])
+})
+
+test('found by attacking: no false drift for escaped secrets, daemon log defaults, CAP_ names, options that publish or mount, ./ paths, an empty cmd, pids-limit -1', () => {
+  const deployment = deploymentFrom(berthConfig(), { secrets: SECRETS })
+  const db = deployment.accessories[0]!
+  const base = containers.find((c) => c.name === 'ins-db')!
+  const tweak = (over: Partial<NonNullable<typeof base.settings>>, accessory = db) =>
+    judge(accessory, HOST, { ok: true, containers: [{ ...base, settings: { ...base.settings!, ...over } }], images }, { loggingArgs: deployment.loggingArgs })
+  // A secret with a backslash or newline is in the env file (and so in the container) in Kamal's escaped form.
+  const escaped = { ...db, envSecret: [['PW', 'back\\slash\nnext']] as Array<[string, string]> }
+  assert.is(tweak({ env: base.settings!.env.map((e) => (e.startsWith('PW=') ? 'PW=back\\\\slash\\nnext' : e)) }, escaped).kind, 'in_sync')
+  // The daemon's own log-opts are merged into every container.
+  assert.is(tweak({ logConfig: { type: 'json-file', config: { 'max-size': '10m', 'max-file': '3' } } }).kind, 'in_sync')
+  // cap-add as docker records it; publish/volume in options; ./ paths; empty cmd; pids-limit -1.
+  const withOptions = (options: Array<[string, string | undefined]>, more: Partial<typeof db> = {}) => ({ ...db, options: [...db.options, ...options], ...more })
+  assert.is(tweak({ hostConfig: { ...base.settings!.hostConfig, CapAdd: ['CAP_NET_ADMIN'] } }, withOptions([['cap-add', 'NET_ADMIN']])).kind, 'in_sync')
+  assert.is(tweak({ portBindings: { ...base.settings!.portBindings, '80/tcp': [{ hostIp: '', hostPort: '18081' }] } }, withOptions([['publish', '18081:80']])).kind, 'in_sync')
+  assert.is(tweak({ binds: [...base.settings!.binds, '/home/app/rel:/rel'] }, withOptions([], { volumes: [...db.volumes, './rel:/rel'] })).kind, 'in_sync')
+  assert.is(tweak({ cmd: ['/bin/sh', '-c', 'trap "exit 0" TERM INT; sleep infinity & wait'] }, { ...db, cmd: '' }).kind, 'in_sync')
+  assert.is(tweak({ hostConfig: { ...base.settings!.hostConfig, PidsLimit: null } }, withOptions([['pids-limit', '-1']])).kind, 'in_sync')
+  // Kamal's shell form of a clear value (newline as \\n) is the same value; ${...} is not compared.
+  const kamalEnv = { ...db, envClear: [['NL', 'l1\nl2'], ['E', 'a${HOME}b']] as Array<[string, string]> }
+  const verdict = tweak({ env: [...base.settings!.env.filter((e) => !e.startsWith('A=') && !e.startsWith('EMPTY=')), 'NL=l1\\nl2', 'E=a/root/homeb'] }, kamalEnv)
+  assert.is(verdict.kind, 'in_sync', reasons(verdict).join('; '))
+  assert.ok(verdict.kind === 'in_sync' && verdict.notCompared.some((n) => n.startsWith('env E (its ${...}')))
+})
+
+test('an image VOLUME with nothing mounted on it is said (its data stays behind at a reboot), never drift', () => {
+  const deployment = deploymentFrom(berthConfig(), { secrets: SECRETS })
+  const base = containers.find((c) => c.name === 'ins-db')!
+  const verdict = judge(deployment.accessories[0]!, HOST, { ok: true, containers: [{ ...base, settings: { ...base.settings!, volumes: ['/var/lib/pgdata'] } }], images }, { loggingArgs: deployment.loggingArgs })
+  assert.is(verdict.kind, 'in_sync')
+  assert.ok(verdict.kind === 'in_sync' && verdict.notCompared.some((n) => n.startsWith('anonymous volume /var/lib/pgdata')), JSON.stringify(verdict.kind === 'in_sync' && verdict.notCompared))
 })
 
 test.run()

@@ -5,6 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
 import { resolveDeployment } from '../../lib/config/model.ts'
+import { checkCommandSizes } from '../../lib/docker/command-size.ts'
 import { INVALID_CONFIGS, namingLine, writeCorpusProject } from '../support/invalid-configs.ts'
 
 const VALUES = { host: '10.0.0.5', registry: 'registry.example:5000', sshConfig: 'ssh_config', canary: '/tmp/berth-canary-unit' }
@@ -21,7 +22,8 @@ for (const entry of INVALID_CONFIGS) {
     const env = { ...entry.env }
     let problems: string[] = []
     try {
-      resolveDeployment(await loadConfig({ cwd, env }), { cwd, env })
+      const loaded = await loadConfig({ cwd, env })
+      checkCommandSizes(loaded, resolveDeployment(loaded, { cwd, env }))
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       problems = error.problems
