@@ -117,7 +117,14 @@ for (const point of [
     await new Promise((r) => setTimeout(r, 300))
     run.signal('SIGKILL')
     await run.done
-    const names = (await hostDocker(HOST1, ['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean)
+    // The remote command in flight when berth was killed still completes (its ssh is in a process group of
+    // its own): give it a moment to land before looking.
+    let names: string[] = []
+    for (let i = 0; i < 50; i++) {
+      names = (await hostDocker(HOST1, ['ps', '-a', '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean)
+      if (names.some((n) => n.includes('-berth-'))) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
     assert.ok(names.some((n) => n.includes('-berth-')), `a temporary container was left: ${names}`)
     for (const verb of ['details', 'boot']) {
       const r = await berth(verb, ['db'], { cwd: dir })
