@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml'
 import { expandErb } from './erb.ts'
+import { psychTags, settleTimestamps } from './psych.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import type { DeployConfig } from './types.ts'
@@ -398,7 +399,8 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
   const erb = expandErb(raw, env)
   for (const p of erb.problems) problems.push(`${file}:${p.line}:${p.col}: ${p.message}`)
   const lc = new LineCounter()
-  const doc = parseDocument(erb.output, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true })
+  // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
+  const doc = parseDocument(erb.output, { version: '1.1', customTags: psychTags, lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true })
   for (const err of doc.errors) {
     const pos = err.linePos?.[0]
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file
@@ -415,6 +417,11 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
       value = {}
     }
     src.obj = value === null || value === undefined ? {} : value
+    const dates = settleTimestamps(src.obj)
+    src.obj = dates.value
+    for (const { path, stamp } of dates.refused) {
+      problems.push(`${locateIn([src], path, 'value')}: ${pointer(path)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`)
+    }
     if (!isPlainObject(src.obj)) {
       problems.push(`${locateIn([src], [], 'value')}: (root): must be object`)
       src.obj = {}

@@ -237,7 +237,7 @@ test('yml: an empty file or a non-mapping root is reported', async () => {
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'list.yml' })), ['list.yml:1:1: (root): must be object'])
 })
 
-test('yml: YAML 1.2 scalars, anchors and merge keys', async () => {
+test('yml: YAML 1.1 as Psych reads it, anchors and merge keys', async () => {
   const dir = tempDir({
     'config/deploy.yml': `service: app
 image: app
@@ -245,12 +245,16 @@ x-base: &base
   image: redis:7
   host: cache1
   options:
-    restart: no
+    restart: "no"
 accessories:
   cache:
     <<: *base
     env:
       ENABLED: yes
+      VERBOSE: off
+      ANSWER: y
+      MODE: 0755
+      VERSION: 3.0
 `,
   })
   const r = await loadConfig({ cwd: dir, env: {} })
@@ -258,7 +262,7 @@ accessories:
     image: 'redis:7',
     host: 'cache1',
     options: { restart: 'no' },
-    env: { ENABLED: 'yes' },
+    env: { ENABLED: true, VERBOSE: false, ANSWER: 'y', MODE: 493, VERSION: '3.0' },
   })
   assert.is(r.locate(['accessories', 'cache', 'host']), 'config/deploy.yml:5:9')
 })
