@@ -6,6 +6,7 @@ import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretO
 import type { SshSettings } from '../remote/ssh.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
+import { shellRunner, type CommandRunner } from './commands.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
 import { isPlainObject, pointer } from './plain.ts'
 import { dumpEnvValue, runAccessory } from '../docker/commands.ts'
@@ -103,6 +104,8 @@ export interface ResolveOptions {
   cwd: string
   env: Record<string, string | undefined>
   unresolvedSecrets?: 'error' | 'allow'
+  /** Runs backticks in `.erb` files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
+  run?: CommandRunner
 }
 
 export function resolveDeployment(source: ConfigSource, options: ResolveOptions): Deployment {
@@ -229,7 +232,7 @@ function resolveAccessory(
     if (local.endsWith('erb')) {
       // Kamal renders .erb files with the accessory's env in ENV.
       const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
-      const rendered = expandErb(content, env)
+      const rendered = expandErb(content, env, { run: options.run ?? shellRunner(options.cwd, options.env) })
       for (const problem of rendered.problems) problems.push(`${spec.local}:${problem.line}:${problem.col}: ${problem.message}`)
       content = rendered.output
     }
