@@ -8,6 +8,7 @@ import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
+import type { InvocationContext } from '../report/model.ts'
 import { accessoryDetails } from '../flows/details.ts'
 import { entriesFor } from '../flows/entries.ts'
 import { execOnHosts, planExec, planExecReport } from '../flows/exec.ts'
@@ -32,10 +33,16 @@ export interface Verb {
   selectsAccessories?: boolean
   /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
   changesHosts?: boolean
+  /** false for verbs that never contact a host (config): no ssh-agent is started for them. */
+  contactsHosts?: boolean
+  /** The positional when none is given (config: all). */
+  defaultTarget?: string
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
   validate?(args: ParsedArgs): void
   validateSelection?(args: ParsedArgs, selection: Selection[]): void
+  /** `--json` for `all` on a config without accessories (default: the report of a run with no entries). */
+  nothingJson?(invocation: InvocationContext): string
   run(context: VerbContext): Promise<number>
 }
 
@@ -131,6 +138,7 @@ export const VERBS: Record<string, Verb> = {
       'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
+    nothingJson: (invocation) => renderCheckJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
@@ -144,6 +152,7 @@ export const VERBS: Record<string, Verb> = {
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
+    nothingJson: (invocation) => renderDetailsJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
@@ -172,6 +181,7 @@ export const VERBS: Record<string, Verb> = {
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
+    nothingJson: () => renderSectionsJson('logs', 'logs', [], 0),
     run: async ({ selection, engine, args, io }) => {
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
@@ -184,6 +194,7 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
     summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
+    nothingJson: () => renderSectionsJson('exec', 'results', [], 0),
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
     },

@@ -4,6 +4,7 @@ import { readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretOrString, ServerEntry } from './types.ts'
 import type { SshSettings } from '../remote/ssh.ts'
+import type { KeyData } from '../remote/ssh-agent.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
 import { shellRunner, type CommandRunner } from './commands.ts'
@@ -86,10 +87,16 @@ export interface Deployment {
   service: string
   /** The primary role's first host, where Kamal keeps the deploy lock; none for accessory-only configs. */
   primaryHost?: string
+  /** The roles under `servers` and their hosts, for `-r/--roles`. */
+  roles: Array<{ name: string; hosts: string[] }>
   destination?: string
   accessories: Accessory[]
   ssh: SshSettings
+  /** `ssh.key_data`, resolved from the secrets: loaded into a private ssh-agent for a run that contacts hosts. */
+  sshKeyData: KeyData[]
   loggingArgs: string[]
+  /** Said on stderr before the run (Kamal's deprecation of inline key_data, say). */
+  warnings: string[]
 }
 
 /** docker reads `--env-file` with a line scanner whose longest line is 64 KiB (bufio.MaxScanTokenSize). */
@@ -122,16 +129,50 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
   }
   const logging = loggingArgs(config)
   for (const accessory of accessories) problems.push(...commandSizeProblems(source, accessory, logging))
+  const warnings: string[] = []
+  const sshKeyData = resolveKeyData(source, options, problems, warnings)
   // the root registry is resolved for every accessory: say each of its problems once
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
     service: config.service,
     primaryHost: roleHosts(config, config.primary_role ?? 'web')[0],
+    roles: roleNames(config).map((name) => ({ name, hosts: roleHosts(config, name) })),
     destination: source.destination,
     accessories,
     ssh: resolveSsh(config),
+    sshKeyData,
     loggingArgs: logging,
+    warnings,
   }
+}
+
+/**
+ * Kamal's `key_data`: each entry names a secret holding a private key; an entry that is no secret is taken as
+ * the key itself (Kamal's deprecated inline form, with its warning).
+ */
+function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems: string[], warnings: string[]): KeyData[] {
+  const keys: KeyData[] = []
+  ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
+    const value = source.secrets[entry]
+    if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
+    else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
+      warnings.push(`${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`)
+      keys.push({ name: `inline key ${i}`, key: entry })
+    } else if (options.unresolvedSecrets !== 'allow') {
+      problems.push(`${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`)
+    }
+  })
+  return keys
+}
+
+/** Kamal's `ssh.log_level` (a Ruby Logger level for net-ssh) as the system ssh's LogLevel. */
+export const SSH_LOG_LEVELS: Record<string, string> = { debug: 'DEBUG', info: 'VERBOSE', warn: 'INFO', error: 'ERROR', fatal: 'FATAL', unknown: 'QUIET' }
+const LOGGER_NUMBERS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
+
+export function sshLogLevel(level: string | number | undefined): string | undefined {
+  if (level === undefined) return undefined
+  const name = typeof level === 'number' ? LOGGER_NUMBERS[level] : level.toLowerCase()
+  return name === undefined ? undefined : SSH_LOG_LEVELS[name]
 }
 
 /**
@@ -417,6 +458,8 @@ export function resolveSsh(config: DeployConfig): SshSettings {
     keysOnly: ssh.keys_only ?? false,
     configFiles,
     connectTimeoutSeconds: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    ...(ssh.forward_agent !== undefined ? { forwardAgent: ssh.forward_agent } : {}),
+    ...(sshLogLevel(ssh.log_level) ? { logLevel: sshLogLevel(ssh.log_level) } : {}),
   }
 }
 
