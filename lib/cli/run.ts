@@ -41,6 +41,8 @@ export interface ScriptIO {
 export interface VerbContext {
   verb: Verb
   args: ParsedArgs
+  /** The main config file, as given or found. */
+  configFile: string
   deployment: Deployment
   selection: Selection[]
   transport: Transport
@@ -82,6 +84,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let args: ParsedArgs
   let deployment: Deployment
   let selection: Selection[]
+  let configFile: string
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -94,11 +97,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       io.stdout(helpText(verb))
       return 0
     }
+    args.target ??= verb.defaultTarget
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
-    let configFile: string
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       configFile = loaded.file
@@ -139,7 +142,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, verbName, args, deployment, selection, io, agent, failWith)
+    return await runVerb(verb, verbName, args, configFile, deployment, selection, io, agent, failWith)
   } finally {
     agent?.stop()
   }
@@ -149,6 +152,7 @@ async function runVerb(
   verb: Verb,
   verbName: string,
   args: ParsedArgs,
+  configFile: string,
   deployment: Deployment,
   selection: Selection[],
   io: ScriptIO,
@@ -186,6 +190,7 @@ async function runVerb(
   const context: VerbContext = {
     verb,
     args,
+    configFile,
     deployment,
     selection,
     transport,

@@ -18,6 +18,7 @@ import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAct
 import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
 import { renderCheckJson, renderCheckText } from '../report/check.ts'
+import { configDocument, renderConfigJson, renderConfigText } from '../report/config.ts'
 import { EXIT_ERROR, exitCodeOf } from '../report/exit-codes.ts'
 import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
@@ -129,6 +130,23 @@ export const VERBS: Record<string, Verb> = {
   start: lifecycleVerb('start', 'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.'),
   stop: lifecycleVerb('stop', 'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.'),
   restart: lifecycleVerb('restart', 'Stops, then starts the containers of accessories, under the deploy lock.'),
+  config: {
+    script: 'accessory-config',
+    usage: '[NAME|all] [options]',
+    summary:
+      'Prints the config berth acts on, resolved (as `kamal config` does): per accessory its container, image, hosts,\n' +
+      'env, files, directories, options and the docker run it boots with; the ssh settings and the lock host.\n' +
+      'Secret values are never printed ([REDACTED]). Contacts no host.',
+    options: {},
+    defaultTarget: 'all',
+    contactsHosts: false,
+    toleratesUnresolvedSecrets: true,
+    run: async ({ deployment, selection, args, io, configFile }) => {
+      const document = configDocument(deployment, selection, configFile)
+      io.stdout(args.json ? renderConfigJson(document) : renderConfigText(document))
+      return 0
+    },
+  },
   check: {
     script: 'accessory-check',
     usage: 'NAME|all [options]',

@@ -29,6 +29,9 @@ export interface RegistryLogin {
   server?: string
   username: string
   password: string
+  /** The secrets they come from (`[NAME]`), for what may be shown: a secret's value never is. */
+  usernameSecret?: string
+  passwordSecret?: string
 }
 
 export interface FileUpload {
@@ -94,6 +97,8 @@ export interface Deployment {
   ssh: SshSettings
   /** `ssh.key_data`, resolved from the secrets: loaded into a private ssh-agent for a run that contacts hosts. */
   sshKeyData: KeyData[]
+  /** key_data secrets that could not be resolved (only when resolving for a read-only run). */
+  unresolvedKeyData: string[]
   loggingArgs: string[]
   /** Said on stderr before the run (Kamal's deprecation of inline key_data, say). */
   warnings: string[]
@@ -130,7 +135,8 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
   const logging = loggingArgs(config)
   for (const accessory of accessories) problems.push(...commandSizeProblems(source, accessory, logging))
   const warnings: string[] = []
-  const sshKeyData = resolveKeyData(source, options, problems, warnings)
+  const unresolvedKeyData: string[] = []
+  const sshKeyData = resolveKeyData(source, options, problems, warnings, unresolvedKeyData)
   // the root registry is resolved for every accessory: say each of its problems once
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
@@ -141,6 +147,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     accessories,
     ssh: resolveSsh(config),
     sshKeyData,
+    unresolvedKeyData,
     loggingArgs: logging,
     warnings,
   }
@@ -150,7 +157,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
  * Kamal's `key_data`: each entry names a secret holding a private key; an entry that is no secret is taken as
  * the key itself (Kamal's deprecated inline form, with its warning).
  */
-function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems: string[], warnings: string[]): KeyData[] {
+function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems: string[], warnings: string[], unresolved: string[]): KeyData[] {
   const keys: KeyData[] = []
   ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
     const value = source.secrets[entry]
@@ -158,7 +165,9 @@ function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems:
     else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
       warnings.push(`${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`)
       keys.push({ name: `inline key ${i}`, key: entry })
-    } else if (options.unresolvedSecrets !== 'allow') {
+    } else if (options.unresolvedSecrets === 'allow') {
+      unresolved.push(entry)
+    } else {
       problems.push(`${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`)
     }
   })
@@ -361,7 +370,13 @@ function resolveRegistryLogin(
     // the secret's value is never shown
     invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`)
   }
-  return { server: registry.server, username, password: lookup(registry.password, 'password') }
+  return {
+    server: registry.server,
+    username,
+    password: lookup(registry.password, 'password'),
+    ...(Array.isArray(registry.username) ? { usernameSecret: registry.username[0] } : {}),
+    ...(Array.isArray(registry.password) ? { passwordSecret: registry.password[0] } : {}),
+  }
 }
 
 export function secretNotFound(key: string, files: string[]): string {
