@@ -45,10 +45,11 @@ function addEnv(socket: string): Record<string, string> {
   return env
 }
 
-function waitForSocket(socket: string, child: ChildProcess, timeoutMs: number): void {
+/** Until the agent answers: its socket exists a moment before it listens (`ssh-add -l` exits 2 until then). */
+function waitForAgent(socket: string, child: ChildProcess, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs
-  while (!existsSync(socket)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new AgentError(`ssh-agent did not start (no socket at ${socket} within ${timeoutMs / 1000} s)`)
+  while (!existsSync(socket) || spawnSync('ssh-add', ['-l'], { env: addEnv(socket), stdio: 'ignore', timeout: timeoutMs }).status === 2) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new AgentError(`ssh-agent did not start (no answer on ${socket} within ${timeoutMs / 1000} s)`)
     spawnSync('sleep', ['0.02'])
   }
 }
@@ -102,7 +103,7 @@ export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?
   try {
     pid = Number(await firstLine(child, timeoutMs))
     if (!Number.isInteger(pid) || pid <= 0) throw new AgentError('ssh-agent did not start')
-    waitForSocket(socket, child, timeoutMs)
+    waitForAgent(socket, child, timeoutMs)
     for (const { name, key } of keys) {
       // OpenSSH wants the key's last line ended
       const r = spawnSync('ssh-add', ['-q', '-'], { input: key.endsWith('\n') ? key : `${key}\n`, env: addEnv(socket), encoding: 'utf8', timeout: timeoutMs })
