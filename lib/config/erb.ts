@@ -19,6 +19,7 @@
 // print; `sourceOffset` maps an output position back to the template, so YAML messages name the right line.
 import { Parser } from 'yaml'
 import type { CommandRunner, Env } from './commands.ts'
+import { RUBY_ESCAPES } from '../docker/commands.ts'
 
 export interface ErbProblem {
   line: number // 1-based
@@ -264,16 +265,8 @@ function inspect(s: string): string {
   let out = '"'
   for (const ch of s) {
     const code = ch.codePointAt(0) as number
-    if (ch === '"' || ch === '\\') out += `\\${ch}`
-    else if (ch === '#') out += '#'
-    else if (ch === '\n') out += '\\n'
-    else if (ch === '\t') out += '\\t'
-    else if (ch === '\r') out += '\\r'
-    else if (ch === '\x1b') out += '\\e'
-    else if (ch === '\f') out += '\\f'
-    else if (ch === '\v') out += '\\v'
-    else if (ch === '\b') out += '\\b'
-    else if (ch === '\x07') out += '\\a'
+    if (ch === '"') out += '\\"'
+    else if (RUBY_ESCAPES[ch]) out += RUBY_ESCAPES[ch]
     else if (code < 0x20) out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
     else if (code === 0x7f) out += '\\x7F'
     else out += ch

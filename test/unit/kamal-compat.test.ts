@@ -5,7 +5,7 @@
 // - berth's docker commands against the expected strings in Kamal's test/commands/accessory_test.rb, read
 //   from the vendored Ruby file itself (not restated here).
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,6 +28,7 @@ import { LocalTransport } from '../../lib/remote/local.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { startAgent } from '../../lib/remote/ssh-agent.ts'
 import { tempDir } from '../support/files.ts'
+import { shellWords } from '../support/shell-words.ts'
 import { parseAccessoryTest, type KamalCall } from '../support/kamal-ruby.ts'
 
 const KAMAL = fileURLToPath(new URL('../fixtures/kamal/', import.meta.url))
@@ -209,16 +210,6 @@ test('project builder-proxy: secrets through kamal secrets extract, ERB running 
 
 // ---------------------------------------------------------------------------------------------
 // docker commands against Kamal's test/commands/accessory_test.rb
-
-/** The argv a POSIX shell hands to `docker` for a command line (redirections and the rest left to the shell). */
-async function shellWords(commandLine: string): Promise<string[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-argv-'))
-  const script = path.join(dir, 'words.sh')
-  writeFileSync(script, `docker() { printf '%s\\0' docker "$@"; }\ncd ${JSON.stringify(dir)}\n${commandLine}\n`)
-  const result = await new LocalTransport(dir).run('local', { argv: ['sh', script] })
-  assert.is(result.exitCode, 0, result.stderr)
-  return result.stdout.split('\0').slice(0, -1).map((w) => w.replaceAll(dir, '$PWD'))
-}
 
 type Builder = (a: Accessory, d: Deployment, call: KamalCall) => string
 const logsOptions = (k: Record<string, unknown>) => ({ since: k.since as string | undefined, lines: k.lines as number | undefined, timestamps: k.timestamps as boolean | undefined })
