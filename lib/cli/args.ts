@@ -13,9 +13,12 @@ export interface OptionSpec {
 }
 
 export const COMMON_OPTIONS = {
-  config: { type: 'string', short: 'c', description: 'FILE  config file (default: deploy.config.mjs, else config/deploy.yml)' },
+  config: { type: 'string', short: 'c', description: 'FILE  config file (default: deploy.config.mjs, else config/deploy.yml); Kamal\'s --config-file works too' },
   destination: { type: 'string', short: 'd', description: 'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>' },
-  hosts: { type: 'string', description: 'H1,H2  only these hosts (wildcards * and ? allowed)' },
+  hosts: { type: 'string', description: 'H1,H2  only these hosts (wildcards * and ? allowed; Kamal\'s -h HOSTS)' },
+  roles: { type: 'string', short: 'r', description: 'R1,R2  only the hosts of these roles under servers (wildcards allowed), as Kamal\'s -r' },
+  primary: { type: 'boolean', short: 'p', description: 'only the primary host (the primary role\'s first), as Kamal\'s -p' },
+  'skip-hooks': { type: 'boolean', short: 'H', description: 'accepted as Kamal\'s -H: berth runs no hooks' },
   'dry-run': { type: 'boolean', description: 'inspect only; print the commands that would run' },
   json: { type: 'boolean', description: 'print the report as one JSON document' },
   quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
@@ -29,6 +32,10 @@ export interface ParsedArgs {
   config?: string
   destination?: string
   hosts?: string[]
+  /** `-r/--roles`: role names or patterns. */
+  roles?: string[]
+  /** `-p/--primary` */
+  primary: boolean
   dryRun: boolean
   json: boolean
   quiet: boolean
@@ -57,11 +64,59 @@ export class UsageError extends Error {
   }
 }
 
+const NUMBER = /^\d+(?:\.\d+)?$/
+
+/**
+ * Kamal's spellings, before parsing: `--config-file` is `--config` and `--confirmed` is `--yes` (same
+ * meaning). Where Kamal's flag means something else than berth's, never guess: `-h HOSTS` (berth's -h is
+ * help) and Kamal's switch `--lock-wait` with `--lock-wait-timeout` (berth's --lock-wait takes seconds) are
+ * usage errors naming both meanings and the spelling to use.
+ */
+export function kamalSpellings(own: string[], verbOptions: Record<string, OptionSpec>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < own.length; i++) {
+    const arg = own[i] as string
+    const next = own[i + 1]
+    if (arg === '--config-file' || arg.startsWith('--config-file=')) {
+      out.push(arg.replace(/^--config-file/, '--config'))
+      continue
+    }
+    if (arg === '--confirmed' && 'yes' in verbOptions) {
+      out.push('--yes')
+      continue
+    }
+    if (arg === '-h' && next !== undefined && !next.startsWith('-')) {
+      throw new UsageError(
+        `-h ${argText(next)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(next)}; for help, -h or --help alone.`,
+      )
+    }
+    if (/^-h./.test(arg)) {
+      throw new UsageError(`${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`)
+    }
+    if ('lock-wait' in verbOptions) {
+      const kamalTimeout = /^--lock-wait-(timeout|interval)(?:=|$)/.exec(arg)
+      if (kamalTimeout) {
+        throw new UsageError(
+          `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, that waits that long for the lock: write --lock-wait ${kamalTimeout[1] === 'timeout' ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS')) : 'SECONDS'}.`,
+        )
+      }
+      const value = arg === '--lock-wait' ? next : arg.startsWith('--lock-wait=') ? arg.slice('--lock-wait='.length) : undefined
+      if ((arg === '--lock-wait' || arg.startsWith('--lock-wait=')) && (value === undefined || !NUMBER.test(value.trim()))) {
+        throw new UsageError(
+          `--lock-wait${value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`}: berth's --lock-wait takes SECONDS to wait for the deploy lock, while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). Write --lock-wait SECONDS, for example --lock-wait 900.`,
+        )
+      }
+    }
+    out.push(arg)
+  }
+  return out
+}
+
 export function parseVerbArgs(argv: string[], verbOptions: Record<string, OptionSpec> = {}): ParsedArgs {
   // a process never receives one (C strings end there); a caller in JavaScript could pass one
   if (argv.some((arg) => arg.includes('\0'))) throw new UsageError('An argument contains a NUL byte, which no command line can carry; remove it.')
   const dashDash = argv.indexOf('--')
-  const own = dashDash >= 0 ? argv.slice(0, dashDash) : argv
+  const own = kamalSpellings(dashDash >= 0 ? argv.slice(0, dashDash) : argv, verbOptions)
   const command = dashDash >= 0 ? argv.slice(dashDash + 1) : []
   const options = Object.fromEntries(
     Object.entries<OptionSpec>({ ...COMMON_OPTIONS, ...verbOptions }).map(([name, spec]) => [name, { type: spec.type, ...(spec.short ? { short: spec.short } : {}) }]),
@@ -83,6 +138,11 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   if (badPattern !== undefined) {
     throw new UsageError(`--hosts ${show(badPattern)} is not a host or a pattern: hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.`)
   }
+  const rolesValue = values.roles as string | undefined
+  const roles = rolesValue?.split(',').map((r) => r.trim()).filter(Boolean)
+  if (rolesValue !== undefined && !roles?.length) throw new UsageError('--roles needs at least one role, e.g. --roles web,db.')
+  const badRole = roles?.find((r) => !/^[a-zA-Z0-9_*?][a-zA-Z0-9_.*?-]{0,254}$/.test(r))
+  if (badRole !== undefined) throw new UsageError(`--roles ${show(badRole)} is not a role name or a pattern: roles are letters, digits, "_", "." and "-", with * and ? as wildcards.`)
   const destination = values.destination as string | undefined
   const badDestination = destination === undefined ? undefined : destinationProblem(destination)
   if (badDestination) throw new UsageError(`${badDestination} Pass -d with a destination such as staging.`)
@@ -97,6 +157,8 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
     config: values.config as string | undefined,
     destination,
     hosts,
+    ...(roles ? { roles } : {}),
+    primary: values.primary === true,
     dryRun: values['dry-run'] === true,
     json: values.json === true,
     quiet: values.quiet === true,

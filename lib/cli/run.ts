@@ -9,6 +9,7 @@ import { askRegistries } from '../flows/registry.ts'
 import type { Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
+import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
@@ -60,6 +61,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let args: ParsedArgs
   let deployment: Deployment
   let selection: Selection[]
+  let configFile: string
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -76,12 +78,14 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       io.stdout(`berth ${berthVersion()}\n`)
       return 0
     }
+    args.target ??= verb.defaultTarget
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
+      configFile = loaded.file
       deployment = checkCommandSizes(loaded, resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' }))
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
@@ -89,7 +93,13 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
       return failWith(EXIT_CONFIG, 'config', summary, error.problems)
     }
-    selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts)
+    if (verb.selectsAccessories !== false && args.target === 'all' && deployment.accessories.length === 0) {
+      // an app repository may carry the CI recipe before its first accessory: nothing to do is no failure
+      const invocation = { configFlag: args.config, destination: args.destination, accessoryHosts: new Map<string, string[]>() }
+      io.stdout(args.json ? (verb.nothingJson?.(invocation) ?? renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation)) : `${configFile} has no accessories, so there is nothing to do.\n`)
+      return 0
+    }
+    selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
     verb.validateSelection?.(args, selection)
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
@@ -99,10 +109,42 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     return failWith(EXIT_USAGE, 'usage', error.message)
   }
 
+  for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
+  // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
+  let agent: SshAgent | undefined
+  if (verb.contactsHosts !== false && deployment.sshKeyData.length && !io.transport) {
+    try {
+      agent = await startAgent(deployment.sshKeyData)
+    } catch (error) {
+      if (!(error instanceof AgentError)) throw error
+      const summary = 'Invalid config (1 problem); fix it and run again. No host was contacted.'
+      io.stderr(`${error.message}\n${summary}\n`)
+      return failWith(EXIT_CONFIG, 'config', summary, [error.message])
+    }
+  }
+  try {
+    return await runVerb(verb, verbName, args, configFile, deployment, selection, io, agent, failWith)
+  } finally {
+    agent?.stop()
+  }
+}
+
+async function runVerb(
+  verb: Verb,
+  verbName: string,
+  args: ParsedArgs,
+  configFile: string,
+  deployment: Deployment,
+  selection: Selection[],
+  io: ScriptIO,
+  agent: SshAgent | undefined,
+  failWith: (code: number, kind: RunFailureKind, message: string, problems?: string[]) => number,
+): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
-  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(deployment.ssh, { observe })
+  const ssh = agent ? { ...deployment.ssh, agentSocket: agent.socket, keys: [...deployment.ssh.keys, ...(deployment.ssh.keysOnly ? agent.publicKeyFiles : [])] } : deployment.ssh
+  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(ssh, { observe })
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
@@ -129,6 +171,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   const context: VerbContext = {
     verb,
     args,
+    configFile,
     deployment,
     selection,
     transport,

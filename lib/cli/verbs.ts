@@ -20,6 +20,7 @@ import { followLogs, readLogs } from '../flows/logs.ts'
 import { followTarget, logsOptions } from './logs-flags.ts'
 import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
 import { renderCheckJson, renderCheckText } from '../report/check.ts'
+import { configDocument, renderConfigJson, renderConfigText } from '../report/config.ts'
 import { EXIT_ERROR, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
@@ -104,6 +105,23 @@ export const VERBS: Record<string, Verb> = {
   start: lifecycleVerb('start', 'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.'),
   stop: lifecycleVerb('stop', 'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.'),
   restart: lifecycleVerb('restart', 'Stops, then starts the containers of accessories, under the deploy lock.'),
+  config: {
+    script: 'accessory-config',
+    usage: '[NAME|all] [options]',
+    summary:
+      'Prints the config berth acts on, resolved (as `kamal config` does): per accessory its container, image, hosts,\n' +
+      'env, files, directories, options and the docker run it boots with; the ssh settings and the lock host.\n' +
+      'Secret values are never printed ([REDACTED]). Contacts no host.',
+    options: {},
+    defaultTarget: 'all',
+    contactsHosts: false,
+    toleratesUnresolvedSecrets: true,
+    run: async ({ deployment, selection, args, io, configFile }) => {
+      const document = configDocument(deployment, selection, configFile)
+      io.stdout(args.json ? renderConfigJson(document) : renderConfigText(document))
+      return 0
+    },
+  },
   check: {
     script: 'accessory-check',
     usage: 'NAME|all [options]',
@@ -113,6 +131,7 @@ export const VERBS: Record<string, Verb> = {
       'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
+    nothingJson: (invocation) => renderCheckJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
@@ -127,6 +146,7 @@ export const VERBS: Record<string, Verb> = {
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
+    nothingJson: (invocation) => renderDetailsJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
@@ -156,6 +176,7 @@ export const VERBS: Record<string, Verb> = {
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
+    nothingJson: () => renderSectionsJson('logs', 'logs', [], 0),
     run: async ({ selection, engine, args, io }) => {
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
@@ -168,6 +189,7 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
     summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
+    nothingJson: () => renderSectionsJson('exec', 'results', [], 0),
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
     },

@@ -1,15 +1,25 @@
-// A tiny ERB subset for deploy.yml, expanded before YAML parsing (as Kamal does with
-// `ERB.new(src, trim_mode: "-").result`). Only environment look-ups are supported:
+// The ERB that real Kamal configs use, as a documented subset (README "ERB in config files"). Kamal renders
+// deploy.yml with `ERB.new(src, trim_mode: "-").result` before YAML parsing, comments included; berth
+// evaluates these forms itself, the same on every machine (no Ruby needed):
 //
-//   <%= ENV["X"] %>  <%= ENV['X'] %>         missing -> "" (Ruby nil.to_s)
-//   <%= ENV.fetch("X") %>                    missing -> error (Ruby KeyError)
-//   <%= ENV.fetch("X", "default") %>         missing -> "default"
-//   <%# comment %>                           removed
-//   <%%                                      a literal "<%"
-//   ... -%>                                  also removes the newline right after the tag
+//   <%= "my-user" %>  <%= 'x' %>                 string literals ("…#{expr}…" interpolates)
+//   <%= ENV["X"] %>  <%= ENV['X'] %>             missing -> nil ("" in output)
+//   <%= ENV.fetch("X") %>                        missing -> error (Ruby's KeyError)
+//   <%= ENV.fetch("X", "d") %>  ENV.fetch("X") { "d" }
+//   <%= ENV["A"] || ENV["B"] || "lit" %>         first that is not nil (Ruby's ||; "" counts as set)
+//   <%= ENV["HOSTS"].split(",") %>               a list, printed as Ruby prints it: ["a", "b"] (a YAML list)
+//   .strip  .chomp  .to_s                        on strings
+//   <%= `cmd` %>  <%= %x(cmd) %>                 runs locally through /bin/sh, stdout as printed
+//   <% if C %> … <% elsif C %> … <% else %> … <% end %>, <% unless C %>; C may use == != && || ! ( )
+//   <%# comment %>   <%% (a literal <%)   -%> and <%- (trim mode "-")
 //
-// Every other tag is an error. Newlines are never added or removed, except by `-%>` trimming,
-// so YAML error positions still point at the right line. Pure: no file system access.
+// Anything else is a problem naming the tag and its position, found whether or not its branch is taken. In a
+// YAML file, a tag inside a YAML comment is left out and never evaluated, so it can never make a config
+// invalid (Kamal evaluates it, and its output lands in the comment). The output is exactly what ERB would
+// print; `sourceOffset` maps an output position back to the template, so YAML messages name the right line.
+import { Parser } from 'yaml'
+import type { CommandRunner, Env } from './commands.ts'
+import { RUBY_ESCAPES } from './env-file.ts'
 
 export interface ErbProblem {
   line: number // 1-based
@@ -20,107 +30,550 @@ export interface ErbProblem {
 export interface ErbResult {
   output: string
   problems: ErbProblem[]
+  /** The template offset an output offset came from (a tag's output maps to the tag). */
+  sourceOffset(outputOffset: number): number
 }
 
-const SUPPORTED = 'berth expands only ENV["X"] and ENV.fetch("X", "default")'
+export interface ErbOptions {
+  /** The template is YAML: tags inside YAML comments are left out. */
+  yaml?: boolean
+  /** Runs backticks and %x(...); without it they are problems. */
+  run?: CommandRunner
+}
 
-// ENV["X"] / ENV['X']
-const ENV_INDEX = /^ENV\s*\[\s*(?:"([^"]*)"|'([^']*)')\s*\]$/
-// ENV.fetch("X") / ENV.fetch("X", "default"), either quote style
-const ENV_FETCH = /^ENV\.fetch\(\s*(?:"([^"]*)"|'([^']*)')\s*(?:,\s*(?:"([^"]*)"|'([^']*)')\s*)?\)$/
+export const ERB_SUBSET =
+  'berth evaluates string literals, ENV["X"], ENV.fetch("X"[, default]) and ENV.fetch("X") { default }, ||, .split/.strip/.chomp/.to_s, `command` and %x(command), and <% if/elsif/else/unless/end %> with == != && || !'
 
-function lineCol(src: string, offset: number): { line: number; col: number } {
-  let line = 1
-  let lineStart = 0
-  for (let i = src.indexOf('\n'); i !== -1 && i < offset; i = src.indexOf('\n', i + 1)) {
-    line++
-    lineStart = i + 1
+/** 1-based line and column of an offset in `text`. */
+export function lineColOf(text: string): (offset: number) => { line: number; col: number } {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return (offset) => {
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if ((starts[mid] as number) <= offset) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, col: offset - (starts[lo] as number) + 1 }
   }
-  return { line, col: offset - lineStart + 1 }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ruby values and expressions (the subset)
+
+type Value = string | null | boolean | string[]
+
+type Expr =
+  | { t: 'str'; parts: Array<string | Expr> }
+  | { t: 'cmd'; parts: Array<string | Expr> }
+  | { t: 'env'; name: Expr }
+  | { t: 'fetch'; name: Expr; fallback?: Expr }
+  | { t: 'lit'; value: null | boolean }
+  | { t: 'or' | 'and'; a: Expr; b: Expr }
+  | { t: 'not'; a: Expr }
+  | { t: 'eq'; a: Expr; b: Expr; negate: boolean }
+  | { t: 'call'; receiver: Expr; name: string; args: Expr[] }
+
+class Unsupported extends Error {}
+class EvalError extends Error {}
+
+const METHODS: Record<string, number[]> = { split: [0, 1], strip: [0], chomp: [0], to_s: [0] }
+
+/** A recursive-descent parser over one tag's Ruby code. */
+class RubyParser {
+  private pos = 0
+  private readonly src: string
+  constructor(src: string) {
+    this.src = src
+  }
+
+  static expression(src: string): Expr {
+    const p = new RubyParser(src)
+    const e = p.or()
+    p.space()
+    if (p.pos < p.src.length) throw new Unsupported(`${JSON.stringify(p.src.slice(p.pos, p.pos + 20))} is not part of the subset`)
+    return e
+  }
+
+  private space(): void {
+    while (this.pos < this.src.length && /\s/.test(this.src[this.pos] as string)) this.pos++
+  }
+  private peek(s: string): boolean {
+    this.space()
+    return this.src.startsWith(s, this.pos)
+  }
+  private eat(s: string): boolean {
+    if (!this.peek(s)) return false
+    this.pos += s.length
+    return true
+  }
+  private expect(s: string): void {
+    if (!this.eat(s)) throw new Unsupported(`expected ${s}`)
+  }
+  private word(): string | undefined {
+    this.space()
+    const m = /^[A-Za-z_][A-Za-z0-9_]*[?!]?/.exec(this.src.slice(this.pos))
+    return m?.[0]
+  }
+
+  or(): Expr {
+    let a = this.and()
+    while (this.eat('||')) a = { t: 'or', a, b: this.and() }
+    return a
+  }
+  private and(): Expr {
+    let a = this.not()
+    while (this.eat('&&')) a = { t: 'and', a, b: this.not() }
+    return a
+  }
+  private not(): Expr {
+    if (this.peek('!=')) throw new Unsupported('a stray !=')
+    if (this.eat('!')) return { t: 'not', a: this.not() }
+    const a = this.postfix()
+    if (this.eat('==')) return { t: 'eq', a, b: this.postfix(), negate: false }
+    if (this.eat('!=')) return { t: 'eq', a, b: this.postfix(), negate: true }
+    return a
+  }
+  private postfix(): Expr {
+    let e = this.primary()
+    while (this.peek('.') && !this.peek('..')) {
+      this.pos++
+      const name = this.word()
+      if (!name || !(name in METHODS)) throw new Unsupported(`.${name ?? ''} is not one of .${Object.keys(METHODS).join(', .')}`)
+      this.pos += name.length
+      const args: Expr[] = []
+      if (this.eat('(')) {
+        if (!this.eat(')')) {
+          do args.push(this.or())
+          while (this.eat(','))
+          this.expect(')')
+        }
+      }
+      if (!(METHODS[name] as number[]).includes(args.length)) throw new Unsupported(`.${name} takes ${(METHODS[name] as number[]).join(' or ')} arguments here`)
+      e = { t: 'call', receiver: e, name, args }
+    }
+    return e
+  }
+  private primary(): Expr {
+    this.space()
+    const c = this.src[this.pos]
+    if (c === '"') return { t: 'str', parts: this.quoted('"', '"', true) }
+    if (c === "'") return { t: 'str', parts: this.quoted("'", "'", false) }
+    if (c === '`') return { t: 'cmd', parts: this.quoted('`', '`', true) }
+    if (this.src.startsWith('%x', this.pos)) {
+      const open = this.src[this.pos + 2] as string
+      const close = { '(': ')', '{': '}', '[': ']', '<': '>' }[open] ?? open
+      if (!/[^\sA-Za-z0-9]/.test(open)) throw new Unsupported('%x needs a delimiter')
+      this.pos += 2
+      return { t: 'cmd', parts: this.quoted(open, close, true) }
+    }
+    if (this.eat('(')) {
+      const e = this.or()
+      this.expect(')')
+      return e
+    }
+    const word = this.word()
+    if (word === 'nil' || word === 'true' || word === 'false') {
+      this.pos += word.length
+      return { t: 'lit', value: word === 'nil' ? null : word === 'true' }
+    }
+    if (word === 'ENV') {
+      this.pos += 3
+      if (this.eat('[')) {
+        const name = this.or()
+        this.expect(']')
+        return { t: 'env', name }
+      }
+      if (this.eat('.fetch(')) {
+        const name = this.or()
+        const fallback = this.eat(',') ? this.or() : undefined
+        this.expect(')')
+        if (fallback === undefined && this.eat('{')) {
+          const block = this.or()
+          this.expect('}')
+          return { t: 'fetch', name, fallback: block }
+        }
+        return { t: 'fetch', name, fallback }
+      }
+      throw new Unsupported('ENV is read with ENV["X"] or ENV.fetch("X")')
+    }
+    throw new Unsupported(word ? `${word} is not part of the subset` : `${JSON.stringify(this.src.slice(this.pos, this.pos + 20))} is not part of the subset`)
+  }
+
+  /** A Ruby string body up to `close` (nesting `open` when it differs), with escapes and `#{}` when `interpolate`. */
+  private quoted(open: string, close: string, interpolate: boolean): Array<string | Expr> {
+    this.pos++ // the opening delimiter
+    const parts: Array<string | Expr> = []
+    let text = ''
+    let depth = 0
+    while (this.pos < this.src.length) {
+      const c = this.src[this.pos] as string
+      if (c === '\\') {
+        const next = this.src[this.pos + 1] ?? ''
+        if (!interpolate) text += next === '\\' || next === close ? next : `\\${next}`
+        else text += escapeChar(next)
+        this.pos += 2
+        continue
+      }
+      if (interpolate && c === '#' && this.src[this.pos + 1] === '{') {
+        if (text) parts.push(text)
+        text = ''
+        this.pos += 2
+        parts.push(this.or())
+        this.expect('}')
+        continue
+      }
+      if (c === close && depth === 0) {
+        this.pos++
+        if (text) parts.push(text)
+        return parts
+      }
+      if (open !== close && c === open) depth++
+      if (open !== close && c === close) depth--
+      text += c
+      this.pos++
+    }
+    throw new Unsupported(`unterminated ${open}…${close}`)
+  }
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', s: ' ', e: '\x1b', a: '\x07', b: '\b', f: '\f', v: '\v' }
+function escapeChar(c: string): string {
+  return ESCAPES[c] ?? c
+}
+
+type Statement = { s: 'if' | 'unless' | 'elsif'; cond: Expr } | { s: 'else' } | { s: 'end' }
+
+function parseStatement(code: string): Statement {
+  const text = code.trim()
+  const m = /^(if|unless|elsif)\b([\s\S]*?)(?:\s+then)?$/.exec(text)
+  if (m) {
+    if (!(m[2] as string).trim()) throw new Unsupported(`${m[1]} needs a condition`)
+    return { s: m[1] as 'if' | 'unless' | 'elsif', cond: RubyParser.expression(m[2] as string) }
+  }
+  if (text === 'else') return { s: 'else' }
+  if (text === 'end') return { s: 'end' }
+  throw new Unsupported('berth runs no Ruby statements but if/elsif/else/unless/end')
+}
+
+const truthy = (v: Value): boolean => v !== null && v !== false
+
+/** Ruby's String#inspect, for lists printed by `<%= %>`. */
+function inspect(s: string): string {
+  let out = '"'
+  for (const ch of s) {
+    const code = ch.codePointAt(0) as number
+    if (ch === '"') out += '\\"'
+    else if (RUBY_ESCAPES[ch]) out += RUBY_ESCAPES[ch]
+    else if (code < 0x20) out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`
+    else if (code === 0x7f) out += '\\x7F'
+    else out += ch
+  }
+  // Ruby escapes "#" before "{", "$" and "@"
+  return `${out.replace(/#(?=[{$@])/g, '\\#')}"`
+}
+
+function toS(v: Value): string {
+  if (v === null) return ''
+  if (typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) return `[${v.map(inspect).join(', ')}]`
+  return v
+}
+
+function describe(e: Expr): string {
+  switch (e.t) {
+    case 'env':
+      return `ENV[${e.name.t === 'str' ? inspect(e.name.parts.join('')) : '…'}]`
+    case 'fetch':
+      return `ENV.fetch(${e.name.t === 'str' ? inspect(e.name.parts.join('')) : '…'})`
+    default:
+      return 'the value'
+  }
+}
+
+/** Ruby's String#split: with no separator (or " ") on runs of whitespace; trailing empty fields dropped. */
+function rubySplit(s: string, sep?: string): string[] {
+  const fields = sep === undefined || sep === ' ' ? s.trim().split(/[ \t\n\v\f\r]+/) : s.split(sep)
+  while (fields.length && fields[fields.length - 1] === '') fields.pop()
+  return fields
+}
+
+class Evaluator {
+  private readonly env: Env
+  private readonly run: CommandRunner | undefined
+  constructor(env: Env, run: CommandRunner | undefined) {
+    this.env = env
+    this.run = run
+  }
+
+  value(e: Expr): Value {
+    switch (e.t) {
+      case 'str':
+        return this.text(e.parts)
+      case 'lit':
+        return e.value
+      case 'env':
+        return this.env[this.key(e.name)] ?? null
+      case 'fetch': {
+        const key = this.key(e.name)
+        const value = this.env[key]
+        if (value !== undefined) return value
+        if (e.fallback) return this.value(e.fallback)
+        throw new EvalError(`ENV.fetch(${inspect(key)}): environment variable ${key} is not set (key not found)`)
+      }
+      case 'cmd': {
+        const command = this.text(e.parts)
+        if (!this.run) throw new EvalError(`\`${command}\` is a command, and commands are not run here`)
+        const r = this.run(command, this.env)
+        if (!r.ok) throw new EvalError(`the command \`${command}\` failed (${r.detail})`)
+        return r.stdout
+      }
+      case 'or': {
+        const a = this.value(e.a)
+        return truthy(a) ? a : this.value(e.b)
+      }
+      case 'and': {
+        const a = this.value(e.a)
+        return truthy(a) ? this.value(e.b) : a
+      }
+      case 'not':
+        return !truthy(this.value(e.a))
+      case 'eq': {
+        const a = this.value(e.a)
+        const b = this.value(e.b)
+        const same = Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a) === JSON.stringify(b) : a === b
+        return same !== e.negate
+      }
+      case 'call':
+        return this.call(e)
+    }
+  }
+
+  private key(e: Expr): string {
+    const v = this.value(e)
+    if (typeof v !== 'string') throw new EvalError('ENV keys are strings')
+    return v
+  }
+
+  private text(parts: Array<string | Expr>): string {
+    return parts.map((p) => (typeof p === 'string' ? p : toS(this.value(p)))).join('')
+  }
+
+  private call(e: Extract<Expr, { t: 'call' }>): Value {
+    const receiver = this.value(e.receiver)
+    if (e.name === 'to_s') return toS(receiver)
+    if (typeof receiver !== 'string') {
+      const what = receiver === null ? `nil (${describe(e.receiver)} is not set)` : Array.isArray(receiver) ? 'a list' : String(receiver)
+      throw new EvalError(`.${e.name} needs a string, but ${describe(e.receiver)} is ${what}; give it a default (ENV.fetch("X", "…"))`)
+    }
+    if (e.name === 'strip') return receiver.replace(/^[\0\t\n\v\f\r ]+|[\0\t\n\v\f\r ]+$/g, '')
+    if (e.name === 'chomp') return receiver.replace(/(?:\r\n|\n|\r)$/, '')
+    const sep = e.args[0] === undefined ? undefined : this.value(e.args[0])
+    if (sep !== undefined && typeof sep !== 'string') throw new EvalError('.split takes a string')
+    return rubySplit(receiver, sep)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The template
+
+interface Tag {
+  start: number
+  end: number
+  kind: 'output' | 'code' | 'comment'
+  code: string
+  /** `-%>` followed by a newline: the newline is dropped. */
+  trimNewline: boolean
+  /** `<%-` with only blanks before it on its line: those blanks are dropped. */
+  trimIndent: number
+}
+
+type Piece = { text: string; at: number } | { tag: Tag }
 
 function shorten(tag: string): string {
   const oneLine = tag.replace(/\s+/g, ' ')
   return oneLine.length > 80 ? `${oneLine.slice(0, 76)} ...%>` : oneLine
 }
 
-/**
- * Expand the supported ERB tags in `src`. `env` is the environment the template sees (the caller
- * adds KAMAL_DESTINATION). Problems carry positions in `src`; the caller prefixes the file name.
- */
-export function expandErb(src: string, env: Record<string, string | undefined>): ErbResult {
-  const problems: ErbProblem[] = []
-  let out = ''
+/** Splits a template into text and tags; an unterminated tag is a problem and the rest stays text. */
+function scan(src: string, problem: (offset: number, message: string) => void): Piece[] {
+  const pieces: Piece[] = []
   let pos = 0
+  let text = ''
+  let textAt = 0
+  const flush = () => {
+    if (text) pieces.push({ text, at: textAt })
+    text = ''
+  }
   while (pos < src.length) {
     const start = src.indexOf('<%', pos)
     if (start === -1) {
-      out += src.slice(pos)
+      if (!text) textAt = pos
+      text += src.slice(pos)
       break
     }
-    out += src.slice(pos, start)
-    // `<%%` is ERB's escape for a literal `<%`
+    if (!text) textAt = pos
+    text += src.slice(pos, start)
     if (src[start + 2] === '%') {
-      out += '<%'
+      // `<%%` is ERB's escape for a literal `<%`
+      text += '<%'
       pos = start + 3
       continue
     }
-    const end = src.indexOf('%>', start + 2)
-    if (end === -1) {
-      const { line, col } = lineCol(src, start)
-      problems.push({ line, col, message: 'unterminated ERB tag (no closing %>)' })
-      out += src.slice(start)
+    const close = src.indexOf('%>', start + 2)
+    if (close === -1) {
+      problem(start, 'unterminated ERB tag (no closing %>)')
+      text += src.slice(start)
       break
     }
-    const tag = src.slice(start, end + 2)
-    let inner = src.slice(start + 2, end)
-    let trim = false
-    if (inner.endsWith('-')) {
-      trim = true
+    let inner = src.slice(start + 2, close)
+    let trimIndent = 0
+    if (inner.startsWith('-')) {
+      inner = inner.slice(1)
+      const lineStart = src.lastIndexOf('\n', start - 1) + 1
+      if (/^[ \t]*$/.test(src.slice(lineStart, start))) trimIndent = start - lineStart
+    }
+    let trimNewline = false
+    if (inner.endsWith('-') && src[close + 2] === '\n') {
+      inner = inner.slice(0, -1)
+      trimNewline = true
+    } else if (inner.endsWith('-')) {
       inner = inner.slice(0, -1)
     }
-    pos = end + 2
-    if (trim) {
-      // trim_mode "-": `-%>` swallows the line break that directly follows it
-      if (src.startsWith('\r\n', pos)) pos += 2
-      else if (src[pos] === '\n') pos += 1
-    }
-
-    if (inner.startsWith('#')) {
-      // comment; keep its line breaks so later positions stay right
-      out += inner.replace(/[^\n]/g, '')
-      continue
-    }
-
-    const bad = (message: string) => {
-      const { line, col } = lineCol(src, start)
-      problems.push({ line, col, message })
-      // keep the line structure intact for any later YAML diagnostics
-      out += tag.replace(/[^\n]/g, '')
-    }
-
-    if (!inner.startsWith('=')) {
-      bad(`unsupported ERB ${shorten(tag)}; ${SUPPORTED}`)
-      continue
-    }
-    const expr = inner.slice(1).trim()
-    let m = ENV_INDEX.exec(expr)
-    if (m) {
-      const name = (m[1] ?? m[2]) as string
-      out += env[name] ?? ''
-      continue
-    }
-    m = ENV_FETCH.exec(expr)
-    if (m) {
-      const name = (m[1] ?? m[2]) as string
-      const fallback = m[3] ?? m[4]
-      const value = env[name]
-      if (value !== undefined) out += value
-      else if (fallback !== undefined) out += fallback
-      else bad(`ENV.fetch("${name}"): environment variable ${name} is not set (key not found)`)
-      continue
-    }
-    bad(`unsupported ERB ${shorten(tag)}; ${SUPPORTED}`)
+    if (trimIndent) text = text.slice(0, text.length - trimIndent)
+    flush()
+    const kind = inner.startsWith('=') ? 'output' : inner.startsWith('#') ? 'comment' : 'code'
+    pieces.push({ tag: { start, end: close + 2, kind, code: kind === 'code' ? inner : inner.slice(1), trimNewline, trimIndent } })
+    pos = close + 2 + (trimNewline ? 1 : 0)
   }
-  return { output: out, problems }
+  flush()
+  return pieces
+}
+
+/** Where YAML comments are, lexed with every tag blanked out (output tags as `x`, others as spaces). */
+function yamlComments(src: string, pieces: Piece[]): Array<[number, number]> {
+  let blank = src
+  for (const piece of pieces) {
+    if (!('tag' in piece)) continue
+    const { start, end, kind } = piece.tag
+    const fill = src.slice(start, end).replace(/[^\n]/g, kind === 'output' ? 'x' : ' ')
+    blank = blank.slice(0, start) + fill + blank.slice(end)
+  }
+  const ranges: Array<[number, number]> = []
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk)
+    else if (node && typeof node === 'object') {
+      const t = node as { type?: string; offset?: number; source?: string }
+      if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') ranges.push([t.offset, t.offset + t.source.length])
+      for (const value of Object.values(node)) if (value && typeof value === 'object') walk(value)
+    }
+  }
+  for (const token of new Parser().parse(blank)) walk(token)
+  return ranges
+}
+
+/**
+ * Expands the subset in `src`. `env` is the environment the template sees (the caller adds
+ * KAMAL_DESTINATION). Problems carry positions in `src`; the caller prefixes the file name.
+ */
+export function expandErb(src: string, env: Env, options: ErbOptions = {}): ErbResult {
+  const pos = lineColOf(src)
+  const problems: ErbProblem[] = []
+  const problem = (offset: number, message: string) => problems.push({ ...pos(offset), message })
+  const pieces = scan(src, problem)
+  const comments = options.yaml ? yamlComments(src, pieces) : []
+  const inComment = (offset: number) => comments.some(([from, to]) => offset >= from && offset < to)
+
+  // Parse every tag first: one outside the subset is a problem whichever branch is taken.
+  const parsed = new Map<Tag, Expr | Statement>()
+  for (const piece of pieces) {
+    if (!('tag' in piece) || piece.tag.kind === 'comment' || inComment(piece.tag.start)) continue
+    const { tag } = piece
+    try {
+      parsed.set(tag, tag.kind === 'output' ? RubyParser.expression(tag.code) : parseStatement(tag.code))
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e
+      problem(tag.start, `unsupported ERB ${shorten(src.slice(tag.start, tag.end))} (${e.message}); ${ERB_SUBSET}`)
+    }
+  }
+
+  const evaluator = new Evaluator(env, options.run)
+  const chunks: string[] = []
+  const map: Array<{ out: number; src: number; copy: boolean }> = []
+  let length = 0
+  const emit = (text: string, at: number, copy: boolean) => {
+    if (!text) return
+    map.push({ out: length, src: at, copy })
+    chunks.push(text)
+    length += text.length
+  }
+  // if/unless frames: `on` while this branch prints, `taken` once a branch was chosen
+  const frames: Array<{ on: boolean; taken: boolean; outer: boolean; at: number }> = []
+  const active = () => frames.every((f) => f.on)
+  const decide = (cond: Expr, at: number): boolean => {
+    try {
+      return truthy(evaluator.value(cond))
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e
+      problem(at, e.message)
+      return false
+    }
+  }
+
+  for (const piece of pieces) {
+    if (!('tag' in piece)) {
+      if (active()) emit(piece.text, piece.at, true)
+      continue
+    }
+    const node = parsed.get(piece.tag)
+    if (!node) continue // a comment tag, a tag in a YAML comment, or one already reported
+    const at = piece.tag.start
+    if (piece.tag.kind === 'output') {
+      if (!active()) continue
+      try {
+        emit(toS(evaluator.value(node as Expr)), at, false)
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e
+        problem(at, e.message)
+      }
+      continue
+    }
+    const statement = node as Statement
+    const frame = frames[frames.length - 1]
+    if (statement.s === 'if' || statement.s === 'unless') {
+      const outer = active()
+      const on = outer && decide(statement.cond, at) === (statement.s === 'if')
+      frames.push({ on, taken: on, outer, at })
+    } else if (!frame) {
+      problem(at, `<% ${statement.s} %> without an open <% if %>`)
+    } else if (statement.s === 'elsif') {
+      frame.on = frame.outer && !frame.taken && decide(statement.cond, at)
+      frame.taken ||= frame.on
+    } else if (statement.s === 'else') {
+      frame.on = frame.outer && !frame.taken
+      frame.taken = true
+    } else {
+      frames.pop()
+    }
+  }
+  for (const frame of frames) problem(frame.at, 'this <% if %> has no <% end %>')
+
+  return {
+    output: chunks.join(''),
+    problems: problems.sort((a, b) => a.line - b.line || a.col - b.col),
+    sourceOffset(outputOffset) {
+      let lo = 0
+      let hi = map.length - 1
+      if (hi < 0) return 0
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if ((map[mid] as { out: number }).out <= outputOffset) lo = mid
+        else hi = mid - 1
+      }
+      const m = map[lo] as { out: number; src: number; copy: boolean }
+      return m.copy ? m.src + Math.max(0, outputOffset - m.out) : m.src
+    },
+  }
 }

@@ -5,8 +5,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, parse as parsePath, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml'
-import { expandErb } from './erb.ts'
+import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml'
+import { expandErb, lineColOf } from './erb.ts'
+import { shellRunner, type CommandRunner } from './commands.ts'
+import { psychTags, settleTimestamps } from './psych.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import type { DeployConfig } from './types.ts'
@@ -50,6 +52,8 @@ export interface LoadOptions {
   destination?: string
   cwd: string
   env: Record<string, string | undefined>
+  /** Runs ERB backticks and `$(...)` in secrets files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
+  run?: CommandRunner
 }
 
 /** A file name for a message: as given when plain, JSON-quoted when it holds control characters or quotes. */
@@ -99,7 +103,8 @@ function parsePointer(ptr: string): string[] {
 interface Source {
   file: string
   doc?: Document
-  lc?: LineCounter
+  /** Line and column in the file (before ERB) of an offset in the parsed (rendered) text. */
+  pos?: (offset: number) => { line: number; col: number }
   obj?: unknown
 }
 
@@ -180,8 +185,8 @@ function hasPathInObject(obj: unknown, path: Path): boolean {
 }
 
 function nodePos(src: Source, node: Node | null | undefined): string | undefined {
-  if (!node || !src.lc || !node.range) return undefined
-  const { line, col } = src.lc.linePos(node.range[0])
+  if (!node || !src.pos || !node.range) return undefined
+  const { line, col } = src.pos(node.range[0])
   return `${src.file}:${line}:${col}`
 }
 
@@ -393,18 +398,19 @@ function yamlErrorMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '')
 }
 
-function readYaml(file: string, abs: string, env: Record<string, string | undefined>, problems: string[]): Source {
+function readYaml(file: string, abs: string, env: Record<string, string | undefined>, run: CommandRunner, problems: string[]): Source {
   const raw = readFileSync(abs, 'utf8')
-  const erb = expandErb(raw, env)
+  const erb = expandErb(raw, env, { yaml: true, run })
   for (const p of erb.problems) problems.push(`${file}:${p.line}:${p.col}: ${p.message}`)
-  const lc = new LineCounter()
-  const doc = parseDocument(erb.output, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true })
+  const rawPos = lineColOf(raw)
+  const pos = (offset: number) => rawPos(erb.sourceOffset(offset))
+  // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
+  const doc = parseDocument(erb.output, { version: '1.1', customTags: psychTags, prettyErrors: false, merge: true, uniqueKeys: true })
   for (const err of doc.errors) {
-    const pos = err.linePos?.[0]
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file
-    problems.push(`${where}: (root): ${err.code}: ${yamlErrorMessage(err.message)}`)
+    const at = pos(err.pos[0])
+    problems.push(`${file}:${at.line}:${at.col}: (root): ${err.code}: ${yamlErrorMessage(err.message)}`)
   }
-  const src: Source = { file, doc, lc }
+  const src: Source = { file, doc, pos }
   if (doc.errors.length === 0) {
     let value: unknown
     try {
@@ -415,6 +421,11 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
       value = {}
     }
     src.obj = value === null || value === undefined ? {} : value
+    const dates = settleTimestamps(src.obj)
+    src.obj = dates.value
+    for (const { path, stamp } of dates.refused) {
+      problems.push(`${locateIn([src], path, 'value')}: ${pointer(path)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`)
+    }
     if (!isPlainObject(src.obj)) {
       problems.push(`${locateIn([src], [], 'value')}: (root): must be object`)
       src.obj = {}
@@ -515,15 +526,16 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 
   const problems: string[] = []
   const sources: Source[] = []
+  const run = options.run ?? shellRunner(cwd, env)
   const destFile = destination ? destinationFile(file, destination) : undefined
 
   if (type === 'yaml') {
-    sources.push(readYaml(file, abs(file), env, problems))
+    sources.push(readYaml(file, abs(file), env, run, problems))
     if (destFile) {
       if (!exists(abs(destFile))) {
         problems.push(`${destFile}: configuration file for destination "${destination}" not found`)
       } else {
-        sources.push(readYaml(destFile, abs(destFile), env, problems))
+        sources.push(readYaml(destFile, abs(destFile), env, run, problems))
       }
     }
   } else {
@@ -552,7 +564,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   let secrets: Record<string, string>
   let secretFiles: string[]
   try {
-    ;({ secrets, files: secretFiles } = loadSecrets({ secretsPath, destination, cwd, env }))
+    ;({ secrets, files: secretFiles } = loadSecrets({ secretsPath, destination, cwd, env, run }))
   } catch (e) {
     if (e instanceof SecretsError) throw new ConfigError(e.problems)
     throw e

@@ -4,8 +4,10 @@ import { readFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import type { AccessoryConfig, DeployConfig, PathConfig, RegistryConfig, SecretOrString, ServerEntry } from './types.ts'
 import type { SshSettings } from '../remote/ssh.ts'
+import type { KeyData } from '../remote/ssh-agent.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
+import { shellRunner, type CommandRunner } from './commands.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
 import { isPlainObject, pointer } from './plain.ts'
 import { dumpEnvValue } from './env-file.ts'
@@ -25,6 +27,9 @@ export interface RegistryLogin {
   server?: string
   username: string
   password: string
+  /** The secrets they come from (`[NAME]`), for what may be shown: a secret's value never is. */
+  usernameSecret?: string
+  passwordSecret?: string
 }
 
 export interface FileUpload {
@@ -83,10 +88,18 @@ export interface Deployment {
   service: string
   /** The primary role's first host, where Kamal keeps the deploy lock; none for accessory-only configs. */
   primaryHost?: string
+  /** The roles under `servers` and their hosts, for `-r/--roles`. */
+  roles: Array<{ name: string; hosts: string[] }>
   destination?: string
   accessories: Accessory[]
   ssh: SshSettings
+  /** `ssh.key_data`, resolved from the secrets: loaded into a private ssh-agent for a run that contacts hosts. */
+  sshKeyData: KeyData[]
+  /** key_data secrets that could not be resolved (only when resolving for a read-only run). */
+  unresolvedKeyData: string[]
   loggingArgs: string[]
+  /** Said on stderr before the run (Kamal's deprecation of inline key_data, say). */
+  warnings: string[]
 }
 
 /** docker reads `--env-file` with a line scanner whose longest line is 64 KiB (bufio.MaxScanTokenSize). */
@@ -101,6 +114,8 @@ export interface ResolveOptions {
   cwd: string
   env: Record<string, string | undefined>
   unresolvedSecrets?: 'error' | 'allow'
+  /** Runs backticks in `.erb` files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
+  run?: CommandRunner
 }
 
 export function resolveDeployment(source: ConfigSource, options: ResolveOptions): Deployment {
@@ -116,16 +131,54 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     }
   }
   const logging = loggingArgs(config)
+  const warnings: string[] = []
+  const unresolvedKeyData: string[] = []
+  const sshKeyData = resolveKeyData(source, options, problems, warnings, unresolvedKeyData)
   // the root registry is resolved for every accessory: say each of its problems once
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
     service: config.service,
     primaryHost: roleHosts(config, config.primary_role ?? 'web')[0],
+    roles: roleNames(config).map((name) => ({ name, hosts: roleHosts(config, name) })),
     destination: source.destination,
     accessories,
     ssh: resolveSsh(config),
+    sshKeyData,
+    unresolvedKeyData,
     loggingArgs: logging,
+    warnings,
   }
+}
+
+/**
+ * Kamal's `key_data`: each entry names a secret holding a private key; an entry that is no secret is taken as
+ * the key itself (Kamal's deprecated inline form, with its warning).
+ */
+function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems: string[], warnings: string[], unresolved: string[]): KeyData[] {
+  const keys: KeyData[] = []
+  ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
+    const value = source.secrets[entry]
+    if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
+    else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
+      warnings.push(`${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`)
+      keys.push({ name: `inline key ${i}`, key: entry })
+    } else if (options.unresolvedSecrets === 'allow') {
+      unresolved.push(entry)
+    } else {
+      problems.push(`${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`)
+    }
+  })
+  return keys
+}
+
+/** Kamal's `ssh.log_level` (a Ruby Logger level for net-ssh) as the system ssh's LogLevel. */
+export const SSH_LOG_LEVELS: Record<string, string> = { debug: 'DEBUG', info: 'VERBOSE', warn: 'INFO', error: 'ERROR', fatal: 'FATAL', unknown: 'QUIET' }
+const LOGGER_NUMBERS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
+
+export function sshLogLevel(level: string | number | undefined): string | undefined {
+  if (level === undefined) return undefined
+  const name = typeof level === 'number' ? LOGGER_NUMBERS[level] : level.toLowerCase()
+  return name === undefined ? undefined : SSH_LOG_LEVELS[name]
 }
 
 function resolveAccessory(
@@ -199,7 +252,7 @@ function resolveAccessory(
     if (local.endsWith('erb')) {
       // Kamal renders .erb files with the accessory's env in ENV.
       const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
-      const rendered = expandErb(content, env)
+      const rendered = expandErb(content, env, { run: options.run ?? shellRunner(options.cwd, options.env) })
       for (const problem of rendered.problems) problems.push(`${spec.local}:${problem.line}:${problem.col}: ${problem.message}`)
       content = rendered.output
     }
@@ -287,7 +340,13 @@ function resolveRegistryLogin(
     // the secret's value is never shown
     invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`)
   }
-  return { server: registry.server, username, password: lookup(registry.password, 'password') }
+  return {
+    server: registry.server,
+    username,
+    password: lookup(registry.password, 'password'),
+    ...(Array.isArray(registry.username) ? { usernameSecret: registry.username[0] } : {}),
+    ...(Array.isArray(registry.password) ? { passwordSecret: registry.password[0] } : {}),
+  }
 }
 
 export function secretNotFound(key: string, files: string[]): string {
@@ -384,6 +443,8 @@ export function resolveSsh(config: DeployConfig): SshSettings {
     keysOnly: ssh.keys_only ?? false,
     configFiles,
     connectTimeoutSeconds: DEFAULT_CONNECT_TIMEOUT_SECONDS,
+    ...(ssh.forward_agent !== undefined ? { forwardAgent: ssh.forward_agent } : {}),
+    ...(sshLogLevel(ssh.log_level) ? { logLevel: sshLogLevel(ssh.log_level) } : {}),
   }
 }
 

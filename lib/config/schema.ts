@@ -204,7 +204,7 @@ const ssh = {
     port: { type: ['string', 'integer'] },
     proxy: string,
     proxy_command: string,
-    log_level: string,
+    log_level: { type: ['string', 'integer'] },
     keys_only: boolean,
     keys: stringArray,
     key_data: stringArray,
@@ -250,7 +250,12 @@ export const deployConfigSchema: SchemaObject = {
     builder: object,
     accessories: { type: 'object', additionalProperties: accessory },
     proxy,
-    sshkit: object,
+    // Kamal's sshkit.yml; honoured by the connection handling in lib/remote/ (see README "ssh")
+    sshkit: {
+      type: 'object',
+      properties: { max_concurrent_starts: integer, pool_idle_timeout: integer, dns_retries: integer },
+      additionalProperties: false,
+    },
     boot: object,
     logging,
     output: object,

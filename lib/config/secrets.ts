@@ -1,10 +1,19 @@
 // Kamal secrets files: `<secrets_path>-common`, then `<secrets_path>` (no destination) or
-// `<secrets_path>.<destination>`; missing files are skipped, later files win. Each file is parsed
-// like Ruby dotenv 3 (`Dotenv.parse(file, overwrite: true)`) with Kamal's inline command
-// substitution: `$(cmd)` runs locally through /bin/sh.
-import { spawnSync } from 'node:child_process'
+// `<secrets_path>.<destination>`; missing files are skipped, later files win. Each file is parsed as Kamal
+// parses it: `Dotenv.parse(file, overwrite: true)` with the dotenv gem Kamal requires (`~> 3.1`, which
+// installs 3.2.0: bkeepers/dotenv lib/dotenv/parser.rb and substitutions/), with Kamal's own command
+// substitution (lib/kamal/secrets/dotenv/inline_command_substitution.rb): `$(cmd)` runs locally through
+// /bin/sh, and `$(kamal secrets …)` runs in-process (lib/config/kamal-secrets.ts).
+//
+// Where berth deliberately differs (README "Secrets"): a `$(...)` that fails is an error naming the file and
+// line, never an empty value; and what a command prints is kept literally, while dotenv 3.2 then expands
+// `$WORD` inside it (so Kamal turns a printed `pa$1word` into `pa`; basecamp/kamal#1911).
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { chomp, shellRunner, type CommandRunner, type Env } from './commands.ts'
+import { kamalSecretsCommand } from './kamal-secrets.ts'
+
+export { shellRunner, type CommandRunner, type Env }
 
 export const DEFAULT_SECRETS_PATH = '.kamal/secrets'
 
@@ -17,35 +26,14 @@ export class SecretsError extends Error {
   }
 }
 
-export type Env = Record<string, string | undefined>
-
-/** Runs `$(command)`; returns stdout with one trailing newline removed (Ruby's `chomp`). */
-export type CommandRunner = (command: string) => { ok: true; stdout: string } | { ok: false; detail: string }
-
-export function shellRunner(cwd: string, env: Env): CommandRunner {
-  const cleanEnv: Record<string, string> = {}
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) cleanEnv[k] = v
-  return (command) => {
-    const r = spawnSync('/bin/sh', ['-c', command], { cwd, env: cleanEnv, encoding: 'utf8' })
-    if (r.error) return { ok: false, detail: r.error.message }
-    if (r.status !== 0) {
-      const why = r.status === null ? `killed by ${r.signal}` : `exit ${r.status}`
-      const stderr = (r.stderr ?? '').trim()
-      return { ok: false, detail: stderr ? `${why}: ${stderr}` : why }
-    }
-    return { ok: true, stdout: chomp(r.stdout ?? '') }
-  }
-}
-
-function chomp(s: string): string {
-  if (s.endsWith('\r\n')) return s.slice(0, -2)
-  if (s.endsWith('\n') || s.endsWith('\r')) return s.slice(0, -1)
-  return s
-}
-
-// Dotenv::Parser::LINE, translated (Ruby's ^/$ are always line anchors; JS needs the m flag).
-const LINE =
-  /^\s*(export\s+)?([\w.]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|[^#\r\n]+)?\s*(?:#.*)?$/gm
+// Ruby's \s, explicitly (JavaScript's \s also takes Unicode spaces).
+const WS = '[ \\t\\r\\n\\f\\v]'
+// Dotenv::Parser::LINE (3.x): the separator and the value are optional, so a bare `KEY` line sets "".
+const LINE = new RegExp(
+  `^${WS}*(export${WS}+)?([\\w.]+)(?:(?:${WS}*=${WS}*?|:${WS}+?)(${WS}*'(?:\\\\'|[^'])*'|${WS}*"(?:\\\\"|[^"])*"|[^#\\n]+)?)?${WS}*(?:#[^\\n]*)?$`,
+  'gm',
+)
+const QUOTED_STRING = /^(['"])([\s\S]*)\1$/
 
 // Dotenv::Substitutions::Variable
 const VARIABLE = /(\\)?(\$)(?!\()\{?([A-Z0-9_]+)?\}?/gi
@@ -53,7 +41,7 @@ const VARIABLE = /(\\)?(\$)(?!\()\{?([A-Z0-9_]+)?\}?/gi
 export interface ParseOptions {
   /** For messages: the file name as shown to the user. */
   file: string
-  /** The environment `$VAR` falls back to. */
+  /** The environment `$VAR` falls back to, and commands run with. */
   env: Env
   /** Runs `$(cmd)`. */
   run: CommandRunner
@@ -63,38 +51,6 @@ function lineOf(src: string, offset: number): number {
   let n = 1
   for (let i = 0; i < offset; i++) if (src.charCodeAt(i) === 10) n++
   return n
-}
-
-/** Parse one dotenv file's text. Throws SecretsError when a `$(command)` fails. */
-export function parseDotenv(text: string, opts: ParseOptions): Record<string, string> {
-  const src = text.replace(/\r\n?/g, '\n')
-  const hash: Record<string, string> = {}
-  const problems: string[] = []
-  LINE.lastIndex = 0
-  for (let m = LINE.exec(src); m; m = LINE.exec(src)) {
-    if (m[0] === '') {
-      LINE.lastIndex++
-      continue
-    }
-    const key = m[2] as string
-    const keyOffset = m.index + m[0].indexOf(key, m[1] ? m[0].indexOf(m[1]) + m[1].length : 0)
-    try {
-      hash[key] = parseValue(m[3] ?? '', hash, opts)
-    } catch (e) {
-      if (!(e instanceof CommandFailed)) throw e
-      problems.push(`${opts.file}:${lineOf(src, keyOffset)}: ${key}: command failed: $(${e.command}): ${e.detail}`)
-    }
-  }
-  // Dotenv: a bare `export A B` line must name variables set above
-  for (const line of src.replace(LINE, '').split(/\n+/)) {
-    const words = line.trim().split(/\s+/)
-    if (words[0] === 'export' && words.length > 1) {
-      const unset = words.slice(1).filter((w) => !(w in hash))
-      if (unset.length) problems.push(`${opts.file}: line ${JSON.stringify(line.trim())} has an unset variable`)
-    }
-  }
-  if (problems.length) throw new SecretsError(problems)
-  return hash
 }
 
 class CommandFailed extends Error {
@@ -107,19 +63,43 @@ class CommandFailed extends Error {
   }
 }
 
-function parseValue(raw: string, hash: Record<string, string>, opts: ParseOptions): string {
-  let value = raw.trim()
-  let quote: string | undefined
-  const q = /^(['"])([\s\S]*)\1$/.exec(value)
-  if (q) {
-    quote = q[1]
-    value = q[2] as string
+/** Parse one dotenv file's text. Throws SecretsError naming every line that failed. */
+export function parseDotenv(text: string, opts: ParseOptions): Record<string, string> {
+  const src = text.replace(/\r\n?/g, '\n')
+  const hash: Record<string, string> = {}
+  const problems: string[] = []
+  LINE.lastIndex = 0
+  for (let m = LINE.exec(src); m; m = LINE.exec(src)) {
+    const [whole, exported, key, value] = m as unknown as [string, string | undefined, string, string | undefined]
+    const line = lineOf(src, m.index + whole.search(/[^ \t\r\n\f\v]/))
+    if (exported && value === undefined) {
+      // dotenv: `export KEY` must name a variable set above
+      if (!(key in hash)) problems.push(`${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, which is not set above it (dotenv refuses it); set it first or remove the line`)
+      continue
+    }
+    try {
+      hash[key] = parseValue(value ?? '', hash, opts)
+    } catch (e) {
+      if (e instanceof CommandFailed) problems.push(`${opts.file}:${line}: ${key}: command failed: $(${e.command}): ${e.detail}`)
+      else throw e
+    }
   }
+  if (problems.length) throw new SecretsError(problems)
+  return hash
+}
+
+function parseValue(raw: string, hash: Record<string, string>, opts: ParseOptions): string {
+  let value = raw.replace(/^[\0\t\n\v\f\r ]+|[\0\t\n\v\f\r ]+$/g, '') // Ruby's strip
+  const quoted = QUOTED_STRING.exec(value)
+  const quote = quoted?.[1]
+  if (quoted) value = quoted[2] as string
   if (quote === "'") return value // single quotes: literal
   if (quote === '"') value = expandNewlines(value, hash, opts.env)
   value = value.replace(/\\([^$])/g, '$1') // unescape_characters
-  value = substituteVariables(value, hash, opts.env)
-  return substituteCommands(value, opts.run)
+  // dotenv 3.2 order: commands, then variables (berth keeps what a command printed as it is)
+  return substituteCommands(value, hash, opts)
+    .map((part) => (part.printed ? part.text : substituteVariables(part.text, hash, opts.env)))
+    .join('')
 }
 
 // dotenv 3 keeps `\n` in double quotes as a literal backslash-n unless DOTENV_LINEBREAK_MODE=legacy
@@ -139,46 +119,65 @@ function substituteVariables(value: string, hash: Record<string, string>, env: E
   })
 }
 
-// Dotenv::Substitutions::Command / Kamal's InlineCommandSubstitution: `$(...)` with balanced
-// parentheses (quotes are not special), `\$(` escapes.
-function substituteCommands(value: string, run: CommandRunner): string {
-  let out = ''
+/**
+ * The end (exclusive) of Kamal's `\((?:\\.|[^()\\]|\g<cmd>)+\)` starting at `open` (a `(`), or -1: parentheses
+ * balance, a backslash escapes the next character (not a line break), and no group is empty.
+ */
+function commandEnd(value: string, open: number): number {
+  let i = open + 1
+  let items = 0
+  while (i < value.length) {
+    const c = value[i]
+    if (c === ')') return items > 0 ? i + 1 : -1
+    if (c === '\\') {
+      if (i + 1 >= value.length || value[i + 1] === '\n') return -1
+      i += 2
+    } else if (c === '(') {
+      const end = commandEnd(value, i)
+      if (end === -1) return -1
+      i = end
+    } else {
+      i++
+    }
+    items++
+  }
+  return -1
+}
+
+/** Kamal's InlineCommandSubstitution: `$(cmd)` → its output (chomped), `\$(cmd)` → `$(cmd)` as text. */
+function substituteCommands(value: string, hash: Record<string, string>, opts: ParseOptions): Array<{ text: string; printed: boolean }> {
+  const parts: Array<{ text: string; printed: boolean }> = []
+  let text = ''
   let i = 0
   while (i < value.length) {
     const at = value.indexOf('$(', i)
     if (at === -1) break
-    const escaped = at > 0 && value[at - 1] === '\\'
-    // find the balanced closing paren
-    let depth = 0
-    let end = -1
-    for (let j = at + 1; j < value.length; j++) {
-      const c = value[j]
-      if (c === '(') depth++
-      else if (c === ')') {
-        depth--
-        if (depth === 0) {
-          end = j
-          break
-        }
-      }
-    }
-    if (end === -1 || end === at + 2) {
-      // unbalanced or empty `$()`: not a command (the Ruby regex needs one or more characters)
-      out += value.slice(i, at + 2)
-      i = at + 2
+    const end = commandEnd(value, at + 1)
+    if (end === -1) {
+      text += value.slice(i, at + 1)
+      i = at + 1
       continue
     }
-    const command = value.slice(at + 2, end)
+    const escaped = at > i && value[at - 1] === '\\'
     if (escaped) {
-      out += value.slice(i, at - 1) + value.slice(at, end + 1)
+      text += value.slice(i, at - 1) + value.slice(at, end)
     } else {
-      const r = run(command)
-      if (!r.ok) throw new CommandFailed(command, r.detail)
-      out += value.slice(i, at) + r.stdout
+      text += value.slice(i, at)
+      // messages name the command as written: what `$VAR` holds may be a secret
+      const written = value.slice(at + 2, end - 1)
+      parts.push({ text, printed: false }, { text: runCommand(written, substituteVariables(written, hash, opts.env), opts), printed: true })
+      text = ''
     }
-    i = end + 1
+    i = end
   }
-  return out + value.slice(i)
+  parts.push({ text: text + value.slice(i), printed: false })
+  return parts
+}
+
+function runCommand(written: string, command: string, opts: ParseOptions): string {
+  const r = /^\s*kamal\s*secrets\s+/.test(command) ? kamalSecretsCommand(command) : opts.run(command)
+  if (!r.ok) throw new CommandFailed(written, r.detail)
+  return chomp('value' in r ? r.value : r.stdout)
 }
 
 export function secretsFiles(secretsPath: string | undefined, destination: string | undefined): string[] {
@@ -191,7 +190,7 @@ export interface LoadSecretsOptions {
   destination?: string
   cwd: string
   env: Env
-  /** Defaults to /bin/sh in `cwd` with `env`. */
+  /** Defaults to /bin/sh in `cwd` with `env`, the terminal's stdin and stderr. */
   run?: CommandRunner
 }
 

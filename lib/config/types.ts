@@ -21,7 +21,8 @@ export interface SshConfig {
   key_data?: string[]
   /** true: the standard OpenSSH files; false: none; a path or paths: those files. */
   config?: boolean | string | string[]
-  log_level?: string
+  /** A Ruby Logger level: debug, info, warn, error, fatal, unknown (or 0–5). */
+  log_level?: string | number
   forward_agent?: boolean
   [key: string]: unknown
 }

@@ -238,10 +238,17 @@ function sshProblems(ssh: unknown, out: Collector): void {
     return undefined
   }
   if (Array.isArray(ssh.keys)) ssh.keys.forEach((key, i) => out.string(['ssh', 'keys', i], key, fileProblem('a key path')))
+  const level = ssh.log_level
+  if ((typeof level === 'string' && !LOG_LEVELS.includes(level.toLowerCase())) || (typeof level === 'number' && !(level >= 0 && level <= 5))) {
+    out.value(['ssh', 'log_level'], `${show(level)} is not a log level; ssh.log_level takes ${LOG_LEVELS.join(', ')} (or 0 to 5), as Kamal's logger does.`)
+  }
   const config = ssh.config
   if (typeof config === 'string') out.string(['ssh', 'config'], config, fileProblem('an ssh config path'))
   if (Array.isArray(config)) config.forEach((file, i) => out.string(['ssh', 'config', i], file, fileProblem('an ssh config path')))
 }
+
+/** Ruby Logger's levels, which Kamal hands net-ssh. */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
 
 function loggingProblems(logging: unknown, out: Collector): void {
   if (!isPlainObject(logging)) return

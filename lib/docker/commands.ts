@@ -5,7 +5,7 @@ import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
 
-export { dumpEnvValue }
+export { dumpEnvValue, RUBY_ESCAPES } from '../config/env-file.ts'
 import { IMAGES_MARKER } from './inspect.ts'
 
 // The one read-only round trip per host. `docker ps` must fail the host when the engine does not answer (a
@@ -88,10 +88,11 @@ function mountWord(mount: Mount): ShellWord {
 }
 
 /** The `docker run`/`docker create` settings Kamal gives an accessory, after the name and detach flag. */
-function containerSettings(accessory: Accessory, host: string, loggingArgs: string[]): ShellWord[] {
+function containerSettings(accessory: Accessory, host: string | undefined, loggingArgs: string[]): ShellWord[] {
   const argv: ShellWord[] = ['--restart', accessory.restartPolicy, '--network', accessory.network, ...loggingArgs]
   if (accessory.port) argv.push('--publish', accessory.port)
-  argv.push('--env', `KAMAL_HOST=${host}`)
+  // Kamal's `run(host:)`: every boot names the host; without one (Kamal's command tests) there is none
+  if (host !== undefined) argv.push('--env', `KAMAL_HOST=${host}`)
   argv.push(...environmentArgs(accessory), ...volumeArgs(accessory))
   for (const [key, value] of accessory.labels) argv.push('--label', `${key}=${value}`)
   argv.push(...optionArgs(accessory), accessory.image)
@@ -122,7 +123,7 @@ function optionArgs(accessory: Accessory): ShellWord[] {
  * `docker run --name <svc> --detach --restart <policy> --network <net> <logging> [--publish <port>]
  *  --env KAMAL_HOST=<host> --env K=v... --env-file <file> <volumes> --label k=v... <options> <image> [cmd]`
  */
-export function runAccessory(accessory: Accessory, host: string, loggingArgs: string[]): RemoteCommand {
+export function runAccessory(accessory: Accessory, host: string | undefined, loggingArgs: string[]): RemoteCommand {
   return { argv: ['docker', 'run', '--name', accessory.serviceName, '--detach', ...containerSettings(accessory, host, loggingArgs)] }
 }
 
@@ -175,8 +176,10 @@ export function removeServiceDirectory(serviceName: string): RemoteCommand {
 export function containerLogs(container: string, options: { since?: string; lines?: number; follow?: boolean; timestamps?: boolean }): RemoteCommand {
   const argv: ShellWord[] = ['docker', 'logs', container]
   if (options.since) argv.push('--since', options.since)
+  // Kamal's `logs` puts --timestamps after --tail, its `follow_logs` before it
+  if (options.follow && options.timestamps !== false) argv.push('--timestamps')
   if (options.lines !== undefined) argv.push('--tail', String(options.lines))
-  if (options.timestamps !== false) argv.push('--timestamps')
+  if (!options.follow && options.timestamps !== false) argv.push('--timestamps')
   if (options.follow) argv.push('--follow')
   argv.push({ raw: '2>&1' })
   return { argv }

@@ -18,6 +18,12 @@ export interface SshSettings {
   /** true: ssh's own defaults; false: no config file (`-F /dev/null`); paths: those files. */
   configFiles: boolean | string[]
   connectTimeoutSeconds: number
+  /** `ssh.forward_agent`: -A or -a; unset leaves it to the ssh config. */
+  forwardAgent?: boolean
+  /** `ssh.log_level` as ssh's LogLevel. */
+  logLevel?: string
+  /** The private agent holding `ssh.key_data` (lib/remote/ssh-agent.ts): SSH_AUTH_SOCK of the ssh processes berth spawns. */
+  agentSocket?: string
 }
 
 /**
@@ -43,6 +49,8 @@ export function sshArgv(settings: SshSettings, host: string, options: { stdin: b
   if (settings.proxyCommand) args.push('-o', `ProxyCommand=${settings.proxyCommand}`)
   for (const key of settings.keys) args.push('-i', key)
   if (settings.keysOnly) args.push('-o', 'IdentitiesOnly=yes')
+  if (settings.forwardAgent !== undefined) args.push(settings.forwardAgent ? '-A' : '-a')
+  if (settings.logLevel) args.push('-o', `LogLevel=${settings.logLevel}`)
   if (settings.port !== undefined) args.push('-p', String(settings.port))
   args.push('-l', settings.user)
   if (!options.stdin) args.push('-n') // without input, an open stdin pipe would keep ssh waiting
@@ -83,7 +91,8 @@ export class SshTransport implements Transport {
     const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include() })
     // Its own process group: a Ctrl-C at the terminal reaches berth, which decides what happens next, and
     // never cuts a remote command (a container swap, say) in half by killing its ssh.
-    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true })
+    const env = this.settings.agentSocket ? { ...process.env, SSH_AUTH_SOCK: this.settings.agentSocket } : undefined
+    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true, env })
     if (command.input !== undefined) {
       child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
       child.stdin?.end(command.input)

@@ -414,8 +414,8 @@ test('registry user name, password and log options arrive verbatim: the host\'s 
 })
 
 test('every hostile value as a command-line argument: exec words arrive verbatim; the others are usage errors (64)', async () => {
-  // A service of its own: the earlier tests left an `hv-v` with other settings on HOST1, which would be drift.
-  const c = baseCase('hvargs')
+  // its own service: the value matrix above leaves its `hv-v` on HOST1, which this config would find drifted
+  const c = baseCase('hvarg')
   const dir = projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) })
   const io = (out: string[]) => ({ cwd: dir, env: { ...process.env }, stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) })
   const ARGS: Array<{ id: string; argv: (v: string) => [string, string[]]; expect: number | number[] }> = [
@@ -449,7 +449,8 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
   assert.is(sshCalls(), '', 'a refused argument reached ssh')
 
   // exec: every word arrives as typed (a process argv cannot hold NUL; 200 KB is more than a command line: 64)
-  assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
+  const booted = await berth('boot', ['all'], { cwd: dir })
+  assert.is(booted.code, 0, booted.stdout + booted.stderr)
   const tooLong = (v: { value: string }) => Buffer.byteLength(v.value) > 120_000
   const words = VALUES.filter((v) => v.id !== 'NUL' && !tooLong(v))
   const script = 'for a; do printf "%s" "$a"; printf "\\036"; done'

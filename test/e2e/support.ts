@@ -24,12 +24,14 @@ export interface RunResult {
 }
 
 /** `npx zx scripts/accessory-<verb>.mjs ...args` (or `scripts/lock.mjs` for `lock`) in a project directory. */
-export function berth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<RunResult> {
+/** `env` is added to the test's environment; a variable set to undefined is left out. */
+export function berth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<RunResult> {
   return new Promise((resolve) => {
     const script = verb === 'lock' ? 'scripts/lock.mjs' : `scripts/accessory-${verb}.mjs`
+    const env = Object.fromEntries(Object.entries({ ...process.env, FORCE_COLOR: '0', ...options.env }).filter(([, v]) => v !== undefined))
     const child = spawn(process.execPath, [ZX, path.join(REPO, script), ...args], {
       cwd: options.cwd,
-      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -7,7 +7,7 @@ import { deploymentFrom } from '../support/deployment.ts'
 
 test('flags and their short forms', () => {
   const o = parseVerbArgs(['db', '-c', 'x.yml', '-d', 'staging', '--hosts', 'a, b', '--dry-run', '--json', '-v'])
-  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], dryRun: true, json: true, quiet: false, verbose: true, help: false, version: false, flags: {}, command: [] })
+  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], primary: false, dryRun: true, json: true, quiet: false, verbose: true, help: false, version: false, flags: {}, command: [] })
   assert.is(parseVerbArgs(['all', '--config=deploy.yml']).config, 'deploy.yml')
 })
 

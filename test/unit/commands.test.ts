@@ -17,6 +17,7 @@ import {
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { LocalTransport } from '../../lib/remote/local.ts'
 import { deploymentFrom } from '../support/deployment.ts'
+import { shellWords } from '../support/shell-words.ts'
 
 // Kamal's command test config (test/commands/accessory_test.rb), as berth reads it.
 const kamalMysql = deploymentFrom(
@@ -37,16 +38,6 @@ const kamalMysql = deploymentFrom(
   },
   { secrets: { MYSQL_ROOT_PASSWORD: 'secret123' } },
 )
-
-/** What argv a POSIX shell really hands to the program, for a command string. */
-async function shellWords(commandLine: string): Promise<string[]> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-argv-'))
-  const script = path.join(dir, 'words.sh')
-  writeFileSync(script, `docker() { printf '%s\\0' docker "$@"; }\ncd ${JSON.stringify(dir)}\n${commandLine}\n`)
-  const result = await new LocalTransport(dir).run('local', { argv: ['sh', script] })
-  assert.is(result.exitCode, 0, result.stderr)
-  return result.stdout.split('\0').slice(0, -1).map((w) => w.replaceAll(dir, '$PWD'))
-}
 
 test('docker run has the same argv as Kamal 2.x for the same config', async () => {
   const kamal =

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, deepMerge, destinationFile, loadConfig } from '../../lib/config/load.ts'
+import { shellRunner } from '../../lib/config/commands.ts'
+import { ERB_SUBSET } from '../../lib/config/erb.ts'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/config')
 
@@ -198,12 +200,26 @@ test('yml: ERB is expanded before parsing, with KAMAL_DESTINATION set', async ()
   assert.is(b.config.accessories?.db?.host, 'blue-db')
 })
 
-test('yml: unsupported ERB is rejected with file:line:col', async () => {
+test('yml: ERB outside the subset is rejected with file:line:col; commands run locally, a failing one is named', async () => {
   const dir = tempDir({
-    'config/deploy.yml': 'service: app\nimage: app\nregistry:\n  password: <%= %x(aws ecr get-login-password) %>\n',
+    'config/deploy.yml':
+      'service: app\nimage: app\nregistry:\n  username: <%= Kamal::Utils.docker_arch %>\n  password: <%= %x(printf s3cr3t) %>\nx-failing: <%= `exit 4` %>\n',
+  })
+  const run = shellRunner(dir, {}, { terminal: false })
+  assert.equal(await problems(loadConfig({ cwd: dir, env: {}, run })), [
+    `config/deploy.yml:4:13: unsupported ERB <%= Kamal::Utils.docker_arch %> (Kamal is not part of the subset); ${ERB_SUBSET}`,
+    'config/deploy.yml:6:12: the command `exit 4` failed (exit 4)',
+  ])
+  const ok = tempDir({ 'config/deploy.yml': 'service: app\nimage: app\nservers: [h1]\nregistry:\n  username: u\n  password: <%= %x(printf s3cr3t) %>\n' })
+  assert.equal((await loadConfig({ cwd: ok, env: {}, run })).config.registry?.password, 's3cr3t')
+})
+
+test('yml: positions after ERB that adds or removes lines still name the template line', async () => {
+  const dir = tempDir({
+    'config/deploy.yml': 'service: app\nimage: app\n<% if ENV["NOPE"] %>\na: 1\nb: 2\n<% end %>\naccessories:\n  db:\n    image: a\n    host: h\n    port: x\n',
   })
   assert.equal(await problems(loadConfig({ cwd: dir, env: {} })), [
-    'config/deploy.yml:4:13: unsupported ERB <%= %x(aws ecr get-login-password) %>; berth expands only ENV["X"] and ENV.fetch("X", "default")',
+    'config/deploy.yml:11:11: /accessories/db/port: "x" is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432").',
   ])
 })
 
@@ -237,7 +253,7 @@ test('yml: an empty file or a non-mapping root is reported', async () => {
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'list.yml' })), ['list.yml:1:1: (root): must be object'])
 })
 
-test('yml: YAML 1.2 scalars, anchors and merge keys', async () => {
+test('yml: YAML 1.1 as Psych reads it, anchors and merge keys', async () => {
   const dir = tempDir({
     'config/deploy.yml': `service: app
 image: app
@@ -245,12 +261,16 @@ x-base: &base
   image: redis:7
   host: cache1
   options:
-    restart: no
+    restart: "no"
 accessories:
   cache:
     <<: *base
     env:
       ENABLED: yes
+      VERBOSE: off
+      ANSWER: y
+      MODE: 0755
+      VERSION: 3.0
 `,
   })
   const r = await loadConfig({ cwd: dir, env: {} })
@@ -258,7 +278,7 @@ accessories:
     image: 'redis:7',
     host: 'cache1',
     options: { restart: 'no' },
-    env: { ENABLED: 'yes' },
+    env: { ENABLED: true, VERBOSE: false, ANSWER: 'y', MODE: 493, VERSION: '3.0' },
   })
   assert.is(r.locate(['accessories', 'cache', 'host']), 'config/deploy.yml:5:9')
 })

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadSecrets, parseDotenv, SecretsError, shellRunner, type CommandRunner } from '../../lib/config/secrets.ts'
+import { extractSecret, kamalSecretsCommand, shellSplit } from '../../lib/config/kamal-secrets.ts'
 
 const noCommands: CommandRunner = (cmd) => ({ ok: false, detail: `unexpected command ${cmd}` })
 const parse = (text: string, env: Record<string, string | undefined> = {}, run: CommandRunner = noCommands) =>
@@ -89,9 +90,9 @@ test('the shell runner uses /bin/sh in cwd with env, and chomps one newline', ()
   assert.equal(parse('T=$(cat token.txt)\nG=$(printenv GREETING)', {}, run), { T: 'tok\n', G: 'hi' })
 })
 
-test('a failing command is an error naming file, line and command', () => {
+test('a failing command is an error naming file, line and command (stderr captured here; on a run it is the terminal\'s)', () => {
   const dir = tempDir({})
-  const run = shellRunner(dir, {})
+  const run = shellRunner(dir, {}, { terminal: false })
   try {
     parse('OK=1\n\nBAD=$(echo oops >&2; exit 3)\n', {}, run)
     assert.unreachable('should throw')
@@ -125,6 +126,71 @@ test('loadSecrets: -common then the base file; later files win; missing files sk
     secrets: {},
     files: ['nowhere/secrets-common', 'nowhere/secrets'],
   })
+})
+
+const failures = (fn: () => unknown): string[] => {
+  try {
+    fn()
+  } catch (e) {
+    assert.instance(e, SecretsError)
+    return (e as SecretsError).problems
+  }
+  assert.unreachable('expected a SecretsError')
+  return []
+}
+
+test('dotenv 3: a bare KEY line sets ""; `export KEY` needs KEY set above; `export A B` is no line at all', () => {
+  assert.equal(parse('A\nB=1\nexport B\nexport A B\n'), { A: '', B: '1' })
+  assert.equal(failures(() => parse('X=1\n\nexport MISSING\n')), [
+    '.kamal/secrets:3: line "export MISSING" exports MISSING, which is not set above it (dotenv refuses it); set it first or remove the line',
+  ])
+})
+
+test('a multi-line key in double quotes keeps its line breaks (the key_data pattern)', () => {
+  const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----'
+  assert.equal(parse(`SSH_KEY="${key}"\nNEXT=1\n`), { SSH_KEY: key, NEXT: '1' })
+  // from the environment, as in CI: SSH_KEY=$SSH_KEY
+  assert.equal(parse('SSH_KEY=$SSH_KEY\n', { SSH_KEY: `${key}\n` }), { SSH_KEY: `${key}\n` })
+})
+
+test('commands first, then variables (dotenv 3.2); what a command printed is kept literally (berth, unlike kamal#1911)', () => {
+  const run: CommandRunner = (cmd) => ({ ok: true, stdout: cmd === 'vault' ? 'pa$1wor$D\n' : `[${cmd}]` })
+  assert.equal(parse('A=x\nP=$(vault)\nQ=$A-$(echo $A)-$A\n', {}, run), { A: 'x', P: 'pa$1wor$D', Q: 'x-[echo x]-x' })
+})
+
+test("Kamal's command pattern: balanced parentheses, none empty; a backslash escapes the $", () => {
+  const run: CommandRunner = (cmd) => ({ ok: true, stdout: `<${cmd}>` })
+  assert.equal(parse('A=$(echo a\\)b)\nB=$(a())\nC=$()\nD=x\\$(no)\nE=$(f (g) h)\n', {}, run), {
+    A: '<echo a>b)', // dotenv unescapes `\)` before looking for commands, as with Kamal
+    B: '$(a())',
+    C: '$()',
+    D: 'x$(no)',
+    E: '<f (g) h>',
+  })
+})
+
+test('$(kamal secrets extract ...) runs in-process without Kamal; fetch says it needs Kamal', () => {
+  const text = [
+    `SECRETS='\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}'`,
+    'DB_PASSWORD=$(kamal secrets extract DB_PASSWORD ${SECRETS})',
+    'TOKEN=$(kamal secrets extract TOKEN $SECRETS)',
+  ].join('\n')
+  assert.equal(parse(text), { SECRETS: '\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}', DB_PASSWORD: 's3cr3t', TOKEN: 't' })
+  const [fetch] = failures(() => parse('SECRETS=$(kamal secrets fetch --adapter 1password --account acme app/DB_PASSWORD)\n'))
+  assert.match(fetch!, /^\.kamal\/secrets:1: SECRETS: command failed: \$\(kamal secrets fetch .*\): `kamal secrets fetch` needs Kamal itself/)
+  assert.equal(failures(() => parse(`S='\\{\\"a\\":\\"b\\"\\}'\nX=$(kamal secrets extract NOPE $S)\n`)), [
+    // the command as written: what $S holds is not shown
+    '.kamal/secrets:2: X: command failed: $(kamal secrets extract NOPE $S): Could not find secret NOPE',
+  ])
+})
+
+test("shellSplit is Ruby's Shellwords.shellsplit; extract reads names and /NAME suffixes", () => {
+  assert.equal(shellSplit(`a 'b c' "d \\"e\\"" f\\ g  h`), ['a', 'b c', 'd "e"', 'f g', 'h'])
+  assert.throws(() => shellSplit(`a 'b`), /Unmatched quote/)
+  assert.equal(extractSecret('B', '{"x/B":"1","A":"2"}'), { ok: true, value: '1' })
+  assert.equal(extractSecret('A', '{"A":"2"}'), { ok: true, value: '2' })
+  assert.equal(extractSecret('A', 'nope').ok, false)
+  assert.equal(kamalSecretsCommand('kamal secrets print').ok, false)
 })
 
 test.run()

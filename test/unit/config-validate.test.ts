@@ -131,9 +131,13 @@ test('accessory: reserved labels and restart policies', async () => {
   assert.equal(await check(acc('      a: b\n', 'on-failure:x')), [
     'config/deploy.yml:10:16: /accessories/db/options/restart: should be no, always, unless-stopped, on-failure, or on-failure:N',
   ])
-  for (const ok of ['no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3', '"no"']) {
+  for (const ok of ['always', 'unless-stopped', 'on-failure', 'on-failure:3', '"no"', "'no'"]) {
     assert.equal(await check(acc('      a: b\n', ok)), [], ok)
   }
+  // YAML 1.1 (Psych): a bare `no` is the boolean false, which Kamal refuses
+  assert.equal(await check(acc('      a: b\n', 'no')), [
+    'config/deploy.yml:10:16: /accessories/db/options/restart: should be a string. Use "no" to disable restarts',
+  ])
 })
 
 test('accessory env: plain hash or {clear, secret}; tags only in the root env', async () => {
@@ -227,7 +231,8 @@ test('every problem is reported at once, in file order, each once', async () => 
     'config/deploy.yml:1:8: /image: must be string',
     'config/deploy.yml:2:1: (root): unknown key "foo"',
     'config/deploy.yml:5:5: /accessories/db: specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`',
-    'config/deploy.yml:6:11: /accessories/db/port: must be string or integer',
+    // Psych reads 1.5 as a Float, which Kamal hands on as "1.5": no port docker can publish
+    'config/deploy.yml:6:11: /accessories/db/port: "1.5" is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432").',
   ])
 })
 

@@ -113,7 +113,7 @@ test('logs options: Kamal defaults (100 lines unless --since or --grep; 10 when 
 test('logs command: Kamal\'s docker logs, with the grep left out (it is matched here)', () => {
   assert.is(shellJoin(logsCommand('shop-db', logsOptions({})).argv), 'docker logs shop-db --tail 100 --timestamps 2>&1')
   assert.is(shellJoin(logsCommand('shop-db', logsOptions({ since: '5m', grep: 'x' })).argv), 'docker logs shop-db --since 5m --timestamps 2>&1')
-  assert.is(shellJoin(logsCommand('shop-db', logsOptions({ follow: true })).argv), 'docker logs shop-db --tail 10 --timestamps --follow 2>&1')
+  assert.is(shellJoin(logsCommand('shop-db', logsOptions({ follow: true })).argv), 'docker logs shop-db --timestamps --tail 10 --follow 2>&1')
 })
 
 test('grep is a plain substring match per line; no match is an empty list', () => {

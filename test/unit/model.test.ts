@@ -60,13 +60,13 @@ test('registry: accessory registry prefixes the image; passwords come from secre
     { secrets: { REG_PW: 'pw' } },
   ).accessories[0]!
   assert.is(viaAccessory.image, 'r.example.com/mysql:8')
-  assert.equal(viaAccessory.registryLogin, { server: 'r.example.com', username: 'u', password: 'pw' })
+  assert.equal(viaAccessory.registryLogin, { server: 'r.example.com', username: 'u', password: 'pw', passwordSecret: 'REG_PW' })
   const viaRoot = deploymentFrom(
     { service: 'app', image: 'app', registry: { server: 'ghcr.io', username: ['REG_USER'], password: ['REG_PW'] }, accessories: { db: { image: 'mysql:8', host: 'h' } } },
     { secrets: { REG_USER: 'me', REG_PW: 'pw' } },
   ).accessories[0]!
   assert.is(viaRoot.image, 'mysql:8')
-  assert.equal(viaRoot.registryLogin, { server: 'ghcr.io', username: 'me', password: 'pw' })
+  assert.equal(viaRoot.registryLogin, { server: 'ghcr.io', username: 'me', password: 'pw', usernameSecret: 'REG_USER', passwordSecret: 'REG_PW' })
   const local = deploymentFrom({ service: 'app', image: 'app', registry: { server: 'localhost:5555' }, accessories: { db: { image: 'mysql:8', host: 'h' } } }).accessories[0]!
   assert.is(local.registryLogin, undefined)
 })
