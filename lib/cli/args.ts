@@ -57,6 +57,11 @@ export function argText(value: string): string {
   return /^[a-zA-Z0-9_.,:@*?/-]{1,80}$/.test(value) ? `'${value}'` : show(value)
 }
 
+/** `--json` among berth's own flags (before `--`), read even when the flags themselves cannot be parsed. */
+export function asksForJson(argv: readonly string[]): boolean {
+  return (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
+}
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message)

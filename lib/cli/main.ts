@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderFailureJson } from '../report/render.ts'
+import { asksForJson } from './args.ts'
 import { runScript } from './run.ts'
 
 export async function main(verb: string, scriptUrl: string): Promise<never> {
@@ -15,7 +16,7 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   process.stdout.on('error', () => void (closed.stdout = true))
   process.stderr.on('error', () => void (closed.stderr = true))
   const write = (stream: 'stdout' | 'stderr') => (text: string) => void (closed[stream] || process[stream].write(text))
-  const json = argv.includes('--json') && !argv.slice(0, Math.max(0, argv.indexOf('--json'))).includes('--')
+  const json = asksForJson(argv)
   let code: number
   try {
     code = await runScript(verb, argv, { cwd: process.cwd(), env: process.env, stdout: write('stdout'), stderr: write('stderr'), isTTY: process.stdout.isTTY === true })

@@ -20,7 +20,7 @@ import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
-import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
+import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs, asksForJson } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
@@ -63,7 +63,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let selection: Selection[]
   let configFile: string
   // --json is honoured on every path, even when the flags themselves could not be parsed.
-  const wantsJson = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
+  const wantsJson = asksForJson(argv)
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
     if (wantsJson) io.stdout(renderFailureJson({ verb: verbName, exitCode: code, kind, message, problems }))
     return code

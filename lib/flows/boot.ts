@@ -24,6 +24,9 @@ export function planBoot(accessory: Accessory, host: string, loggingArgs: string
   ]
 }
 
+/** Missing, and no old container set aside by an interrupted reboot (a reboot restores that one). */
+const bootable = (v: Verdict) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old')
+
 export interface BootOptions {
   dryRun: boolean
   judging: JudgeContext
@@ -34,7 +37,7 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
   const { judging } = options
   const { verdicts } = await observeSelection(engine, selection, judging)
   // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
-  const toBoot = verdicts.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
+  const toBoot = verdicts.filter(bootable)
 
   if (options.dryRun) {
     const planned = new Map<string, PairResult>(
@@ -52,7 +55,7 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
     // Look again under the lock: another run may have booted some of these while we waited for it.
     const now = await observeHosts(engine, bootHosts, (host) => configuredImagesOn(selection, host))
     const fresh = verdicts.map((v) => (toBoot.includes(v) ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging) : v))
-    const stillMissing = fresh.filter((v) => v.kind === 'missing' && !v.leftovers.some((l) => l.role === 'old'))
+    const stillMissing = fresh.filter(bootable)
     const results = new Map<string, PairResult>()
     // Hosts boot in parallel; on one host, accessories boot one after another in config order.
     const outcomes = await engine.onHosts(bootHosts, async (host) => {
