@@ -1,12 +1,13 @@
 // The one runner every script calls: parse flags, load config, pick accessories, run the verb, print
 // its report, and turn every outcome into the documented exit code.
-import { loadConfig, ConfigError } from '../config/load.ts'
+import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { askRegistries } from '../flows/registry.ts'
 import type { Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
+import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
@@ -16,7 +17,7 @@ import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
-import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs } from './args.ts'
+import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type OptionSpec, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
@@ -57,8 +58,22 @@ export interface VerbContext {
   colour: boolean
 }
 
+/** How hosts are reached: every verb takes these (README: "Connections"). */
+export const CONNECTION_OPTIONS = {
+  concurrency: { type: 'string', description: `N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, else ${DEFAULT_MAX_CONCURRENT_STARTS})` },
+  'host-timeout': {
+    type: 'string',
+    description: `SECONDS  per host: connecting, and each read-only round trip, may take this long (default ${DEFAULT_HOST_TIMEOUT_SECONDS}; 0: no limit)`,
+  },
+} as const satisfies Record<string, OptionSpec>
+
+/** The verb's own options and the connection options (the common ones are added by parseVerbArgs). */
+export function verbOptions(verb: Verb): Record<string, OptionSpec> {
+  return { ...verb.options, ...CONNECTION_OPTIONS }
+}
+
 export function helpText(verb: Verb): string {
-  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
+  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
 }
 
@@ -68,6 +83,9 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let args: ParsedArgs
   let deployment: Deployment
   let selection: Selection[]
+  let concurrencyFlag: number | undefined
+  let maxConcurrentStarts: number
+  let hostTimeoutSeconds: number
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json')
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -75,16 +93,19 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     return code
   }
   try {
-    args = parseVerbArgs(argv, verb.options)
+    args = parseVerbArgs(argv, verbOptions(verb))
     if (args.help) {
       io.stdout(helpText(verb))
       return 0
     }
     if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
     verb.validate?.(args)
+    concurrencyFlag = positiveIntegerFlag(args.flags.concurrency, 'concurrency')
+    hostTimeoutSeconds = secondsFlag(args.flags['host-timeout'], 'host-timeout', DEFAULT_HOST_TIMEOUT_SECONDS)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       deployment = resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' })
+      maxConcurrentStarts = concurrencyFlag ?? maxConcurrentStartsOf(loaded)
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`
@@ -104,7 +125,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
-  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(deployment.ssh, { observe })
+  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(deployment.ssh, { observe, maxConcurrentStarts, hostTimeoutSeconds })
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
@@ -177,6 +198,25 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
     return failWith(engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR, kind, message)
   } finally {
+    // After the last command (the lock's release included): every shared connection ends, its socket goes.
+    await transport.close?.()
     untrap()
   }
+}
+
+/** A positive whole number from a string flag, or a usage error naming the flag. */
+function positiveIntegerFlag(value: string | boolean | undefined, flag: string): number | undefined {
+  if (value === undefined || value === false) return undefined
+  if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`--${flag} takes a positive whole number, got '${value}'.`)
+  }
+  return Number(value)
+}
+
+/** Kamal's `sshkit.max_concurrent_starts` (a positive integer), else its default. */
+function maxConcurrentStartsOf(loaded: LoadedConfig): number {
+  const value = (loaded.config.sshkit as { max_concurrent_starts?: unknown } | undefined)?.max_concurrent_starts
+  if (value === undefined) return DEFAULT_MAX_CONCURRENT_STARTS
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
+  throw new ConfigError([`${loaded.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`])
 }

@@ -23,7 +23,7 @@ const INSPECT_HOST = [
 
 /** Every container carrying a `service` label (Kamal's marker) inspected by id, and the images named. */
 export function inspectHost(images: readonly string[] = []): RemoteCommand {
-  return { argv: ['sh', '-c', INSPECT_HOST, 'sh', ...images] }
+  return { argv: ['sh', '-c', INSPECT_HOST, 'sh', ...images], readOnly: true }
 }
 
 /** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */
@@ -188,13 +188,15 @@ export function containerLogs(container: string, options: { since?: string; line
   if (options.timestamps !== false) argv.push('--timestamps')
   if (options.follow) argv.push('--follow')
   argv.push({ raw: '2>&1' })
-  return { argv }
+  // A followed log runs until it is interrupted: only a one-off read has the per-host time limit.
+  return options.follow ? { argv } : { argv, readOnly: true }
 }
 
 /** State, restart count and health of one container, for verifying a (re)started accessory. */
 export function containerHealth(container: string): RemoteCommand {
   return {
     argv: ['docker', 'inspect', container, '--format', '{{.State.Status}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}'],
+    readOnly: true,
   }
 }
 
