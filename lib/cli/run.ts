@@ -4,7 +4,6 @@ import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
-import { askRegistries } from '../flows/registry.ts'
 import type { Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
@@ -180,9 +179,14 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     publish,
     colour,
   }
+  // The hosts are known: their ssh handshakes start now, while the verb's modules load.
+  if (verb.contactsHosts?.(args) !== false) transport.prepare?.([...new Set(selection.flatMap((s) => s.hosts))])
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
-    if (args.flags.registry === true) context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
+    if (args.flags.registry === true) {
+      const { askRegistries } = await import('../flows/registry.ts')
+      context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
+    }
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)

@@ -1,22 +1,14 @@
 // Every script's verb: its flags, its help, and which flow it runs. The flows do the work; this table
-// only wires them to the runner.
-import { bootAccessories } from '../flows/boot.ts'
-import { lockCommand } from '../flows/lock.ts'
-import { executeReboot, previewReboot } from '../flows/reboot.ts'
+// only wires them to the runner. A verb loads its flow and its report modules when it runs (import()), so
+// a run loads only what its verb needs.
 import { UsageError, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { VerbContext } from './run.ts'
-import { accessoryDetails } from '../flows/details.ts'
-import { entriesFor } from '../flows/entries.ts'
-import { execOnHosts, planExecReport } from '../flows/exec.ts'
-import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
-import { followLogs, followTarget, logsOptions, readLogs } from '../flows/logs.ts'
-import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
-import { renderCheckJson, renderCheckText } from '../report/check.ts'
+import type { LifecycleAction } from '../flows/lifecycle.ts'
+import { followTarget, logsOptions } from '../flows/logs.ts'
 import { EXIT_ERROR, exitCodeOf } from '../report/exit-codes.ts'
-import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
 
 export interface Verb {
   /** The script's file name without `.mjs`. */
@@ -32,6 +24,8 @@ export interface Verb {
   changesHosts?: boolean
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
+  /** false when this run reaches no host (exec --dry-run): no connection is opened ahead of the flow. */
+  contactsHosts?(args: ParsedArgs): boolean
   validate?(args: ParsedArgs): void
   validateSelection?(args: ParsedArgs, selection: Selection[]): void
   run(context: VerbContext): Promise<number>
@@ -52,8 +46,10 @@ export const VERBS: Record<string, Verb> = {
       'Boots accessories that have no container yet, and reports (without touching them) those whose running\nimage differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) =>
-      printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging })),
+    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) => {
+      const { bootAccessories } = await import('../flows/boot.ts')
+      return printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging }))
+    },
   },
   // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
   reboot: {
@@ -75,6 +71,7 @@ export const VERBS: Record<string, Verb> = {
     changesHosts: true,
     validate: (args) => void secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
     run: async ({ deployment, selection, engine, args, io, withLock, printReport, judging }) => {
+      const { executeReboot, previewReboot } = await import('../flows/reboot.ts')
       const options = {
         dryRun: args.dryRun,
         drifted: args.flags.drifted === true,
@@ -85,7 +82,10 @@ export const VERBS: Record<string, Verb> = {
       }
       if (!args.dryRun && args.flags.yes !== true) {
         const preview = await previewReboot(engine, judging, selection, options.drifted)
-        if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
+        if (preview.targets.length === 0) {
+          const { entriesFor } = await import('../flows/entries.ts')
+          return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
+        }
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
         if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) {
           io.stderr('Aborted; nothing was changed.\n')
@@ -108,6 +108,7 @@ export const VERBS: Record<string, Verb> = {
       if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got '${args.target}'.`)
     },
     run: async ({ deployment, transport, args, io }) => {
+      const { lockCommand } = await import('../flows/lock.ts')
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
       io.stdout(`${report.lines.join('\n')}\n`)
       return report.exitCode
@@ -127,6 +128,7 @@ export const VERBS: Record<string, Verb> = {
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
+      const [{ accessoryDetails }, { renderCheckJson, renderCheckText }] = await Promise.all([import('../flows/details.ts'), import('../report/check.ts')])
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
       io.stdout(args.json ? renderCheckJson(entries, invocation) : renderCheckText(entries, invocation, { quiet: args.quiet, colour }))
@@ -140,6 +142,10 @@ export const VERBS: Record<string, Verb> = {
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
+      const [{ accessoryDetails }, { detailsExitCode, renderDetailsJson, renderDetailsText }] = await Promise.all([
+        import('../flows/details.ts'),
+        import('../report/details.ts'),
+      ])
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
       io.stdout(args.json ? renderDetailsJson(rows, invocation) : renderDetailsText(rows, invocation, { quiet: args.quiet }))
@@ -161,6 +167,7 @@ export const VERBS: Record<string, Verb> = {
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
     run: async ({ selection, engine, args, io }) => {
+      const [{ followLogs, readLogs }, { renderLogs, renderSectionsJson }] = await Promise.all([import('../flows/logs.ts'), import('../report/sections.ts')])
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
       const logs = await readLogs(selection, engine, options)
@@ -172,10 +179,12 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
     summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
+    contactsHosts: (args) => !args.dryRun,
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
     },
     run: async ({ selection, engine, args, io, printReport }) => {
+      const [{ execOnHosts, planExecReport }, { renderExec, renderSectionsJson }] = await Promise.all([import('../flows/exec.ts'), import('../report/sections.ts')])
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
       const results = await execOnHosts(selection, engine, args.command, fresh)
@@ -196,6 +205,7 @@ export const VERBS: Record<string, Verb> = {
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
     run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
+      const { removeAccessories, removeQuestion } = await import('../flows/lifecycle.ts')
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) {
         io.stderr('Aborted; nothing was changed.\n')
@@ -225,7 +235,9 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) =>
-      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging })),
+    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) => {
+      const { changeAccessories } = await import('../flows/lifecycle.ts')
+      return printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging }))
+    },
   }
 }

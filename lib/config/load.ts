@@ -4,11 +4,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, parse as parsePath, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml'
+import type { ErrorObject } from 'ajv'
+import type * as Yaml from 'yaml'
+import type { Document, Node, Pair } from 'yaml'
 import { expandErb } from './erb.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
-import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
+import { ACCESSORY_HOST_KEYS } from './schema.ts'
+import { validator } from './validator.ts'
 import type { DeployConfig } from './types.ts'
 
 export interface LoadedConfig {
@@ -50,6 +52,14 @@ export interface LoadOptions {
 
 const DEFAULT_MJS = 'deploy.config.mjs'
 const DEFAULT_YML = 'config/deploy.yml'
+
+// yaml is loaded with the first YAML config file: a run with deploy.config.mjs never loads it.
+let yaml: typeof Yaml | undefined
+const loadYaml = async () => void (yaml ??= await import('yaml'))
+const isAlias = ((node: unknown) => yaml!.isAlias(node)) as typeof Yaml.isAlias
+const isMap = ((node: unknown) => yaml!.isMap(node)) as typeof Yaml.isMap
+const isScalar = ((node: unknown) => yaml!.isScalar(node)) as typeof Yaml.isScalar
+const isSeq = ((node: unknown) => yaml!.isSeq(node)) as typeof Yaml.isSeq
 
 type Path = Array<string | number>
 type Plain = Record<string, unknown>
@@ -98,7 +108,7 @@ function parsePointer(ptr: string): string[] {
 interface Source {
   file: string
   doc?: Document
-  lc?: LineCounter
+  lc?: Yaml.LineCounter
   obj?: unknown
 }
 
@@ -217,20 +227,6 @@ function locateIn(sources: Source[], path: Path, at: 'key' | 'value'): string {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-let compiled: ValidateFunction | undefined
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true,
-      keywords: ANNOTATION_KEYWORDS,
-    })
-    compiled = ajv.compile(deployConfigSchema)
-  }
-  return compiled
-}
 
 interface Problem {
   /** Where to point (a key or a value). */
@@ -404,8 +400,8 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
   const raw = readFileSync(abs, 'utf8')
   const erb = expandErb(raw, env)
   for (const p of erb.problems) problems.push(`${file}:${p.line}:${p.col}: ${p.message}`)
-  const lc = new LineCounter()
-  const doc = parseDocument(erb.output, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true })
+  const lc = new yaml!.LineCounter()
+  const doc = yaml!.parseDocument(erb.output, { lineCounter: lc, prettyErrors: true, merge: true, uniqueKeys: true })
   for (const err of doc.errors) {
     const pos = err.linePos?.[0]
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file
@@ -513,6 +509,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const destFile = destination ? destinationFile(file, destination) : undefined
 
   if (type === 'yaml') {
+    await loadYaml()
     sources.push(readYaml(file, abs(file), env, problems))
     if (destFile) {
       if (!exists(abs(destFile))) {

@@ -285,11 +285,18 @@ export class ConnectionPool {
     if (!pending) {
       pending = this.start(host)
       this.masters.set(host, pending)
-      void pending.then((connection) => {
-        if (!connection.ok) this.masters.delete(host)
-      })
     }
-    return pending
+    const seen = pending
+    // A failure is told to the commands waiting for it; the next command tries again.
+    void seen.then((connection) => {
+      if (!connection.ok && this.masters.get(host) === seen) this.masters.delete(host)
+    })
+    return seen
+  }
+
+  /** Starts the handshakes of hosts the run will reach, ahead of their first command. */
+  preconnect(hosts: readonly string[]): void {
+    for (const host of hosts) if (!this.closed && !this.masters.has(host)) this.masters.set(host, this.start(host))
   }
 
   private async start(host: string): Promise<Connection> {

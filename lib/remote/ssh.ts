@@ -90,6 +90,10 @@ export class SshTransport implements Transport {
     return (await this.exec(host, command, sink, signal)).exitCode
   }
 
+  prepare(hosts: readonly string[]): void {
+    this.pool.preconnect(hosts)
+  }
+
   /** Ends every shared connection of this run and removes its control sockets. */
   close(): Promise<void> {
     return this.pool.close()

@@ -37,6 +37,8 @@ export interface Transport {
    * When `signal` fires, the local end is closed and the promise resolves.
    */
   stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number>
+  /** Starts connecting to these hosts now (their first commands come later); never fails by itself. */
+  prepare?(hosts: readonly string[]): void
   /** Ends what the transport holds open (shared ssh connections); the runner calls it once, at the end. */
   close?(): Promise<void>
 }
