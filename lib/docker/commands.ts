@@ -10,13 +10,15 @@ import { IMAGES_MARKER } from './inspect.ts'
 // container removed between the two makes `docker inspect` exit 1 with `No such object`, and the others are
 // still printed (see parseHostInspection). After a marker line: `docker image inspect` of the configured
 // references ($@) and of the containers' own images, for drift of tags and of what images bring themselves;
-// an image that is not there is simply left out.
+// an image that is not there is simply left out. The containers' image ids are read from the inspect output
+// itself (its top-level `"Image": "sha256:…"` lines), so a host costs three docker invocations, not four.
 const INSPECT_HOST = [
   'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit',
   'status=0',
-  'if [ -z "$ids" ]; then echo "[]"; else docker inspect $ids || status=$?; fi',
+  'if [ -z "$ids" ]; then containers="[]"; else containers=$(docker inspect $ids) || status=$?; fi',
+  'printf "%s\\n" "$containers"',
   `echo; echo '${IMAGES_MARKER}'`,
-  'images=$(if [ -n "$ids" ]; then docker inspect --format "{{.Image}}" $ids 2>/dev/null; fi)',
+  `images=$(printf "%s\\n" "$containers" | sed -n 's/^ *"Image": "\\(sha256:[0-9a-f]*\\)",*$/\\1/p' | sort -u)`,
   'if [ $# -gt 0 ] || [ -n "$images" ]; then docker image inspect "$@" $images 2>/dev/null; fi',
   'exit $status',
 ].join('\n')
