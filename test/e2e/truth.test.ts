@@ -105,7 +105,7 @@ function dbConfig(tag: string) {
 
 for (const point of [
   { name: 'after docker create', line: /docker create --name shop-db-berth-new-/ },
-  { name: 'during the swap', line: /docker stop \w{12} && docker rename/ },
+  { name: 'during the swap', line: /docker rename \w{12} shop-db-berth-old-\w+ && docker rename/ },
   { name: 'during the check', line: /docker inspect \w{12} --format/ },
 ]) {
   test(`leftovers of a reboot killed with SIGKILL ${point.name} are visible everywhere, and the next reboot recovers`, async () => {
