@@ -92,6 +92,35 @@ export function countAcceptedConnections(addr) {
 }
 
 /**
+ * Number of ssh sessions started so far on a host ('Starting session:' lines: one per remote command, also
+ * over a shared connection). Take the difference before/after an action.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function countSessions(addr) {
+  let text
+  try {
+    text = fs.readFileSync(hostByAddr(addr).sshdLog, 'utf8')
+  } catch {
+    return 0
+  }
+  let n = 0
+  for (const line of text.split('\n')) if (line.startsWith('Starting session:')) n++
+  return n
+}
+
+/**
+ * The pid of a host's dockerd (from this lab's pid file), e.g. to SIGSTOP that one engine.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function dockerdPid(addr) {
+  const pid = Number.parseInt(fs.readFileSync(hostByAddr(addr).dockerPid, 'utf8').trim(), 10)
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no dockerd pid for ${addr}`)
+  return pid
+}
+
+/**
  * Remove every container, non-default network, volume and image on each host engine,
  * and empty each host's HOME (and its DOCKER_CONFIG). Same as `lab.mjs reset`.
  * @returns {Promise<void>}
