@@ -119,6 +119,14 @@ export function spawnSsh(
 }
 
 const SSH_FAILED = 255
+
+function entries(directory: string): number {
+  try {
+    return readdirSync(directory).length
+  } catch {
+    return 0
+  }
+}
 const SIGNALLED = 128
 
 /**
@@ -348,6 +356,9 @@ export class ConnectionPool {
     if (!directory) return
     const hosts = await this.startedHosts()
     await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { timeoutMs: 5000 })))
+    // `-O exit` returns once the request is sent; a master unlinks its socket as the last thing before it
+    // exits, so an empty directory means every master has ended.
+    for (let waited = 0; waited < 3000 && entries(directory) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
     rmSync(directory, { recursive: true, force: true })
   }
 
@@ -360,8 +371,10 @@ export class ConnectionPool {
     if (!directory) return
     const hosts = [...this.masters.keys()]
     if (hosts.length) {
-      const script = `${hosts.map((host) => `${shellJoin(['ssh', ...this.exitArgv(host)])} >/dev/null 2>&1 &`).join('\n')}\nwait`
-      spawnSync('/bin/sh', ['-c', script], { stdio: 'ignore', timeout: 5000 })
+      const script =
+        `${hosts.map((host) => `${shellJoin(['ssh', ...this.exitArgv(host)])} >/dev/null 2>&1 &`).join('\n')}\nwait\n` +
+        `i=0; while [ -n "$(ls -A ${shellJoin([directory])})" ] && [ $i -lt 150 ]; do sleep 0.02; i=$((i+1)); done`
+      spawnSync('/bin/sh', ['-c', script], { stdio: 'ignore', timeout: 8000 })
     }
     rmSync(directory, { recursive: true, force: true })
   }

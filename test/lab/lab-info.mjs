@@ -74,12 +74,12 @@ export async function hostDocker(addr, args) {
 }
 
 /**
- * Number of accepted SSH connections so far on a host ('Accepted publickey' lines in its sshd log).
- * Take the difference before/after an action to count the connections it opened.
+ * Lines of a host's sshd log (LogLevel VERBOSE) that `matches`.
  * @param {string} addr host address or name
+ * @param {(line: string) => boolean} matches
  * @returns {number}
  */
-export function countAcceptedConnections(addr) {
+function countLogLines(addr, matches) {
   let text
   try {
     text = fs.readFileSync(hostByAddr(addr).sshdLog, 'utf8')
@@ -87,8 +87,18 @@ export function countAcceptedConnections(addr) {
     return 0
   }
   let n = 0
-  for (const line of text.split('\n')) if (line.includes('Accepted publickey')) n++
+  for (const line of text.split('\n')) if (matches(line)) n++
   return n
+}
+
+/**
+ * Number of accepted SSH connections so far on a host ('Accepted publickey' lines in its sshd log).
+ * Take the difference before/after an action to count the connections it opened.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function countAcceptedConnections(addr) {
+  return countLogLines(addr, (line) => line.includes('Accepted publickey'))
 }
 
 /**
@@ -98,15 +108,7 @@ export function countAcceptedConnections(addr) {
  * @returns {number}
  */
 export function countSessions(addr) {
-  let text
-  try {
-    text = fs.readFileSync(hostByAddr(addr).sshdLog, 'utf8')
-  } catch {
-    return 0
-  }
-  let n = 0
-  for (const line of text.split('\n')) if (line.startsWith('Starting session:')) n++
-  return n
+  return countLogLines(addr, (line) => line.startsWith('Starting session:'))
 }
 
 /**

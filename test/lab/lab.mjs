@@ -314,7 +314,7 @@ function spawnDetached(file, args, log, env = daemonEnv()) {
 }
 
 /** Does something already accept TCP connections on addr:port? @param {string} addr @param {number} port */
-function listening(addr, port) {
+export function listening(addr, port) {
   return new Promise((resolve) => {
     const sock = net.connect({ host: addr, port })
     const done = (/** @type {boolean} */ v) => {

@@ -11,10 +11,9 @@
 // are stopped by their pid files (and their own per-connection children), never by name.
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { alive, clientPaths, daemonEnv, hostPaths, labDir, labProcessTree, LabError, readPid, sshdConfigText, terminate } from './lab.mjs'
+import { alive, clientPaths, daemonEnv, hostPaths, labDir, labProcessTree, LabError, listening, readPid, sshdConfigText, terminate } from './lab.mjs'
 
 export function scaleNet() {
   const value = process.env.BERTH_SCALE_NET || '127.0.7'
@@ -62,20 +61,6 @@ export function runningScaleHosts() {
   return scaleHosts(count).filter((h) => alive(readPid(h.sshdPid), h.sshdConfig))
 }
 
-/** @param {string} addr */
-function listening(addr) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: addr, port: 22 })
-    const done = (/** @type {boolean} */ v) => {
-      sock.destroy()
-      resolve(v)
-    }
-    sock.once('connect', () => done(true))
-    sock.once('error', () => done(false))
-    sock.setTimeout(1000, () => done(false))
-  })
-}
-
 /**
  * Starts COUNT sshd (those not already running), all with host1's engine as their Docker.
  * @param {number} count
@@ -114,7 +99,7 @@ export async function startScale(count, opts = {}) {
     ].join('\n'),
   )
   const hosts = scaleHosts(count)
-  const free = await Promise.all(hosts.map(async (h) => alive(readPid(h.sshdPid), h.sshdConfig) || !(await listening(h.addr))))
+  const free = await Promise.all(hosts.map(async (h) => alive(readPid(h.sshdPid), h.sshdConfig) || !(await listening(h.addr, 22))))
   const taken = hosts.filter((_, i) => !free[i]).map((h) => h.addr)
   if (taken.length) throw new LabError(`scale lab: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ' …' : ''} already answer on port 22 (another lab?); pick another block with BERTH_SCALE_NET`)
   let started = 0
@@ -134,7 +119,7 @@ export async function startScale(count, opts = {}) {
   }
   const deadline = Date.now() + 20_000
   for (const h of hosts) {
-    while (!(await listening(h.addr))) {
+    while (!(await listening(h.addr, 22))) {
       if (Date.now() > deadline) throw new LabError(`scale lab: sshd on ${h.addr} does not listen`)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
