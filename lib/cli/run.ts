@@ -4,7 +4,7 @@ import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
-import type { Selection } from '../flows/selection.ts'
+import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
@@ -180,7 +180,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     colour,
   }
   // The hosts are known: their ssh handshakes start now, while the verb's modules load.
-  if (verb.contactsHosts?.(args) !== false) transport.prepare?.([...new Set(selection.flatMap((s) => s.hosts))])
+  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
     if (args.flags.registry === true) {

@@ -14,17 +14,25 @@ export async function start(verb, scriptUrl) {
   const scriptPath = fileURLToPath(scriptUrl)
   const index = process.argv.findIndex((arg) => path.resolve(arg) === scriptPath)
   const argv = process.argv.slice(index >= 0 ? index + 1 : 2)
-  const { HELP } = await import('./help.generated.mjs')
-  const help = HELP[verb]
-  if (help && asksForHelp(argv, help.options)) {
-    process.stdout.write(help.text)
-    return
+  if (mentionsHelp(argv)) {
+    const { HELP } = await import('./help.generated.mjs')
+    const help = HELP[verb]
+    if (help && asksForHelp(argv, help.options)) {
+      process.stdout.write(help.text)
+      return
+    }
   }
   // @ts-ignore: tsx/esm has no type declarations; importing it registers the TypeScript loader
   await import('tsx/esm')
   /** @type {typeof import('./main.ts')} */
   const { main } = await import('./main.ts')
   await main(verb, scriptUrl)
+}
+
+/** A word before `--` that could ask for help (`--help`, `-h`, `-qh`): only then is the help table read. */
+function mentionsHelp(/** @type {string[]} */ argv) {
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  return own.some((arg) => arg === '--help' || /^-[a-zA-Z]*h/.test(arg))
 }
 
 /**
@@ -34,8 +42,8 @@ export async function start(verb, scriptUrl) {
  * @param {Record<string, { type: 'string' | 'boolean', short?: string }>} options
  */
 export function asksForHelp(argv, options) {
+  if (!mentionsHelp(argv)) return false
   const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
-  if (!own.some((arg) => arg === '--help' || /^-[a-zA-Z]*h/.test(arg))) return false
   try {
     const { values, positionals } = parseArgs({ args: own, options, allowPositionals: true, strict: true })
     return values.help === true && positionals.length <= 1 && !(values.quiet && values.verbose)

@@ -5,8 +5,7 @@ import { containerLogs } from '../docker/commands.ts'
 import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
 import { splitLines } from '../report/sections.ts'
 import type { StepEngine } from './engine.ts'
-import { selectionHosts } from './observe.ts'
-import type { Selection } from './selection.ts'
+import { selectionHosts, type Selection } from './selection.ts'
 
 export interface LogsOptions {
   since?: string
