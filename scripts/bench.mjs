@@ -7,7 +7,7 @@
 // sessions per host (from the sshd logs), berth's peak RSS and CPU (from /proc). Also `--help` beside an
 // empty zx script, and a reboot of one accessory on one host with its downtime beside `docker restart`.
 // Prints a table and writes it to bench/RESULTS.md. Not part of CI.
-// Usage: node scripts/bench.mjs [repetitions=7]   (20 hosts use at most 5, 50 at most 3, 200 two)
+// Usage: node scripts/bench.mjs [repetitions=5]   (20 and 50 hosts use at most 3, 200 hosts one)
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../test/lab/lab-info.mjs'
 import { scaleHosts, scaleSshConfig, sshdCounts, startScale, stopScale } from '../test/lab/scale-lab.mjs'
 
-const reps = Number(process.argv[2] ?? 7)
-/** Fewer repetitions as runs get longer: 20 hosts at most 5, 50 at most 3, 200 two. */
-const scaleReps = (/** @type {number} */ n) => Math.max(1, Math.min(reps, n <= 20 ? 5 : n <= 50 ? 3 : 2))
+const reps = Number(process.argv[2] ?? 5)
+/** Fewer repetitions as runs get longer: 20 and 50 hosts at most 3, 200 one. */
+const scaleReps = (/** @type {number} */ n) => Math.max(1, Math.min(reps, n <= 50 ? 3 : 1))
 const repo = fileURLToPath(new URL('..', import.meta.url))
 const zx = path.join(repo, 'node_modules/.bin/zx')
 const script = (/** @type {string} */ verb) => path.join(repo, `scripts/accessory-${verb}.mjs`)
@@ -136,10 +136,12 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
       cpu.push(r.cpuMs)
       rss = Math.max(rss, r.rssMb)
     }
+    await new Promise((resolve) => setTimeout(resolve, 300)) // sshd logs a session just after it starts
     const after = sshdCounts(hosts)
     // The floor opens one connection and one session per host per loop; the rest is berth's.
-    const conns = after.map((a, i) => (a.connections - before[i].connections - n) / n)
-    const sessions = after.map((a, i) => (a.sessions - before[i].sessions - n) / n)
+    const perRun = (/** @type {number} */ v) => Math.round((v / n) * 10) / 10
+    const conns = after.map((a, i) => perRun(a.connections - before[i].connections - n))
+    const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - n))
     const span = (/** @type {number[]} */ v) => (Math.min(...v) === Math.max(...v) ? `${Math.min(...v)}` : `${Math.min(...v)}–${Math.max(...v)}`)
     rows.push({
       run: verb === 'boot' ? 'no-op `boot all`' : `\`${verb} all\``,
@@ -213,9 +215,11 @@ for (let i = 0; i < rebootRounds; i++) {
   reboot.restart.push(await downtime(since))
 }
 // The docker restarts went over ssh too: one connection and one session each.
+await new Promise((resolve) => setTimeout(resolve, 300))
 const rebootAfter = sshdCounts([lab[0]])[0]
-const rebootConns = (rebootAfter.connections - rebootBefore[0].connections - rebootRounds) / rebootRounds
-const rebootSessions = (rebootAfter.sessions - rebootBefore[0].sessions - rebootRounds) / rebootRounds
+const perRound = (/** @type {number} */ n) => Math.round((n / rebootRounds) * 10) / 10
+const rebootConns = perRound(rebootAfter.connections - rebootBefore[0].connections - rebootRounds)
+const rebootSessions = perRound(rebootAfter.sessions - rebootBefore[0].sessions - rebootRounds)
 const ratio = median(reboot.down) / median(reboot.restart)
 console.log(
   `reboot a1 on 1 host: whole command ${s(median(reboot.wall))} s; downtime ${median(reboot.down).toFixed(0)} ms vs docker restart ${median(reboot.restart).toFixed(0)} ms (×${ratio.toFixed(2)}); ${rebootConns} connection(s), ${rebootSessions} sessions`,
@@ -258,7 +262,7 @@ const text = [
   '# `npm run bench` results',
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), Node ${process.version}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}.`,
-  `Medians of ${reps} runs (20 hosts: ${scaleReps(20)}, 50: ${scaleReps(50)}, 200: ${scaleReps(200)}; at 20 hosts and more \`details\` stands for \`check\` too: one code path), each beside the floor measured in the same loop: \`ssh host true\` to every host at once with berth's options.`,
+  `Medians of ${reps} runs (20 and 50 hosts: ${scaleReps(20)}, 200: ${scaleReps(200)}; at 20 hosts and more \`details\` stands for \`check\` too: one code path), each beside the floor measured in the same loop: \`ssh host true\` to every host at once with berth's options.`,
   '1 and 3 hosts are the lab\'s own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,',
   'so every accessory there is reported as drift (each host\'s `KAMAL_HOST` differs from the shared containers\'): exit 2, nothing changed.',
   'Connections and sessions are counted in the sshd logs (berth\'s own, the floor\'s taken out).',
