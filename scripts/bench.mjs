@@ -246,10 +246,13 @@ const berthMsPerHost = perHost(d20.berth, d200.berth)
 const floorMsPerHost = perHost(d20.floor, d200.floor)
 const cpuMsPerHost = perHost(d20.cpu, d200.cpu)
 const rssKbPerHost = perHost(d20.rss, d200.rss) * 1024
+const dockerMsPerHost = Math.max(0, berthMsPerHost - floorMsPerHost - cpuMsPerHost)
 notes.push(
-  `From 20 to 200 hosts a read-only run (\`details all\`) grows by ${berthMsPerHost.toFixed(1)} ms of wall time per host, where the floor (one ssh handshake per host) grows by ${floorMsPerHost.toFixed(1)} ms; ` +
-    `berth's own CPU (node: starting ssh clients, parsing \`docker inspect\` output, judging) grows by ${cpuMsPerHost.toFixed(1)} ms per host and its peak RSS by ${rssKbPerHost.toFixed(0)} KB per host (${d200.rss.toFixed(0)} MB at 200 hosts). ` +
-    `Past 200 hosts the ssh handshakes on the control machine dominate (client and server crypto share this machine's 2 cores here), then the remote \`docker\` invocations on the one shared engine; output parsing is a small part.`,
+  `From 20 to 200 hosts a read-only run (\`details all\`) grows by ${berthMsPerHost.toFixed(1)} ms of wall time and ${rssKbPerHost.toFixed(0)} KB of peak RSS per host ` +
+    `(${d200.rss.toFixed(0)} MB at 200 hosts). Of those milliseconds, about ${floorMsPerHost.toFixed(1)} are the ssh handshake (what the floor grows by: ` +
+    `client and server crypto, here on the same 2 cores), ${cpuMsPerHost.toFixed(1)} are berth's own CPU (starting ssh clients, parsing the \`docker inspect\` output, judging), ` +
+    `and the remaining ~${dockerMsPerHost.toFixed(0)} the three remote \`docker\` invocations per host, all on the scale lab's one shared engine (real hosts run theirs on their own cores). ` +
+    'Past 200 hosts the ssh handshakes on the control machine dominate; output parsing stays a small part.',
 )
 
 const table = [
