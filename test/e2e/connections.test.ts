@@ -146,7 +146,7 @@ test('details with one engine stopped (SIGSTOP) ends at the per-host time limit:
   process.kill(pid, 'SIGSTOP')
   let r: RunResult
   try {
-    const run = startBerth('details', ['all', '--host-timeout', '3'], { cwd: dir, env: { TMPDIR: tmp } })
+    const run = startBerth('details', ['all', '--host-timeout', '5'], { cwd: dir, env: { TMPDIR: tmp } })
     // Without the limit the run never ends; the test gives it far more than the limit, then fails.
     const guard = setTimeout(() => run.signal('SIGKILL'), 60_000)
     r = await run.done
@@ -160,7 +160,7 @@ test('details with one engine stopped (SIGSTOP) ends at the per-host time limit:
     assert.ok(rows.some((l) => l.includes(` ${host} `) && /in sync/.test(l)), `${host} is reported: ${r.stdout}`)
   }
   assert.ok(rows.some((l) => l.includes(` ${HOST2} `) && /unreachable/.test(l)), r.stdout)
-  assert.match(r.stdout, new RegExp(`got no answer from ${HOST2.replaceAll('.', '\\.')} within 3s \\(the per-host time limit, --host-timeout\\)`))
+  assert.match(r.stdout, new RegExp(`got no answer from ${HOST2.replaceAll('.', '\\.')} within 5s \\(the per-host time limit, --host-timeout\\)`))
   await assertNothingLeft(tmp, r)
 })
 
