@@ -59,15 +59,15 @@ export interface Verb {
   selectsAccessories?: boolean
   /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
   changesHosts?: boolean
-  /** false for verbs that never contact a host (config): no ssh-agent is started for them. */
-  contactsHosts?: boolean
+  /** false when this run reaches no host (config; exec --dry-run): no ssh-agent, no connection ahead of the flow. */
+  contactsHosts?(args: ParsedArgs): boolean
   /** The positional when none is given (config: all). */
   defaultTarget?: string
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
   validate?(args: ParsedArgs): void
-  validateSelection?(args: ParsedArgs, selection: Selection[]): void
+  validateSelection?(args: ParsedArgs, selection: Selection[]): void | Promise<void>
   /** `--json` for `all` on a config without accessories (default: the report of a run with no entries). */
-  nothingJson?(invocation: InvocationContext): string
+  nothingJson?(invocation: InvocationContext): Promise<string>
   run(context: VerbContext): Promise<number>
 }

@@ -1,7 +1,7 @@
 // accessory-logs' flags as options: Kamal's defaults, and the one target --follow reads. Usage errors (64)
 // belong to the command line, so this lives here rather than in the logs flow.
 import { DEFAULT_LINES, FOLLOW_LINES, type LogsOptions } from '../flows/logs.ts'
-import { selectionHosts } from '../flows/observe.ts'
+import { selectionHosts } from '../flows/selection.ts'
 import type { Selection } from '../flows/selection.ts'
 import { UsageError, type ParsedArgs } from './args.ts'
 

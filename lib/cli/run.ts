@@ -1,13 +1,13 @@
 // The one runner every script calls: parse flags, load config, pick accessories, run the verb, print
 // its report, and turn every outcome into the documented exit code.
-import { loadConfig, ConfigError } from '../config/load.ts'
+import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import { checkCommandSizes } from '../docker/command-size.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
-import { askRegistries } from '../flows/registry.ts'
-import type { Selection } from '../flows/selection.ts'
+import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
+import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
 import type { Transport } from '../remote/transport.ts'
@@ -20,7 +20,7 @@ import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
-import { COMMON_OPTIONS, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type ParsedArgs, asksForJson } from './args.ts'
+import { COMMON_OPTIONS, argText, asksForJson, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type OptionSpec, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
@@ -30,8 +30,22 @@ import type { ScriptIO, VerbContext } from './context.ts'
 
 export type { ScriptIO, VerbContext } from './context.ts'
 
+/** How hosts are reached: every verb takes these (README: "Connections"). */
+export const CONNECTION_OPTIONS = {
+  concurrency: { type: 'string', description: `N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, else ${DEFAULT_MAX_CONCURRENT_STARTS})` },
+  'host-timeout': {
+    type: 'string',
+    description: `SECONDS  per host: connecting, and each read-only round trip, may take this long (default ${DEFAULT_HOST_TIMEOUT_SECONDS}; 0: no limit)`,
+  },
+} as const satisfies Record<string, OptionSpec>
+
+/** The verb's own options and the connection options (the common ones are added by parseVerbArgs). */
+export function verbOptions(verb: Verb): Record<string, OptionSpec> {
+  return { ...verb.options, ...CONNECTION_OPTIONS }
+}
+
 export function helpText(verb: Verb): string {
-  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verb.options, ...COMMON_OPTIONS })}\n\n` +
+  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
 }
 
@@ -62,6 +76,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let deployment: Deployment
   let selection: Selection[]
   let configFile: string
+  let connections: ConnectionSettings
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = asksForJson(argv)
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -69,7 +84,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     return code
   }
   try {
-    args = parseVerbArgs(argv, verb.options)
+    args = parseVerbArgs(argv, verbOptions(verb))
     if (args.help) {
       io.stdout(helpText(verb))
       return 0
@@ -83,10 +98,13 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
+    const concurrencyFlag = positiveIntegerFlag(args.flags.concurrency, 'concurrency')
+    const hostTimeoutSeconds = secondsFlag(args.flags['host-timeout'], 'host-timeout', DEFAULT_HOST_TIMEOUT_SECONDS)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       configFile = loaded.file
       deployment = checkCommandSizes(loaded, resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' }))
+      connections = { maxConcurrentStarts: concurrencyFlag ?? maxConcurrentStartsOf(loaded), hostTimeoutSeconds }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`
@@ -96,11 +114,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     if (verb.selectsAccessories !== false && args.target === 'all' && deployment.accessories.length === 0) {
       // an app repository may carry the CI recipe before its first accessory: nothing to do is no failure
       const invocation = { configFlag: args.config, destination: args.destination, accessoryHosts: new Map<string, string[]>() }
-      io.stdout(args.json ? (verb.nothingJson?.(invocation) ?? renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation)) : `${configFile} has no accessories, so there is nothing to do.\n`)
+      io.stdout(args.json ? ((await verb.nothingJson?.(invocation)) ?? renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation)) : `${configFile} has no accessories, so there is nothing to do.\n`)
       return 0
     }
     selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
-    verb.validateSelection?.(args, selection)
+    await verb.validateSelection?.(args, selection)
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
   } catch (error) {
@@ -112,7 +130,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined
-  if (verb.contactsHosts !== false && deployment.sshKeyData.length && !io.transport) {
+  if (verb.contactsHosts?.(args) !== false && deployment.sshKeyData.length && !io.transport) {
     try {
       agent = await startAgent(deployment.sshKeyData)
     } catch (error) {
@@ -123,7 +141,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, verbName, args, configFile, deployment, selection, io, agent, failWith)
+    return await runVerb(verb, verbName, args, configFile, deployment, selection, io, agent, connections, failWith)
   } finally {
     agent?.stop()
   }
@@ -138,13 +156,14 @@ async function runVerb(
   selection: Selection[],
   io: ScriptIO,
   agent: SshAgent | undefined,
+  connections: ConnectionSettings,
   failWith: (code: number, kind: RunFailureKind, message: string, problems?: string[]) => number,
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
   const ssh = agent ? { ...deployment.ssh, agentSocket: agent.socket, keys: [...deployment.ssh.keys, ...(deployment.ssh.keysOnly ? agent.publicKeyFiles : [])] } : deployment.ssh
-  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(ssh, { observe })
+  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(ssh, { observe, ...connections })
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
@@ -204,9 +223,14 @@ async function runVerb(
     publish,
     colour,
   }
+  // The hosts are known: their ssh handshakes start now, while the verb's modules load.
+  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
-    if (args.flags.registry === true) context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
+    if (args.flags.registry === true) {
+      const { askRegistries } = await import('../flows/registry.ts')
+      context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
+    }
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
@@ -222,6 +246,31 @@ async function runVerb(
     const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
     return failWith(engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR, kind, message)
   } finally {
+    // After the last command (the lock's release included): every shared connection ends, its socket goes.
+    await transport.close?.()
     untrap()
   }
+}
+
+/** How hosts are reached in this run: `--concurrency` or `sshkit.max_concurrent_starts`, and `--host-timeout`. */
+interface ConnectionSettings {
+  maxConcurrentStarts: number
+  hostTimeoutSeconds: number
+}
+
+/** A positive whole number from a string flag, or a usage error naming the flag. */
+function positiveIntegerFlag(value: string | boolean | undefined, flag: string): number | undefined {
+  if (value === undefined || value === false) return undefined
+  if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value) || Number(value) < 1) {
+    throw new UsageError(`--${flag} takes a positive whole number, got ${typeof value === 'string' ? argText(value) : 'no value'}.`)
+  }
+  return Number(value)
+}
+
+/** Kamal's `sshkit.max_concurrent_starts` (a positive integer), else its default. */
+function maxConcurrentStartsOf(loaded: LoadedConfig): number {
+  const value = (loaded.config.sshkit as { max_concurrent_starts?: unknown } | undefined)?.max_concurrent_starts
+  if (value === undefined) return DEFAULT_MAX_CONCURRENT_STARTS
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
+  throw new ConfigError([`${loaded.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`])
 }

@@ -1,29 +1,15 @@
 // Every script's verb: its flags, its help, and which flow it runs. The flows do the work; this table
-// only wires them to the runner.
-import { bootAccessories } from '../flows/boot.ts'
-import { lockCommand } from '../flows/lock.ts'
-import { executeReboot, previewReboot } from '../flows/reboot.ts'
+// only wires them to the runner. A verb loads its flow and report modules when it runs (import()), so a
+// run loads only what its verb needs and its ssh handshakes start sooner.
 import { UsageError, argText, secondsFlag } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { OptionSpec, ParsedArgs } from './args.ts'
-import type { Selection } from '../flows/selection.ts'
+import type { LifecycleAction } from '../flows/lifecycle.ts'
 import type { Verb, VerbContext } from './context.ts'
+import { followTarget, logsOptions } from './logs-flags.ts'
+import { EXIT_ERROR, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 
 export type { Verb } from './context.ts'
-import { accessoryDetails } from '../flows/details.ts'
-import { entriesFor } from '../flows/entries.ts'
-import { execOnHosts, planExec, planExecReport } from '../flows/exec.ts'
-import { shellJoin } from '../remote/quote.ts'
-import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
-import { changeAccessories, removeAccessories, removeQuestion, type LifecycleAction } from '../flows/lifecycle.ts'
-import { followLogs, readLogs } from '../flows/logs.ts'
-import { followTarget, logsOptions } from './logs-flags.ts'
-import { detailsExitCode, renderDetailsJson, renderDetailsText } from '../report/details.ts'
-import { renderCheckJson, renderCheckText } from '../report/check.ts'
-import { configDocument, renderConfigJson, renderConfigText } from '../report/config.ts'
-import { EXIT_ERROR, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
-import { renderExec, renderLogs, renderSectionsJson } from '../report/sections.ts'
-
 
 /** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
 const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
@@ -43,8 +29,10 @@ export const VERBS: Record<string, Verb> = {
       'Boots accessories that have no container yet, and reports (without touching them) those whose running\nimage differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) =>
-      printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging })),
+    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) => {
+      const { bootAccessories } = await import('../flows/boot.ts')
+      return printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging }))
+    },
   },
   // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
   reboot: {
@@ -66,6 +54,7 @@ export const VERBS: Record<string, Verb> = {
     changesHosts: true,
     validate: (args) => void secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
     run: async ({ deployment, selection, engine, args, io, withLock, printReport, judging }) => {
+      const { executeReboot, previewReboot } = await import('../flows/reboot.ts')
       const options = {
         dryRun: args.dryRun,
         drifted: args.flags.drifted === true,
@@ -76,7 +65,10 @@ export const VERBS: Record<string, Verb> = {
       }
       if (!args.dryRun && args.flags.yes !== true) {
         const preview = await previewReboot(engine, judging, selection, options.drifted)
-        if (preview.targets.length === 0) return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
+        if (preview.targets.length === 0) {
+          const { entriesFor } = await import('../flows/entries.ts')
+          return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
+        }
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
         if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) return aborted(io, args, 'reboot')
       }
@@ -96,6 +88,7 @@ export const VERBS: Record<string, Verb> = {
       if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
     },
     run: async ({ deployment, transport, args, io }) => {
+      const { lockCommand } = await import('../flows/lock.ts')
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
       io.stdout(args.json ? `${JSON.stringify({ verb: 'lock', action: args.target, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n` : `${report.lines.join('\n')}\n`)
       return report.exitCode
@@ -114,9 +107,10 @@ export const VERBS: Record<string, Verb> = {
       'Secret values are never printed ([REDACTED]). Contacts no host.',
     options: {},
     defaultTarget: 'all',
-    contactsHosts: false,
+    contactsHosts: () => false,
     toleratesUnresolvedSecrets: true,
     run: async ({ deployment, selection, args, io, configFile }) => {
+      const { configDocument, renderConfigJson, renderConfigText } = await import('../report/config.ts')
       const document = configDocument(deployment, selection, configFile)
       io.stdout(args.json ? renderConfigJson(document) : renderConfigText(document))
       return 0
@@ -131,8 +125,9 @@ export const VERBS: Record<string, Verb> = {
       'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
-    nothingJson: (invocation) => renderCheckJson([], invocation),
+    nothingJson: async (invocation) => (await import('../report/check.ts')).renderCheckJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
+      const [{ accessoryDetails }, { renderCheckJson, renderCheckText }] = await Promise.all([import('../flows/details.ts'), import('../report/check.ts')])
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
       const interrupted = engine.interruptedBy
@@ -146,8 +141,12 @@ export const VERBS: Record<string, Verb> = {
     summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
-    nothingJson: (invocation) => renderDetailsJson([], invocation),
+    nothingJson: async (invocation) => (await import('../report/details.ts')).renderDetailsJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
+      const [{ accessoryDetails }, { detailsExitCode, renderDetailsJson, renderDetailsText }] = await Promise.all([
+        import('../flows/details.ts'),
+        import('../report/details.ts'),
+      ])
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
       const interrupted = engine.interruptedBy
@@ -176,8 +175,9 @@ export const VERBS: Record<string, Verb> = {
       if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
-    nothingJson: () => renderSectionsJson('logs', 'logs', [], 0),
+    nothingJson: async () => (await import('../report/sections.ts')).renderSectionsJson('logs', 'logs', [], 0),
     run: async ({ selection, engine, args, io }) => {
+      const [{ followLogs, readLogs }, { renderLogs, renderSectionsJson }] = await Promise.all([import('../flows/logs.ts'), import('../report/sections.ts')])
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
       const logs = await readLogs(selection, engine, options)
@@ -189,11 +189,17 @@ export const VERBS: Record<string, Verb> = {
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
     summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
-    nothingJson: () => renderSectionsJson('exec', 'results', [], 0),
+    nothingJson: async () => (await import('../report/sections.ts')).renderSectionsJson('exec', 'results', [], 0),
+    contactsHosts: (args) => !args.dryRun,
     validate: (args) => {
       if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
     },
-    validateSelection: (args, selection) => {
+    validateSelection: async (args, selection) => {
+      const [{ planExec }, { shellJoin }, { MAX_REMOTE_COMMAND_BYTES }] = await Promise.all([
+        import('../flows/exec.ts'),
+        import('../remote/quote.ts'),
+        import('../remote/ssh.ts'),
+      ])
       for (const { accessory } of selection) {
         const last = planExec(accessory, args.command, args.flags.new === true).at(-1)!
         const bytes = Buffer.byteLength(shellJoin(last.command.argv))
@@ -203,6 +209,7 @@ export const VERBS: Record<string, Verb> = {
       }
     },
     run: async ({ selection, engine, args, io, printReport }) => {
+      const [{ execOnHosts, planExecReport }, { renderExec, renderSectionsJson }] = await Promise.all([import('../flows/exec.ts'), import('../report/sections.ts')])
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
       const results = await execOnHosts(selection, engine, args.command, fresh)
@@ -223,6 +230,7 @@ export const VERBS: Record<string, Verb> = {
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
     run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
+      const { removeAccessories, removeQuestion } = await import('../flows/lifecycle.ts')
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) return aborted(io, args, 'remove')
       return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging }))
@@ -256,7 +264,9 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) =>
-      printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging })),
+    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) => {
+      const { changeAccessories } = await import('../flows/lifecycle.ts')
+      return printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging }))
+    },
   }
 }

@@ -4,13 +4,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, parse as parsePath, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml'
 import { expandErb, lineColOf } from './erb.ts'
 import { shellRunner, type CommandRunner } from './commands.ts'
 import { psychTags, settleTimestamps } from './psych.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
-import { ACCESSORY_HOST_KEYS, ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
+import { ACCESSORY_HOST_KEYS } from './schema.ts'
+import { validator } from './validator.ts'
 import type { DeployConfig } from './types.ts'
 import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
 import { show, valueProblems, type Problem } from './values.ts'
@@ -223,20 +224,6 @@ function locateIn(sources: Source[], path: Path, at: 'key' | 'value'): string {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-let compiled: ValidateFunction | undefined
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true,
-      keywords: ANNOTATION_KEYWORDS,
-    })
-    compiled = ajv.compile(deployConfigSchema)
-  }
-  return compiled
-}
 
 function typeMessage(types: unknown): string {
   const list = Array.isArray(types) ? types : String(types).split(',')

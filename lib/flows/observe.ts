@@ -4,7 +4,7 @@ import { parseHostInspection } from '../docker/inspect.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeFailure, isConnectionFailure } from '../remote/transport.ts'
 import type { StepEngine } from './engine.ts'
-import type { Selection } from './selection.ts'
+import { selectionHosts, type Selection } from './selection.ts'
 
 /**
  * One read-only round trip per host: its labelled containers, and the images `imagesOf(host)` names (the
@@ -23,10 +23,6 @@ export async function observeHosts(engine: StepEngine, hosts: readonly string[],
   )
 }
 
-/** Every host a selection touches, in first-seen order. */
-export function selectionHosts(selection: readonly Selection[]): string[] {
-  return [...new Set(selection.flatMap((s) => s.hosts))]
-}
 
 /** The configured image references of the selection's accessories on one host. */
 export function configuredImagesOn(selection: readonly Selection[], host: string): string[] {

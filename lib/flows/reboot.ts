@@ -1,6 +1,6 @@
 // accessory-reboot: replace accessory containers with ones from the configured image, with the least
 // downtime and nothing lost. Per host: pull first (on every target host, before anything stops), create
-// the new container beside the old one, then stop old → rename it aside → rename new → start new in one
+// the new container beside the old one, then rename old aside → rename new → stop old → start new in one
 // remote command, verify, and roll back to the old container if the new one does not stay up. After a
 // signal no new step starts; a host mid-swap goes back to its old container unless the new one was verified.
 import { AUDIT } from '../audit/commands.ts'
@@ -71,11 +71,17 @@ async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict
 
 const containerOf = (target: Exclude<Verdict, { kind: 'unobserved' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
 
-/** Old container out, new one in, as one remote command: the downtime is this command alone. */
+/**
+ * Old container out, new one in, as one remote command. The renames come first (a running container can be
+ * renamed), so the downtime is `docker stop` then `docker start` alone, as close to `docker restart` as two
+ * containers allow.
+ */
 export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
   const and: ShellWord = { raw: '&&' }
-  const argv: ShellWord[] = old ? ['docker', 'stop', old.id, and, 'docker', 'rename', old.id, old.asideName, and] : []
-  argv.push('docker', 'rename', newId, serviceName, and, 'docker', 'start', newId)
+  const argv: ShellWord[] = old ? ['docker', 'rename', old.id, old.asideName, and] : []
+  argv.push('docker', 'rename', newId, serviceName, and)
+  if (old) argv.push('docker', 'stop', old.id, and)
+  argv.push('docker', 'start', newId)
   return { argv }
 }
 
@@ -111,7 +117,7 @@ export function rebootCommands(accessory: Accessory, host: string, loggingArgs: 
 
 /** A new container must stay running this long (and not restart) to count as up. */
 export const SETTLE_MS = 1000
-const POLL_MS = 200
+const POLL_MS = 250
 
 /**
  * Waits until the container has been running SETTLE_MS without restarting, and is healthy if it has a check.
@@ -123,6 +129,7 @@ async function verifyUp(engine: StepEngine, host: string, id: string, healthTime
   const pollMs = Math.min(POLL_MS, settleMs)
   const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
   for (;;) {
+    const elapsed = Date.now() - started
     const result = await engine.run(host, containerHealth(id))
     if (result.exitCode !== 0) throw new Error(describeFailure(host, 'docker inspect', result))
     const [status, restarts, health] = result.stdout.trim().split(' ')
@@ -132,10 +139,12 @@ async function verifyUp(engine: StepEngine, host: string, id: string, healthTime
       throw new Error(`the new container did not stay up (${status}${restarts !== '0' ? `, restarted ${restarts}×` : ''})${tail ? `; its last output: ${tail}` : ''}`)
     }
     if (health === 'unhealthy') throw new Error('the new container reported unhealthy')
-    const settled = Date.now() - started >= settleMs
+    // Settled when this look began at least settleMs after the start: running, and never restarted, all along.
+    const settled = elapsed >= settleMs
     if (settled && (health === 'none' || health === 'healthy')) return
     if (Date.now() > deadline) throw new Error(`the new container was not healthy within ${healthTimeoutSeconds}s (health: ${health})`)
-    await engine.sleep(pollMs)
+    // The last look of the settle window starts right at its end.
+    await engine.sleep(settled ? pollMs : Math.max(0, Math.min(pollMs, started + settleMs - Date.now())))
   }
 }
 

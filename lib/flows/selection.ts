@@ -5,3 +5,8 @@ export interface Selection {
   accessory: Accessory
   hosts: string[]
 }
+
+/** Every host a selection touches, in first-seen order. */
+export function selectionHosts(selection: readonly Selection[]): string[] {
+  return [...new Set(selection.flatMap((s) => s.hosts))]
+}

@@ -44,5 +44,5 @@ export function releaseLock(directory: string): RemoteCommand {
 
 /** Prints the decoded details, or fails when there is no lock. */
 export function lockStatus(directory: string): RemoteCommand {
-  return { argv: ['stat', directory, { raw: '> /dev/null &&' }, 'cat', `${directory}/details`, { raw: '|' }, 'base64', '-d'] }
+  return { argv: ['stat', directory, { raw: '> /dev/null &&' }, 'cat', `${directory}/details`, { raw: '|' }, 'base64', '-d'], readOnly: true }
 }

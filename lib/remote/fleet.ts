@@ -1,10 +1,12 @@
 // Fan-out over hosts. Every host runs to the end and reports its own outcome: one unreachable host must
 // never hide what the others found (p-map alone would reject on the first error and lose the rest).
+// Every host's work starts at once: the ssh transport itself keeps at most `max_concurrent_starts`
+// handshakes in flight (connections.ts), and a connected host's commands never wait for other hosts.
 import pMap from 'p-map'
 
 export type HostOutcome<T> = { host: string; ok: true; value: T } | { host: string; ok: false; error: Error }
 
-export const DEFAULT_HOST_CONCURRENCY = 16
+export const DEFAULT_HOST_CONCURRENCY = Number.POSITIVE_INFINITY
 
 export async function onHosts<T>(
   hosts: readonly string[],

@@ -1,11 +1,13 @@
 // Reaching a host with the system `ssh`: batch mode (never a password prompt), a connect timeout, and
-// host-key checking left as the user's ssh configuration has it (on by default).
+// host-key checking left as the user's ssh configuration has it (on by default). One connection per host
+// per run, shared by its commands (connections.ts); read-only round trips are bounded by the per-host time
+// limit, commands that change a host never are (a swap is never cut in half).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
-import { spawn } from 'node:child_process'
-import { SSH_CONNECTION_FAILED, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
+import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS, UserSshConfig, spawnSsh, sshConfigFiles } from './connections.ts'
+import { TIMED_OUT, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -37,7 +39,7 @@ export const MAX_REMOTE_COMMAND_BYTES = 120_000
  * The local `ssh` argv up to (not including) the remote command. Pure, so it is unit-tested. The host comes
  * after `--`, so ssh can never read it as an option (the config loader refuses such hosts anyway).
  */
-export function sshArgv(settings: SshSettings, host: string, options: { stdin: boolean; includeFile?: string }): string[] {
+export function sshArgv(settings: SshSettings, host: string, options: { stdin: boolean; includeFile?: string; extra?: readonly string[] }): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
   if (settings.configFiles === false) args.push('-F', '/dev/null')
   else if (Array.isArray(settings.configFiles)) {
@@ -51,6 +53,7 @@ export function sshArgv(settings: SshSettings, host: string, options: { stdin: b
   if (settings.keysOnly) args.push('-o', 'IdentitiesOnly=yes')
   if (settings.forwardAgent !== undefined) args.push(settings.forwardAgent ? '-A' : '-a')
   if (settings.logLevel) args.push('-o', `LogLevel=${settings.logLevel}`)
+  if (options.extra) args.push(...options.extra) // connection sharing, keepalives (connections.ts)
   if (settings.port !== undefined) args.push('-p', String(settings.port))
   args.push('-l', settings.user)
   if (!options.stdin) args.push('-n') // without input, an open stdin pipe would keep ssh waiting
@@ -60,14 +63,32 @@ export function sshArgv(settings: SshSettings, host: string, options: { stdin: b
 
 export type CommandObserver = (host: string, commandLine: string, stdinBytes: number) => void
 
+export interface SshTransportOptions {
+  observe?: CommandObserver
+  /** Handshakes in flight at once (`--concurrency`, `sshkit.max_concurrent_starts`; Kamal's default 30). */
+  maxConcurrentStarts?: number
+  /** The per-host time limit in seconds (`--host-timeout`; 0: none): connecting, and each read-only round trip. */
+  hostTimeoutSeconds?: number
+}
+
 export class SshTransport implements Transport {
   readonly settings: SshSettings
   private readonly observe?: CommandObserver
   private includeFile?: string
+  private readonly hostTimeoutMs: number
+  private readonly pool: ConnectionPool
 
-  constructor(settings: SshSettings, options: { observe?: CommandObserver } = {}) {
+  constructor(settings: SshSettings, options: SshTransportOptions = {}) {
     this.settings = settings
     this.observe = options.observe
+    this.hostTimeoutMs = (options.hostTimeoutSeconds ?? DEFAULT_HOST_TIMEOUT_SECONDS) * 1000
+    this.pool = new ConnectionPool({
+      argv: (host, extra) => sshArgv(settings, host, { stdin: false, includeFile: this.include(), extra }),
+      env: settings.agentSocket ? { ...process.env, SSH_AUTH_SOCK: settings.agentSocket } : undefined,
+      userConfig: new UserSshConfig(sshConfigFiles(settings.configFiles)),
+      maxConcurrentStarts: options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS,
+      hostTimeoutMs: this.hostTimeoutMs,
+    })
   }
 
   /** The generated Include file, written on first use (removed when the process exits). */
@@ -81,44 +102,50 @@ export class SshTransport implements Transport {
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
     let stdout = ''
     let stderr = ''
-    const exitCode = await this.stream(host, command, { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk) })
-    return { exitCode, stdout, stderr }
+    const outcome = await this.exec(host, command, { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk) })
+    if (outcome.timedOut) {
+      const seconds = this.hostTimeoutMs / 1000
+      return { exitCode: TIMED_OUT, stdout, stderr, timedOut: { seconds } }
+    }
+    return { exitCode: outcome.exitCode, stdout, stderr }
   }
 
-  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
+  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
+    return (await this.exec(host, command, sink, signal)).exitCode
+  }
+
+  prepare(hosts: readonly string[]): void {
+    this.pool.preconnect(hosts)
+  }
+
+  /** Ends every shared connection of this run and removes its control sockets. */
+  close(): Promise<void> {
+    return this.pool.close()
+  }
+
+  private async exec(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<{ exitCode: number; timedOut: boolean }> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include() })
-    // Its own process group: a Ctrl-C at the terminal reaches berth, which decides what happens next, and
-    // never cuts a remote command (a container swap, say) in half by killing its ssh.
-    const env = this.settings.agentSocket ? { ...process.env, SSH_AUTH_SOCK: this.settings.agentSocket } : undefined
-    const child = spawn('ssh', [...args, remote], { stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true, env })
-    if (command.input !== undefined) {
-      child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
-      child.stdin?.end(command.input)
+    const connection = await this.pool.connect(host)
+    if (!connection.ok) {
+      sink.stdout(connection.failure.stdout)
+      sink.stderr(connection.failure.stderr)
+      return { exitCode: connection.failure.exitCode, timedOut: false }
     }
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => sink.stdout(chunk))
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => sink.stderr(chunk))
-    const stop = () => child.kill('SIGTERM')
-    signal?.addEventListener('abort', stop, { once: true })
-    return new Promise((resolve) => {
-      let settled = false
-      const settle = (code: number) => {
-        if (settled) return
-        settled = true
-        signal?.removeEventListener('abort', stop)
-        resolve(code)
-      }
-      child.on('error', (error) => {
-        sink.stderr(`could not run the local ssh client: ${error.message}\n`)
-        settle(SSH_CONNECTION_FAILED)
+    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include(), extra: connection.options })
+    const spawnIt = () =>
+      spawnSsh([...args, remote], {
+        input: command.input,
+        stdout: (chunk) => sink.stdout(chunk),
+        stderr: (chunk) => sink.stderr(chunk),
+        signal,
+        env: this.pool.env,
+        // Only a read-only round trip is ever cut short: a command that changes a host runs to its end.
+        timeoutMs: command.readOnly && this.hostTimeoutMs ? this.hostTimeoutMs : undefined,
       })
-      child.on('close', (code) => settle(code ?? SIGNALLED))
-    })
+    return connection.gate ? connection.gate.run(spawnIt) : spawnIt()
   }
 }
-
-const SIGNALLED = 128
 
 /**
  * The lines of a config file that Includes several (ssh reads one -F; Include paths must be absolute).

@@ -6,13 +6,23 @@ export interface RemoteCommand {
   argv: ShellWord[]
   /** Sent on stdin (secrets travel this way, never in argv). Not printed by -v. */
   input?: string
+  /**
+   * Only reads (docker ps/inspect, logs, the lock's status): the per-host time limit (`--host-timeout`) may
+   * end it. A command that changes a host never has a time limit.
+   */
+  readOnly?: boolean
 }
 
 export interface CommandResult {
   exitCode: number
   stdout: string
   stderr: string
+  /** A read-only command ended by the per-host time limit (its exit code is then TIMED_OUT). */
+  timedOut?: { seconds: number }
 }
+
+/** The exit code of a read-only command that the per-host time limit ended (as timeout(1)). */
+export const TIMED_OUT = 124
 
 export interface OutputSink {
   stdout(chunk: string): void
@@ -27,6 +37,10 @@ export interface Transport {
    * When `signal` fires, the local end is closed and the promise resolves.
    */
   stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number>
+  /** Starts connecting to these hosts now (their first commands come later); never fails by itself. */
+  prepare?(hosts: readonly string[]): void
+  /** Ends what the transport holds open (shared ssh connections); the runner calls it once, at the end. */
+  close?(): Promise<void>
 }
 
 /** ssh exits 255 when it could not connect or authenticate. */
@@ -47,7 +61,7 @@ const SSH_OWN_ERROR =
  * failed `docker exec`): only 255 with ssh's own words on stderr (or none) is a connection failure.
  */
 export function isConnectionFailure(result: CommandResult): boolean {
-  return result.exitCode === SSH_CONNECTION_FAILED && (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
+  return !result.timedOut && result.exitCode === SSH_CONNECTION_FAILED && (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
 }
 
 // docker's pointers to its usage text, which bury the cause when only the last lines are kept.
@@ -62,6 +76,9 @@ export function failureDetail(result: CommandResult): string {
 
 /** A failure as one sentence that names the host and says what to do. */
 export function describeFailure(host: string, what: string, result: CommandResult): string {
+  if (result.timedOut) {
+    return `${what} got no answer from ${host} within ${result.timedOut.seconds}s (the per-host time limit, --host-timeout); check the host and its Docker engine (\`ssh ${host} docker info\`), then run again.`
+  }
   const detail = failureDetail(result)
   if (isConnectionFailure(result)) {
     return `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`

@@ -109,10 +109,10 @@ export interface RunningBerth {
 }
 
 /** Starts a script without waiting for it, so a test can watch its progress and signal it. */
-export function startBerth(verb: string, args: string[], options: { cwd: string }): RunningBerth {
+export function startBerth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string> }): RunningBerth {
   const child = spawn(process.execPath, [ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args], {
     cwd: options.cwd,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''

@@ -75,12 +75,12 @@ export async function hostDocker(addr, args) {
 }
 
 /**
- * Number of accepted SSH connections so far on a host ('Accepted publickey' lines in its sshd log).
- * Take the difference before/after an action to count the connections it opened.
+ * Lines of a host's sshd log (LogLevel VERBOSE) that `matches`.
  * @param {string} addr host address or name
+ * @param {(line: string) => boolean} matches
  * @returns {number}
  */
-export function countAcceptedConnections(addr) {
+function countLogLines(addr, matches) {
   let text
   try {
     text = fs.readFileSync(hostByAddr(addr).sshdLog, 'utf8')
@@ -88,8 +88,39 @@ export function countAcceptedConnections(addr) {
     return 0
   }
   let n = 0
-  for (const line of text.split('\n')) if (line.includes('Accepted publickey')) n++
+  for (const line of text.split('\n')) if (matches(line)) n++
   return n
+}
+
+/**
+ * Number of accepted SSH connections so far on a host ('Accepted publickey' lines in its sshd log).
+ * Take the difference before/after an action to count the connections it opened.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function countAcceptedConnections(addr) {
+  return countLogLines(addr, (line) => line.includes('Accepted publickey'))
+}
+
+/**
+ * Number of ssh sessions started so far on a host ('Starting session:' lines: one per remote command, also
+ * over a shared connection). Take the difference before/after an action.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function countSessions(addr) {
+  return countLogLines(addr, (line) => line.startsWith('Starting session:'))
+}
+
+/**
+ * The pid of a host's dockerd (from this lab's pid file), e.g. to SIGSTOP that one engine.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function dockerdPid(addr) {
+  const pid = Number.parseInt(fs.readFileSync(hostByAddr(addr).dockerPid, 'utf8').trim(), 10)
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no dockerd pid for ${addr}`)
+  return pid
 }
 
 /**

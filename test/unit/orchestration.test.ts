@@ -72,7 +72,7 @@ test('reboot: pull everywhere first, then create beside, swap in one command, ve
     /^mkdir -p shop-db\/data$/,
     /^sh -c .* \.kamal\/apps\/shop\/env\/accessories\/db\.env 600$/,
     /^docker create --name shop-db-berth-new-\w+ /,
-    /^docker stop (\w{12}) && docker rename \1 shop-db-berth-old-\w+ && docker rename \w{12} shop-db && docker start \w{12}$/,
+    /^docker rename (\w{12}) shop-db-berth-old-\w+ && docker rename (\w{12}) shop-db && docker stop \1 && docker start \2$/,
     /^docker inspect \w{12} --format /,
     /^docker container rm --force \w{12}$/,
     /^mkdir -p \.kamal && echo '\[[\dTZ:-]+\] \[[^\]]+\] Pull db accessory image' >> \.kamal\/shop-audit\.log && echo '.* Stopped db accessory' >> .* Remove db accessory container' >> .* Booted db accessory' >> \.kamal\/shop-audit\.log$/,

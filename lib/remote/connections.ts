@@ -1,0 +1,399 @@
+// One ssh connection per host per run. OpenSSH connection sharing: the first command for a host starts a
+// master (`ControlMaster`, its socket in a private 0700 directory, `ControlPersist` short), every command
+// after it is a session over that connection, and `close()` ends every master (`ssh -O exit`) and removes the
+// directory: at the end of a run, after an error, after SIGINT/SIGTERM (the runner's `finally`), and from
+// a process `exit` hook (a second signal exits at once). A berth killed with SIGKILL leaves masters that end
+// by themselves CONTROL_PERSIST_SECONDS after their last session. At most `maxConcurrentStarts` handshakes
+// are in flight; a user ssh config that sets ControlMaster/ControlPath keeps its own sharing (see
+// `UserSshConfig`). The per-host time limit bounds connecting and read-only round trips (see ssh.ts).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { homedir, tmpdir } from 'node:os'
+import path from 'node:path'
+import { shellJoin } from './quote.ts'
+import type { CommandResult } from './transport.ts'
+
+/** Kamal's `sshkit.max_concurrent_starts` default: handshakes in flight at once. */
+export const DEFAULT_MAX_CONCURRENT_STARTS = 30
+/** How long a master outlives its last session; only matters when berth itself was SIGKILLed. */
+export const CONTROL_PERSIST_SECONDS = 30
+/** A connection whose peer stops answering is given up after 15 s × 3 unanswered keepalives. */
+export const KEEPALIVE_OPTIONS = ['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3']
+/** `--host-timeout` default: connecting to a host, and each read-only round trip on it. */
+export const DEFAULT_HOST_TIMEOUT_SECONDS = 60
+
+/** A counting semaphore: at most `size` pieces of work at once, the rest wait in order. */
+export class Gate {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+  readonly size: number
+  constructor(size: number) {
+    this.size = Math.max(1, size)
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.active++
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next() // the slot passes straight to the next waiter
+      else this.active--
+    }
+  }
+}
+
+export interface SpawnOutcome {
+  exitCode: number
+  /** The time limit ended it (SIGTERM to the local ssh). */
+  timedOut: boolean
+}
+
+/**
+ * Runs the local `ssh` with `args`, in its own process group: a Ctrl-C at the terminal reaches berth, which
+ * decides, and never cuts a remote command (a container swap, say) in half by killing its ssh. Ended early
+ * only by `signal` (logs --follow) or `timeoutMs` (read-only round trips, connecting).
+ */
+export function spawnSsh(
+  args: string[],
+  io: {
+    input?: string
+    stdout?: (chunk: string) => void
+    stderr?: (chunk: string) => void
+    signal?: AbortSignal
+    timeoutMs?: number
+    /** The child's environment (SSH_AUTH_SOCK of berth's private agent for `ssh.key_data`); unset: berth's own. */
+    env?: NodeJS.ProcessEnv
+    /** Told the child while it runs (so a process that exits at once can end it). */
+    running?: (child: ChildProcess | undefined) => void
+  },
+): Promise<SpawnOutcome> {
+  let child: ChildProcess
+  try {
+    child = spawn('ssh', args, { stdio: [io.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true, env: io.env })
+  } catch (error) {
+    io.stderr?.(`could not run the local ssh client: ${(error as Error).message}\n`)
+    return Promise.resolve({ exitCode: SSH_FAILED, timedOut: false })
+  }
+  if (io.input !== undefined) {
+    child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
+    child.stdin?.end(io.input)
+  }
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => io.stdout?.(chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => io.stderr?.(chunk))
+  io.running?.(child)
+  let timedOut = false
+  let stopped = false
+  let killTimer: NodeJS.Timeout | undefined
+  const stop = () => {
+    stopped = true
+    child.kill('SIGTERM')
+    killTimer ??= setTimeout(() => child.kill('SIGKILL'), 2000)
+  }
+  const limit = io.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), io.timeoutMs) : undefined
+  io.signal?.addEventListener('abort', stop, { once: true })
+  return new Promise((resolve) => {
+    let settled = false
+    const settle = (exitCode: number) => {
+      if (settled) return
+      settled = true
+      clearTimeout(limit)
+      clearTimeout(killTimer)
+      io.signal?.removeEventListener('abort', stop)
+      io.running?.(undefined)
+      resolve({ exitCode, timedOut })
+    }
+    child.on('error', (error) => {
+      io.stderr?.(`could not run the local ssh client: ${error.message}\n`)
+      settle(SSH_FAILED)
+    })
+    child.on('close', (code) => settle(code ?? SIGNALLED))
+    // A session over a shared connection hands its stdout/stderr to the master, which keeps them open while
+    // the remote command hangs: a client berth ended counts as ended when it exits.
+    child.on('exit', (code) => {
+      if (!stopped) return
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+      settle(code ?? SIGNALLED)
+    })
+  })
+}
+
+const SSH_FAILED = 255
+
+function entries(directory: string): number {
+  try {
+    return readdirSync(directory).length
+  } catch {
+    return 0
+  }
+}
+const SIGNALLED = 128
+
+/**
+ * What the user's ssh config files say, read once per run without running ssh: the files ssh reads for
+ * these settings and every file they `Include`. Only when one of them names ControlMaster/ControlPath is
+ * `ssh -G HOST` asked per host (about 10 ms each) whether the user's own sharing applies there.
+ */
+export class UserSshConfig {
+  readonly keywords: Set<string>
+  constructor(files: readonly string[]) {
+    this.keywords = configKeywords(files)
+  }
+
+  /** The user's files may set up sharing for some host: ask `ssh -G` per host. */
+  get mentionsSharing(): boolean {
+    return this.keywords.has('controlmaster') || this.keywords.has('controlpath')
+  }
+
+  /** The user's files set keepalives: berth leaves them as configured. */
+  get setsKeepalive(): boolean {
+    return this.keywords.has('serveraliveinterval')
+  }
+}
+
+/** The files ssh reads: `config: true` → ~/.ssh/config and /etc/ssh/ssh_config; `false` → none; paths → those (-F). */
+export function sshConfigFiles(configFiles: boolean | string[], home = homedir()): string[] {
+  if (configFiles === false) return []
+  if (configFiles === true) return [path.join(home, '.ssh', 'config'), '/etc/ssh/ssh_config']
+  return configFiles.map((f) => expandHome(f, home))
+}
+
+const expandHome = (file: string, home: string) => (file === '~' ? home : file.startsWith('~/') ? path.join(home, file.slice(2)) : file)
+
+/** Every keyword (lower case) set in these files and in the files they Include (ssh's rules for relative paths). */
+export function configKeywords(files: readonly string[], home = homedir()): Set<string> {
+  const keywords = new Set<string>()
+  const seen = new Set<string>()
+  const read = (file: string, system: boolean, depth: number) => {
+    if (depth > 16 || seen.has(file)) return
+    seen.add(file)
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      return
+    }
+    for (const line of text.split('\n')) {
+      const match = /^\s*([A-Za-z]+)(?:\s*=\s*|\s+)(.*)$/.exec(line)
+      if (!match) continue
+      const keyword = match[1]!.toLowerCase()
+      keywords.add(keyword)
+      if (keyword !== 'include') continue
+      for (const word of match[2]!.trim().split(/\s+/)) {
+        const pattern = expandHome(word.replace(/^"(.*)"$/, '$1'), home)
+        const absolute = path.isAbsolute(pattern) ? pattern : path.join(system ? '/etc/ssh' : path.join(home, '.ssh'), pattern)
+        for (const included of globFiles(absolute)) read(included, system, depth + 1)
+      }
+    }
+  }
+  for (const file of files) read(file, file.startsWith('/etc/ssh/'), 0)
+  return keywords
+}
+
+/** Files matching a path whose components may hold `*` and `?` (ssh's Include globs). */
+function globFiles(pattern: string): string[] {
+  const parts = pattern.split('/').filter(Boolean)
+  let paths = ['/']
+  for (const part of parts) {
+    if (!/[*?[]/.test(part)) {
+      paths = paths.map((p) => path.join(p, part))
+      continue
+    }
+    const regex = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+    paths = paths.flatMap((dir) => {
+      try {
+        return readdirSync(dir).filter((name) => !name.startsWith('.') && regex.test(name)).sort().map((name) => path.join(dir, name))
+      } catch {
+        return []
+      }
+    })
+  }
+  return paths.filter((p) => {
+    try {
+      return statSync(p).isFile()
+    } catch {
+      return false
+    }
+  })
+}
+
+/** `ssh -G` output → does the user's own config share connections for that host? */
+export function userSharesConnections(effective: string): boolean {
+  const value = (key: string) => new RegExp(`^${key} (.*)$`, 'im').exec(effective)?.[1]?.trim().toLowerCase()
+  const master = value('controlmaster')
+  const controlPath = value('controlpath')
+  return (master !== undefined && master !== 'false' && master !== 'no') || (controlPath !== undefined && controlPath !== 'none')
+}
+
+// Unix socket paths hold about 104 bytes; ssh adds a 17-character suffix while it binds, and %C is 40 hex.
+const SOCKET_DIR_MAX = 104 - 1 - 40 - 17
+
+/** A fresh private (0700) directory for the control sockets, short enough for socket paths. */
+export function makeControlDirectory(): string {
+  const base = tmpdir().length + 'berth-ssh-XXXXXX'.length + 1 <= SOCKET_DIR_MAX ? tmpdir() : '/tmp'
+  return mkdtempSync(path.join(base, 'berth-ssh-')) // mkdtemp creates it 0700
+}
+
+export interface PoolOptions {
+  /** ssh's argv for a host up to (not including) the remote command, with `extra` options. */
+  argv(host: string, extra: string[]): string[]
+  userConfig: UserSshConfig
+  maxConcurrentStarts: number
+  /** The per-host time limit for connecting, in ms (0: none). */
+  hostTimeoutMs: number
+  /** The environment of every ssh the pool and its commands run. */
+  env?: NodeJS.ProcessEnv
+}
+
+/** How a command reaches a host, once `connect` has made sure a connection is there. */
+export type Connection =
+  | { ok: true; options: string[]; gate?: Gate }
+  | { ok: false; failure: CommandResult }
+
+/** The shared connections of one run: one master per host, started at most N at a time, closed by `close()`. */
+export class ConnectionPool {
+  private readonly options: PoolOptions
+  private readonly gate: Gate
+  private directory?: string
+  private readonly masters = new Map<string, Promise<Connection>>()
+  private readonly userSharing = new Map<string, Promise<boolean>>()
+  /** Handshakes in progress (`ssh -N`), ended by `closeSync` so none becomes a master after the exit. */
+  private readonly starting = new Set<ChildProcess>()
+  private closed = false
+  private readonly onExit = () => this.closeSync()
+
+  constructor(options: PoolOptions) {
+    this.options = options
+    this.gate = new Gate(options.maxConcurrentStarts)
+  }
+
+  get env(): NodeJS.ProcessEnv | undefined {
+    return this.options.env
+  }
+
+  private get keepalive(): string[] {
+    return this.options.userConfig.setsKeepalive ? [] : KEEPALIVE_OPTIONS
+  }
+
+  private sharingOptions(): string[] {
+    if (!this.directory) {
+      this.directory = makeControlDirectory()
+      process.once('exit', this.onExit)
+    }
+    return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${path.join(this.directory, '%C')}`, '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`]
+  }
+
+  /** The control directory, once a master was started (for tests and -v). */
+  get controlDirectory(): string | undefined {
+    return this.directory
+  }
+
+  /**
+   * Makes sure `host` has a connection; resolves with the ssh options its commands use. Concurrent callers
+   * for one host wait for the same handshake. A host that could not be reached resolves with ssh's own
+   * failure; the next command tries again.
+   */
+  connect(host: string): Promise<Connection> {
+    if (this.closed) return Promise.resolve({ ok: false, failure: { exitCode: SSH_FAILED, stdout: '', stderr: 'ssh: the run has ended; no new connection is opened\n' } })
+    let pending = this.masters.get(host)
+    if (!pending) {
+      pending = this.start(host)
+      this.masters.set(host, pending)
+    }
+    const seen = pending
+    // A failure is told to the commands waiting for it; the next command tries again.
+    void seen.then((connection) => {
+      if (!connection.ok && this.masters.get(host) === seen) this.masters.delete(host)
+    })
+    return seen
+  }
+
+  /** Starts the handshakes of hosts the run will reach, ahead of their first command. */
+  preconnect(hosts: readonly string[]): void {
+    for (const host of hosts) if (!this.closed && !this.masters.has(host)) this.masters.set(host, this.start(host))
+  }
+
+  private async start(host: string): Promise<Connection> {
+    if (this.options.userConfig.mentionsSharing && (await this.sharedByUser(host))) {
+      // The user's ssh config shares connections for this host: berth leaves it alone, and counts every
+      // command as a possible handshake.
+      return { ok: true, options: this.keepalive, gate: this.gate }
+    }
+    const options = [...this.keepalive, ...this.sharingOptions()]
+    return this.gate.run(async () => {
+      let stderr = ''
+      let child: ChildProcess | undefined
+      const started = await spawnSsh(this.options.argv(host, [...options, '-N']), {
+        env: this.options.env,
+        stderr: (chunk) => (stderr += chunk),
+        timeoutMs: this.options.hostTimeoutMs || undefined,
+        running: (running) => {
+          if (running) this.starting.add((child = running))
+          else if (child) this.starting.delete(child)
+        },
+      })
+      if (started.exitCode === 0 && !started.timedOut) return { ok: true, options } as const
+      if (started.timedOut) {
+        stderr = `ssh: no answer from ${host} within ${this.options.hostTimeoutMs / 1000}s while connecting (the per-host time limit, --host-timeout)\n`
+      }
+      return { ok: false, failure: { exitCode: SSH_FAILED, stdout: '', stderr } } as const
+    })
+  }
+
+  private sharedByUser(host: string): Promise<boolean> {
+    let known = this.userSharing.get(host)
+    if (!known) {
+      known = new Promise((resolve) => {
+        let out = ''
+        void spawnSsh(['-G', ...this.options.argv(host, [])], { env: this.options.env, stdout: (chunk) => (out += chunk), timeoutMs: 10_000 }).then(({ exitCode }) =>
+          resolve(exitCode === 0 && userSharesConnections(out)),
+        )
+      })
+      this.userSharing.set(host, known)
+    }
+    return known
+  }
+
+  /** `ssh -O exit` to every master, then the directory goes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    process.off('exit', this.onExit)
+    const directory = this.directory
+    if (!directory) return
+    const hosts = await this.startedHosts()
+    await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { env: this.options.env, timeoutMs: 5000 })))
+    // `-O exit` returns once the request is sent; a master unlinks its socket as the last thing before it
+    // exits, so an empty directory means every master has ended.
+    for (let waited = 0; waited < 3000 && entries(directory) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
+    rmSync(directory, { recursive: true, force: true })
+  }
+
+  /** The same, synchronously, for a process that exits now (a second SIGINT/SIGTERM, an unexpected exit). */
+  closeSync(): void {
+    if (this.closed) return
+    this.closed = true
+    for (const child of this.starting) child.kill('SIGKILL')
+    const directory = this.directory
+    if (!directory) return
+    const hosts = [...this.masters.keys()]
+    if (hosts.length) {
+      const script =
+        `${hosts.map((host) => `${shellJoin(['ssh', ...this.exitArgv(host)])} >/dev/null 2>&1 &`).join('\n')}\nwait\n` +
+        `i=0; while [ -n "$(ls -A ${shellJoin([directory])})" ] && [ $i -lt 150 ]; do sleep 0.02; i=$((i+1)); done`
+      spawnSync('/bin/sh', ['-c', script], { stdio: 'ignore', timeout: 8000 })
+    }
+    rmSync(directory, { recursive: true, force: true })
+  }
+
+  private exitArgv(host: string): string[] {
+    return this.options.argv(host, ['-o', `ControlPath=${path.join(this.directory!, '%C')}`, '-O', 'exit'])
+  }
+
+  private async startedHosts(): Promise<string[]> {
+    const hosts = await Promise.all([...this.masters.entries()].map(async ([host, pending]) => ((await pending).ok ? host : undefined)))
+    return hosts.filter((h): h is string => h !== undefined)
+  }
+}
