@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` (the main job, against the local lab) and `make test`.
-.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck boot check reboot-drifted ci
+.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck boot check details config reboot-drifted ci
 
 setup:
 	bash scripts/setup.sh
@@ -40,6 +40,12 @@ check:
 
 boot:
 	$(ZX) scripts/accessory-boot.mjs all
+
+details:
+	$(ZX) scripts/accessory-details.mjs all
+
+config:
+	$(ZX) scripts/accessory-config.mjs all
 
 reboot-drifted:
 	$(ZX) scripts/accessory-reboot.mjs all --drifted --registry -y

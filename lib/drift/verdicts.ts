@@ -44,7 +44,7 @@ export type Verdict =
   | (VerdictBase & Observed & { kind: 'missing' })
   | (VerdictBase & Observed & Compared & { kind: 'in_sync' })
   | (VerdictBase & Observed & Compared & { kind: 'drift'; findings: DriftFinding[] })
-  | (VerdictBase & { kind: 'unobserved'; error: string })
+  | (VerdictBase & { kind: 'unreachable'; error: string })
 
 export type VerdictKind = Verdict['kind']
 
@@ -71,9 +71,9 @@ export function accessoryContainer(accessory: Accessory, containers: readonly Ob
 
 /** Image first: when the image differs, the settings a reboot replaces anyway are not listed. */
 export function judge(accessory: Accessory, host: string, observation: HostObservation, context: JudgeContext = DEFAULT_CONTEXT): Verdict {
-  if (!observation.ok) return { kind: 'unobserved', accessory, host, error: observation.error }
+  if (!observation.ok) return { kind: 'unreachable', accessory, host, error: observation.error }
   const registry = context.registry?.get(accessory.image)
-  if (registry && !registry.ok) return { kind: 'unobserved', accessory, host, error: `could not ask the registry for ${accessory.image}: ${registry.error}` }
+  if (registry && !registry.ok) return { kind: 'unreachable', accessory, host, error: `could not ask the registry for ${accessory.image}: ${registry.error}` }
   const { leftovers } = labelledContainers(accessory, observation.containers)
   const container = accessoryContainer(accessory, observation.containers)
   if (!container) return { kind: 'missing', accessory, host, leftovers }

@@ -22,7 +22,7 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
   const base = { accessory: accessory.name, service: accessory.serviceName, host, configuredImage: accessory.image }
   let found: ReportEntry
   switch (verdict.kind) {
-    case 'unobserved':
+    case 'unreachable':
       found = { ...base, outcome: 'failed', error: verdict.error }
       break
     case 'missing':

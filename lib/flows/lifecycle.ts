@@ -26,7 +26,7 @@ export interface FlowOptions {
   invocation: InvocationContext
 }
 
-const DONE: Record<LifecycleAction, Outcome> = { start: 'started', stop: 'halted', restart: 'restarted' }
+const DONE: Record<LifecycleAction, Outcome> = { start: 'started', stop: 'stopped_on_request', restart: 'restarted' }
 const AUDIT_OF: Record<LifecycleAction, (name: string) => string[]> = {
   start: (name) => [AUDIT.started(name)],
   stop: (name) => [AUDIT.stopped(name)],
@@ -113,7 +113,7 @@ export async function changeAccessories(action: LifecycleAction, selection: Sele
   const work: Work[] = []
   for (const verdict of verdicts) {
     const key = pairKey(verdict.accessory.name, verdict.host)
-    if (verdict.kind === 'unobserved') continue
+    if (verdict.kind === 'unreachable') continue
     if (verdict.kind === 'missing') {
       found.set(key, { outcome: 'failed', error: noContainerError(action, verdict.accessory, verdict.host, options.invocation) })
       continue
@@ -224,7 +224,7 @@ export async function removeAccessories(selection: Selection[], engine: StepEngi
     const { accessory, host } = verdict
     const key = pairKey(accessory.name, host)
     const observation = observations.get(host)
-    if (verdict.kind === 'unobserved' || !observation?.ok) continue
+    if (verdict.kind === 'unreachable' || !observation?.ok) continue
     const plan = planRemove(accessory, observation.containers, options)
     if (plan.steps.length === 0) {
       found.set(key, { outcome: 'skipped', error: 'it has no container there; nothing to remove.' })

@@ -36,7 +36,7 @@ export type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
 
 /** Verdicts → the pairs a reboot touches. Unobserved hosts are never touched; with --drifted, only drift. */
 export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): RebootTarget[] {
-  return verdicts.filter((v): v is RebootTarget => v.kind !== 'unobserved' && (!drifted || v.kind === 'drift'))
+  return verdicts.filter((v): v is RebootTarget => v.kind !== 'unreachable' && (!drifted || v.kind === 'drift'))
 }
 
 /** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
@@ -69,7 +69,7 @@ async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict
   return { failed, done }
 }
 
-const containerOf = (target: Exclude<Verdict, { kind: 'unobserved' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
+const containerOf = (target: Exclude<Verdict, { kind: 'unreachable' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
 
 /**
  * Old container out, new one in, as one remote command. The renames come first (a running container can be
@@ -253,7 +253,7 @@ export async function executeReboot(deployment: Deployment, selection: Selection
     const targets = new Set<Verdict>(rebootTargets(verdicts, options.drifted))
     for (const v of verdicts) {
       const recovery = planRecovery(v)?.steps.map((s) => describeCommand(s.command)) ?? []
-      if (targets.has(v) && v.kind !== 'unobserved') {
+      if (targets.has(v) && v.kind !== 'unreachable') {
         results.set(keyOf(v), { outcome: 'would_reboot', plannedCommands: [...recovery, ...rebootCommands(v.accessory, v.host, deployment.loggingArgs, containerOf(v))] })
       } else if (recovery.length) {
         results.set(keyOf(v), { outcome: 'planned', detail: 'clean up after an interrupted reboot of', plannedCommands: recovery })

@@ -15,14 +15,14 @@ export interface RecoveryPlan {
   summary: string
 }
 
-type Observed = Exclude<Verdict, { kind: 'unobserved' }>
+type Observed = Exclude<Verdict, { kind: 'unreachable' }>
 
 const newestFirst = (a: Leftover, b: Leftover) => stampOf(b) - stampOf(a)
 const stampOf = (l: Leftover) => Number.parseInt(l.container.name.slice(l.container.name.lastIndexOf('-') + 1), 36) || 0
 const short = (l: Leftover) => l.container.id.slice(0, 12)
 
 export function planRecovery(verdict: Verdict): RecoveryPlan | undefined {
-  if (verdict.kind === 'unobserved' || verdict.leftovers.length === 0) return undefined
+  if (verdict.kind === 'unreachable' || verdict.leftovers.length === 0) return undefined
   const serviceName = verdict.accessory.serviceName
   const removal = (l: Leftover): Step => ({ description: `remove ${l.container.name}`, command: removeContainer(short(l)) })
   const removeAll = (list: readonly Leftover[]): RecoveryPlan => ({ steps: list.map(removal), summary: `removed ${list.map((l) => l.container.name).join(', ')}` })

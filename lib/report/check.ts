@@ -2,24 +2,24 @@
 // (schemas/check.schema.json, schemaVersion 1) for machines. Pure: entries in, text out.
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
-import type { InvocationContext, ReportEntry } from './model.ts'
+import { verdictOf, type InvocationContext, type ReportEntry } from './model.ts'
 
 export const CHECK_SCHEMA_VERSION = 1
 
 export type CheckVerdict = 'in_sync' | 'drift' | 'missing' | 'not_running' | 'unreachable'
 
-/** One word per accessory × host for the contract: drift wins over a state; a state other than running is not_running. */
+/**
+ * The contract's word (schemaVersion 1) for an entry's verdict: the same words, except that the states other
+ * than running (stopped, created, paused, restarting, dead) are one, `not_running`; `state` tells which.
+ */
 export function checkVerdict(entry: ReportEntry): CheckVerdict {
-  switch (entry.outcome) {
+  const verdict = verdictOf(entry)
+  switch (verdict) {
+    case 'in_sync':
     case 'drift':
-      return 'drift'
     case 'missing':
-      return 'missing'
-    case 'failed':
-    case 'skipped':
-      return 'unreachable'
-    case 'running':
-      return 'in_sync'
+    case 'unreachable':
+      return verdict
     default:
       return 'not_running'
   }

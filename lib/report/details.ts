@@ -3,31 +3,21 @@
 // do" sentences are the ones every other verb uses.
 import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
-import type { InvocationContext, ReportEntry } from './model.ts'
-
-export type DetailsVerdict = 'in sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'crash loop' | 'dead'
+import { verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
 
 export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
-/** The table's word for an entry's outcome. */
-export function detailsVerdict(entry: ReportEntry): DetailsVerdict {
-  switch (entry.outcome) {
-    case 'drift':
-      return 'drift'
-    case 'missing':
-      return 'missing'
-    case 'failed':
-      return 'unreachable'
-    case 'stopped':
-    case 'created':
-    case 'paused':
-    case 'dead':
-      return entry.outcome
-    case 'restarting':
-      return 'crash loop'
-    default:
-      return 'in sync'
-  }
+/** The table's label for each verdict, in the order the summary counts them. */
+export const VERDICT_LABELS: Readonly<Record<AccessoryVerdict, string>> = {
+  in_sync: 'in sync',
+  stopped: 'stopped',
+  created: 'created',
+  paused: 'paused',
+  restarting: 'crash loop',
+  dead: 'dead',
+  drift: 'drift',
+  missing: 'missing',
+  unreachable: 'unreachable',
 }
 
 export function detailsExitCode(entries: readonly ReportEntry[]): number {
@@ -53,15 +43,15 @@ export function renderDetailsText(entries: readonly ReportEntry[], context: Invo
   if (shown.length === 0 && options.quiet) return ''
   const table = renderTable(
     DETAILS_COLUMNS,
-    shown.map((e) => [e.accessory, e.host, e.state ?? '-', e.runningImage ?? '-', e.configuredImage, detailsVerdict(e)]),
+    shown.map((e) => [e.accessory, e.host, e.state ?? '-', e.runningImage ?? '-', e.configuredImage, VERDICT_LABELS[verdictOf(e)]]),
   )
   const notes = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
     .filter(needsAttention)
     .map((e) => e.message)
-  const counts = (['in sync', 'stopped', 'created', 'paused', 'crash loop', 'dead', 'drift', 'missing', 'unreachable'] as const)
-    .map((verdict) => [verdict, entries.filter((e) => detailsVerdict(e) === verdict).length] as const)
+  const counts = (Object.keys(VERDICT_LABELS) as AccessoryVerdict[])
+    .map((verdict) => [verdict, entries.filter((e) => verdictOf(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([verdict, n]) => `${n} ${verdict}`)
+    .map(([verdict, n]) => `${n} ${VERDICT_LABELS[verdict]}`)
   const summary = `${options.interrupted ? `Interrupted by ${options.interrupted}: ` : ''}${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
   return `${table}${notes.length ? `\n${notes.join('\n')}\n` : ''}${summary}\n`
 }
@@ -81,7 +71,7 @@ export function renderDetailsJson(entries: readonly ReportEntry[], context: Invo
       runningImage: entry.runningImage ?? null,
       configuredImage: entry.configuredImage,
       containerId: entry.containerId ?? null,
-      verdict: detailsVerdict(entry),
+      verdict: verdictOf(entry),
       error: entry.error ?? null,
       leftovers: entry.leftovers ?? [],
       message: entry.message,

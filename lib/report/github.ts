@@ -2,17 +2,15 @@
 // attention, and a Markdown table for the job summary ($GITHUB_STEP_SUMMARY). Pure: entries in, text out.
 import { exitCodeFor } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
-import type { InvocationContext, ReportEntry } from './model.ts'
+import { SETTLED_OUTCOMES, type InvocationContext, type ReportEntry } from './model.ts'
 
 /** GitHub's escaping for a workflow command's message, and (more) for its properties. */
 const escapeData = (s: string) => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A')
 const escapeProperty = (s: string) => escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C')
 
-const FINE = new Set(['running', 'booted', 'rebooted', 'restored', 'started', 'halted', 'restarted', 'removed'])
-
 export function githubAnnotations(verb: string, entries: readonly ReportEntry[], context: InvocationContext): string {
   const lines = describeEntries({ verb, dryRun: false, entries: [...entries] }, context).flatMap((entry) => {
-    if (FINE.has(entry.outcome) && !entry.leftovers?.length) return []
+    if (SETTLED_OUTCOMES.has(entry.outcome) && !entry.leftovers?.length) return []
     const level = entry.outcome === 'failed' ? 'error' : 'warning'
     return [`::${level} title=${escapeProperty(`berth ${verb}: ${entry.accessory} on ${entry.host}`)}::${escapeData(entry.message)}`]
   })

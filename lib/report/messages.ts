@@ -95,7 +95,7 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
       return `Would reboot accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}); run without --dry-run to do it.`
     case 'started':
       return `Started accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
-    case 'halted':
+    case 'stopped_on_request':
       return `Stopped accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'restarted':
       return `Restarted accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`

@@ -4,7 +4,7 @@ import type { ContainerState } from '../docker/inspect.ts'
 /**
  * What happened to one accessory on one host. State found: running (the configured image), stopped,
  * created (never started), restarting (a crash loop), paused, dead, missing, drift.
- * Done: booted, rebooted, restored (after an interrupted reboot), started, halted (stopped on request),
+ * Done: booted, rebooted, restored (after an interrupted reboot), started, stopped_on_request,
  * restarted, removed. Dry run: would_boot, would_reboot, planned (any other verb).
  * Problems: failed, skipped (not attempted).
  */
@@ -13,7 +13,7 @@ export type Outcome =
   | 'rebooted'
   | 'restored'
   | 'started'
-  | 'halted'
+  | 'stopped_on_request'
   | 'restarted'
   | 'removed'
   | 'would_boot'
@@ -29,6 +29,43 @@ export type Outcome =
   | 'drift'
   | 'failed'
   | 'skipped'
+
+/** Found as configured, or done as asked: nothing needs a person. */
+export const SETTLED_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['running', 'booted', 'rebooted', 'restored', 'started', 'stopped_on_request', 'restarted', 'removed'])
+
+/** Needs a person (exit 2): drift, a container that is not running, one that is missing, a dry run that would change something. */
+export const ATTENTION_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'drift', 'missing', 'stopped', 'created', 'restarting', 'paused', 'dead', 'would_boot', 'would_reboot', 'planned',
+])
+
+/**
+ * What a look at one accessory on one host found, in one set of words for every read-only view (details,
+ * check, the summaries); display labels (`in sync`, `crash loop`) are chosen where text is rendered.
+ */
+export type AccessoryVerdict = 'in_sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'restarting' | 'dead'
+
+export function verdictOf(entry: ReportEntry): AccessoryVerdict {
+  switch (entry.outcome) {
+    case 'drift':
+    case 'missing':
+    case 'stopped':
+    case 'created':
+    case 'paused':
+    case 'restarting':
+    case 'dead':
+      return entry.outcome
+    case 'failed':
+    case 'skipped':
+      return 'unreachable'
+    case 'would_boot':
+      return 'missing'
+    case 'would_reboot':
+    case 'planned':
+      return 'drift'
+    default:
+      return 'in_sync'
+  }
+}
 
 /** A temporary container an interrupted reboot left beside the accessory. */
 export interface LeftoverContainer {

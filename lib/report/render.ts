@@ -5,7 +5,7 @@ import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
 
 const SUMMARY_ORDER: Outcome[] = [
-  'booted', 'rebooted', 'restored', 'started', 'halted', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
+  'booted', 'rebooted', 'restored', 'started', 'stopped_on_request', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
   'running', 'stopped', 'created', 'paused', 'restarting', 'dead', 'missing', 'drift', 'skipped', 'failed',
 ]
 const SUMMARY_WORDS: Record<Outcome, string> = {
@@ -13,7 +13,7 @@ const SUMMARY_WORDS: Record<Outcome, string> = {
   rebooted: 'rebooted',
   restored: 'restored',
   started: 'started',
-  halted: 'stopped on request',
+  stopped_on_request: 'stopped on request',
   restarted: 'restarted',
   removed: 'removed',
   would_boot: 'to boot',

@@ -143,7 +143,7 @@ test('details: a table and the same rows as JSON; a stopped container or drift e
   const doc = JSON.parse(driftJson.stdout)
   assert.is(doc.exitCode, 2)
   assert.equal(doc.rows.map((r: { accessory: string; host: string; state: string; verdict: string }) => [r.accessory, r.host, r.state, r.verdict]), [
-    ['db', HOST1, 'running', 'drift'], ['db', HOST2, 'running', 'drift'], ['cache', HOST3, 'running', 'in sync'], ['search', HOST1, 'stopped', 'stopped'],
+    ['db', HOST1, 'running', 'drift'], ['db', HOST2, 'running', 'drift'], ['cache', HOST3, 'running', 'in_sync'], ['search', HOST1, 'stopped', 'stopped'],
   ])
   assert.is(doc.rows[0].runningImage, image('postgres:16'))
   assert.is(doc.rows[0].configuredImage, image('postgres:17'))

@@ -1,8 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { detailsExitCode, detailsVerdict, renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
+import { detailsExitCode, renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
 import { entryFor } from '../../lib/flows/entries.ts'
-import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
+import { verdictOf, type InvocationContext, type ReportEntry } from '../../lib/report/model.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['10.0.0.5', '10.0.0.6']], ['cache', ['10.0.0.7']]]) }
@@ -59,7 +59,7 @@ test('details JSON: the same rows with null for unseen cells, the exit code, and
   const doc = JSON.parse(renderDetailsJson([inSync, drift, down], context))
   assert.is(doc.verb, 'details')
   assert.is(doc.exitCode, 1)
-  assert.equal(doc.rows.map((r: { host: string; verdict: string }) => [r.host, r.verdict]), [['10.0.0.5', 'in sync'], ['10.0.0.6', 'drift'], ['10.0.0.9', 'unreachable']])
+  assert.equal(doc.rows.map((r: { host: string; verdict: string }) => [r.host, r.verdict]), [['10.0.0.5', 'in_sync'], ['10.0.0.6', 'drift'], ['10.0.0.9', 'unreachable']])
   assert.equal(doc.rows[2], {
     accessory: 'cache', service: 'app-cache', host: '10.0.0.9', state: null, runningImage: null, configuredImage: 'redis:7', containerId: null,
     verdict: 'unreachable', error: 'could not connect to 10.0.0.9 over ssh (timeout)', leftovers: [],
@@ -76,14 +76,16 @@ test('entryFor turns each verdict into the entry every verb shows, and the table
   assert.equal(stopped, {
     accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', state: 'stopped', runningImage: 'docker.io/library/postgres:16', containerId: '0123456789ab', runningImageId: 'sha256:1', outcome: 'stopped',
   })
-  assert.is(detailsVerdict(stopped), 'stopped')
-  assert.is(detailsVerdict(entryFor({ kind: 'drift', accessory: db, host: 'h1', container, leftovers: [], notCompared: [], repoDigests: [], findings: [{ kind: 'image', reasons: ['image a → b'] }] })), 'drift')
-  assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
-  const down = entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' })
+  assert.is(verdictOf(stopped), 'stopped')
+  assert.is(verdictOf(entryFor({ kind: 'drift', accessory: db, host: 'h1', container, leftovers: [], notCompared: [], repoDigests: [], findings: [{ kind: 'image', reasons: ['image a → b'] }] })), 'drift')
+  assert.is(verdictOf(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
+  const down = entryFor({ kind: 'unreachable', accessory: db, host: 'h1', error: 'boom' })
   assert.equal(down, { accessory: 'db', service: 'app-db', host: 'h1', configuredImage: 'postgres:16', outcome: 'failed', error: 'boom' })
-  assert.is(detailsVerdict(down), 'unreachable')
+  assert.is(verdictOf(down), 'unreachable')
+  assert.is(verdictOf({ ...down, outcome: 'skipped' }), 'unreachable', 'a host not attempted is not called in sync')
+  assert.is(verdictOf({ ...stopped, outcome: 'restarting' }), 'restarting')
   // A flow's result overrides the outcome and drops the verdict's error.
-  assert.equal(entryFor({ kind: 'unobserved', accessory: db, host: 'h1', error: 'boom' }, { outcome: 'skipped', error: 'later' }).error, 'later')
+  assert.equal(entryFor({ kind: 'unreachable', accessory: db, host: 'h1', error: 'boom' }, { outcome: 'skipped', error: 'later' }).error, 'later')
   assert.is(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] }, { outcome: 'booted' }).outcome, 'booted')
 })
 

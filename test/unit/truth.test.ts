@@ -49,7 +49,7 @@ test('berth temporary names are recognised for their service only, and never tak
   assert.is(accessoryContainer(db, [old, fresh]), undefined)
   const verdict = judge(db, 'h1', { ok: true, containers: [old, fresh, container({})] })
   assert.is(verdict.kind, 'in_sync')
-  assert.equal(verdict.kind !== 'unobserved' && verdict.leftovers.map((l) => [l.role, l.container.name]), [['old', old.name], ['new', fresh.name]])
+  assert.equal(verdict.kind !== 'unreachable' && verdict.leftovers.map((l) => [l.role, l.container.name]), [['old', old.name], ['new', fresh.name]])
 })
 
 test('states other than running need attention (exit 2), each with its own words and fix', () => {

@@ -34,9 +34,9 @@ test('another image: drift, with the running container attached', () => {
   assert.is(verdict.kind === 'drift' && verdict.container.image, 'postgres:16')
 })
 
-test('a host that could not be observed yields unobserved, never in sync', () => {
+test('a host that could not be observed yields unreachable, never in sync', () => {
   const verdict = judge(db, 'h1', { ok: false, error: 'connection refused' })
-  assert.equal(verdict.kind === 'unobserved' && verdict.error, 'connection refused')
+  assert.equal(verdict.kind === 'unreachable' && verdict.error, 'connection refused')
 })
 
 test('found by label: a container renamed by hand still counts; the properly named one wins', () => {
@@ -54,7 +54,7 @@ test('judgeAll keeps config order, accessory by accessory, host by host', () => 
       ['h2', { ok: false, error: 'down' }],
     ] as const),
   )
-  assert.equal(verdicts.map((v) => `${v.accessory.name}@${v.host}:${v.kind}`), ['db@h1:in_sync', 'db@h2:unobserved', 'cache@h1:missing'])
+  assert.equal(verdicts.map((v) => `${v.accessory.name}@${v.host}:${v.kind}`), ['db@h1:in_sync', 'db@h2:unreachable', 'cache@h1:missing'])
 })
 
 test.run()
