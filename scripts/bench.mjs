@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../test/lab/lab-info.mjs'
-import { scaleHosts, scaleSshConfig, sshdCounts, startScale, stopScale } from '../test/lab/scale-lab.mjs'
+import { scaleSshConfig, sshdCounts, startScale, stopScale } from '../test/lab/scale-lab.mjs'
 
 const reps = Number(process.argv[2] ?? 5)
 /** Fewer repetitions as runs get longer: 20 and 50 hosts at most 3, 200 one. */

@@ -2,7 +2,6 @@
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
-import type { JudgeContext } from '../drift/verdicts.ts'
 import { checkCommandSizes } from '../docker/command-size.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
@@ -10,7 +9,6 @@ import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
-import type { Transport } from '../remote/transport.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
 import { scriptCommand } from '../report/messages.ts'
 import { execFileSync } from 'node:child_process'
@@ -18,7 +16,7 @@ import { appendFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
-import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
+import type { InvocationContext, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
 import { COMMON_OPTIONS, argText, asksForJson, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type OptionSpec, type ParsedArgs } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
@@ -141,7 +139,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, verbName, args, configFile, deployment, selection, io, agent, connections, failWith)
+    return await runVerb(verb, args, configFile, deployment, selection, io, agent, connections, failWith)
   } finally {
     agent?.stop()
   }
@@ -149,7 +147,6 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
 
 async function runVerb(
   verb: Verb,
-  verbName: string,
   args: ParsedArgs,
   configFile: string,
   deployment: Deployment,

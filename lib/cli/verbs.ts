@@ -229,7 +229,7 @@ export const VERBS: Record<string, Verb> = {
       directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
       volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
     },
-    run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
+    run: async ({ selection, engine, args, io, invocation, withLock, printReport, judging }) => {
       const { removeAccessories, removeQuestion } = await import('../flows/lifecycle.ts')
       const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
       if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) return aborted(io, args, 'remove')
@@ -264,7 +264,7 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     summary,
     options: { 'lock-wait': LOCK_WAIT_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) => {
+    run: async ({ selection, engine, args, withLock, invocation, printReport, judging }) => {
       const { changeAccessories } = await import('../flows/lifecycle.ts')
       return printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging }))
     },

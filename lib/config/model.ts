@@ -9,7 +9,6 @@ import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
 import { shellRunner, type CommandRunner } from './commands.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
-import { isPlainObject, pointer } from './plain.ts'
 import { dumpEnvValue } from './env-file.ts'
 
 export { publishValue }

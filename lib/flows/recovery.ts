@@ -15,8 +15,6 @@ export interface RecoveryPlan {
   summary: string
 }
 
-type Observed = Exclude<Verdict, { kind: 'unreachable' }>
-
 const newestFirst = (a: Leftover, b: Leftover) => stampOf(b) - stampOf(a)
 const stampOf = (l: Leftover) => Number.parseInt(l.container.name.slice(l.container.name.lastIndexOf('-') + 1), 36) || 0
 const short = (l: Leftover) => l.container.id.slice(0, 12)

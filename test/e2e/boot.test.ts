@@ -2,16 +2,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, re, threeAccessories } from './support.ts'
+import { countAcceptedConnections, hostDocker, labHosts, registry, sshConfigPath } from '../lab/lab-info.mjs'
+import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, threeAccessories, useLab } from './support.ts'
 
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('fresh boot of 3 accessories over 3 hosts creates Kamal-named, labelled containers', async () => {
   const dir = project(threeAccessories(), SECRETS)

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, berth, homeOf, image, labSsh, loggingSsh, project } from './support.ts'
+import { HOST1, berth, homeOf, image, loggingSsh, project, shopConfig } from './support.ts'
 
 const USER = 'ci-deployer-7f3a'
 const PASSWORD = 'registry-pw-91c2'
@@ -19,20 +19,14 @@ const env = { PATH: ssh.PATH }
 let before = ''
 
 function config(accessory: Record<string, unknown> = {}) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    registry: { server: registry(), username: ['REG_USER'], password: ['REG_PASSWORD'] },
-    accessories: {
+  return shopConfig({
       db: {
         image: image('postgres:16'),
         host: HOST1,
         env: { clear: { POSTGRES_USER: 'shop' }, secret: ['DB_PASSWORD'] },
         ...accessory,
       },
-    },
-  }
+    }, { registry: { server: registry(), username: ['REG_USER'], password: ['REG_PASSWORD'] } })
 }
 
 test.before(async () => {

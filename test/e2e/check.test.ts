@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert'
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv } from 'ajv'
-import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, project } from './support.ts'
+import { countAcceptedConnections, hostDocker, labHosts, registry } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, project, useLab, writeConfig, bootedProject, shopConfig } from './support.ts'
 
 const schema = JSON.parse(readFileSync(path.join(REPO, 'schemas/check.schema.json'), 'utf8'))
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema)
@@ -24,11 +24,7 @@ async function checkJson(dir: string, args: string[] = ['all']) {
 const SECRET = 'first-secret-value'
 
 function config(over: { env?: Record<string, string>; port?: string; volumes?: string[]; cmd?: string; tag?: string } = {}) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: {
+  return shopConfig({
       db: {
         image: image(`postgres:${over.tag ?? '16'}`),
         // One host: the lab's engines share this machine's ports, so a published port fits on one host only.
@@ -39,29 +35,17 @@ function config(over: { env?: Record<string, string>; port?: string; volumes?: s
         volumes: over.volumes ?? ['shop-db:/volume'],
         cmd: over.cmd ?? 'sh -c "sleep 1000"',
       },
-    },
-  }
+    })
 }
 
-const writeConfig = (dir: string, value: object) => writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(value)}\n`)
 const writeSecret = (dir: string, value: string) => writeFileSync(path.join(dir, '.kamal/secrets'), `POSTGRES_PASSWORD=${value}\n`)
 
-async function booted(): Promise<string> {
-  const dir = project(config(), { '.kamal/secrets': `POSTGRES_PASSWORD=${SECRET}\n` })
-  const r = await berth('boot', ['all'], { cwd: dir })
-  assert.is(r.code, 0, r.stdout + r.stderr)
-  return dir
-}
+const booted = () => bootedProject(config(), { '.kamal/secrets': `POSTGRES_PASSWORD=${SECRET}\n` })
 
 const reasonsOn = (doc: { results: Array<{ host: string; drift: Array<{ kind: string; reasons: string[] }> }> }, host: string) =>
   doc.results.find((r) => r.host === host)!.drift.flatMap((d) => d.reasons.map((reason) => `${d.kind}: ${reason}`))
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('in sync after boot; each config change is named per host, and boot and reboot --drifted agree', async () => {
   const dir = await booted()

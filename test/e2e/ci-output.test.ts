@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { assertLabUp, hostDocker, registry, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, REPO, berth, labSsh, project } from './support.ts'
+import { hostDocker, registry } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, REPO, berth, labSsh, project, useLab } from './support.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 const TAG = `${registry()}/rolling:1`
@@ -23,12 +23,7 @@ async function pushAs(source: string) {
 
 const config = () => ({ service: 'ci', image: 'ci/app', ssh: labSsh(), accessories: { cache: { image: TAG, hosts: [HOST1, HOST2] } } })
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('--registry: new content pushed to the tag makes every host stale (check, boot, details); a reboot brings them in sync', async () => {
   await pushAs('redis:7')

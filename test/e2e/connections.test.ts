@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { assertLabUp, countAcceptedConnections, countSessions, dockerdPid, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, SECRETS, berth, image, labSsh, project, startBerth, threeAccessories, type RunResult } from './support.ts'
+import { countAcceptedConnections, countSessions, dockerdPid } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, SECRETS, berth, image, project, startBerth, threeAccessories, type RunResult, useLab, shopConfig } from './support.ts'
 
 const HOSTS = [HOST1, HOST2, HOST3]
 
@@ -54,12 +54,7 @@ async function assertNothingLeft(tmp: string, r: RunResult) {
 
 const privateTmp = () => mkdtempSync(path.join(tmpdir(), 'berth-e2e-tmp-'))
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('a read-only run opens one connection and one session per host, and leaves nothing behind', async () => {
   const dir = project(threeAccessories(), SECRETS)
@@ -116,12 +111,7 @@ test('a reboot that fails (the new container crashes, rolled back) leaves no con
 
 test('a reboot stopped by SIGTERM closes its shared connection and removes the socket', async () => {
   const neverHealthy = { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' }
-  const config = (tag: string, options: Record<string, string> = {}) => ({
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: { db: { image: image(`postgres:${tag}`), host: HOST1, options } },
-  })
+  const config = (tag: string, options: Record<string, string> = {}) => (shopConfig({ db: { image: image(`postgres:${tag}`), host: HOST1, options } }))
   const dir = project(config('16'))
   assert.is((await berth('boot', ['db'], { cwd: dir })).code, 0)
   writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config('17', neverHealthy))}\n`)

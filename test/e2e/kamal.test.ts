@@ -6,15 +6,10 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { assertLabUp, labDir, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, berth, containerOn, homeOf, image, loggingSsh, project } from './support.ts'
+import { labDir } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, berth, containerOn, homeOf, image, loggingSsh, project, useLab } from './support.ts'
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 const LAB_KEY = () => readFileSync(path.join(labDir(), 'id_ed25519'), 'utf8')
 

@@ -1,10 +1,10 @@
 // accessory-start/stop/restart/details/logs/exec/remove, run as a user would, on the lab's real hosts.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, hostDocker, resetLab } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, berth, homeOf, image, labSsh, onTerminal, project } from './support.ts'
+import { hostDocker } from '../lab/lab-info.mjs'
+import { DOWN_HOST, HOST1, HOST2, HOST3, berth, homeOf, image, labSsh, onTerminal, project, useLab, writeConfig, bootedProject } from './support.ts'
 
 
 /** db logs a few known lines at start, then waits for TERM like the lab images. */
@@ -21,10 +21,6 @@ function config(overrides: { db?: string; cacheHosts?: string[] } = {}) {
       search: { image: image('search:1'), host: HOST1, volumes: ['mart-search:/data'] },
     },
   }
-}
-
-function writeConfig(dir: string, value: object): void {
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(value)}\n`)
 }
 
 async function state(addr: string, name: string): Promise<string | undefined> {
@@ -45,19 +41,9 @@ async function imageExists(addr: string, ref: string): Promise<boolean> {
 }
 
 /** A booted project: db on HOST1+2, cache on HOST3, search on HOST1. */
-async function booted(): Promise<string> {
-  const dir = project(config())
-  const r = await berth('boot', ['all'], { cwd: dir })
-  assert.is(r.code, 0, r.stdout + r.stderr)
-  return dir
-}
+const booted = () => bootedProject(config())
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('every lifecycle verb: an unknown accessory is a usage error (64) naming the known ones', async () => {
   const dir = project(config())

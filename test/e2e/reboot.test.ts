@@ -2,17 +2,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project, re } from './support.ts'
+import { hostDocker } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, onTerminal, useLab, writeConfig, bootedProject, shopConfig } from './support.ts'
 
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
 function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheTag?: string } = {}) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: {
+  return shopConfig({
       db: {
         image: image(`postgres:${dbTag}`),
         hosts: options.hosts ?? [HOST1, HOST2],
@@ -22,30 +18,15 @@ function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheT
         ...(options.cmd ? { cmd: options.cmd } : {}),
       },
       cache: { image: image(`redis:${options.cacheTag ?? '7'}`), host: HOST3 },
-    },
-  }
+    })
 }
 
-function writeConfig(dir: string, value: object): void {
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(value)}\n`)
-}
+const bootedShop = (options: { hosts?: string[] } = {}) => bootedProject(config('16', options), { '.kamal/secrets': 'DB_PASSWORD=first\n' })
 
-async function bootedProject(options: { hosts?: string[] } = {}): Promise<string> {
-  const dir = project(config('16', options), { '.kamal/secrets': 'DB_PASSWORD=first\n' })
-  const r = await berth('boot', ['all'], { cwd: dir })
-  assert.is(r.code, 0, r.stdout + r.stderr)
-  return dir
-}
-
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 test('reboot to a new image keeps name, labels, directory and named volume data, and rewrites the env file', async () => {
-  const dir = await bootedProject()
+  const dir = await bootedShop()
   // Data written by the old container, in its bind-mounted directory and in its named volume.
   assert.is((await hostDocker(HOST1, ['exec', 'shop-db', 'sh', '-c', 'echo dir-data > /var/lib/data/f && echo vol-data > /volume/f'])).exitCode, 0)
   writeConfig(dir, config('17'))
@@ -68,7 +49,7 @@ test('reboot to a new image keeps name, labels, directory and named volume data,
 })
 
 test('a pull that fails leaves every old container running and untouched, exit 1', async () => {
-  const dir = await bootedProject()
+  const dir = await bootedShop()
   const before = await Promise.all([containerOn(HOST1, 'shop-db'), containerOn(HOST2, 'shop-db')])
   writeConfig(dir, config('99-missing'))
   const r = await berth('reboot', ['db', '-y'], { cwd: dir })
@@ -79,7 +60,7 @@ test('a pull that fails leaves every old container running and untouched, exit 1
 })
 
 test('a new container that exits at once is rolled back: the old one runs again, exit 1', async () => {
-  const dir = await bootedProject({ hosts: [HOST1] })
+  const dir = await bootedShop({ hosts: [HOST1] })
   const before = await containerOn(HOST1, 'shop-db')
   writeConfig(dir, config('17', { hosts: [HOST1], cmd: 'sh -c "echo cannot start; exit 3"' }))
   const r = await berth('reboot', ['db', '-y'], { cwd: dir })
@@ -92,7 +73,7 @@ test('a new container that exits at once is rolled back: the old one runs again,
 })
 
 test('two concurrent reboots: one wins, the other fails naming the lock holder', async () => {
-  const dir = await bootedProject()
+  const dir = await bootedShop()
   writeConfig(dir, config('17'))
   const [a, b] = await Promise.all([
     berth('reboot', ['db', '-y'], { cwd: dir, env: { BERTH_LOCK_HOLDER: 'run-a' } }),
@@ -109,7 +90,7 @@ test('two concurrent reboots: one wins, the other fails naming the lock holder',
 })
 
 test('a stale lock blocks, is shown by lock.mjs status, and lock.mjs release frees it; --lock-wait waits', async () => {
-  const dir = await bootedProject()
+  const dir = await bootedShop()
   const lockDir = path.join(homeOf(HOST1), '.kamal/lock-shop')
   mkdirSync(lockDir, { recursive: true })
   writeFileSync(path.join(lockDir, 'details'), Buffer.from('Locked by: someone at 2026-01-01T00:00:00Z\nVersion: 2.12.0\nMessage: manual').toString('base64'))
@@ -130,7 +111,7 @@ test('a stale lock blocks, is shown by lock.mjs status, and lock.mjs release fre
 })
 
 test('without a terminal and without -y it refuses (64) and changes nothing', async () => {
-  const dir = await bootedProject({ hosts: [HOST1] })
+  const dir = await bootedShop({ hosts: [HOST1] })
   const before = await containerOn(HOST1, 'shop-db')
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const r = await berth('reboot', ['db'], { cwd: dir })
@@ -140,7 +121,7 @@ test('without a terminal and without -y it refuses (64) and changes nothing', as
 })
 
 test('on a terminal it asks: "n" aborts and changes nothing, "y" reboots', async () => {
-  const dir = await bootedProject({ hosts: [HOST1] })
+  const dir = await bootedShop({ hosts: [HOST1] })
   const before = await containerOn(HOST1, 'shop-db')
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const no = await onTerminal('reboot', ['db'], dir, 'n\n')
@@ -154,7 +135,7 @@ test('on a terminal it asks: "n" aborts and changes nothing, "y" reboots', async
 })
 
 test('--drifted reboots only drifted pairs', async () => {
-  const dir = await bootedProject()
+  const dir = await bootedShop()
   // Drift on HOST2 only: its container runs an older image than the config says.
   await hostDocker(HOST2, ['rm', '-f', 'shop-db'])
   assert.is((await hostDocker(HOST2, ['run', '-d', '--name', 'shop-db', '--network', 'kamal', '--label', 'service=shop-db', image('postgres:17')])).exitCode, 0)
@@ -168,7 +149,7 @@ test('--drifted reboots only drifted pairs', async () => {
 })
 
 test('--rolling stops at the first failed host and leaves the rest untouched', async () => {
-  const dir = await bootedProject({ hosts: [HOST1, HOST2, HOST3] })
+  const dir = await bootedShop({ hosts: [HOST1, HOST2, HOST3] })
   // Break HOST2: the env directory path is a file there, so preparing it fails before anything stops.
   const envDir = path.join(homeOf(HOST2), '.kamal/apps/shop/env')
   await import('node:fs').then((fs) => fs.rmSync(envDir, { recursive: true }))
@@ -186,7 +167,7 @@ test('--rolling stops at the first failed host and leaves the rest untouched', a
 })
 
 test('a health check is waited for: healthy → rebooted; unhealthy → rolled back', async () => {
-  const dir = await bootedProject({ hosts: [HOST1] })
+  const dir = await bootedShop({ hosts: [HOST1] })
   const withHealth = (cmd: string) => {
     const c = config('17', { hosts: [HOST1] })
     Object.assign(c.accessories.db, { options: { 'health-cmd': cmd, 'health-interval': '500ms', 'health-retries': '1' } })
@@ -208,7 +189,7 @@ test('a health check is waited for: healthy → rebooted; unhealthy → rolled b
 })
 
 test('--dry-run lists the reboot commands and changes nothing; unknown names exit 64', async () => {
-  const dir = await bootedProject({ hosts: [HOST1] })
+  const dir = await bootedShop({ hosts: [HOST1] })
   const before = await containerOn(HOST1, 'shop-db')
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const r = await berth('reboot', ['db', '--dry-run'], { cwd: dir })

@@ -5,20 +5,15 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, hostDocker, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, project, startBerth } from './support.ts'
+import { hostDocker } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, project, startBerth, useLab, shopConfig } from './support.ts'
 
 /** Accessory-only: db on HOST1 and HOST2, cache on HOST3. The lock lives on HOST1 (db's first host). */
 function config(dbTag: string, cacheTag = '7', dbOptions: Record<string, string> = {}) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: {
+  return shopConfig({
       db: { image: image(`postgres:${dbTag}`), hosts: [HOST1, HOST2], directories: ['data:/var/lib/data'], options: dbOptions },
       cache: { image: image(`redis:${cacheTag}`), host: HOST3 },
-    },
-  }
+    })
 }
 
 const lockDir = () => path.join(homeOf(HOST1), '.kamal/lock-shop')
@@ -28,12 +23,7 @@ async function leftovers(host: string): Promise<string[]> {
   return r.stdout.split('\n').filter((n) => n.includes('-berth-'))
 }
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 // A health check that never passes keeps a reboot in its verification until it is signalled.
 const neverHealthy = { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' }

@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { hostDocker, labHosts, labNet, registry, sshConfigPath } from '../lab/lab-info.mjs'
+import { assertLabUp, hostDocker, labHosts, labNet, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
+import * as assert from 'uvu/assert'
+import type { Test } from 'uvu'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -54,16 +56,40 @@ export function project(config: object | string, files: Record<string, string> =
   return dir
 }
 
+/** The one lab fixture of the e2e files: the lab must be up (a test never skips), and each test starts on a reset lab. */
+export function useLab(suite: Test): void {
+  suite.before(async () => {
+    await assertLabUp()
+  })
+  suite.before.each(async () => {
+    await resetLab()
+  })
+}
+
+/** Replaces a project's deploy.config.mjs. */
+export function writeConfig(dir: string, config: object): void {
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config, null, 2)}\n`)
+}
+
+/** A project whose `boot all` succeeded (exit 0). */
+export async function bootedProject(config: object | string, files: Record<string, string> = {}): Promise<string> {
+  const dir = project(config, files)
+  const r = await berth('boot', ['all'], { cwd: dir })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  return dir
+}
+
 /** The lab's ssh settings, as a config would carry them. */
 export const labSsh = () => ({ config: sshConfigPath() })
 
+/** A config of the lab's `shop` service with these accessories (and any other top-level keys). */
+export function shopConfig<Accessories extends Record<string, object>>(accessories: Accessories, more: Record<string, unknown> = {}) {
+  return { service: 'shop', image: 'shop/app', ssh: labSsh(), ...more, accessories }
+}
+
 /** Three accessories over three hosts. */
 export function threeAccessories(overrides: { db?: string; cache?: string; search?: string } = {}) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: {
+  return shopConfig({
       db: {
         image: image(overrides.db ?? 'postgres:16'),
         hosts: [HOST1, HOST2],
@@ -72,8 +98,7 @@ export function threeAccessories(overrides: { db?: string; cache?: string; searc
       },
       cache: { image: image(overrides.cache ?? 'redis:7'), host: HOST3, options: { memory: '64m' } },
       search: { image: image(overrides.search ?? 'search:1'), hosts: [HOST1, HOST2, HOST3], volumes: ['shop-search:/data'] },
-    },
-  }
+    })
 }
 
 export const SECRETS = { '.kamal/secrets': 'POSTGRES_PASSWORD=s3cr3t-value\n' }

@@ -6,15 +6,10 @@ import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, REPO, SECRETS, berth, containerOn, homeOf, image, labSsh, project, startBerth, threeAccessories } from './support.ts'
+import { hostDocker, labHosts } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, REPO, SECRETS, berth, containerOn, homeOf, image, labSsh, project, startBerth, threeAccessories, useLab, shopConfig } from './support.ts'
 
-test.before(async () => {
-  await assertLabUp()
-})
-test.before.each(async () => {
-  await resetLab()
-})
+useLab(test)
 
 const socketOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.dockerHost.replace('unix://', '')
 
@@ -100,12 +95,7 @@ test('stopped, crash-looping and paused containers need attention (exit 2) with 
 })
 
 function dbConfig(tag: string) {
-  return {
-    service: 'shop',
-    image: 'shop/app',
-    ssh: labSsh(),
-    accessories: { db: { image: image(`postgres:${tag}`), host: HOST1, directories: ['data:/var/lib/data'], options: { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' } } },
-  }
+  return shopConfig({ db: { image: image(`postgres:${tag}`), host: HOST1, directories: ['data:/var/lib/data'], options: { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' } } })
 }
 
 for (const point of [

@@ -204,7 +204,7 @@ for (const phase of ['before', 'after'] as const) {
     for (const [at] of points.entries()) {
       const fleet = bootedFleet()
       let signalledAt = -1
-      fleet.onCommand = (sent, p, index) => {
+      fleet.onCommand = (_sent, p, index) => {
         if (p === phase && index === at && signalledAt < 0) {
           signalledAt = index
           process.emit('SIGTERM', 'SIGTERM')
