@@ -86,7 +86,7 @@ export interface ReportEntry {
   error?: string
   /** Extra words for the message: what `removed` removed, what `planned` would do, a rollback. */
   detail?: string
-  /** The remote commands a dry run would send, for `would_boot`. */
+  /** The remote commands a dry run would send (would_boot, would_reboot, planned), as `-v` shows them: secrets never in them. */
   plannedCommands?: string[]
   /** berth's temporary containers left by an interrupted reboot (`<service>-berth-new-…`, `-berth-old-…`). */
   leftovers?: LeftoverContainer[]
