@@ -46,7 +46,6 @@ export function kamalRuleProblems(config: unknown): Problem[] {
     problems.push({ path: [], at: 'value', message: 'no servers or accessories specified' })
   }
   const servers = config.servers
-  const roleNames = Array.isArray(servers) ? ['web'] : isPlainObject(servers) ? Object.keys(servers) : []
   if (isPlainObject(accessories)) {
     for (const [name, accessory] of Object.entries(accessories)) {
       if (!isPlainObject(accessory)) continue
@@ -62,19 +61,7 @@ export function kamalRuleProblems(config: unknown): Problem[] {
         })
       }
       labelAndOptionProblems(base, accessory, problems)
-      // accessory.rb ensure_valid_roles
-      // (only once the host keys are right, so one mistake gives one message)
-      const hostsOk = hostKeys.length === 1
-      const wanted = !hostsOk ? [] : typeof accessory.role === 'string' ? [accessory.role] : Array.isArray(accessory.roles) ? accessory.roles : []
-      const unknown = wanted.filter((role): role is string => typeof role === 'string' && !roleNames.includes(role))
-      if (unknown.length) {
-        problems.push({
-          path: [...base, typeof accessory.role === 'string' ? 'role' : 'roles'],
-          at: 'value',
-          pointer: base,
-          message: unknown.length === 1 ? `unknown role ${unknown[0]}` : `unknown roles ${unknown.join(', ')}`,
-        })
-      }
+      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (model.ts resolveHosts)
       const env = accessory.env
       if (isPlainObject(env) && hasOwn(env, 'tags')) {
         problems.push({ path: [...base, 'env', 'tags'], at: 'key', message: 'tags are only allowed in the root env' })
