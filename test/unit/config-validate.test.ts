@@ -1,20 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
 import { resolveDeployment } from '../../lib/config/model.ts'
 import { ROOT_KEYS } from '../../lib/config/schema.ts'
-
-function tempDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-validate-'))
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), body)
-  }
-  return dir
-}
+import { tempDir } from '../support/files.ts'
 
 /** Problems for a config/deploy.yml (lines joined with \n), or [] when it loads and resolves. */
 async function check(yml: string): Promise<string[]> {
