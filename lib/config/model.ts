@@ -370,12 +370,9 @@ export function resolveHosts(
   const roles = raw.role !== undefined ? [raw.role] : raw.roles
   if (roles !== undefined) {
     const key = raw.role !== undefined ? 'role' : 'roles'
-    const known = roleNames(config)
-    const unknown = roles.filter((role) => !known.includes(role))
-    if (unknown.length) {
-      problems.push(
-        `${where(key)}: /accessories/${name}/${key}: unknown role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (roles under servers: ${known.join(', ') || 'none'})`,
-      )
+    const unknown = unknownRolesMessage(config, name, roles)
+    if (unknown) {
+      problems.push(`${where(key)}: /accessories/${name}/${key}: ${unknown}`)
       return []
     }
     const hosts = unique(roles.flatMap((role) => roleHosts(config, role)))
@@ -385,6 +382,18 @@ export function resolveHosts(
   const tags = raw.tag !== undefined ? [raw.tag] : (raw.tags ?? [])
   const hosts = unique(tags.flatMap((tag) => taggedHosts(config, tag)))
   return hosts.length ? hosts : none(key, tags.length ? `No host under \`servers\` carries tag ${tags.map(show).join(' or ')}` : 'The list is empty')
+}
+
+/** The one check that an accessory's `role`/`roles` name roles under `servers` (Kamal's accessory.rb ensure_valid_roles). */
+function unknownRolesMessage(config: DeployConfig, name: string, roles: string[]): string | undefined {
+  const known = roleNames(config)
+  const unknown = roles.filter((role) => !known.includes(role))
+  if (!unknown.length) return undefined
+  const listed = unknown.map(show).join(', ')
+  const named = `Accessory ${show(name)} names ${unknown.length > 1 ? 'roles' : 'role'} ${listed}`
+  if (!known.length) return `${named}, but \`servers\` has no roles; add ${listed} under \`servers\`, or give the accessory its hosts with \`host\` or \`hosts\`.`
+  if (known.length === 1) return `${named}, but the only role under \`servers\` is ${show(known[0])}; name ${show(known[0])}, or add ${listed} under \`servers\`.`
+  return `${named}, but the roles under \`servers\` are ${known.map(show).join(', ')}; name one of those, or add ${listed} under \`servers\`.`
 }
 
 function roleNames(config: DeployConfig): string[] {

@@ -1,6 +1,6 @@
 // The rules for every config value that reaches a command line, a file path or an ssh option on the way
 // to a host. The JSON schema (schema.ts) checks shapes and types; this checks contents, so a hostile or
-// mistaken value is refused at load (exit 78) before any host is contacted. Pure; used by load.ts for YAML
+// mistaken value is refused at load (exit 78) before any host is contacted. Pure; used by validation.ts for YAML
 // and .mjs configs alike, and by the CLI for the arguments that reach a host.
 //
 // Exempt by Kamal's design (documented in README.md): an accessory's `cmd` (appended for the remote shell
@@ -17,7 +17,7 @@ export interface Problem {
   at: 'key' | 'value'
   message: string
   /** The JSON pointer shown; defaults to `path` (its parent for unknown keys). */
-  ptr?: Path
+  pointer?: Path
 }
 
 // ---------------------------------------------------------------------------------------------

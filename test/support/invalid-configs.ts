@@ -44,6 +44,7 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
   yml('tagged host with ;', dbYml('    tag: t\n', `${HEAD}servers:\n  web:\n    - "a;b": t\n`), '/servers/web/0/a;b', 'is not a host name ssh can take'),
   yml('hosts: []', dbYml('    hosts: []\n'), '/accessories/db/hosts', 'The list is empty, so the accessory would run nowhere'),
   yml('tag without hosts', dbYml('    tag: nope\n', `${HEAD}servers:\n  web: [@HOST@]\n`), '/accessories/db/tag', 'No host under `servers` carries tag "nope"'),
+  yml('unknown role', dbYml('    role: db\n', `${HEAD}servers:\n  web: [@HOST@]\n`), '/accessories/db/role', 'Accessory "db" names role "db", but the only role under `servers` is "web"'),
   yml('role without hosts', dbYml('    role: web\n', `${HEAD}servers:\n  web: []\n`), '/accessories/db/role', 'Role "web" has no hosts'),
   // names and service
   yml('accessory name ../evil', `${HEAD}accessories:\n  ../evil:\n    image: @REGISTRY@/postgres:16\n    host: @HOST@\n`, '/accessories/..~1evil', 'cannot name a container and its env file'),

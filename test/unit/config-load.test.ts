@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -7,17 +6,9 @@ import * as assert from 'uvu/assert'
 import { ConfigError, deepMerge, destinationFile, loadConfig } from '../../lib/config/load.ts'
 import { shellRunner } from '../../lib/config/commands.ts'
 import { ERB_SUBSET } from '../../lib/config/erb.ts'
+import { tempDir } from '../support/files.ts'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/config')
-
-function tempDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-config-'))
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), body)
-  }
-  return dir
-}
 
 async function problems(p: Promise<unknown>): Promise<string[]> {
   try {

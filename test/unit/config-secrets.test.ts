@@ -1,23 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadSecrets, parseDotenv, SecretsError, shellRunner, type CommandRunner } from '../../lib/config/secrets.ts'
 import { extractSecret, kamalSecretsCommand, shellSplit } from '../../lib/config/kamal-secrets.ts'
+import { tempDir } from '../support/files.ts'
 
 const noCommands: CommandRunner = (cmd) => ({ ok: false, detail: `unexpected command ${cmd}` })
 const parse = (text: string, env: Record<string, string | undefined> = {}, run: CommandRunner = noCommands) =>
   parseDotenv(text, { file: '.kamal/secrets', env, run })
-
-function tempDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-secrets-'))
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), body)
-  }
-  return dir
-}
 
 test('plain, export, comments, blank lines, yaml-style separator', () => {
   const text = [

@@ -1,25 +1,16 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
+import { resolveDeployment } from '../../lib/config/model.ts'
 import { ROOT_KEYS } from '../../lib/config/schema.ts'
+import { tempDir } from '../support/files.ts'
 
-function tempDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-validate-'))
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), body)
-  }
-  return dir
-}
-
-/** Problems for a config/deploy.yml (lines joined with \n), or [] when it loads. */
+/** Problems for a config/deploy.yml (lines joined with \n), or [] when it loads and resolves. */
 async function check(yml: string): Promise<string[]> {
   const dir = tempDir({ 'config/deploy.yml': yml })
   try {
-    await loadConfig({ cwd: dir, env: {} })
+    const loaded = await loadConfig({ cwd: dir, env: {} })
+    resolveDeployment(loaded, { cwd: dir, env: {} })
     return []
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e
@@ -112,10 +103,16 @@ test('accessory: role and roles must name roles under servers', async () => {
         'servers:\n  web: [h1]\n  jobs: [h2]\naccessories:\n  a:\n    image: a\n    role: db\n  b:\n    image: b\n    roles: [web, x, y]\n  c:\n    image: c\n    roles: [web, jobs]\n',
     ),
     [
-      'config/deploy.yml:9:11: /accessories/a: unknown role db',
-      'config/deploy.yml:12:12: /accessories/b: unknown roles x, y',
+      'config/deploy.yml:9:11: /accessories/a/role: Accessory "a" names role "db", but the roles under `servers` are "web", "jobs"; name one of those, or add "db" under `servers`.',
+      'config/deploy.yml:12:12: /accessories/b/roles: Accessory "b" names roles "x", "y", but the roles under `servers` are "web", "jobs"; name one of those, or add "x", "y" under `servers`.',
     ],
   )
+  assert.equal(await check(HEAD + 'servers:\n  web: [h1]\naccessories:\n  a:\n    image: a\n    role: db\n'), [
+    'config/deploy.yml:8:11: /accessories/a/role: Accessory "a" names role "db", but the only role under `servers` is "web"; name "web", or add "db" under `servers`.',
+  ])
+  assert.equal(await check(HEAD + 'accessories:\n  a:\n    image: a\n    roles: [db]\n'), [
+    'config/deploy.yml:6:12: /accessories/a/roles: Accessory "a" names role "db", but `servers` has no roles; add "db" under `servers`, or give the accessory its hosts with `host` or `hosts`.',
+  ])
   // a servers list is the implicit `web` role
   assert.equal(await check(HEAD + 'servers: [h1]\naccessories:\n  a:\n    image: a\n    role: web\n'), [])
 })

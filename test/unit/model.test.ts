@@ -28,7 +28,12 @@ test('servers as a plain list is the web role; {hosts: [...]} roles work too', (
 })
 
 test('an unknown role is a config error naming the roles that exist', () => {
-  assert.throws(() => hostsOf({ role: 'db' }), (e: Error) => e instanceof ConfigError && /unknown role db \(roles under servers: web, workers\)/.test(e.message))
+  assert.throws(
+    () => hostsOf({ role: 'db' }),
+    (e: Error) =>
+      e instanceof ConfigError &&
+      e.message === 'config/deploy.yml: /accessories/a/role: Accessory "a" names role "db", but the roles under `servers` are "web", "workers"; name one of those, or add "db" under `servers`.',
+  )
 })
 
 test('Kamal names: service name, env file path (with destination), labels, defaults', () => {

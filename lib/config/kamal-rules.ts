@@ -1,0 +1,77 @@
+// The Kamal rules the schema does not express (validator/accessory.rb, role.rb, env.rb, configuration.rb).
+import { ACCESSORY_HOST_KEYS } from './schema.ts'
+import { isPlainObject } from './plain.ts'
+import type { Problem } from './values.ts'
+import type { KeyPath } from './positions.ts'
+
+const RESTART_POLICY = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/
+const RESERVED_LABELS = ['destination', 'role', 'service']
+
+function hasOwn(object: Record<string, unknown>, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(object, key)
+}
+
+function labelAndOptionProblems(base: KeyPath, section: Record<string, unknown>, problems: Problem[]): void {
+  const labels = section.labels
+  if (isPlainObject(labels)) {
+    for (const key of Object.keys(labels)) {
+      if (RESERVED_LABELS.includes(key)) {
+        problems.push({
+          path: [...base, 'labels', key],
+          at: 'key',
+          message: 'invalid label. destination, role, and service are reserved labels',
+        })
+      }
+    }
+  }
+  const options = section.options
+  if (isPlainObject(options) && hasOwn(options, 'restart')) {
+    const restart = options.restart
+    const path = [...base, 'options', 'restart']
+    if (typeof restart !== 'string') {
+      problems.push({ path, at: 'value', message: 'should be a string. Use "no" to disable restarts' })
+    } else if (!RESTART_POLICY.test(restart)) {
+      problems.push({ path, at: 'value', message: 'should be no, always, unless-stopped, on-failure, or on-failure:N' })
+    }
+  }
+}
+
+export function kamalRuleProblems(config: unknown): Problem[] {
+  const problems: Problem[] = []
+  if (!isPlainObject(config)) return problems
+  const accessories = config.accessories
+  // configuration.rb ensure_required_keys_present: servers may be left out only for accessories
+  const noAccessories = !isPlainObject(accessories) || Object.keys(accessories).length === 0
+  if (config.servers === undefined && noAccessories) {
+    problems.push({ path: [], at: 'value', message: 'no servers or accessories specified' })
+  }
+  const servers = config.servers
+  if (isPlainObject(accessories)) {
+    for (const [name, accessory] of Object.entries(accessories)) {
+      if (!isPlainObject(accessory)) continue
+      const base = ['accessories', name]
+      const hostKeys = ACCESSORY_HOST_KEYS.filter((key) => hasOwn(accessory, key))
+      if (hostKeys.length !== 1) {
+        problems.push({
+          // point at the second host key when there are several, else at the accessory
+          path: hostKeys.length > 1 ? [...base, hostKeys[1] as string] : base,
+          at: hostKeys.length > 1 ? 'key' : 'value',
+          pointer: base,
+          message: 'specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`',
+        })
+      }
+      labelAndOptionProblems(base, accessory, problems)
+      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (model.ts resolveHosts)
+      const env = accessory.env
+      if (isPlainObject(env) && hasOwn(env, 'tags')) {
+        problems.push({ path: [...base, 'env', 'tags'], at: 'key', message: 'tags are only allowed in the root env' })
+      }
+    }
+  }
+  if (isPlainObject(servers)) {
+    for (const [name, role] of Object.entries(servers)) {
+      if (isPlainObject(role)) labelAndOptionProblems(['servers', name], role, problems)
+    }
+  }
+  return problems
+}

@@ -1,0 +1,117 @@
+// Reading one config file into plain data: YAML through the ERB subset and YAML 1.1 as Psych reads it
+// (Kamal's parser), or an .mjs module's default export (an object, or a function of { destination, env }).
+// Problems are collected, not thrown, so that every one is reported at once.
+import { readFileSync } from 'node:fs'
+import { parse as parsePath } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseDocument } from 'yaml'
+import { expandErb, lineColOf } from './erb.ts'
+import type { CommandRunner } from './commands.ts'
+import { psychTags, settleTimestamps } from './psych.ts'
+import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
+import { show } from './values.ts'
+import { locate, type SourceFile } from './positions.ts'
+
+type Env = Record<string, string | undefined>
+
+/** A generous limit on YAML alias expansion (merge keys included); real configs stay far below it. */
+const MAX_YAML_ALIASES = 1000
+
+export function sourceKind(file: string): 'yaml' | 'module' | undefined {
+  const extension = parsePath(file).ext.toLowerCase()
+  if (extension === '.yml' || extension === '.yaml') return 'yaml'
+  if (extension === '.mjs' || extension === '.js') return 'module'
+  return undefined
+}
+
+function yamlErrorMessage(message: string): string {
+  const firstLine = message.split('\n')[0] ?? message
+  return firstLine.replace(/ at line \d+, column \d+:?$/, '')
+}
+
+/** `file` names the file in messages; `path` is where it is read from. */
+export function readYamlFile(file: string, path: string, env: Env, run: CommandRunner, problems: string[]): SourceFile {
+  const raw = readFileSync(path, 'utf8')
+  const erb = expandErb(raw, env, { yaml: true, run })
+  for (const problem of erb.problems) problems.push(`${file}:${problem.line}:${problem.col}: ${problem.message}`)
+  const rawPosition = lineColOf(raw)
+  const position = (offset: number) => rawPosition(erb.sourceOffset(offset))
+  // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
+  const document = parseDocument(erb.output, { version: '1.1', customTags: psychTags, prettyErrors: false, merge: true, uniqueKeys: true })
+  for (const error of document.errors) {
+    const at = position(error.pos[0])
+    problems.push(`${file}:${at.line}:${at.col}: (root): ${error.code}: ${yamlErrorMessage(error.message)}`)
+  }
+  const source: SourceFile = { file, document, position }
+  if (document.errors.length > 0) return source
+  let value: unknown
+  try {
+    value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+  } catch (error) {
+    // yaml refuses alias expansion past the limit ("billion laughs")
+    problems.push(`${locate([source], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(error)}); write the values out, or use fewer aliases.`)
+    value = {}
+  }
+  const dates = settleTimestamps(value === null || value === undefined ? {} : value)
+  for (const { path: at, stamp } of dates.refused) {
+    problems.push(`${locate([source], at, 'value')}: ${pointer(at)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`)
+  }
+  let data = dates.value
+  if (!isPlainObject(data)) {
+    problems.push(`${locate([source], [], 'value')}: (root): must be object`)
+    data = {}
+  }
+  source.data = plainCopy(source, data, problems)
+  return source
+}
+
+/** The source's data as plain data; what is not (circular aliases, getters that throw...) becomes a problem. */
+function plainCopy(source: SourceFile, value: unknown, problems: string[]): Record<string, unknown> {
+  const copy = plainData(value)
+  for (const problem of copy.problems) problems.push(`${locate([source], problem.path, 'value')}: ${pointer(problem.path)}: ${problem.message}`)
+  return isPlainObject(copy.value) ? copy.value : {}
+}
+
+let importCounter = 0
+
+async function importModule(path: string): Promise<unknown> {
+  const url = pathToFileURL(path)
+  // cache-busting: a changed file is re-read within one process
+  url.search = `?berth=${Date.now()}-${++importCounter}`
+  const module = (await import(url.href)) as { default?: unknown }
+  return module.default
+}
+
+export interface ModuleFile extends SourceFile {
+  /** The default export is a function: it builds the config for any destination itself. */
+  exportsFunction: boolean
+}
+
+/** `file` names the file in messages; `path` is where it is imported from. */
+export async function readModuleFile(file: string, path: string, args: { destination?: string; env: Env }, problems: string[]): Promise<ModuleFile> {
+  let exported: unknown
+  try {
+    exported = await importModule(path)
+  } catch (error) {
+    problems.push(`${file}: failed to load: ${errorText(error)}`)
+    return { file, data: {}, exportsFunction: false }
+  }
+  const exportsFunction = typeof exported === 'function'
+  let value: unknown = exported
+  if (exportsFunction) {
+    try {
+      value = await (exported as (a: typeof args) => unknown)(args)
+    } catch (error) {
+      problems.push(`${file}: the default export threw: ${errorText(error)}`)
+      return { file, data: {}, exportsFunction }
+    }
+  }
+  if (!isPlainObject(value)) {
+    problems.push(
+      `${file}: (root): the default export must be an object, or a function returning one (got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
+    )
+    return { file, data: {}, exportsFunction }
+  }
+  // In JS, a key set to `undefined` means "not set" (it would not survive JSON either).
+  return { file, data: plainCopy({ file }, value, problems), exportsFunction }
+}
