@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadSecrets, parseDotenv, SecretsError, shellRunner, type CommandRunner } from '../../lib/config/secrets.ts'
