@@ -161,6 +161,11 @@ export function stopContainer(container: string): RemoteCommand {
   return { argv: ['docker', 'container', 'stop', container] }
 }
 
+/** accessory-restart's one command: stop, then start only if the stop succeeded. */
+export function restartContainer(container: string): RemoteCommand {
+  return { argv: combine(stopContainer(container).argv, startContainer(container).argv) }
+}
+
 export function removeContainer(container: string): RemoteCommand {
   return { argv: ['docker', 'container', 'rm', '--force', container] }
 }

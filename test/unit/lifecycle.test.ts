@@ -1,12 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ObservedContainer } from '../../lib/docker/inspect.ts'
-import { actionCommand, actionDetail, chain, namedVolumes, planRemove, removeQuestion } from '../../lib/flows/lifecycle.ts'
+import { actionCommand, actionDetail, namedVolumes, planRemove, removeQuestion } from '../../lib/flows/lifecycle.ts'
 import { planExec, planExecReport } from '../../lib/flows/exec.ts'
 import { grepLines, LineSplitter, logsCommand } from '../../lib/flows/logs.ts'
 import { followTarget, logsOptions } from '../../lib/cli/logs-flags.ts'
 import { UsageError } from '../../lib/cli/args.ts'
-import { startContainer, stopContainer } from '../../lib/docker/commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
@@ -35,8 +34,6 @@ test('start, stop and restart act on the container the label found, by its name'
   assert.is(shellJoin(actionCommand('start', c).argv), 'docker container start renamed-by-hand')
   assert.is(shellJoin(actionCommand('stop', c).argv), 'docker container stop renamed-by-hand')
   assert.is(shellJoin(actionCommand('restart', c).argv), 'docker container stop renamed-by-hand && docker container start renamed-by-hand')
-  assert.equal(chain(startContainer('a')), startContainer('a'))
-  assert.is(shellJoin(chain(stopContainer('a'), startContainer('b'), startContainer('c')).argv), 'docker container stop a && docker container start b && docker container start c')
 })
 
 test('a start of a running container or a stop of a stopped one is said to be a no-op', () => {
