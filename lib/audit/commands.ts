@@ -1,6 +1,7 @@
 // Kamal's audit log, command for command (lib/kamal/commands/auditor.rb, tags.rb), so `kamal audit` shows
 // berth's changes too: `mkdir -p .kamal && echo <line> >> .kamal/<service>[-<destination>]-audit.log`, a line
 // being `[<UTC ISO 8601>] [<performer>] [<destination, if any>] <message>`.
+import { append, combine } from '../remote/joiners.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 
 export interface AuditContext {
@@ -27,12 +28,7 @@ export function auditLine(context: AuditContext, message: string, now: Date): st
 /** Appends one line per message, in order, as one remote command. */
 export function recordAudit(context: AuditContext, messages: readonly string[], now: Date): RemoteCommand {
   const file = auditLogFile(context.service, context.destination)
-  return {
-    argv: [
-      'mkdir', '-p', '.kamal',
-      ...messages.flatMap((message) => [{ raw: '&&' }, 'echo', auditLine(context, message, now), { raw: '>>' }, file]),
-    ],
-  }
+  return { argv: combine(['mkdir', '-p', '.kamal'], ...messages.map((message) => append(['echo', auditLine(context, message, now)], [file]))) }
 }
 
 /** Kamal's messages for accessory changes (lib/kamal/cli/accessory.rb). */

@@ -1,5 +1,6 @@
 // Pure builders of the remote commands berth runs, in Kamal 2.x's shapes (lib/kamal/commands/accessory.rb).
 // Nothing here runs anything: tests compare these arrays with Kamal's argv.
+import { combine, pipe } from '../remote/joiners.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
@@ -64,10 +65,9 @@ export function registryLogin(login: { server?: string; username: string; passwo
 /** `mkdir -p`, then `chmod`/`chown` when set, as one command. */
 export function makeDirectory(directory: DirectorySpec): RemoteCommand {
   const target = directory.path
-  const steps: ShellWord[] = ['mkdir', '-p', target]
-  if (directory.mode) steps.push({ raw: '&&' }, 'chmod', directory.mode, target)
-  if (directory.owner) steps.push({ raw: '&&' }, 'chown', directory.owner, target)
-  return { argv: steps }
+  return {
+    argv: combine(['mkdir', '-p', target], directory.mode && ['chmod', directory.mode, target], directory.owner && ['chown', directory.owner, target]),
+  }
 }
 
 // A file arrives on stdin; its directory is created and its mode set before any content is written,
@@ -78,9 +78,7 @@ const WRITE_FILE_SCRIPT =
 
 /** Writes `content` (sent over stdin) to a remote path with the given mode and optional owner. */
 export function writeFile(remotePath: string, content: string, mode: string, owner?: string): RemoteCommand {
-  const argv: ShellWord[] = ['sh', '-c', WRITE_FILE_SCRIPT, 'sh', remotePath, mode]
-  if (owner) argv.push({ raw: '&&' }, 'chown', owner, remotePath)
-  return { argv, input: content }
+  return { argv: combine(['sh', '-c', WRITE_FILE_SCRIPT, 'sh', remotePath, mode], owner && ['chown', owner, remotePath]), input: content }
 }
 
 /** Kamal's env file: one `KEY=value` line per secret, values escaped like Ruby's `String#dump`. */
@@ -163,6 +161,11 @@ export function stopContainer(container: string): RemoteCommand {
   return { argv: ['docker', 'container', 'stop', container] }
 }
 
+/** accessory-restart's one command: stop, then start only if the stop succeeded. */
+export function restartContainer(container: string): RemoteCommand {
+  return { argv: combine(stopContainer(container).argv, startContainer(container).argv) }
+}
+
 export function removeContainer(container: string): RemoteCommand {
   return { argv: ['docker', 'container', 'rm', '--force', container] }
 }
@@ -208,7 +211,7 @@ export function containerHealth(container: string): RemoteCommand {
  */
 export function removeLabelledContainers(serviceName: string): RemoteCommand {
   return {
-    argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, '--filter', 'status=created', { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
+    argv: pipe(['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, '--filter', 'status=created'], ['xargs', '-r', 'docker', 'rm', '--force']),
   }
 }
 

@@ -3,11 +3,9 @@
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
-import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
+import { removeContainer, removeImage, removeServiceDirectory, removeVolume, restartContainer, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
-
-import type { ShellWord } from '../remote/quote.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Outcome, Report } from '../report/model.ts'
@@ -33,16 +31,6 @@ const AUDIT_OF: Record<LifecycleAction, (name: string) => string[]> = {
   restart: (name) => [AUDIT.stopped(name), AUDIT.started(name)],
 }
 
-/** Several commands as one remote command line, each run only if the previous one succeeded. */
-export function chain(...commands: RemoteCommand[]): RemoteCommand {
-  const argv: ShellWord[] = []
-  for (const command of commands) {
-    if (argv.length) argv.push({ raw: '&&' })
-    argv.push(...command.argv)
-  }
-  return { argv }
-}
-
 /** The one remote command for an action on the container the label found (addressed by its name). */
 export function actionCommand(action: LifecycleAction, container: ObservedContainer): RemoteCommand {
   switch (action) {
@@ -51,7 +39,7 @@ export function actionCommand(action: LifecycleAction, container: ObservedContai
     case 'stop':
       return stopContainer(container.name)
     case 'restart':
-      return chain(stopContainer(container.name), startContainer(container.name))
+      return restartContainer(container.name)
   }
 }
 

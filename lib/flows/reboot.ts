@@ -8,9 +8,9 @@ import type { Accessory, Deployment } from '../config/model.ts'
 import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { rebootStamp, temporaryName } from '../docker/names.ts'
+import { rollbackCommand, swapCommand } from '../docker/reboot-commands.ts'
 import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
-import type { ShellWord } from '../remote/quote.ts'
-import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
+import { describeCommand, describeFailure } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
@@ -70,34 +70,6 @@ async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict
 }
 
 const containerOf = (target: Exclude<Verdict, { kind: 'unreachable' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
-
-/**
- * Old container out, new one in, as one remote command. The renames come first (a running container can be
- * renamed), so the downtime is `docker stop` then `docker start` alone, as close to `docker restart` as two
- * containers allow.
- */
-export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
-  const and: ShellWord = { raw: '&&' }
-  const argv: ShellWord[] = old ? ['docker', 'rename', old.id, old.asideName, and] : []
-  argv.push('docker', 'rename', newId, serviceName, and)
-  if (old) argv.push('docker', 'stop', old.id, and)
-  argv.push('docker', 'start', newId)
-  return { argv }
-}
-
-/** Puts the old container back under its name and, if it was running, starts it again. */
-export function rollbackCommand(serviceName: string, newId: string, old: { id: string; wasRunning: boolean } | undefined): RemoteCommand {
-  const then: ShellWord = { raw: ';' }
-  const argv: ShellWord[] = ['docker', 'rm', '--force', newId, then]
-  if (old) {
-    argv.push('docker', 'rename', old.id, serviceName, { raw: '2>/dev/null' }, then)
-    if (old.wasRunning) argv.push('docker', 'start', old.id)
-    else argv.push('true')
-  } else {
-    argv.push('true')
-  }
-  return { argv }
-}
 
 function sentence(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

@@ -1,5 +1,6 @@
 // Kamal's deploy lock, command for command (lib/kamal/commands/lock.rb): a directory made with `mkdir`
 // (atomic: only one run can create it) holding a base64 `details` file, on one host.
+import { combine, pipe, write } from '../remote/joiners.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 
 /** `.kamal/lock-<service>[-<destination>]`, relative to the login directory. */
@@ -33,16 +34,16 @@ export function encodeDetails(text: string): string {
 
 export function acquireLock(directory: string, details: string): RemoteCommand {
   return {
-    argv: ['mkdir', '-p', '.kamal', { raw: '&&' }, 'mkdir', directory, { raw: '&&' }, 'sh', '-c', 'cat > "$1"/details', 'sh', directory],
+    argv: combine(['mkdir', '-p', '.kamal'], ['mkdir', directory], ['sh', '-c', 'cat > "$1"/details', 'sh', directory]),
     input: `${encodeDetails(details)}\n`,
   }
 }
 
 export function releaseLock(directory: string): RemoteCommand {
-  return { argv: ['rm', `${directory}/details`, { raw: '&&' }, 'rm', '-r', directory] }
+  return { argv: combine(['rm', `${directory}/details`], ['rm', '-r', directory]) }
 }
 
 /** Prints the decoded details, or fails when there is no lock. */
 export function lockStatus(directory: string): RemoteCommand {
-  return { argv: ['stat', directory, { raw: '> /dev/null &&' }, 'cat', `${directory}/details`, { raw: '|' }, 'base64', '-d'], readOnly: true }
+  return { argv: combine(write(['stat', directory], ['/dev/null']), pipe(['cat', `${directory}/details`], ['base64', '-d'])), readOnly: true }
 }

@@ -7,7 +7,8 @@
  * - a string is passed literally (quoted);
  * - `{ pwd }` is a path relative to the remote login directory, expanded there as `"$PWD"/'<path>'`
  *   (Kamal mounts relative files and directories from `$PWD/<service>/...`);
- * - `{ raw }` is given to the remote shell unquoted: shell operators berth writes itself (`|`), and
+ * - `{ raw }` is given to the remote shell unquoted: the operators the joiners put between commands
+ *   (joiners.ts: `&&`, `;`, `|`), redirections of a command's own streams (`2>&1`), and
  *   Kamal's accessory `cmd`, which Kamal appends unescaped for the remote shell to parse (`sh -c 'echo hi'`).
  */
 export type ShellWord = string | { pwd: string } | { raw: string }

@@ -11,6 +11,8 @@ import {
   makeDirectory,
   networkNeedsCreating,
   registryLogin,
+  removeLabelledContainers,
+  restartContainer,
   runAccessory,
   writeFile,
 } from '../../lib/docker/commands.ts'
@@ -116,6 +118,17 @@ test('networks: kamal and custom ones are created; built-in ones are not', () =>
 test('directories: mkdir, then chmod and chown only when set', () => {
   assert.is(shellJoin(makeDirectory({ path: 'app-db/data' }).argv), 'mkdir -p app-db/data')
   assert.is(shellJoin(makeDirectory({ path: '/srv/db', mode: '0700', owner: '999:999' }).argv), 'mkdir -p /srv/db && chmod 0700 /srv/db && chown 999:999 /srv/db')
+  assert.is(shellJoin(makeDirectory({ path: '/srv/db', owner: '999:999' }).argv), 'mkdir -p /srv/db && chown 999:999 /srv/db')
+  assert.is(shellJoin(makeDirectory({ path: '/srv/db', mode: '0700' }).argv), 'mkdir -p /srv/db && chmod 0700 /srv/db')
+})
+
+test('commands of several steps: restart is stop && start; boot\'s cleanup pipes the created ones into docker rm; a file\'s owner is set after it is written', () => {
+  assert.is(shellJoin(restartContainer('shop db').argv), "docker container stop 'shop db' && docker container start 'shop db'")
+  assert.is(
+    shellJoin(removeLabelledContainers('app-db').argv),
+    'docker ps --all --quiet --filter label=service=app-db --filter status=created | xargs -r docker rm --force',
+  )
+  assert.match(shellJoin(writeFile('app-db/my.cnf', 'x', '640', '999:999').argv), / sh app-db\/my\.cnf 640 && chown 999:999 app-db\/my\.cnf$/)
 })
 
 test('writeFile creates the directory and the file with its mode, content from stdin', async () => {
