@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` (the main job, against the local lab) and `make test`.
-.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck boot check details config reboot-drifted ci
+.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck format boot check details config reboot-drifted ci
 
 setup:
 	bash scripts/setup.sh
@@ -18,6 +18,9 @@ e2e: setup
 
 typecheck: setup
 	npm run typecheck
+
+format: setup
+	npm run format
 
 bench: setup
 	bash scripts/with-lab.sh node scripts/bench.mjs

@@ -28,7 +28,12 @@ export function auditLine(context: AuditContext, message: string, now: Date): st
 /** Appends one line per message, in order, as one remote command. */
 export function recordAudit(context: AuditContext, messages: readonly string[], now: Date): RemoteCommand {
   const file = auditLogFile(context.service, context.destination)
-  return { argv: combine(['mkdir', '-p', '.kamal'], ...messages.map((message) => append(['echo', auditLine(context, message, now)], [file]))) }
+  return {
+    argv: combine(
+      ['mkdir', '-p', '.kamal'],
+      ...messages.map((message) => append(['echo', auditLine(context, message, now)], [file])),
+    ),
+  }
 }
 
 /** Kamal's messages for accessory changes (lib/kamal/cli/accessory.rb). */

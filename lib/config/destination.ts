@@ -14,7 +14,8 @@ export function deepMerge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over
   const merged: Record<string, unknown> = { ...base }
   for (const [key, value] of Object.entries(over)) {
-    merged[key] = key in merged && isPlainObject(merged[key]) && isPlainObject(value) ? deepMerge(merged[key], value) : value
+    merged[key] =
+      key in merged && isPlainObject(merged[key]) && isPlainObject(value) ? deepMerge(merged[key], value) : value
   }
   return merged
 }

@@ -73,7 +73,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (options.file !== undefined) {
     file = options.file
     // a name typed on the command line: shown JSON-quoted when it holds anything unusual
-    if (!isFile(pathOf(file))) throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
+    if (!isFile(pathOf(file)))
+      throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
   } else if (isFile(pathOf(DEFAULT_MJS))) {
     file = DEFAULT_MJS
   } else if (isFile(pathOf(DEFAULT_YML))) {

@@ -37,7 +37,13 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
   const rawPosition = lineColOf(raw)
   const position = (offset: number) => rawPosition(erb.sourceOffset(offset))
   // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
-  const document = parseDocument(erb.output, { version: '1.1', customTags: psychTags, prettyErrors: false, merge: true, uniqueKeys: true })
+  const document = parseDocument(erb.output, {
+    version: '1.1',
+    customTags: psychTags,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+  })
   for (const error of document.errors) {
     const at = position(error.pos[0])
     problems.push(`${file}:${at.line}:${at.col}: (root): ${error.code}: ${yamlErrorMessage(error.message)}`)
@@ -49,12 +55,16 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
     value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES })
   } catch (error) {
     // yaml refuses alias expansion past the limit ("billion laughs")
-    problems.push(`${locate([source], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(error)}); write the values out, or use fewer aliases.`)
+    problems.push(
+      `${locate([source], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(error)}); write the values out, or use fewer aliases.`,
+    )
     value = {}
   }
   const dates = settleTimestamps(value === null || value === undefined ? {} : value)
   for (const { path: at, stamp } of dates.refused) {
-    problems.push(`${locate([source], at, 'value')}: ${pointer(at)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`)
+    problems.push(
+      `${locate([source], at, 'value')}: ${pointer(at)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`,
+    )
   }
   let data = dates.value
   if (!isPlainObject(data)) {
@@ -68,7 +78,8 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
 /** The source's data as plain data; what is not (circular aliases, getters that throw...) becomes a problem. */
 function plainCopy(source: SourceFile, value: unknown, problems: string[]): Record<string, unknown> {
   const copy = plainData(value)
-  for (const problem of copy.problems) problems.push(`${locate([source], problem.path, 'value')}: ${pointer(problem.path)}: ${problem.message}`)
+  for (const problem of copy.problems)
+    problems.push(`${locate([source], problem.path, 'value')}: ${pointer(problem.path)}: ${problem.message}`)
   return isPlainObject(copy.value) ? copy.value : {}
 }
 
@@ -88,7 +99,12 @@ export interface ModuleFile extends SourceFile {
 }
 
 /** `file` names the file in messages; `path` is where it is imported from. */
-export async function readModuleFile(file: string, path: string, args: { destination?: string; env: Env }, problems: string[]): Promise<ModuleFile> {
+export async function readModuleFile(
+  file: string,
+  path: string,
+  args: { destination?: string; env: Env },
+  problems: string[],
+): Promise<ModuleFile> {
   let exported: unknown
   try {
     exported = await importModule(path)

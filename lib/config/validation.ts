@@ -29,11 +29,17 @@ function schemaProblems(errors: ErrorObject[]): Problem[] {
     if (error.keyword === 'if') continue
     const path = pathOf(error.instancePath)
     // the schema's own sentence for this keyword, where it has one
-    const messages = (error.parentSchema as Record<string, unknown> | undefined)?.['x-messages'] as Record<string, string> | undefined
+    const messages = (error.parentSchema as Record<string, unknown> | undefined)?.['x-messages'] as
+      Record<string, string> | undefined
     const schemaMessage = messages?.[error.keyword]
     if (error.keyword === 'additionalProperties') {
       const key = String((error.params as { additionalProperty: string }).additionalProperty)
-      problems.push({ path: [...path, key], at: 'key', pointer: path, message: schemaMessage ?? `unknown key "${key}"` })
+      problems.push({
+        path: [...path, key],
+        at: 'key',
+        pointer: path,
+        message: schemaMessage ?? `unknown key "${key}"`,
+      })
       continue
     }
     if (error.keyword === 'required') {
@@ -66,12 +72,21 @@ export function validateConfig(config: unknown, locate: (path: KeyPath, at: Anch
   if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? []))
   problems.push(...kamalRuleProblems(config))
   problems.push(...valueProblems(config))
-  const lines = [...new Set(problems.map((problem) => `${locate(problem.path, problem.at)}: ${pointer(problem.pointer ?? problem.path)}: ${problem.message}`))]
+  const lines = [
+    ...new Set(
+      problems.map(
+        (problem) =>
+          `${locate(problem.path, problem.at)}: ${pointer(problem.pointer ?? problem.path)}: ${problem.message}`,
+      ),
+    ),
+  ]
   // stable sort by file position so messages read top to bottom
   return lines
     .map((line, index) => ({ line, index, position: positionOf(line) }))
     .sort((a, b) =>
-      a.position[0] === b.position[0] ? a.position[1] - b.position[1] || a.position[2] - b.position[2] || a.index - b.index : a.index - b.index,
+      a.position[0] === b.position[0]
+        ? a.position[1] - b.position[1] || a.position[2] - b.position[2] || a.index - b.index
+        : a.index - b.index,
     )
     .map((entry) => entry.line)
 }

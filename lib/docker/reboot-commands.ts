@@ -9,7 +9,11 @@ import type { RemoteCommand } from '../remote/transport.ts'
  * && stop old && start new. The renames come first (a running container can be renamed), so the downtime
  * is `docker stop` then `docker start` alone, as close to `docker restart` as two containers allow.
  */
-export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
+export function swapCommand(
+  serviceName: string,
+  newId: string,
+  old: { id: string; asideName: string } | undefined,
+): RemoteCommand {
   return {
     argv: combine(
       old && ['docker', 'rename', old.id, old.asideName],
@@ -25,7 +29,11 @@ export function swapCommand(serviceName: string, newId: string, old: { id: strin
  * old back (quietly: the swap may not have renamed it) ; start old. Each step runs whatever the one before
  * did; the exit code is the last step's (`true` when there is nothing to start).
  */
-export function rollbackCommand(serviceName: string, newId: string, old: { id: string; wasRunning: boolean } | undefined): RemoteCommand {
+export function rollbackCommand(
+  serviceName: string,
+  newId: string,
+  old: { id: string; wasRunning: boolean } | undefined,
+): RemoteCommand {
   return {
     argv: chain(
       ['docker', 'rm', '--force', newId],

@@ -29,7 +29,11 @@ export function parseLockDetails(text: string): LockDetails | undefined {
 
 /** Base64 in 60-character lines, as Ruby's `Base64.encode64` writes it. */
 export function encodeDetails(text: string): string {
-  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,60}/g) ?? []).join('\n')
+  return (
+    Buffer.from(text, 'utf8')
+      .toString('base64')
+      .match(/.{1,60}/g) ?? []
+  ).join('\n')
 }
 
 export function acquireLock(directory: string, details: string): RemoteCommand {
@@ -45,5 +49,8 @@ export function releaseLock(directory: string): RemoteCommand {
 
 /** Prints the decoded details, or fails when there is no lock. */
 export function lockStatus(directory: string): RemoteCommand {
-  return { argv: combine(write(['stat', directory], ['/dev/null']), pipe(['cat', `${directory}/details`], ['base64', '-d'])), readOnly: true }
+  return {
+    argv: combine(write(['stat', directory], ['/dev/null']), pipe(['cat', `${directory}/details`], ['base64', '-d'])),
+    readOnly: true,
+  }
 }

@@ -31,18 +31,37 @@ export type Outcome =
   | 'skipped'
 
 /** Found as configured, or done as asked: nothing needs a person. */
-export const SETTLED_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['running', 'booted', 'rebooted', 'restored', 'started', 'stopped_on_request', 'restarted', 'removed'])
+export const SETTLED_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'running',
+  'booted',
+  'rebooted',
+  'restored',
+  'started',
+  'stopped_on_request',
+  'restarted',
+  'removed',
+])
 
 /** Needs a person (exit 2): drift, a container that is not running, one that is missing, a dry run that would change something. */
 export const ATTENTION_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
-  'drift', 'missing', 'stopped', 'created', 'restarting', 'paused', 'dead', 'would_boot', 'would_reboot', 'planned',
+  'drift',
+  'missing',
+  'stopped',
+  'created',
+  'restarting',
+  'paused',
+  'dead',
+  'would_boot',
+  'would_reboot',
+  'planned',
 ])
 
 /**
  * What a look at one accessory on one host found, in one set of words for every read-only view (details,
  * check, the summaries); display labels (`in sync`, `crash loop`) are chosen where text is rendered.
  */
-export type AccessoryVerdict = 'in_sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'restarting' | 'dead'
+export type AccessoryVerdict =
+  'in_sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'restarting' | 'dead'
 
 export function verdictOf(entry: ReportEntry): AccessoryVerdict {
   switch (entry.outcome) {

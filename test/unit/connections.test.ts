@@ -7,7 +7,14 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../../lib/cli/run.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
-import { configKeywords, Gate, makeControlDirectory, sshConfigFiles, UserSshConfig, userSharesConnections } from '../../lib/remote/connections.ts'
+import {
+  configKeywords,
+  Gate,
+  makeControlDirectory,
+  sshConfigFiles,
+  UserSshConfig,
+  userSharesConnections,
+} from '../../lib/remote/connections.ts'
 import { sshArgv } from '../../lib/remote/ssh.ts'
 
 test('the gate lets at most N pieces of work run at once, the rest in order', async () => {
@@ -81,7 +88,10 @@ test('the control directory is private and short enough for socket paths', () =>
 })
 
 test('connection options go before the host, never after it', () => {
-  const args = sshArgv({ user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 10 }, 'h', { stdin: false, extra: ['-o', 'ControlMaster=auto'] })
+  const args = sshArgv({ user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 10 }, 'h', {
+    stdin: false,
+    extra: ['-o', 'ControlMaster=auto'],
+  })
   assert.ok(args.indexOf('ControlMaster=auto') < args.indexOf('h'))
 })
 
@@ -91,14 +101,24 @@ async function details(args: string[], config: object) {
   let stdout = ''
   let stderr = ''
   const fleet = new FakeFleet()
-  const code = await runScript('details', ['all', ...args], { cwd: dir, env: {}, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), transport: () => fleet })
+  const code = await runScript('details', ['all', ...args], {
+    cwd: dir,
+    env: {},
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    transport: () => fleet,
+  })
   return { code, stdout, stderr, fleet }
 }
 
 const base = { service: 'shop', image: 'shop/app', accessories: { db: { image: 'postgres:16', host: 'h1' } } }
 
 test('--concurrency and --host-timeout: a bad value is a usage error before any host is contacted', async () => {
-  for (const args of [['--concurrency', '0'], ['--concurrency', 'x'], ['--host-timeout', '-1']]) {
+  for (const args of [
+    ['--concurrency', '0'],
+    ['--concurrency', 'x'],
+    ['--host-timeout', '-1'],
+  ]) {
     const r = await details(args, base)
     assert.is(r.code, 64, `${args.join(' ')}: ${r.stderr}`)
     assert.equal(r.fleet.sent, [])

@@ -13,7 +13,7 @@ test('each joiner puts its operator between the commands, and only between them'
   assert.is(shellJoin(combine(['a'], ['b'], ['c'])), 'a && b && c')
 })
 
-test('absent commands are left out, as Kamal\'s compact does; one command is itself', () => {
+test("absent commands are left out, as Kamal's compact does; one command is itself", () => {
   const owner = ''
   assert.is(shellJoin(combine(['mkdir', 'x'], false, undefined, null, owner && ['chown', owner, 'x'], [])), 'mkdir x')
   assert.is(shellJoin(combine(undefined, ['a'], false, ['b'])), 'a && b')
@@ -24,8 +24,14 @@ test('absent commands are left out, as Kamal\'s compact does; one command is its
 test('joiners nest: an operator is one word, the words of each command are kept as they are', () => {
   const words = combine(write(['stat', 'd'], ['/dev/null']), pipe(['cat', 'd/details'], ['base64', '-d']))
   assert.is(shellJoin(words), 'stat d > /dev/null && cat d/details | base64 -d')
-  assert.equal(words.filter((w) => typeof w !== 'string'), [{ raw: '>' }, { raw: '&&' }, { raw: '|' }])
-  assert.is(shellJoin(chain(['docker', 'rename', 'a', 'b', { raw: '2>/dev/null' }], [{ pwd: 'x y' }])), `docker rename a b 2>/dev/null ; "$PWD"/'x y'`)
+  assert.equal(
+    words.filter((w) => typeof w !== 'string'),
+    [{ raw: '>' }, { raw: '&&' }, { raw: '|' }],
+  )
+  assert.is(
+    shellJoin(chain(['docker', 'rename', 'a', 'b', { raw: '2>/dev/null' }], [{ pwd: 'x y' }])),
+    `docker rename a b 2>/dev/null ; "$PWD"/'x y'`,
+  )
 })
 
 test.run()

@@ -11,12 +11,30 @@ const deployment = deploymentFrom({
   image: 'shop',
   accessories: {
     db: { image: 'postgres:16', hosts: ['h1', 'h2'], directories: ['data:/var/lib/postgresql/data'] },
-    search: { image: 'search:1', hosts: ['h1'], volumes: ['shop-search:/data', '/srv/search:/backup', './rel:/rel', 'anon', 'shop-search:/again:ro', 'cache_2.x:/c'] },
+    search: {
+      image: 'search:1',
+      hosts: ['h1'],
+      volumes: [
+        'shop-search:/data',
+        '/srv/search:/backup',
+        './rel:/rel',
+        'anon',
+        'shop-search:/again:ro',
+        'cache_2.x:/c',
+      ],
+    },
   },
 })
-const [db, search] = deployment.accessories as [typeof deployment.accessories[0], typeof deployment.accessories[0]]
+const [db, search] = deployment.accessories as [(typeof deployment.accessories)[0], (typeof deployment.accessories)[0]]
 const container = (over: Partial<ObservedContainer>): ObservedContainer => ({
-  id: '0123456789abcdef0123', name: 'shop-db', image: 'postgres:16', imageId: 'sha256:1', state: 'running', service: 'shop-db', labels: {}, ...over,
+  id: '0123456789abcdef0123',
+  name: 'shop-db',
+  image: 'postgres:16',
+  imageId: 'sha256:1',
+  state: 'running',
+  service: 'shop-db',
+  labels: {},
+  ...over,
 })
 
 test('named volumes: sources that are volume names, not host paths or anonymous volumes; each once', () => {
@@ -29,7 +47,10 @@ test('start, stop and restart act on the container the label found, by its name'
   const c = container({ name: 'renamed-by-hand' })
   assert.is(shellJoin(actionCommand('start', c).argv), 'docker container start renamed-by-hand')
   assert.is(shellJoin(actionCommand('stop', c).argv), 'docker container stop renamed-by-hand')
-  assert.is(shellJoin(actionCommand('restart', c).argv), 'docker container stop renamed-by-hand && docker container start renamed-by-hand')
+  assert.is(
+    shellJoin(actionCommand('restart', c).argv),
+    'docker container stop renamed-by-hand && docker container start renamed-by-hand',
+  )
 })
 
 test('a start of a running container or a stop of a stopped one is said to be a no-op', () => {
@@ -57,11 +78,18 @@ test('remove without flags: stops running labelled containers, removes every lab
     'docker container rm --force ffff0000ffff',
   ])
   assert.is(plan.steps[0]!.tolerate?.({ exitCode: 1, stdout: '', stderr: 'x' }), true)
-  assert.equal(plan.steps.map((s) => s.removes), [undefined, 'container shop-db (0123456789ab)', 'container shop-db-old (ffff0000ffff)'])
+  assert.equal(
+    plan.steps.map((s) => s.removes),
+    [undefined, 'container shop-db (0123456789ab)', 'container shop-db-old (ffff0000ffff)'],
+  )
 })
 
 test('remove with --image --directory --volumes: then the image, the service directory, the named volumes', () => {
-  const plan = planRemove(search, [container({ name: 'shop-search', service: 'shop-search', state: 'stopped' })], { image: true, directory: true, volumes: true })
+  const plan = planRemove(search, [container({ name: 'shop-search', service: 'shop-search', state: 'stopped' })], {
+    image: true,
+    directory: true,
+    volumes: true,
+  })
   assert.equal(commands(plan), [
     'docker container rm --force 0123456789ab',
     'docker image rm --force search:1',
@@ -70,7 +98,14 @@ test('remove with --image --directory --volumes: then the image, the service dir
     'docker volume rm cache_2.x',
   ])
   const volumeStep = plan.steps[3]!
-  assert.is(volumeStep.tolerate?.({ exitCode: 1, stdout: '', stderr: 'Error response from daemon: get shop-search: no such volume' }), true)
+  assert.is(
+    volumeStep.tolerate?.({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Error response from daemon: get shop-search: no such volume',
+    }),
+    true,
+  )
   assert.is(volumeStep.tolerate?.({ exitCode: 1, stdout: '', stderr: 'volume is in use' }), false)
 })
 
@@ -86,7 +121,13 @@ test('the remove question names accessories, hosts, and what data goes', () => {
     'This will remove the containers of accessory `db` on h1, h2. Are you sure?',
   )
   assert.is(
-    removeQuestion([{ accessory: db, hosts: ['h2'] }, { accessory: search, hosts: ['h1'] }], { image: true, directory: true, volumes: true }),
+    removeQuestion(
+      [
+        { accessory: db, hosts: ['h2'] },
+        { accessory: search, hosts: ['h1'] },
+      ],
+      { image: true, directory: true, volumes: true },
+    ),
     'This will remove the containers of accessory `db` on h2; `search` on h1, and their images, service directories (with their files and data directories), named volumes (shop-search, cache_2.x). Are you sure?',
   )
 })

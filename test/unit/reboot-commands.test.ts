@@ -15,7 +15,10 @@ test('swap with an old container: rename old aside && rename new to the name && 
 })
 
 test('swap without an old container: rename new to the name && start it', () => {
-  assert.is(shellJoin(swapCommand('shop-db', '1a1a1a1a1a1a', undefined).argv), 'docker rename 1a1a1a1a1a1a shop-db && docker start 1a1a1a1a1a1a')
+  assert.is(
+    shellJoin(swapCommand('shop-db', '1a1a1a1a1a1a', undefined).argv),
+    'docker rename 1a1a1a1a1a1a shop-db && docker start 1a1a1a1a1a1a',
+  )
 })
 
 test('rollback of a running old container: rm new ; rename old back quietly ; start old', () => {
@@ -33,7 +36,10 @@ test('rollback of a stopped old container: it gets its name back and stays stopp
 })
 
 test('rollback without an old container: the new one is removed, and nothing else', () => {
-  assert.is(shellJoin(rollbackCommand('shop-db', '1a1a1a1a1a1a', undefined).argv), 'docker rm --force 1a1a1a1a1a1a ; true')
+  assert.is(
+    shellJoin(rollbackCommand('shop-db', '1a1a1a1a1a1a', undefined).argv),
+    'docker rm --force 1a1a1a1a1a1a ; true',
+  )
 })
 
 test.run()
