@@ -3,7 +3,7 @@
 // each key goes to `ssh-add -` on stdin, and only the ssh processes berth spawns are told the socket
 // (SSH_AUTH_SOCK in their environment). The agent is stopped by its pid when the run ends (its finally, or
 // process exit after a second signal); should berth itself be killed, a small watchdog shell that holds a
-// pipe from berth sees it close and stops the agent too.
+// pipe from berth sees it close, stops the agent and removes its folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -35,8 +35,9 @@ export class AgentError extends Error {
 const MAX_SOCKET_PATH = 100
 
 // The agent in the foreground (`-D`), its pid on the first line; when berth's end of stdin closes (berth
-// stopped it, exited or was killed), the shell stops the agent.
-const WATCHDOG = 'ssh-agent -D -a "$1" >/dev/null 2>&1 </dev/null & echo $!; read _ || :; kill $! 2>/dev/null'
+// stopped it, exited or was killed), the shell stops the agent and removes its folder ($2).
+const WATCHDOG =
+  'ssh-agent -D -a "$1" >/dev/null 2>&1 </dev/null & echo $!; read _ || :; kill $! 2>/dev/null; rm -rf "$2"'
 
 /** The environment for ssh-add: the private agent and nothing that could make it ask a GUI for a passphrase. */
 function addEnv(socket: string): Record<string, string> {
@@ -88,7 +89,10 @@ export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?
   const dir = mkdtempSync(path.join(base, 'berth-agent-')) // mode 0700
   const socket = path.join(dir, 'agent.sock')
   // detached: a Ctrl-C at the terminal must not stop the agent while berth still needs ssh (to release the lock)
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'sh', socket], { stdio: ['pipe', 'pipe', 'ignore'], detached: true })
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'sh', socket, dir], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    detached: true,
+  })
   child.stdin!.on('error', () => {})
   let pid = 0
   let stopped = false

@@ -116,17 +116,20 @@ test('a key ssh-add refuses is named by its secret, never shown', async () => {
   }
 })
 
-test('when berth is killed outright, the watchdog stops the agent', async () => {
+test('when berth is killed outright, the watchdog stops the agent and removes its folder', async () => {
   const key = freshKey()
   const script = `import { startAgent } from ${JSON.stringify(new URL('../../lib/remote/ssh-agent.ts', import.meta.url).href)}
 const agent = await startAgent([{ name: 'K', key: ${JSON.stringify(key)} }])
-process.stdout.write(agent.pid + '\\n')
+process.stdout.write(agent.pid + ' ' + agent.socket + '\\n')
 setInterval(() => {}, 1000)`
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const pid = await new Promise<number>((resolve) =>
-    child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+  const [pid, socket] = await new Promise<[number, string]>((resolve) =>
+    child.stdout.once('data', (d) => {
+      const [p, sock] = String(d).trim().split(' ')
+      resolve([Number(p), sock!])
+    }),
   )
   try {
     assert.ok(alive(pid), `agent pid ${pid}`)
@@ -135,6 +138,8 @@ setInterval(() => {}, 1000)`
   }
   for (let i = 0; i < 150 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20))
   assert.not.ok(alive(pid), 'the agent outlived a killed berth')
+  for (let i = 0; i < 50 && existsSync(path.dirname(socket)); i++) await new Promise((r) => setTimeout(r, 20))
+  assert.not.ok(existsSync(path.dirname(socket)), 'its folder (public keys only) is removed too')
 })
 
 test('only the ssh processes berth spawns see the agent (SSH_AUTH_SOCK in their environment)', async () => {
