@@ -108,19 +108,26 @@ export function kamalSpellings(own: string[], verbOptions: Record<string, Option
     }
     if (arg === '-h' && next !== undefined && !next.startsWith('-')) {
       throw new UsageError(
-        `-h ${argText(next)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(next)}; for help, -h or --help alone.`,
+        `-h ${argText(next)}: berth's -h is --help, while Kamal's -h takes hosts. ` +
+          `For hosts write --hosts ${argText(next)}; for help, -h or --help alone.`,
       )
     }
     if (/^-h./.test(arg)) {
       throw new UsageError(
-        `${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`,
+        `${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. ` +
+          `For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`,
       )
     }
     if ('lock-wait' in verbOptions) {
       const kamalTimeout = /^--lock-wait-(timeout|interval)(?:=|$)/.exec(arg)
       if (kamalTimeout) {
+        const seconds =
+          kamalTimeout[1] === 'timeout'
+            ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS'))
+            : 'SECONDS'
         throw new UsageError(
-          `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, that waits that long for the lock: write --lock-wait ${kamalTimeout[1] === 'timeout' ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS')) : 'SECONDS'}.`,
+          `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, ` +
+            `that waits that long for the lock: write --lock-wait ${seconds}.`,
         )
       }
       const value =
@@ -129,8 +136,11 @@ export function kamalSpellings(own: string[], verbOptions: Record<string, Option
         (arg === '--lock-wait' || arg.startsWith('--lock-wait=')) &&
         (value === undefined || !NUMBER.test(value.trim()))
       ) {
+        const given = value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`
         throw new UsageError(
-          `--lock-wait${value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`}: berth's --lock-wait takes SECONDS to wait for the deploy lock, while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). Write --lock-wait SECONDS, for example --lock-wait 900.`,
+          `--lock-wait${given}: berth's --lock-wait takes SECONDS to wait for the deploy lock, ` +
+            "while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). " +
+            'Write --lock-wait SECONDS, for example --lock-wait 900.',
         )
       }
     }
@@ -173,7 +183,8 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   const badPattern = hosts?.find((h) => !HOST_PATTERN.test(h))
   if (badPattern !== undefined) {
     throw new UsageError(
-      `--hosts ${show(badPattern)} is not a host or a pattern: hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.`,
+      `--hosts ${show(badPattern)} is not a host or a pattern: ` +
+        'hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.',
     )
   }
   const rolesValue = values.roles as string | undefined
@@ -196,7 +207,9 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
     // the command is quoted into one remote command line (verbs.ts checks the whole line per accessory)
     if (bytes > MAX_REMOTE_COMMAND_BYTES)
       throw new UsageError(
-        `The command after \`--\` is ${bytes} bytes once quoted, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put it in a script in the container instead.`,
+        `The command after \`--\` is ${bytes} bytes once quoted, ` +
+          `more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; ` +
+          'put it in a script in the container instead.',
       )
   }
   const flags = Object.fromEntries(Object.keys(verbOptions).map((name) => [name, values[name]]))

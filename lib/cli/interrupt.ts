@@ -14,7 +14,8 @@ export function trapSignals(
       process.exit(exitCodeForSignal(signal))
     }
     stderr(
-      `berth: ${signal}: no new step will start; finishing the one in progress, then releasing the lock (send ${signal} again to exit at once).\n`,
+      `berth: ${signal}: no new step will start; finishing the one in progress, then releasing the lock ` +
+        `(send ${signal} again to exit at once).\n`,
     )
     controller.abort(signal)
   }

@@ -42,11 +42,15 @@ export type { ScriptIO, VerbContext } from './context.ts'
 export const CONNECTION_OPTIONS = {
   concurrency: {
     type: 'string',
-    description: `N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, else ${DEFAULT_MAX_CONCURRENT_STARTS})`,
+    description:
+      "N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, " +
+      `else ${DEFAULT_MAX_CONCURRENT_STARTS})`,
   },
   'host-timeout': {
     type: 'string',
-    description: `SECONDS  per host: connecting, and each read-only round trip, may take this long (default ${DEFAULT_HOST_TIMEOUT_SECONDS}; 0: no limit)`,
+    description:
+      'SECONDS  per host: connecting, and each read-only round trip, may take this long ' +
+      `(default ${DEFAULT_HOST_TIMEOUT_SECONDS}; 0: no limit)`,
   },
 } as const satisfies Record<string, OptionSpec>
 
@@ -56,8 +60,9 @@ export function verbOptions(verb: Verb): Record<string, OptionSpec> {
 }
 
 export function helpText(verb: Verb): string {
+  const options = optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })
   return (
-    `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })}\n\n` +
+    `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${options}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
   )
 }
@@ -135,7 +140,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       connections = { maxConcurrentStarts: concurrencyFlag ?? maxConcurrentStartsOf(loaded), hostTimeoutSeconds }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
-      const summary = `Invalid config (${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}); fix it and run again. No host was contacted.`
+      const count = `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`
+      const summary = `Invalid config (${count}); fix it and run again. No host was contacted.`
       io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
       return failWith(EXIT_CONFIG, 'config', summary, error.problems)
     }

@@ -34,7 +34,8 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-boot',
     usage: 'NAME|all [options]',
     summary:
-      'Boots accessories that have no container yet, and reports (without touching them) those whose running\nimage differs from the configured one.',
+      'Boots accessories that have no container yet, and reports (without touching them) those whose running\n' +
+      'image differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
     changesHosts: true,
     run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) => {
@@ -176,7 +177,8 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-details',
     usage: 'NAME|all [options]',
     summary:
-      'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
+      'Shows, per accessory and host, the container state, running and configured image, and a verdict\n' +
+      '(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
     nothingJson: async (invocation) => (await import('../report/details.ts')).renderDetailsJson([], invocation),
@@ -200,7 +202,8 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-logs',
     usage: 'NAME|all [--since D] [--lines N] [--grep TEXT] [--follow] [options]',
     summary:
-      "Prints the containers' logs, per accessory and host (100 lines unless --since or --grep), or follows\none container's log on one host. Read-only.",
+      "Prints the containers' logs, per accessory and host (100 lines unless --since or --grep), or follows\n" +
+      "one container's log on one host. Read-only.",
     options: {
       since: {
         type: 'string',
@@ -251,7 +254,8 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-exec',
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
     summary:
-      'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
+      'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\n' +
+      'container of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
     nothingJson: async () => (await import('../report/sections.ts')).renderSectionsJson('exec', 'results', [], 0),
     contactsHosts: (args) => !args.dryRun,
@@ -270,7 +274,9 @@ export const VERBS: Record<string, Verb> = {
         const bytes = Buffer.byteLength(shellJoin(last.command.argv))
         if (bytes > MAX_REMOTE_COMMAND_BYTES) {
           throw new UsageError(
-            `\`${last.description}\` with this command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put the command in a script in the container instead.`,
+            `\`${last.description}\` with this command would be ${bytes} bytes, ` +
+              `more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; ` +
+              'put the command in a script in the container instead.',
           )
         }
       }
@@ -292,7 +298,8 @@ export const VERBS: Record<string, Verb> = {
     script: 'accessory-remove',
     usage: 'NAME|all [--image] [--directory] [--volumes] [-y] [options]',
     summary:
-      "Stops and removes the containers of accessories (every container with the accessory's label), under\nthe deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.",
+      "Stops and removes the containers of accessories (every container with the accessory's label), under\n" +
+      'the deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.',
     asks: true,
     changesHosts: true,
     options: {
@@ -324,10 +331,11 @@ export const VERBS: Record<string, Verb> = {
 /** A "no" at the confirmation question: nothing was changed, exit 1 (with --json, still one document). */
 function aborted(io: VerbContext['io'], args: ParsedArgs, verb: string): number {
   io.stderr('Aborted; nothing was changed.\n')
-  if (args.json)
-    io.stdout(
-      `${JSON.stringify({ verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message: 'Aborted at the confirmation question; nothing was changed.' }, entries: [] }, null, 2)}\n`,
-    )
+  if (args.json) {
+    const message = 'Aborted at the confirmation question; nothing was changed.'
+    const report = { verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message }, entries: [] }
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`)
+  }
   return EXIT_ERROR
 }
 

@@ -42,7 +42,8 @@ export interface ErbOptions {
 }
 
 export const ERB_SUBSET =
-  'berth evaluates string literals, ENV["X"], ENV.fetch("X"[, default]) and ENV.fetch("X") { default }, ||, .split/.strip/.chomp/.to_s, `command` and %x(command), and <% if/elsif/else/unless/end %> with == != && || !'
+  'berth evaluates string literals, ENV["X"], ENV.fetch("X"[, default]) and ENV.fetch("X") { default }, ||, ' +
+  '.split/.strip/.chomp/.to_s, `command` and %x(command), and <% if/elsif/else/unless/end %> with == != && || !'
 
 /** 1-based line and column of an offset in `text`. */
 export function lineColOf(text: string): (offset: number) => { line: number; col: number } {

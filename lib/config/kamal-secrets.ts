@@ -73,7 +73,10 @@ export function kamalSecretsCommand(command: string): KamalSecretsResult {
   if (sub === 'fetch' || sub === 'print') {
     return {
       ok: false,
-      detail: `\`kamal secrets ${sub}\` needs Kamal itself (its vault adapters and config), which berth does not run; call your password manager's own command there instead (for example $(op read op://vault/item/field)), or write the value into the secrets file another way`,
+      detail:
+        `\`kamal secrets ${sub}\` needs Kamal itself (its vault adapters and config), which berth does not run; ` +
+        "call your password manager's own command there instead (for example $(op read op://vault/item/field)), " +
+        'or write the value into the secrets file another way',
     }
   }
   return {

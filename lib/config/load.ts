@@ -115,7 +115,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
         sources.push(await readModuleFile(destinationName, pathOf(destinationName), args, problems))
       } else if (!main.exportsFunction) {
         problems.push(
-          `${destinationName}: configuration file for destination "${destination}" not found (${file} exports an object, so a destination needs its own file; or export a function of { destination, env })`,
+          `${destinationName}: configuration file for destination "${destination}" not found ` +
+            `(${file} exports an object, so a destination needs its own file; or export a function of { destination, env })`,
         )
       }
     }

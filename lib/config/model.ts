@@ -166,14 +166,16 @@ function resolveKeyData(
     if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
     else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
       warnings.push(
-        `${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`,
+        `${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal ` +
+          '(it will be removed in Kamal 3); put it in a secret and name the secret here.',
       )
       keys.push({ name: `inline key ${i}`, key: entry })
     } else if (options.unresolvedSecrets === 'allow') {
       unresolved.push(entry)
     } else {
       problems.push(
-        `${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`,
+        `${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ` +
+          `${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`,
       )
     }
   })
@@ -212,7 +214,8 @@ function resolveAccessory(
     if (value?.includes('\0')) {
       // the value itself is never shown
       problems.push(
-        `${where(...at)}: /accessories/${name}/${at.join('/')}: The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`,
+        `${where(...at)}: /accessories/${name}/${at.join('/')}: ` +
+          `The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`,
       )
       return ''
     }
@@ -241,7 +244,10 @@ function resolveAccessory(
     if (line > MAX_ENV_FILE_LINE) {
       // the value itself is never shown
       problems.push(
-        `${where('env', 'secret', i)}: /accessories/${name}/env/secret/${i}: The secret ${show(alias)} makes a ${line}-byte line in the env file, but docker reads env files at most ${MAX_ENV_FILE_LINE} bytes a line; put such content in a file under \`files:\` instead.`,
+        `${where('env', 'secret', i)}: /accessories/${name}/env/secret/${i}: ` +
+          `The secret ${show(alias)} makes a ${line}-byte line in the env file, ` +
+          `but docker reads env files at most ${MAX_ENV_FILE_LINE} bytes a line; ` +
+          'put such content in a file under `files:` instead.',
       )
     }
     return [key, value]
@@ -381,7 +387,8 @@ function resolveRegistryLogin(
     // the secret's value is never shown
     invalid(
       ['username'],
-      `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`,
+      `The secret ${show(registry.username[0])} holds a control character (a newline...) ` +
+        `or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`,
     )
   }
   return {
@@ -449,10 +456,16 @@ function unknownRolesMessage(config: DeployConfig, name: string, roles: string[]
   const listed = unknown.map(show).join(', ')
   const named = `Accessory ${show(name)} names ${unknown.length > 1 ? 'roles' : 'role'} ${listed}`
   if (!known.length)
-    return `${named}, but \`servers\` has no roles; add ${listed} under \`servers\`, or give the accessory its hosts with \`host\` or \`hosts\`.`
+    return (
+      `${named}, but \`servers\` has no roles; add ${listed} under \`servers\`, ` +
+      'or give the accessory its hosts with `host` or `hosts`.'
+    )
   if (known.length === 1)
     return `${named}, but the only role under \`servers\` is ${show(known[0])}; name ${show(known[0])}, or add ${listed} under \`servers\`.`
-  return `${named}, but the roles under \`servers\` are ${known.map(show).join(', ')}; name one of those, or add ${listed} under \`servers\`.`
+  return (
+    `${named}, but the roles under \`servers\` are ${known.map(show).join(', ')}; ` +
+    `name one of those, or add ${listed} under \`servers\`.`
+  )
 }
 
 function roleNames(config: DeployConfig): string[] {

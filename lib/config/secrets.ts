@@ -30,7 +30,9 @@ export class SecretsError extends Error {
 const WS = '[ \\t\\r\\n\\f\\v]'
 // Dotenv::Parser::LINE (3.x): the separator and the value are optional, so a bare `KEY` line sets "".
 const LINE = new RegExp(
-  `^${WS}*(export${WS}+)?([\\w.]+)(?:(?:${WS}*=${WS}*?|:${WS}+?)(${WS}*'(?:\\\\'|[^'])*'|${WS}*"(?:\\\\"|[^"])*"|[^#\\n]+)?)?${WS}*(?:#[^\\n]*)?$`,
+  `^${WS}*(export${WS}+)?([\\w.]+)` +
+    `(?:(?:${WS}*=${WS}*?|:${WS}+?)(${WS}*'(?:\\\\'|[^'])*'|${WS}*"(?:\\\\"|[^"])*"|[^#\\n]+)?)?` +
+    `${WS}*(?:#[^\\n]*)?$`,
   'gm',
 )
 const QUOTED_STRING = /^(['"])([\s\S]*)\1$/
@@ -76,7 +78,8 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
       // dotenv: `export KEY` must name a variable set above
       if (!(key in hash))
         problems.push(
-          `${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, which is not set above it (dotenv refuses it); set it first or remove the line`,
+          `${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, ` +
+            'which is not set above it (dotenv refuses it); set it first or remove the line',
         )
       continue
     }

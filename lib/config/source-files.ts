@@ -56,14 +56,16 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
   } catch (error) {
     // yaml refuses alias expansion past the limit ("billion laughs")
     problems.push(
-      `${locate([source], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(error)}); write the values out, or use fewer aliases.`,
+      `${locate([source], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies ` +
+        `(${errorText(error)}); write the values out, or use fewer aliases.`,
     )
     value = {}
   }
   const dates = settleTimestamps(value === null || value === undefined ? {} : value)
   for (const { path: at, stamp } of dates.refused) {
     problems.push(
-      `${locate([source], at, 'value')}: ${pointer(at)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`,
+      `${locate([source], at, 'value')}: ${pointer(at)}: ${show(stamp.text)} is a ${stamp.kind} ` +
+        `to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`,
     )
   }
   let data = dates.value
@@ -123,9 +125,8 @@ export async function readModuleFile(
     }
   }
   if (!isPlainObject(value)) {
-    problems.push(
-      `${file}: (root): the default export must be an object, or a function returning one (got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`,
-    )
+    const got = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+    problems.push(`${file}: (root): the default export must be an object, or a function returning one (got ${got})`)
     return { file, data: {}, exportsFunction }
   }
   // In JS, a key set to `undefined` means "not set" (it would not survive JSON either).

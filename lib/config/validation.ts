@@ -50,9 +50,10 @@ function schemaProblems(errors: ErrorObject[]): Problem[] {
     let message = schemaMessage
     if (!message) {
       if (error.keyword === 'type') message = typeMessage((error.params as { type: unknown }).type)
-      else if (error.keyword === 'enum')
-        message = `must be one of ${((error.params as { allowedValues: unknown[] }).allowedValues ?? []).map((value) => JSON.stringify(value)).join(', ')}`
-      else message = error.message ?? `failed ${error.keyword}`
+      else if (error.keyword === 'enum') {
+        const allowed = (error.params as { allowedValues: unknown[] }).allowedValues ?? []
+        message = `must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`
+      } else message = error.message ?? `failed ${error.keyword}`
     }
     problems.push({ path, at: 'value', message })
   }

@@ -89,7 +89,10 @@ export function publishProblem(value: string): string | undefined {
       value,
     )
   if (!match)
-    return 'is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432")'
+    return (
+      'is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` ' +
+      '(for example "127.0.0.1:5432:5432")'
+    )
   const [, ip, hostPorts, containerPorts] = match
   if (ip && !ip.startsWith('[') && ip.split('.').some((octet) => Number(octet) > 255))
     return `has the address ${ip}, which is not an IPv4 address; fix the address`
@@ -115,7 +118,10 @@ export function hostProblem(host: string): string | undefined {
   const name = HOST.exec(host)?.groups?.name
   // a name with ":" must be an IPv6 address
   if (name === undefined || (name.includes(':') && !isIPv6(name))) {
-    return 'is not a host name ssh can take: a host is a name, an address or an ssh config alias (like db_1), optionally with `user@` first, made of letters, digits, ".", "-", "_" and ":"; fix it'
+    return (
+      'is not a host name ssh can take: a host is a name, an address or an ssh config alias (like db_1), ' +
+      'optionally with `user@` first, made of letters, digits, ".", "-", "_" and ":"; fix it'
+    )
   }
   return undefined
 }
@@ -263,7 +269,8 @@ function sshProblems(ssh: unknown, out: Collector): void {
   out.string(['ssh', 'proxy'], ssh.proxy, (v) =>
     v.split(',').every((hop) => JUMP_HOST.test(hop) && hop.length <= MAX_NAME)
       ? undefined
-      : 'is not a jump host ssh can take: write `host`, `user@host` or `user@host:port` (several separated by ","), not starting with "-"; fix it',
+      : 'is not a jump host ssh can take: write `host`, `user@host` or `user@host:port` ' +
+        '(several separated by ","), not starting with "-"; fix it',
   )
   out.string(['ssh', 'proxy_command'], ssh.proxy_command, (v) =>
     CONTROL.test(v)
@@ -365,7 +372,8 @@ function mountEntriesProblems(
     if (entry.options !== undefined && !entry.options.includes('\0') && !MOUNT_OPTIONS.test(entry.options)) {
       out.value(
         at('options'),
-        `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`,
+        `${show(entry.options)} are not mount options docker takes ` +
+          `(${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`,
       )
     }
     out.string(
@@ -427,7 +435,10 @@ export function volumeProblem(volume: string): string | undefined {
   const why = containerPathProblem(target)
   if (why) return why
   if (options !== undefined && !MOUNT_OPTIONS.test(options))
-    return `has the mount options ${show(options)}, which docker does not take (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them`
+    return (
+      `has the mount options ${show(options)}, which docker does not take ` +
+      `(${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them`
+    )
   return undefined
 }
 
@@ -451,7 +462,10 @@ function envProblems(env: unknown, base: Path, out: Collector): void {
       out.string([...base, 'secret', i], spec, (v) => {
         const [key = '', alias] = v.includes(':') ? [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)] : [v, v]
         if (!ENV_KEY.test(key) || key.length > MAX_NAME)
-          return 'does not start with a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); write `NAME` or `NAME:SECRET_NAME`'
+          return (
+            'does not start with a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); ' +
+            'write `NAME` or `NAME:SECRET_NAME`'
+          )
         if (alias === undefined || !SECRET_NAME.test(alias))
           return 'names no secret a secrets file can hold (letters, digits, "_", "."); write `NAME` or `NAME:SECRET_NAME`'
         return undefined
@@ -501,7 +515,8 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
     if (!(ACCESSORY_NAME.test(name) && name.length <= MAX_NAME)) {
       out.key(
         base,
-        `The accessory name ${show(name)} cannot name a container and its env file: use letters, digits, "_", "." and "-", starting with a letter or digit; rename it.`,
+        `The accessory name ${show(name)} cannot name a container and its env file: ` +
+          'use letters, digits, "_", "." and "-", starting with a letter or digit; rename it.',
       )
     } else if (name === 'all') {
       out.key(
@@ -523,7 +538,8 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
     if (derived.length > MAX_NAME)
       out.key(
         base,
-        `The container name ${show(derived)} (service-accessory) is longer than ${MAX_NAME} characters; shorten the accessory name or set \`service\`.`,
+        `The container name ${show(derived)} (service-accessory) is longer than ${MAX_NAME} characters; ` +
+          'shorten the accessory name or set `service`.',
       )
   }
   const image = typeof acc.image === 'string' ? acc.image : undefined
@@ -534,7 +550,8 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
     if (!(IMAGE.test(full) && full.length <= MAX_NAME)) {
       out.value(
         [...base, 'image'],
-        `${show(full)} is not an image reference docker can pull: write \`[registry/]name[:tag][@digest]\` in lower case (for example "postgres:16"); fix it.`,
+        `${show(full)} is not an image reference docker can pull: ` +
+          'write `[registry/]name[:tag][@digest]` in lower case (for example "postgres:16"); fix it.',
       )
     }
   }
@@ -560,7 +577,8 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
       if (!key.includes('\0') && !(LABEL_KEY.test(key) && key.length <= MAX_NAME)) {
         out.key(
           [...base, 'labels', key],
-          `The label name ${show(key)} is not one docker takes (letters, digits, ".", "-", "_", "/", starting with a letter or digit); rename it.`,
+          `The label name ${show(key)} is not one docker takes ` +
+            '(letters, digits, ".", "-", "_", "/", starting with a letter or digit); rename it.',
         )
       }
     }
@@ -590,7 +608,8 @@ function uniqueServiceProblems(config: Plain, accessories: Plain, out: Collector
     else {
       out.value(
         typeof acc.service === 'string' ? ['accessories', name, 'service'] : ['accessories', name],
-        `Accessories ${show(first)} and ${show(name)} both use the container name ${show(service)}, so one would replace the other's container and files; give each its own \`service\`.`,
+        `Accessories ${show(first)} and ${show(name)} both use the container name ${show(service)}, ` +
+          "so one would replace the other's container and files; give each its own `service`.",
       )
     }
   }
@@ -622,7 +641,10 @@ export function valueProblems(config: unknown): Problem[] {
 /** The CLI's `-d`: it becomes part of file names here and folder names on the hosts. */
 export function destinationProblem(destination: string): string | undefined {
   if (destination.length > MAX_NAME || !ACCESSORY_NAME.test(destination)) {
-    return `The destination ${show(destination)} cannot name a config file and a folder on the hosts: use letters, digits, "_", "." and "-", starting with a letter or digit.`
+    return (
+      `The destination ${show(destination)} cannot name a config file and a folder on the hosts: ` +
+      'use letters, digits, "_", "." and "-", starting with a letter or digit.'
+    )
   }
   return undefined
 }

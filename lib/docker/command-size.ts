@@ -23,7 +23,9 @@ export function checkCommandSizes(source: ConfigSource, deployment: Deployment):
     const where = largest ? largest.path : base
     const what = largest ? `; its largest value is ${pointer(largest.path)} (${largest.length} characters)` : ''
     return [
-      `${source.locate(where)}: ${pointer(base)}: Its docker run command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; put large content in a file under \`files:\` or in a secret, which travel on stdin.`,
+      `${source.locate(where)}: ${pointer(base)}: Its docker run command would be ${bytes} bytes, ` +
+        `more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; ` +
+        'put large content in a file under `files:` or in a secret, which travel on stdin.',
     ]
   })
   if (problems.length) throw new ConfigError(problems)

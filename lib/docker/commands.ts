@@ -19,7 +19,8 @@ import { IMAGES_MARKER } from './inspect.ts'
 // send, parse and collect at 200 hosts. The containers' image ids come from that output itself, so a host
 // costs three docker invocations.
 const CONTAINER_FIELDS =
-  '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}}}'
+  '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},' +
+  '"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}}}'
 const IMAGE_FIELDS =
   '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
 const AS_ARRAY = `sed '1s/^/[/; $!s/$/,/; $s/$/]/'`
@@ -30,7 +31,8 @@ const INSPECT_HOST = [
   `if [ -n "$ids" ]; then containers=$(docker inspect $ids --format '${CONTAINER_FIELDS}') || status=$?; fi`,
   `if [ -z "$containers" ]; then echo "[]"; else printf "%s\\n" "$containers" | ${AS_ARRAY}; fi`,
   `echo; echo '${IMAGES_MARKER}'`,
-  `images=$(printf "%s\\n" "$containers" | sed -n 's/^{"Id":"[0-9a-f]*","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1/p' | sort -u)`,
+  `images=$(printf "%s\\n" "$containers" | ` +
+    `sed -n 's/^{"Id":"[0-9a-f]*","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1/p' | sort -u)`,
   `if [ $# -gt 0 ] || [ -n "$images" ]; then docker image inspect --format '${IMAGE_FIELDS}' "$@" $images 2>/dev/null | ${AS_ARRAY}; fi`,
   'exit $status',
 ].join('\n')
@@ -80,7 +82,8 @@ export function makeDirectory(directory: DirectorySpec): RemoteCommand {
 // so a secret is never readable by others even for a moment. Folders made for it get Kamal's 0755, so a
 // non-root container user can reach a mounted file; under `.kamal/` (env files) they stay private (0700).
 const WRITE_FILE_SCRIPT =
-  'case "$1" in .kamal/*) umask 077 ;; *) umask 022 ;; esac && mkdir -p "$(dirname "$1")" && umask 077 && : > "$1" && chmod "$2" "$1" && cat > "$1"'
+  'case "$1" in .kamal/*) umask 077 ;; *) umask 022 ;; esac && mkdir -p "$(dirname "$1")" && ' +
+  'umask 077 && : > "$1" && chmod "$2" "$1" && cat > "$1"'
 
 /** Writes `content` (sent over stdin) to a remote path with the given mode and optional owner. */
 export function writeFile(remotePath: string, content: string, mode: string, owner?: string): RemoteCommand {

@@ -60,12 +60,12 @@ export function compareImage(
     )
     if (repoOf(accessory.image) === repoOf(container.image) && digests.includes(wanted.digest)) return []
     const now = running.digest ?? digests[0]
+    const pinned =
+      now && now !== wanted.digest ? ` (pinned digest ${short(wanted.digest)}…, running ${short(now)}…)` : ''
     return [
       {
         kind: 'image',
-        reasons: [
-          `image ${container.image} → ${accessory.image}${now && now !== wanted.digest ? ` (pinned digest ${short(wanted.digest)}…, running ${short(now)}…)` : ''}`,
-        ],
+        reasons: [`image ${container.image} → ${accessory.image}${pinned}`],
       },
     ]
   }
@@ -181,7 +181,8 @@ export function compareSettings(
   if (settings.networkMode !== accessory.network)
     config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
   const [policy = '', retries = '0'] = accessory.restartPolicy.split(':')
-  const observedPolicy = `${settings.restartPolicy.name || 'no'}${settings.restartPolicy.maximumRetryCount ? `:${settings.restartPolicy.maximumRetryCount}` : ''}`
+  const observedRetries = settings.restartPolicy.maximumRetryCount
+  const observedPolicy = `${settings.restartPolicy.name || 'no'}${observedRetries ? `:${observedRetries}` : ''}`
   if (settings.restartPolicy.name !== policy || settings.restartPolicy.maximumRetryCount !== Number(retries))
     config.push(`restart ${observedPolicy} → ${accessory.restartPolicy}`)
   config.push(...compareLogging(context.loggingArgs, settings))
@@ -289,7 +290,8 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCo
   for (const path of settings.volumes) {
     if (!covered.includes(path))
       notCompared.push(
-        `anonymous volume ${path} (nothing configured is mounted there, so a reboot starts with an empty one; add it to volumes: to keep its data)`,
+        `anonymous volume ${path} (nothing configured is mounted there, so a reboot starts with an empty one; ` +
+          'add it to volumes: to keep its data)',
       )
   }
   return reasons

@@ -109,7 +109,9 @@ async function bootOne(
       }
     return {
       outcome: 'failed',
-      error: `the run was interrupted by ${result.signal} before its \`docker run\`, after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.`,
+      error:
+        `the run was interrupted by ${result.signal} before its \`docker run\`, ` +
+        `after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.`,
     }
   }
   return { outcome: 'failed', error: result.error }

@@ -83,7 +83,9 @@ export function interruptedAfter(signal: string, done: readonly Step[]): PairRes
     }
   return {
     outcome: 'failed',
-    error: `the run was interrupted by ${signal} after it had done: ${done.map((s) => s.description).join(', ')}; run the command again to finish.`,
+    error:
+      `the run was interrupted by ${signal} after it had done: ` +
+      `${done.map((s) => s.description).join(', ')}; run the command again to finish.`,
   }
 }
 

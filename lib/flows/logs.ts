@@ -119,8 +119,11 @@ export async function followLogs(
   lines.flush()
   // Interrupted by the user: following ends here, as `docker logs --follow` does on Ctrl-C.
   if (code === 0 || engine.interruptedBy) return 0
-  io.stderr(
-    `Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${describeFailure(target.host, `\`${describeCommand(command)}\``, { exitCode: code, stdout: last.join('\n'), stderr })}\n`,
-  )
+  const failure = describeFailure(target.host, `\`${describeCommand(command)}\``, {
+    exitCode: code,
+    stdout: last.join('\n'),
+    stderr,
+  })
+  io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${failure}\n`)
   return 1
 }

@@ -128,10 +128,10 @@ async function verifyUp(
   settleMs: number,
 ): Promise<void> {
   const started = Date.now()
-  engine.progress(
-    host,
-    `checking that the new container stays up${healthTimeoutSeconds ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)` : ''}`,
-  )
+  const healthy = healthTimeoutSeconds
+    ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)`
+    : ''
+  engine.progress(host, `checking that the new container stays up${healthy}`)
   const pollMs = Math.min(POLL_MS, settleMs)
   const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
   for (;;) {
@@ -142,9 +142,9 @@ async function verifyUp(
     if (status !== 'running' || restarts !== '0') {
       const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
       const tail = logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
-      throw new Error(
-        `the new container did not stay up (${status}${restarts !== '0' ? `, restarted ${restarts}×` : ''})${tail ? `; its last output: ${tail}` : ''}`,
-      )
+      const restarted = restarts !== '0' ? `, restarted ${restarts}×` : ''
+      const output = tail ? `; its last output: ${tail}` : ''
+      throw new Error(`the new container did not stay up (${status}${restarted})${output}`)
     }
     if (health === 'unhealthy') throw new Error('the new container reported unhealthy')
     // Settled when this look began at least settleMs after the start: running, and never restarted, all along.
@@ -224,7 +224,8 @@ async function rebootOne(
       ? 'the new container was removed'
       : rolledBack.exitCode === 0
         ? `rolled back: the old container (${old!.image}) ${oldRef.wasRunning ? 'runs again' : 'is back, stopped as it was'}`
-        : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
+        : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); ` +
+          `check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
     // The old container mounts what this reboot already rewrote (uploaded files, the env file is only read at
     // creation): say what runs now, rather than assume it. Never waited for after a signal.
     if (oldRef?.wasRunning && rolledBack.exitCode === 0 && !engine.interruptedBy) {
@@ -233,7 +234,13 @@ async function rebootOne(
       const [status, , health] = now.stdout.trim().split(' ')
       if (now.exitCode !== 0 || status !== 'running' || health === 'unhealthy') {
         const files = accessory.files.map((f) => f.remotePath)
-        restored = `rolled back, but the old container (${old!.image}) is ${status || 'not readable'}${health === 'unhealthy' ? ', unhealthy' : ''} now${files.length ? ` (this reboot had already rewritten the files it mounts: ${files.join(', ')})` : ''}; the accessory is down on ${host}: read its logs and fix the cause`
+        const unhealthy = health === 'unhealthy' ? ', unhealthy' : ''
+        const rewritten = files.length
+          ? ` (this reboot had already rewritten the files it mounts: ${files.join(', ')})`
+          : ''
+        restored =
+          `rolled back, but the old container (${old!.image}) is ${status || 'not readable'}${unhealthy} now${rewritten}; ` +
+          `the accessory is down on ${host}: read its logs and fix the cause`
       }
     }
     return { outcome: 'failed', error: `${failure}; ${restored}.` }

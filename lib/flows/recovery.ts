@@ -2,8 +2,8 @@
 // berth's temporary containers beside the accessory. Pure: verdict in, steps out.
 // - The accessory has a container of its own: the temporary containers are stale and go (a reboot that
 //   completed would have removed them too). A running container under the accessory's name is never removed here.
-// - It has none (or only one under its name that does not run, left by an interrupted swap) and an old container was set aside: the newest old one gets the name back and is started
-//   again; the other temporary containers go.
+// - It has none (or only one under its name that does not run, left by an interrupted swap) and an old container
+//   was set aside: the newest old one gets the name back and is started again; the other temporary containers go.
 // Data lives in the mounted directories and volumes, which no step touches.
 import { removeContainer, renameContainer, startContainer } from '../docker/commands.ts'
 import type { Leftover, Verdict } from '../drift/verdicts.ts'

@@ -131,7 +131,10 @@ export class DeployLock {
     const details = parseLockDetails(status.stdout)
     const who = details ? `by ${details.lockedBy} since ${details.at} (${details.message})` : 'by another run'
     const waited = waitSeconds > 0 ? ` after waiting ${waitSeconds}s` : ''
-    return `The deploy lock ${this.directory} on ${this.host} is held ${who}${waited}; wait for that run to finish, pass --lock-wait SECONDS to wait for it, or if it is stale release it with \`${releaseCommand}\`.`
+    return (
+      `The deploy lock ${this.directory} on ${this.host} is held ${who}${waited}; wait for that run to finish, ` +
+      `pass --lock-wait SECONDS to wait for it, or if it is stale release it with \`${releaseCommand}\`.`
+    )
   }
 
   /** Set when the lock could not be released after the work, so the caller can report it after its result. */

@@ -107,7 +107,9 @@ async function bearerToken(
   if (!response.ok)
     return {
       ok: false,
-      error: `the registry's token service ${realm.origin}${realm.pathname} answered ${response.status}${credentials ? '' : ' (no credentials were sent)'}`,
+      error:
+        `the registry's token service ${realm.origin}${realm.pathname} ` +
+        `answered ${response.status}${credentials ? '' : ' (no credentials were sent)'}`,
     }
   const body = (await response.json().catch(() => ({}))) as { token?: string; access_token?: string }
   const token = body.token ?? body.access_token

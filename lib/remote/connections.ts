@@ -364,7 +364,9 @@ export class ConnectionPool {
       })
       if (started.exitCode === 0 && !started.timedOut) return { ok: true, options } as const
       if (started.timedOut) {
-        stderr = `ssh: no answer from ${host} within ${this.options.hostTimeoutMs / 1000}s while connecting (the per-host time limit, --host-timeout)\n`
+        stderr =
+          `ssh: no answer from ${host} within ${this.options.hostTimeoutMs / 1000}s while connecting ` +
+          '(the per-host time limit, --host-timeout)\n'
       }
       return { ok: false, failure: { exitCode: SSH_FAILED, stdout: '', stderr } } as const
     })

@@ -128,7 +128,8 @@ export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?
       if (r.status !== 0) {
         const why = (r.stderr ?? '').replace(/\(stdin\)/g, name).trim() || `exit ${r.status}`
         throw new AgentError(
-          `ssh.key_data ${name} could not be loaded into ssh-agent (${why}); the secret must hold an unencrypted private key (OpenSSH or PEM format)`,
+          `ssh.key_data ${name} could not be loaded into ssh-agent (${why}); ` +
+            'the secret must hold an unencrypted private key (OpenSSH or PEM format)',
         )
       }
     }

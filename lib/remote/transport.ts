@@ -53,8 +53,14 @@ export function describeCommand(command: RemoteCommand): string {
 }
 
 // What ssh itself prints when it could not reach or log in to a host (OpenSSH's own messages).
-const SSH_OWN_ERROR =
-  /(^|\n)(ssh: |ssh_|kex_|Received disconnect|Bad owner|no such identity|could not run the local ssh client|channel \d+: open failed|mux_client|Control socket|ControlPath)|Permission denied \(|Host key verification failed|Connection (closed|reset|timed out|refused)|Could not resolve hostname/
+// These begin a line:
+const SSH_LINE_STARTS =
+  'ssh: |ssh_|kex_|Received disconnect|Bad owner|no such identity|could not run the local ssh client|' +
+  'channel \\d+: open failed|mux_client|Control socket|ControlPath'
+// These may stand anywhere in its output:
+const SSH_ANYWHERE =
+  'Permission denied \\(|Host key verification failed|Connection (closed|reset|timed out|refused)|Could not resolve hostname'
+const SSH_OWN_ERROR = new RegExp(`(^|\\n)(${SSH_LINE_STARTS})|${SSH_ANYWHERE}`)
 
 /**
  * ssh exits 255 when it could not connect, and so may the remote command itself (`exit 255`, or a
@@ -84,11 +90,17 @@ export function failureDetail(result: CommandResult): string {
 /** A failure as one sentence that names the host and says what to do. */
 export function describeFailure(host: string, what: string, result: CommandResult): string {
   if (result.timedOut) {
-    return `${what} got no answer from ${host} within ${result.timedOut.seconds}s (the per-host time limit, --host-timeout); check the host and its Docker engine (\`ssh ${host} docker info\`), then run again.`
+    return (
+      `${what} got no answer from ${host} within ${result.timedOut.seconds}s (the per-host time limit, --host-timeout); ` +
+      `check the host and its Docker engine (\`ssh ${host} docker info\`), then run again.`
+    )
   }
   const detail = failureDetail(result)
   if (isConnectionFailure(result)) {
-    return `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
+    return (
+      `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); ` +
+      `check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
+    )
   }
   return `${what} exited ${result.exitCode}${detail ? ` (${detail})` : ''}; fix the cause on ${host} and run again.`
 }

@@ -181,10 +181,14 @@ export function renderConfigText(document: ConfigDocument): string {
     if (a.volumes.length) lines.push(`  volumes: ${a.volumes.join(', ')}`)
     for (const f of a.files)
       lines.push(`  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})`)
-    for (const d of a.directories)
-      lines.push(
-        `  directory: ${d.hostPath}${d.mode ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})` : d.owner ? ` (owner ${d.owner})` : ''}`,
-      )
+    for (const d of a.directories) {
+      const modeAndOwner = d.mode
+        ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})`
+        : d.owner
+          ? ` (owner ${d.owner})`
+          : ''
+      lines.push(`  directory: ${d.hostPath}${modeAndOwner}`)
+    }
     if (a.options.length) lines.push(`  options: ${a.options.join(' ')}`)
     if (a.registry)
       lines.push(

@@ -67,7 +67,8 @@ export function renderDetailsText(
     .map((verdict) => [verdict, entries.filter((e) => verdictOf(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
     .map(([verdict, n]) => `${n} ${VERDICT_LABELS[verdict]}`)
-  const summary = `${options.interrupted ? `Interrupted by ${options.interrupted}: ` : ''}${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
+  const interrupted = options.interrupted ? `Interrupted by ${options.interrupted}: ` : ''
+  const summary = `${interrupted}${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
   return `${table}${notes.length ? `\n${notes.join('\n')}\n` : ''}${summary}\n`
 }
 

@@ -96,7 +96,10 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
     case 'paused':
       return `Accessory ${name} exists on ${entry.host} ${configured} but is paused; run \`${fix}\` to unpause it.`
     case 'restarting':
-      return `Accessory ${name} keeps restarting on ${entry.host} (a crash loop, ${entry.configuredImage}); run \`${fix}\` to see why, fix the cause, then reboot it.`
+      return (
+        `Accessory ${name} keeps restarting on ${entry.host} (a crash loop, ${entry.configuredImage}); ` +
+        `run \`${fix}\` to see why, fix the cause, then reboot it.`
+      )
     case 'dead':
       return `Accessory ${name} is dead on ${entry.host} (docker could not stop or remove it cleanly); run \`${fix}\` to replace it.`
     case 'restored':
@@ -107,7 +110,10 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
         reasons.length === 0 ||
         (entry.drift?.length === 1 && entry.drift[0]!.kind === 'image' && !entry.configuredImage.includes('@'))
       ) {
-        return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
+        return (
+          `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); ` +
+          `run \`${fix}\` to update`
+        )
       }
       return `Accessory ${name} has drifted on ${entry.host} (${reasons.join('; ')}); run \`${fix}\` to update`
     }
@@ -116,7 +122,10 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
     case 'rebooted':
       return `Rebooted accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}).`
     case 'would_reboot':
-      return `Would reboot accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}); run without --dry-run to do it.`
+      return (
+        `Would reboot accessory ${name} on ${entry.host} ` +
+        `(${entry.runningImage ?? 'no container'} → ${entry.configuredImage}); run without --dry-run to do it.`
+      )
     case 'started':
       return `Started accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'stopped_on_request':
