@@ -15,7 +15,7 @@ import type { Report } from '../report/model.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
-import { loginStep, prepareSteps } from './prepare.ts'
+import { loginStep, prepareSteps, runPrepareSteps } from './prepare.ts'
 import { planRecovery } from './recovery.ts'
 import type { Selection } from './selection.ts'
 
@@ -158,7 +158,7 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
   const { accessory, host } = target
   const old = containerOf(target)
   const stamp = rebootStamp()
-  const prepared = await engine.steps(host, prepareSteps(accessory), done)
+  const prepared = await runPrepareSteps(engine, host, accessory, done)
   if (!prepared.ok) {
     if (prepared.interrupted) return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
     return { outcome: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
