@@ -26,25 +26,47 @@ function writeConfig(tag) {
     service: 'bench',
     image: 'bench/app',
     ssh: { config: sshConfigPath() },
-    accessories: { db: { image: `${registry()}/postgres:${tag}`, host, env: { secret: ['PASSWORD'] }, directories: ['data:/data'] } },
+    accessories: {
+      db: { image: `${registry()}/postgres:${tag}`, host, env: { secret: ['PASSWORD'] }, directories: ['data:/data'] },
+    },
   }
   writeFileSync(path.join(project, 'deploy.config.mjs'), `export default ${JSON.stringify(config)}\n`)
 }
 
 /** @param {string} verb @param {string[]} args */
 function berth(verb, args) {
-  const r = spawnSync(path.join(repo, 'node_modules/.bin/zx'), [path.join(repo, `scripts/accessory-${verb}.mjs`), ...args], { cwd: project, encoding: 'utf8' })
+  const r = spawnSync(
+    path.join(repo, 'node_modules/.bin/zx'),
+    [path.join(repo, `scripts/accessory-${verb}.mjs`), ...args],
+    { cwd: project, encoding: 'utf8' },
+  )
   if (r.status !== 0) throw new Error(`${verb} exited ${r.status}: ${r.stdout}${r.stderr}`)
 }
 
 /** Seconds from the first `kill` of any container to the last `start` between since and until. */
 async function downtime(/** @type {string} */ since, /** @type {string} */ until) {
-  const r = await hostDocker(host, ['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', `label=service=${service}`, '--format', '{{.Action}} {{.TimeNano}}'])
-  const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' '))
+  const r = await hostDocker(host, [
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'type=container',
+    '--filter',
+    `label=service=${service}`,
+    '--format',
+    '{{.Action}} {{.TimeNano}}',
+  ])
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '))
   const kill = events.find(([action]) => action === 'kill')
   const start = events.filter(([action]) => action === 'start').at(-1)
   if (!kill || !start) throw new Error(`no kill/start events: ${r.stdout}`)
-  return (Number(BigInt(start[1]) - BigInt(kill[1])) / 1e9)
+  return Number(BigInt(start[1]) - BigInt(kill[1])) / 1e9
 }
 
 const engineNow = async () => (await hostDocker(host, ['info', '--format', '{{.SystemTime}}'])).stdout.trim()
@@ -77,8 +99,16 @@ for (let i = 0; i < rounds; i++) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN
 const ms = (/** @type {number} */ s) => `${(s * 1000).toFixed(0)} ms`
 console.log(`rounds: ${rounds} on ${host} (accessory ${service}, image alternating postgres:16 ↔ postgres:17)`)
-console.log(`reboot downtime (old kill → new start):   median ${ms(median(rebootTimes))}  [${rebootTimes.map(ms).join(', ')}]`)
-console.log(`docker restart downtime (kill → start):   median ${ms(median(restartTimes))}  [${restartTimes.map(ms).join(', ')}]`)
-console.log(`ratio reboot / docker restart:            ${(median(rebootTimes) / median(restartTimes)).toFixed(2)}×  (aim: ≤ 1.2×)`)
-console.log(`whole reboot command, wall clock:         median ${median(wallTimes).toFixed(2)} s (pull, create, swap, 1 s settle check, cleanup)`)
+console.log(
+  `reboot downtime (old kill → new start):   median ${ms(median(rebootTimes))}  [${rebootTimes.map(ms).join(', ')}]`,
+)
+console.log(
+  `docker restart downtime (kill → start):   median ${ms(median(restartTimes))}  [${restartTimes.map(ms).join(', ')}]`,
+)
+console.log(
+  `ratio reboot / docker restart:            ${(median(rebootTimes) / median(restartTimes)).toFixed(2)}×  (aim: ≤ 1.2×)`,
+)
+console.log(
+  `whole reboot command, wall clock:         median ${median(wallTimes).toFixed(2)} s (pull, create, swap, 1 s settle check, cleanup)`,
+)
 await hostDocker(host, ['rm', '-f', service])

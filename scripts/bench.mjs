@@ -34,7 +34,12 @@ function project(/** @type {string[]} */ hosts, /** @type {string} */ sshConfig,
   return dir
 }
 
-function writeConfig(/** @type {string} */ dir, /** @type {string[]} */ hosts, /** @type {string} */ sshConfig, firstTag = '16') {
+function writeConfig(
+  /** @type {string} */ dir,
+  /** @type {string[]} */ hosts,
+  /** @type {string} */ sshConfig,
+  firstTag = '16',
+) {
   const accessories = Object.fromEntries(
     IMAGES.map((img, i) => [
       `a${i + 1}`,
@@ -45,7 +50,10 @@ function writeConfig(/** @type {string} */ dir, /** @type {string[]} */ hosts, /
       },
     ]),
   )
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ service: 'bench', image: 'bench/app', ssh: { config: sshConfig }, accessories })}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify({ service: 'bench', image: 'bench/app', ssh: { config: sshConfig }, accessories })}\n`,
+  )
 }
 
 /** @param {number} pid */
@@ -69,7 +77,11 @@ function procSample(pid) {
 function measured(command, cwd) {
   return new Promise((resolve) => {
     const start = process.hrtime.bigint()
-    const child = spawn(command[0], command.slice(1), { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(command[0], command.slice(1), {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))
@@ -82,7 +94,13 @@ function measured(command, cwd) {
     child.on('exit', () => sample())
     child.on('close', (code) => {
       clearInterval(timer)
-      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, code: code ?? -1, out, rssMb: last.hwmKb / 1024, cpuMs: last.cpuMs })
+      resolve({
+        ms: Number(process.hrtime.bigint() - start) / 1e6,
+        code: code ?? -1,
+        out,
+        rssMb: last.hwmKb / 1024,
+        cpuMs: last.cpuMs,
+      })
     })
   })
 }
@@ -94,7 +112,11 @@ async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshCon
     hosts.map(
       (host) =>
         new Promise((resolve) => {
-          const child = spawn('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', sshConfig, '-l', 'root', '-n', host, '--', 'true'], { stdio: 'ignore' })
+          const child = spawn(
+            'ssh',
+            ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', sshConfig, '-l', 'root', '-n', host, '--', 'true'],
+            { stdio: 'ignore' },
+          )
           child.on('close', resolve)
         }),
     ),
@@ -130,7 +152,8 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     for (let i = 0; i < n; i++) {
       floors.push(await floor(addrs, sshConfig))
       const r = await measured([zx, script(verb), 'all', '-q'], dir)
-      if (r.code !== 0 && r.code !== 2) throw new Error(`${verb} on ${hosts.length} hosts exited ${r.code}:\n${r.out.slice(-2000)}`)
+      if (r.code !== 0 && r.code !== 2)
+        throw new Error(`${verb} on ${hosts.length} hosts exited ${r.code}:\n${r.out.slice(-2000)}`)
       exits.add(r.code)
       times.push(r.ms)
       cpu.push(r.cpuMs)
@@ -142,7 +165,8 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     const perRun = (/** @type {number} */ v) => Math.round((v / n) * 10) / 10
     const conns = after.map((a, i) => perRun(a.connections - before[i].connections - n))
     const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - n))
-    const span = (/** @type {number[]} */ v) => (Math.min(...v) === Math.max(...v) ? `${Math.min(...v)}` : `${Math.min(...v)}–${Math.max(...v)}`)
+    const span = (/** @type {number[]} */ v) =>
+      Math.min(...v) === Math.max(...v) ? `${Math.min(...v)}` : `${Math.min(...v)}–${Math.max(...v)}`
     rows.push({
       run: verb === 'boot' ? 'no-op `boot all`' : `\`${verb} all\``,
       hosts: hosts.length,
@@ -154,7 +178,9 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
       exit: [...exits].join(','),
     })
     const row = /** @type {Row} */ (rows.at(-1))
-    console.log(`${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s  floor ${s(row.floor)} s  ×${(row.berth / row.floor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`)
+    console.log(
+      `${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s  floor ${s(row.floor)} s  ×${(row.berth / row.floor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`,
+    )
   }
 }
 
@@ -173,10 +199,15 @@ for (let i = 0; i < 15; i++) {
   startup.help.push((await measured([zx, script('boot'), '--help'], emptyDir)).ms)
   startup.node.push((await measured([process.execPath, '-e', '1'], emptyDir)).ms)
 }
-console.log(`--help ${median(startup.help).toFixed(0)} ms, empty zx script ${median(startup.empty).toFixed(0)} ms, node -e 1 ${median(startup.node).toFixed(0)} ms`)
+console.log(
+  `--help ${median(startup.help).toFixed(0)} ms, empty zx script ${median(startup.empty).toFixed(0)} ms, node -e 1 ${median(startup.node).toFixed(0)} ms`,
+)
 
 // The lab: 5 accessories on 1 and on 3 hosts.
-const dir3 = project(lab.map((h) => h.addr), sshConfigPath())
+const dir3 = project(
+  lab.map((h) => h.addr),
+  sshConfigPath(),
+)
 const first = await measured([zx, script('boot'), 'all', '-q'], dir3)
 if (first.code !== 0) throw new Error(`first boot failed (exit ${first.code}):\n${first.out}`)
 console.log(`first boot (15 containers created, images pulled): ${s(first.ms)} s`)
@@ -190,8 +221,24 @@ const engineNow = async () => (await hostDocker(host, ['info', '--format', '{{.S
 async function downtime(/** @type {string} */ since) {
   await new Promise((r) => setTimeout(r, 100))
   const until = await engineNow()
-  const r = await hostDocker(host, ['events', '--since', since, '--until', until, '--filter', 'type=container', '--filter', 'label=service=bench-a1', '--format', '{{.Action}} {{.TimeNano}}'])
-  const events = r.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' '))
+  const r = await hostDocker(host, [
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'type=container',
+    '--filter',
+    'label=service=bench-a1',
+    '--format',
+    '{{.Action}} {{.TimeNano}}',
+  ])
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '))
   const kill = events.find(([action]) => action === 'kill')
   const started = events.filter(([action]) => action === 'start').at(-1)
   if (!kill || !started) throw new Error(`no kill/start events: ${r.stdout}`)
@@ -231,14 +278,24 @@ try {
   for (const n of [20, 50, 200]) {
     const hosts = scale.slice(0, n)
     // check and details share one code path (the observation); at scale, details stands for both.
-    await readRuns(project(hosts.map((h) => h.addr), scaleSshConfig()), hosts, scaleSshConfig(), scaleReps(n), ['boot', 'details'])
+    await readRuns(
+      project(
+        hosts.map((h) => h.addr),
+        scaleSshConfig(),
+      ),
+      hosts,
+      scaleSshConfig(),
+      scaleReps(n),
+      ['boot', 'details'],
+    )
   }
 } finally {
   await stopScale({ log: (m) => console.log(m) })
 }
 
 // Growth per host, from 20 to 200 hosts (details).
-const at = (/** @type {number} */ n, /** @type {string} */ run) => /** @type {Row} */ (rows.find((r) => r.hosts === n && r.run === run))
+const at = (/** @type {number} */ n, /** @type {string} */ run) =>
+  /** @type {Row} */ (rows.find((r) => r.hosts === n && r.run === run))
 const d20 = at(20, '`details all`')
 const d200 = at(200, '`details all`')
 const perHost = (/** @type {number} */ a, /** @type {number} */ b) => (b - a) / 180
@@ -258,7 +315,10 @@ notes.push(
 const table = [
   '| run | hosts | berth (median) | floor (median) | berth / floor | connections / sessions per host | peak RSS | exit |',
   '|---|---:|---:|---:|---:|---|---:|---|',
-  ...rows.map((r) => `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.floor)} s | ${(r.berth / r.floor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.floor)} s | ${(r.berth / r.floor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`,
+  ),
   `| \`reboot a1 -y\`, whole command | 1 | ${s(median(reboot.wall))} s | — | — | ${rebootConns} / ${rebootSessions} | ${reboot.rss.toFixed(0)} MB | 0 |`,
 ]
 const text = [
@@ -266,9 +326,9 @@ const text = [
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), Node ${process.version}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}.`,
   `Medians of ${reps} runs (20 and 50 hosts: ${scaleReps(20)}, 200: ${scaleReps(200)}; at 20 hosts and more \`details\` stands for \`check\` too: one code path), each beside the floor measured in the same loop: \`ssh host true\` to every host at once with berth's options.`,
-  '1 and 3 hosts are the lab\'s own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,',
-  'so every accessory there is reported as drift (each host\'s `KAMAL_HOST` differs from the shared containers\'): exit 2, nothing changed.',
-  'Connections and sessions are counted in the sshd logs (berth\'s own, the floor\'s taken out).',
+  "1 and 3 hosts are the lab's own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,",
+  "so every accessory there is reported as drift (each host's `KAMAL_HOST` differs from the shared containers'): exit 2, nothing changed.",
+  "Connections and sessions are counted in the sshd logs (berth's own, the floor's taken out).",
   '',
   ...table,
   '',

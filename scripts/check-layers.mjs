@@ -7,7 +7,18 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const LAYERS = { cli: 6, flows: 5, drift: 4, report: 4, registry: 4, docker: 3, config: 2, lock: 2, audit: 2, remote: 1 }
+export const LAYERS = {
+  cli: 6,
+  flows: 5,
+  drift: 4,
+  report: 4,
+  registry: 4,
+  docker: 3,
+  config: 2,
+  lock: 2,
+  audit: 2,
+  remote: 1,
+}
 
 /** @param {string} dir @returns {string[]} */
 function tsFiles(dir) {
@@ -28,7 +39,11 @@ export function checkLayers(libDir) {
   const layerOf = (/** @type {string} */ file) => path.relative(libDir, file).split(path.sep)[0] ?? ''
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8')
-    const targets = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)]
+    const targets = [
+      ...text.matchAll(
+        /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g,
+      ),
+    ]
       .map((m) => path.resolve(path.dirname(file), m[1] ?? m[2] ?? ''))
       .filter((target) => target.startsWith(libDir + path.sep))
     graph.set(file, targets)
@@ -37,9 +52,14 @@ export function checkLayers(libDir) {
       const from = layerOf(file)
       const to = layerOf(target)
       const rank = /** @type {Record<string, number>} */ (LAYERS)
-      if (!(from in rank)) problems.push(`${path.relative(libDir, file)}: its folder lib/${from} has no layer; add it to LAYERS in scripts/check-layers.mjs`)
+      if (!(from in rank))
+        problems.push(
+          `${path.relative(libDir, file)}: its folder lib/${from} has no layer; add it to LAYERS in scripts/check-layers.mjs`,
+        )
       else if (to in rank && rank[to] > rank[from]) {
-        problems.push(`upward import: ${path.relative(libDir, file)} (${from}) imports ${path.relative(libDir, target)} (${to}); a lower layer never imports a higher one`)
+        problems.push(
+          `upward import: ${path.relative(libDir, file)} (${from}) imports ${path.relative(libDir, target)} (${to}); a lower layer never imports a higher one`,
+        )
       }
     }
   }
@@ -74,6 +94,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   const libDir = path.resolve(process.argv[2] ?? fileURLToPath(new URL('../lib', import.meta.url)))
   const { files, edges, problems } = checkLayers(libDir)
   for (const problem of problems) console.log(problem)
-  console.log(problems.length ? `${problems.length} layer problem${problems.length === 1 ? '' : 's'} in ${files} files.` : `No import cycles and no upward imports (${files} files, ${edges} imports).`)
+  console.log(
+    problems.length
+      ? `${problems.length} layer problem${problems.length === 1 ? '' : 's'} in ${files} files.`
+      : `No import cycles and no upward imports (${files} files, ${edges} imports).`,
+  )
   process.exit(problems.length ? 1 : 0)
 }

@@ -17,7 +17,10 @@ const say = (text) => console.log(`\n${bold(`== ${text}`)}`)
 /** @param {string} verb @param {string[]} args @param {string} cwd */
 function berth(verb, args, cwd) {
   console.log(`$ npx zx scripts/accessory-${verb}.mjs ${args.join(' ')}`)
-  const r = spawnSync(process.execPath, [zx, path.join(repo, `scripts/accessory-${verb}.mjs`), ...args], { cwd, stdio: 'inherit' })
+  const r = spawnSync(process.execPath, [zx, path.join(repo, `scripts/accessory-${verb}.mjs`), ...args], {
+    cwd,
+    stdio: 'inherit',
+  })
   console.log(`(exit ${r.status})`)
   return r.status
 }
@@ -58,6 +61,8 @@ say('6. The table view')
 berth('details', ['all'], project)
 
 say('What happened')
-console.log(`boot: ${first}, no-op boot: ${second}, boot after the image change: ${third} (drift), reboot --drifted: ${fourth}, boot: ${fifth}.`)
+console.log(
+  `boot: ${first}, no-op boot: ${second}, boot after the image change: ${third} (drift), reboot --drifted: ${fourth}, boot: ${fifth}.`,
+)
 console.log('In CI: boot all; on exit 2, reboot all --drifted -y. Stop the lab with: npm run lab:stop')
 process.exit(first === 0 && second === 0 && third === 2 && fourth === 0 && fifth === 0 ? 0 : 1)

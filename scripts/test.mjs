@@ -32,7 +32,9 @@ let failed = 0
 let skipped = 0
 const notes = []
 for (const dir of dirs) {
-  const result = /** @type {{dir: string, code: number, total: number, passed: number, skipped: number}} */ (await runSuite(dir))
+  const result = /** @type {{dir: string, code: number, total: number, passed: number, skipped: number}} */ (
+    await runSuite(dir)
+  )
   if (Number.isNaN(result.total)) {
     failed += 1
     notes.push(`${dir}: uvu exited ${result.code} without a summary (a test file crashed while loading?)`)

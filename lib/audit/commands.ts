@@ -29,7 +29,9 @@ export function recordAudit(context: AuditContext, messages: readonly string[], 
   const file = auditLogFile(context.service, context.destination)
   return {
     argv: [
-      'mkdir', '-p', '.kamal',
+      'mkdir',
+      '-p',
+      '.kamal',
       ...messages.flatMap((message) => [{ raw: '&&' }, 'echo', auditLine(context, message, now), { raw: '>>' }, file]),
     ],
   }

@@ -13,12 +13,29 @@ export interface OptionSpec {
 }
 
 export const COMMON_OPTIONS = {
-  config: { type: 'string', short: 'c', description: 'FILE  config file (default: deploy.config.mjs, else config/deploy.yml); Kamal\'s --config-file works too' },
-  destination: { type: 'string', short: 'd', description: 'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>' },
-  hosts: { type: 'string', description: 'H1,H2  only these hosts (wildcards * and ? allowed; Kamal\'s -h HOSTS)' },
-  roles: { type: 'string', short: 'r', description: 'R1,R2  only the hosts of these roles under servers (wildcards allowed), as Kamal\'s -r' },
-  primary: { type: 'boolean', short: 'p', description: 'only the primary host (the primary role\'s first), as Kamal\'s -p' },
-  'skip-hooks': { type: 'boolean', short: 'H', description: 'accepted as Kamal\'s -H: berth runs no hooks' },
+  config: {
+    type: 'string',
+    short: 'c',
+    description:
+      "FILE  config file (default: deploy.config.mjs, else config/deploy.yml); Kamal's --config-file works too",
+  },
+  destination: {
+    type: 'string',
+    short: 'd',
+    description: 'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>',
+  },
+  hosts: { type: 'string', description: "H1,H2  only these hosts (wildcards * and ? allowed; Kamal's -h HOSTS)" },
+  roles: {
+    type: 'string',
+    short: 'r',
+    description: "R1,R2  only the hosts of these roles under servers (wildcards allowed), as Kamal's -r",
+  },
+  primary: {
+    type: 'boolean',
+    short: 'p',
+    description: "only the primary host (the primary role's first), as Kamal's -p",
+  },
+  'skip-hooks': { type: 'boolean', short: 'H', description: "accepted as Kamal's -H: berth runs no hooks" },
   'dry-run': { type: 'boolean', description: 'inspect only; print the commands that would run' },
   json: { type: 'boolean', description: 'print the report as one JSON document' },
   quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
@@ -50,7 +67,6 @@ export interface ParsedArgs {
 
 /** What --hosts takes: host names with `*` and `?` (the config's hosts never start with "-"). */
 const HOST_PATTERN = /^[a-zA-Z0-9_.:@*?][a-zA-Z0-9_.:@*?-]{0,254}$/
-
 
 /** A command-line value in a message: as typed when it is plain, JSON-quoted when not. */
 export function argText(value: string): string {
@@ -96,7 +112,9 @@ export function kamalSpellings(own: string[], verbOptions: Record<string, Option
       )
     }
     if (/^-h./.test(arg)) {
-      throw new UsageError(`${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`)
+      throw new UsageError(
+        `${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`,
+      )
     }
     if ('lock-wait' in verbOptions) {
       const kamalTimeout = /^--lock-wait-(timeout|interval)(?:=|$)/.exec(arg)
@@ -105,8 +123,12 @@ export function kamalSpellings(own: string[], verbOptions: Record<string, Option
           `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, that waits that long for the lock: write --lock-wait ${kamalTimeout[1] === 'timeout' ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS')) : 'SECONDS'}.`,
         )
       }
-      const value = arg === '--lock-wait' ? next : arg.startsWith('--lock-wait=') ? arg.slice('--lock-wait='.length) : undefined
-      if ((arg === '--lock-wait' || arg.startsWith('--lock-wait=')) && (value === undefined || !NUMBER.test(value.trim()))) {
+      const value =
+        arg === '--lock-wait' ? next : arg.startsWith('--lock-wait=') ? arg.slice('--lock-wait='.length) : undefined
+      if (
+        (arg === '--lock-wait' || arg.startsWith('--lock-wait=')) &&
+        (value === undefined || !NUMBER.test(value.trim()))
+      ) {
         throw new UsageError(
           `--lock-wait${value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`}: berth's --lock-wait takes SECONDS to wait for the deploy lock, while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). Write --lock-wait SECONDS, for example --lock-wait 900.`,
         )
@@ -119,12 +141,16 @@ export function kamalSpellings(own: string[], verbOptions: Record<string, Option
 
 export function parseVerbArgs(argv: string[], verbOptions: Record<string, OptionSpec> = {}): ParsedArgs {
   // a process never receives one (C strings end there); a caller in JavaScript could pass one
-  if (argv.some((arg) => arg.includes('\0'))) throw new UsageError('An argument contains a NUL byte, which no command line can carry; remove it.')
+  if (argv.some((arg) => arg.includes('\0')))
+    throw new UsageError('An argument contains a NUL byte, which no command line can carry; remove it.')
   const dashDash = argv.indexOf('--')
   const own = kamalSpellings(dashDash >= 0 ? argv.slice(0, dashDash) : argv, verbOptions)
   const command = dashDash >= 0 ? argv.slice(dashDash + 1) : []
   const options = Object.fromEntries(
-    Object.entries<OptionSpec>({ ...COMMON_OPTIONS, ...verbOptions }).map(([name, spec]) => [name, { type: spec.type, ...(spec.short ? { short: spec.short } : {}) }]),
+    Object.entries<OptionSpec>({ ...COMMON_OPTIONS, ...verbOptions }).map(([name, spec]) => [
+      name,
+      { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
+    ]),
   )
   let parsed
   try {
@@ -134,27 +160,44 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   }
   const values = parsed.values as Record<string, string | boolean | undefined>
   const { positionals } = parsed
-  if (positionals.length > 1) throw new UsageError(`Expected one accessory name or \`all\`, got ${positionals.length}: ${positionals.join(' ')}.`)
+  if (positionals.length > 1)
+    throw new UsageError(`Expected one accessory name or \`all\`, got ${positionals.length}: ${positionals.join(' ')}.`)
   if (values.quiet && values.verbose) throw new UsageError('Use either -q/--quiet or -v/--verbose, not both.')
   const hostsValue = values.hosts as string | undefined
-  const hosts = hostsValue?.split(',').map((h) => h.trim()).filter(Boolean)
-  if (hostsValue !== undefined && !hosts?.length) throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
+  const hosts = hostsValue
+    ?.split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+  if (hostsValue !== undefined && !hosts?.length)
+    throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
   const badPattern = hosts?.find((h) => !HOST_PATTERN.test(h))
   if (badPattern !== undefined) {
-    throw new UsageError(`--hosts ${show(badPattern)} is not a host or a pattern: hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.`)
+    throw new UsageError(
+      `--hosts ${show(badPattern)} is not a host or a pattern: hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.`,
+    )
   }
   const rolesValue = values.roles as string | undefined
-  const roles = rolesValue?.split(',').map((r) => r.trim()).filter(Boolean)
-  if (rolesValue !== undefined && !roles?.length) throw new UsageError('--roles needs at least one role, e.g. --roles web,db.')
+  const roles = rolesValue
+    ?.split(',')
+    .map((r) => r.trim())
+    .filter(Boolean)
+  if (rolesValue !== undefined && !roles?.length)
+    throw new UsageError('--roles needs at least one role, e.g. --roles web,db.')
   const badRole = roles?.find((r) => !/^[a-zA-Z0-9_*?][a-zA-Z0-9_.*?-]{0,254}$/.test(r))
-  if (badRole !== undefined) throw new UsageError(`--roles ${show(badRole)} is not a role name or a pattern: roles are letters, digits, "_", "." and "-", with * and ? as wildcards.`)
+  if (badRole !== undefined)
+    throw new UsageError(
+      `--roles ${show(badRole)} is not a role name or a pattern: roles are letters, digits, "_", "." and "-", with * and ? as wildcards.`,
+    )
   const destination = values.destination as string | undefined
   const badDestination = destination === undefined ? undefined : destinationProblem(destination)
   if (badDestination) throw new UsageError(`${badDestination} Pass -d with a destination such as staging.`)
   if (command.length) {
     const bytes = Buffer.byteLength(shellJoin(command))
     // the command is quoted into one remote command line (verbs.ts checks the whole line per accessory)
-    if (bytes > MAX_REMOTE_COMMAND_BYTES) throw new UsageError(`The command after \`--\` is ${bytes} bytes once quoted, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put it in a script in the container instead.`)
+    if (bytes > MAX_REMOTE_COMMAND_BYTES)
+      throw new UsageError(
+        `The command after \`--\` is ${bytes} bytes once quoted, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put it in a script in the container instead.`,
+      )
   }
   const flags = Object.fromEntries(Object.keys(verbOptions).map((name) => [name, values[name]]))
   return {
@@ -197,6 +240,11 @@ export function optionsHelp(options: Record<string, OptionSpec>): string {
 
 /** `File.fnmatch`-style host patterns: `*` and `?`. */
 export function hostMatches(pattern: string, host: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  )
   return regex.test(host)
 }

@@ -105,7 +105,10 @@ async function build(/** @type {string} */ slot) {
           })
           // import.meta.url keeps naming the source file (run.ts finds package.json by it).
           b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+            contents: readFileSync(args.path, 'utf8').replaceAll(
+              'import.meta.url',
+              JSON.stringify(pathToFileURL(args.path).href),
+            ),
             loader: 'ts',
           }))
         },
@@ -124,7 +127,8 @@ async function build(/** @type {string} */ slot) {
     renameSync(current, path.join(slot, 'current.json'))
     for (const name of readdirSync(slot)) {
       const old = path.join(slot, name)
-      if (name !== id && name !== 'current.json' && Date.now() - lstatSync(old).mtimeMs > OLD_BUILD_MS) rmSync(old, { recursive: true, force: true })
+      if (name !== id && name !== 'current.json' && Date.now() - lstatSync(old).mtimeMs > OLD_BUILD_MS)
+        rmSync(old, { recursive: true, force: true })
     }
   }
   return path.join(slot, id, 'main.mjs')
@@ -139,7 +143,10 @@ export async function compiledMain() {
   if (process.env.BERTH_COMPILED === '0' || typeof process.getuid !== 'function') return undefined
   let file
   try {
-    const cache = process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME) ? process.env.XDG_CACHE_HOME : path.join(homedir(), '.cache')
+    const cache =
+      process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
+        ? process.env.XDG_CACHE_HOME
+        : path.join(homedir(), '.cache')
     mkdirSync(cache, { recursive: true, mode: 0o700 })
     const base = path.join(cache, 'berth')
     if (!privateDirectory(base)) return undefined
@@ -148,7 +155,12 @@ export async function compiledMain() {
     if (!privateDirectory(slot)) return undefined
     try {
       const current = JSON.parse(readFileSync(path.join(slot, 'current.json'), 'utf8'))
-      if (typeof current.id === 'string' && /^[a-z0-9-]+$/.test(current.id) && Array.isArray(current.inputs) && fresh(current.inputs)) {
+      if (
+        typeof current.id === 'string' &&
+        /^[a-z0-9-]+$/.test(current.id) &&
+        Array.isArray(current.inputs) &&
+        fresh(current.inputs)
+      ) {
         file = path.join(slot, current.id, 'main.mjs')
       }
     } catch {

@@ -5,7 +5,9 @@ import { UsageError } from './args.ts'
 
 export function requireAnswerable(yes: boolean, script: string): void {
   if (yes || process.stdin.isTTY) return
-  throw new UsageError(`Refusing to ask for confirmation without a terminal; nothing was changed. Pass -y/--yes to \`${script}\` to go ahead.`)
+  throw new UsageError(
+    `Refusing to ask for confirmation without a terminal; nothing was changed. Pass -y/--yes to \`${script}\` to go ahead.`,
+  )
 }
 
 export async function confirm(question: string, yes: boolean): Promise<boolean> {

@@ -46,7 +46,6 @@ export interface VerbContext {
   colour: boolean
 }
 
-
 export interface Verb {
   /** The script's file name without `.mjs`. */
   script: string

@@ -10,15 +10,18 @@ export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
   const since = flags.since as string | undefined
   const grep = flags.grep as string | undefined
   const linesFlag = flags.lines as string | undefined
-  if (since !== undefined && since.trim() === '') throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
+  if (since !== undefined && since.trim() === '')
+    throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
   if (grep !== undefined && grep === '') throw new UsageError('--grep takes the text to look for, e.g. --grep ERROR.')
   let lines: number | undefined
   if (linesFlag !== undefined) {
-    if (!/^\d+$/.test(linesFlag.trim()) || Number(linesFlag) < 1) throw new UsageError(`--lines takes a positive whole number, got '${linesFlag}'.`)
+    if (!/^\d+$/.test(linesFlag.trim()) || Number(linesFlag) < 1)
+      throw new UsageError(`--lines takes a positive whole number, got '${linesFlag}'.`)
     lines = Number(linesFlag)
   }
   const follow = flags.follow === true
-  if (lines === undefined) lines = follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES
+  if (lines === undefined)
+    lines = follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES
   return { since, lines, grep, follow }
 }
 
@@ -26,7 +29,9 @@ export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
 export function followTarget(selection: readonly Selection[]): { accessory: Selection['accessory']; host: string } {
   const hosts = selectionHosts(selection)
   if (hosts.length !== 1) throw new UsageError(`--follow needs one host; pass --hosts with one of: ${hosts.join(', ')}`)
-  if (selection.length !== 1) throw new UsageError(`--follow needs one accessory; name one of: ${selection.map((s) => s.accessory.name).join(', ')}`)
+  if (selection.length !== 1)
+    throw new UsageError(
+      `--follow needs one accessory; name one of: ${selection.map((s) => s.accessory.name).join(', ')}`,
+    )
   return { accessory: selection[0]!.accessory, host: hosts[0]! }
 }
-

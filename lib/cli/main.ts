@@ -19,10 +19,24 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const json = asksForJson(argv)
   let code: number
   try {
-    code = await runScript(verb, argv, { cwd: process.cwd(), env: process.env, stdout: write('stdout'), stderr: write('stderr'), isTTY: process.stdout.isTTY === true })
+    code = await runScript(verb, argv, {
+      cwd: process.cwd(),
+      env: process.env,
+      stdout: write('stdout'),
+      stderr: write('stderr'),
+      isTTY: process.stdout.isTTY === true,
+    })
   } catch (error) {
     write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
-    if (json) write('stdout')(renderFailureJson({ verb, exitCode: 1, kind: 'error', message: `unexpected error: ${(error as Error).message ?? error}` }))
+    if (json)
+      write('stdout')(
+        renderFailureJson({
+          verb,
+          exitCode: 1,
+          kind: 'error',
+          message: `unexpected error: ${(error as Error).message ?? error}`,
+        }),
+      )
     code = 1
   }
   // Flush before exiting: process.exit would cut off a large piped report.

@@ -20,7 +20,17 @@ import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
-import { COMMON_OPTIONS, argText, asksForJson, optionsHelp, parseVerbArgs, secondsFlag, UsageError, type OptionSpec, type ParsedArgs } from './args.ts'
+import {
+  COMMON_OPTIONS,
+  argText,
+  asksForJson,
+  optionsHelp,
+  parseVerbArgs,
+  secondsFlag,
+  UsageError,
+  type OptionSpec,
+  type ParsedArgs,
+} from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
 import { selectAccessories } from './select.ts'
@@ -32,7 +42,10 @@ export type { ScriptIO, VerbContext } from './context.ts'
 
 /** How hosts are reached: every verb takes these (README: "Connections"). */
 export const CONNECTION_OPTIONS = {
-  concurrency: { type: 'string', description: `N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, else ${DEFAULT_MAX_CONCURRENT_STARTS})` },
+  concurrency: {
+    type: 'string',
+    description: `N  at most N ssh handshakes in flight (default: the config's sshkit.max_concurrent_starts, else ${DEFAULT_MAX_CONCURRENT_STARTS})`,
+  },
   'host-timeout': {
     type: 'string',
     description: `SECONDS  per host: connecting, and each read-only round trip, may take this long (default ${DEFAULT_HOST_TIMEOUT_SECONDS}; 0: no limit)`,
@@ -45,14 +58,19 @@ export function verbOptions(verb: Verb): Record<string, OptionSpec> {
 }
 
 export function helpText(verb: Verb): string {
-  return `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })}\n\n` +
+  return (
+    `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'
+  )
 }
 
 /** The version in berth's own package.json (next to lib/, wherever lib/ was copied with it). */
 function berthVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+    return (
+      (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string })
+        .version ?? 'unknown'
+    )
   } catch {
     return 'unknown (no package.json beside lib/)'
   }
@@ -61,7 +79,12 @@ function berthVersion(): string {
 /** Kamal's audit performer: the local git user.email, else the user name. */
 function auditPerformer(cwd: string): string {
   try {
-    const email = execFileSync('git', ['config', 'user.email'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).trim()
+    const email = execFileSync('git', ['config', 'user.email'], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim()
     if (email) return email
   } catch {
     // no git, or no user.email: the user name, as Kamal's `whoami`
@@ -103,7 +126,14 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       configFile = loaded.file
-      deployment = checkCommandSizes(loaded, resolveDeployment(loaded, { cwd: io.cwd, env: io.env, unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error' }))
+      deployment = checkCommandSizes(
+        loaded,
+        resolveDeployment(loaded, {
+          cwd: io.cwd,
+          env: io.env,
+          unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error',
+        }),
+      )
       connections = { maxConcurrentStarts: concurrencyFlag ?? maxConcurrentStartsOf(loaded), hostTimeoutSeconds }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
@@ -113,11 +143,23 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
     if (verb.selectsAccessories !== false && args.target === 'all' && deployment.accessories.length === 0) {
       // an app repository may carry the CI recipe before its first accessory: nothing to do is no failure
-      const invocation = { configFlag: args.config, destination: args.destination, accessoryHosts: new Map<string, string[]>() }
-      io.stdout(args.json ? ((await verb.nothingJson?.(invocation)) ?? renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation)) : `${configFile} has no accessories, so there is nothing to do.\n`)
+      const invocation = {
+        configFlag: args.config,
+        destination: args.destination,
+        accessoryHosts: new Map<string, string[]>(),
+      }
+      io.stdout(
+        args.json
+          ? ((await verb.nothingJson?.(invocation)) ??
+              renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation))
+          : `${configFile} has no accessories, so there is nothing to do.\n`,
+      )
       return 0
     }
-    selection = verb.selectsAccessories === false ? [] : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
+    selection =
+      verb.selectsAccessories === false
+        ? []
+        : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
     await verb.validateSelection?.(args, selection)
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
@@ -160,10 +202,19 @@ async function runVerb(
   failWith: (code: number, kind: RunFailureKind, message: string, problems?: string[]) => number,
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
-    ? (host, line, stdinBytes) => io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
+    ? (host, line, stdinBytes) =>
+        io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
-  const ssh = agent ? { ...deployment.ssh, agentSocket: agent.socket, keys: [...deployment.ssh.keys, ...(deployment.ssh.keysOnly ? agent.publicKeyFiles : [])] } : deployment.ssh
-  const transport = io.transport ? io.transport(deployment, observe) : new SshTransport(ssh, { observe, ...connections })
+  const ssh = agent
+    ? {
+        ...deployment.ssh,
+        agentSocket: agent.socket,
+        keys: [...deployment.ssh.keys, ...(deployment.ssh.keysOnly ? agent.publicKeyFiles : [])],
+      }
+    : deployment.ssh
+  const transport = io.transport
+    ? io.transport(deployment, observe)
+    : new SshTransport(ssh, { observe, ...connections })
   // The hosts are known: their ssh handshakes start now, while the rest of the run is set up (the audit
   // performer's `git config`) and the verb's modules load.
   if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
@@ -175,7 +226,8 @@ async function runVerb(
   const lockHost = lockHostOf(deployment)
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
-  const progress: ProgressSink = verb.changesHosts && !args.quiet ? (host, doing) => io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
+  const progress: ProgressSink =
+    verb.changesHosts && !args.quiet ? (host, doing) => io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
   const engine = new StepEngine(transport, {
     signal: controller.signal,
     progress,
@@ -220,7 +272,9 @@ async function runVerb(
     printReport: (report) => {
       const final = engine.interruptedBy ? { ...report, interrupted: engine.interruptedBy } : report
       publish(report.verb, final.entries)
-      io.stdout(args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet, colour }))
+      io.stdout(
+        args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet, colour }),
+      )
       return exitCodeOf(final)
     },
     publish,
@@ -263,7 +317,9 @@ interface ConnectionSettings {
 function positiveIntegerFlag(value: string | boolean | undefined, flag: string): number | undefined {
   if (value === undefined || value === false) return undefined
   if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--${flag} takes a positive whole number, got ${typeof value === 'string' ? argText(value) : 'no value'}.`)
+    throw new UsageError(
+      `--${flag} takes a positive whole number, got ${typeof value === 'string' ? argText(value) : 'no value'}.`,
+    )
   }
   return Number(value)
 }
@@ -273,5 +329,7 @@ function maxConcurrentStartsOf(loaded: LoadedConfig): number {
   const value = (loaded.config.sshkit as { max_concurrent_starts?: unknown } | undefined)?.max_concurrent_starts
   if (value === undefined) return DEFAULT_MAX_CONCURRENT_STARTS
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
-  throw new ConfigError([`${loaded.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`])
+  throw new ConfigError([
+    `${loaded.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`,
+  ])
 }

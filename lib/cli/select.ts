@@ -17,18 +17,30 @@ function allowedHosts(deployment: Deployment, filters: HostFilters): Set<string>
     const known = deployment.roles.map((r) => r.name)
     const unmatched = filters.roles.filter((p) => !known.some((name) => hostMatches(p, name)))
     if (unmatched.length) {
-      throw new UsageError(`--roles ${unmatched.join(',')} matches no role under \`servers\` (roles: ${known.join(', ') || 'none'}).`)
+      throw new UsageError(
+        `--roles ${unmatched.join(',')} matches no role under \`servers\` (roles: ${known.join(', ') || 'none'}).`,
+      )
     }
-    allowed = new Set(deployment.roles.filter((r) => filters.roles!.some((p) => hostMatches(p, r.name))).flatMap((r) => r.hosts))
+    allowed = new Set(
+      deployment.roles.filter((r) => filters.roles!.some((p) => hostMatches(p, r.name))).flatMap((r) => r.hosts),
+    )
   }
   if (filters.primary) {
-    if (!deployment.primaryHost) throw new UsageError('--primary names the primary role\'s first host, but the config has no hosts under `servers`.')
+    if (!deployment.primaryHost)
+      throw new UsageError(
+        "--primary names the primary role's first host, but the config has no hosts under `servers`.",
+      )
     allowed = new Set(allowed === undefined || allowed.has(deployment.primaryHost) ? [deployment.primaryHost] : [])
   }
   return allowed
 }
 
-export function selectAccessories(deployment: Deployment, target: string, hostPatterns: string[] | undefined, filters: Omit<HostFilters, 'hosts'> = {}): Selection[] {
+export function selectAccessories(
+  deployment: Deployment,
+  target: string,
+  hostPatterns: string[] | undefined,
+  filters: Omit<HostFilters, 'hosts'> = {},
+): Selection[] {
   const known = deployment.accessories.map((a) => a.name)
   const chosen = target === 'all' ? deployment.accessories : deployment.accessories.filter((a) => a.name === target)
   if (chosen.length === 0) {
@@ -39,19 +51,31 @@ export function selectAccessories(deployment: Deployment, target: string, hostPa
     )
   }
   const allowed = allowedHosts(deployment, filters)
-  let selection = chosen.map((accessory) => ({ accessory, hosts: allowed ? accessory.hosts.filter((h) => allowed.has(h)) : accessory.hosts }))
+  let selection = chosen.map((accessory) => ({
+    accessory,
+    hosts: allowed ? accessory.hosts.filter((h) => allowed.has(h)) : accessory.hosts,
+  }))
   const of = target === 'all' ? 'any accessory' : `\`${target}\``
   if (allowed && selection.every((s) => s.hosts.length === 0)) {
-    const by = [filters.roles ? `--roles ${filters.roles.join(',')}` : '', filters.primary ? '--primary' : ''].filter(Boolean).join(' with ')
-    throw new UsageError(`${by} selects no host of ${of} (its hosts: ${[...new Set(chosen.flatMap((a) => a.hosts))].join(', ')}).`)
+    const by = [filters.roles ? `--roles ${filters.roles.join(',')}` : '', filters.primary ? '--primary' : '']
+      .filter(Boolean)
+      .join(' with ')
+    throw new UsageError(
+      `${by} selects no host of ${of} (its hosts: ${[...new Set(chosen.flatMap((a) => a.hosts))].join(', ')}).`,
+    )
   }
   if (hostPatterns) {
     const allHosts = [...new Set(selection.flatMap((s) => s.hosts))]
     const unmatched = hostPatterns.filter((p) => !allHosts.some((h) => hostMatches(p, h)))
     if (unmatched.length) {
-      throw new UsageError(`--hosts ${unmatched.join(',')} matches no host of ${of} (its hosts: ${allHosts.join(', ') || 'none'}).`)
+      throw new UsageError(
+        `--hosts ${unmatched.join(',')} matches no host of ${of} (its hosts: ${allHosts.join(', ') || 'none'}).`,
+      )
     }
-    selection = selection.map((s) => ({ ...s, hosts: s.hosts.filter((h) => hostPatterns.some((p) => hostMatches(p, h))) }))
+    selection = selection.map((s) => ({
+      ...s,
+      hosts: s.hosts.filter((h) => hostPatterns.some((p) => hostMatches(p, h))),
+    }))
   }
   return selection.filter((s) => s.hosts.length > 0)
 }

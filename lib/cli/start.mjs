@@ -52,7 +52,10 @@ export function asksForHelp(argv, options) {
   if (!mentionsHelp(argv)) return false
   const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
   // Kamal's `-h HOSTS` is a usage error the runner explains (berth's -h is help): never answer it with help.
-  if (own.some((arg, i) => (arg === '-h' && own[i + 1] !== undefined && !own[i + 1].startsWith('-')) || /^-h./.test(arg))) return false
+  if (
+    own.some((arg, i) => (arg === '-h' && own[i + 1] !== undefined && !own[i + 1].startsWith('-')) || /^-h./.test(arg))
+  )
+    return false
   try {
     const { values, positionals } = parseArgs({ args: own, options, allowPositionals: true, strict: true })
     return values.help === true && positionals.length <= 1 && !(values.quiet && values.verbose)

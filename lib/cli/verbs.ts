@@ -14,12 +14,20 @@ export type { Verb } from './context.ts'
 /** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
 const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
 
-export const YES_OPTION = { type: 'boolean', short: 'y', description: 'do not ask for confirmation' } as const satisfies OptionSpec
+export const YES_OPTION = {
+  type: 'boolean',
+  short: 'y',
+  description: 'do not ask for confirmation',
+} as const satisfies OptionSpec
 export const REGISTRY_OPTION = {
   type: 'boolean',
-  description: 'also ask the registry (once per image, from here) whether the tag now names another image than the running one',
+  description:
+    'also ask the registry (once per image, from here) whether the tag now names another image than the running one',
 } as const satisfies OptionSpec
-export const LOCK_WAIT_OPTION = { type: 'string', description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)' } as const satisfies OptionSpec
+export const LOCK_WAIT_OPTION = {
+  type: 'string',
+  description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)',
+} as const satisfies OptionSpec
 
 export const VERBS: Record<string, Verb> = {
   boot: {
@@ -31,7 +39,9 @@ export const VERBS: Record<string, Verb> = {
     changesHosts: true,
     run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) => {
       const { bootAccessories } = await import('../flows/boot.ts')
-      return printReport(await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging }))
+      return printReport(
+        await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging }),
+      )
     },
   },
   // -- reboot and lock verbs (lib/flows/reboot.ts, lib/lock/) --
@@ -46,7 +56,10 @@ export const VERBS: Record<string, Verb> = {
       yes: YES_OPTION,
       drifted: { type: 'boolean', description: 'reboot only the accessory × host pairs whose image drifted' },
       rolling: { type: 'boolean', description: 'one host at a time, stopping at the first failure' },
-      'health-timeout': { type: 'string', description: 'SECONDS  how long a new container may take to become healthy (default 60)' },
+      'health-timeout': {
+        type: 'string',
+        description: 'SECONDS  how long a new container may take to become healthy (default 60)',
+      },
       'lock-wait': LOCK_WAIT_OPTION,
       registry: REGISTRY_OPTION,
     },
@@ -70,7 +83,8 @@ export const VERBS: Record<string, Verb> = {
           return printReport({ verb: 'reboot', dryRun: false, entries: entriesFor(preview.verdicts, new Map()) })
         }
         const pairs = preview.targets.map((t) => `${t.accessory.name} on ${t.host}`).join(', ')
-        if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false))) return aborted(io, args, 'reboot')
+        if (!(await confirm(`Reboot ${pairs}? Each container is stopped and replaced by a new one.`, false)))
+          return aborted(io, args, 'reboot')
       }
       const report = args.dryRun
         ? await executeReboot(deployment, selection, engine, options)
@@ -85,18 +99,29 @@ export const VERBS: Record<string, Verb> = {
     options: {},
     selectsAccessories: false,
     validate: (args) => {
-      if (args.target !== 'status' && args.target !== 'release') throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
+      if (args.target !== 'status' && args.target !== 'release')
+        throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
     },
     run: async ({ deployment, transport, args, io }) => {
       const { lockCommand } = await import('../flows/lock.ts')
       const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
-      io.stdout(args.json ? `${JSON.stringify({ verb: 'lock', action: args.target, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n` : `${report.lines.join('\n')}\n`)
+      io.stdout(
+        args.json
+          ? `${JSON.stringify({ verb: 'lock', action: args.target, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n`
+          : `${report.lines.join('\n')}\n`,
+      )
       return report.exitCode
     },
   },
   // -- lifecycle verbs: start, stop, restart, details, logs, exec, remove --
-  start: lifecycleVerb('start', 'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.'),
-  stop: lifecycleVerb('stop', 'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.'),
+  start: lifecycleVerb(
+    'start',
+    'Starts the stopped containers of accessories (`docker container start`), under the deploy lock.',
+  ),
+  stop: lifecycleVerb(
+    'stop',
+    'Stops the containers of accessories (`docker container stop`), under the deploy lock. Nothing is removed.',
+  ),
   restart: lifecycleVerb('restart', 'Stops, then starts the containers of accessories, under the deploy lock.'),
   config: {
     script: 'accessory-config',
@@ -127,18 +152,31 @@ export const VERBS: Record<string, Verb> = {
     toleratesUnresolvedSecrets: true,
     nothingJson: async (invocation) => (await import('../report/check.ts')).renderCheckJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
-      const [{ accessoryDetails }, { renderCheckJson, renderCheckText }] = await Promise.all([import('../flows/details.ts'), import('../report/check.ts')])
+      const [{ accessoryDetails }, { renderCheckJson, renderCheckText }] = await Promise.all([
+        import('../flows/details.ts'),
+        import('../report/check.ts'),
+      ])
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
       const interrupted = engine.interruptedBy
-      io.stdout(args.json ? renderCheckJson(entries, invocation, interrupted) : renderCheckText(entries, invocation, { quiet: args.quiet, colour, interrupted }))
-      return exitCodeOf({ verb: 'check', dryRun: false, entries, ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}) })
+      io.stdout(
+        args.json
+          ? renderCheckJson(entries, invocation, interrupted)
+          : renderCheckText(entries, invocation, { quiet: args.quiet, colour, interrupted }),
+      )
+      return exitCodeOf({
+        verb: 'check',
+        dryRun: false,
+        entries,
+        ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}),
+      })
     },
   },
   details: {
     script: 'accessory-details',
     usage: 'NAME|all [options]',
-    summary: 'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
+    summary:
+      'Shows, per accessory and host, the container state, running and configured image, and a verdict\n(in sync, drift, missing, unreachable). Read-only; takes no lock.',
     options: { registry: REGISTRY_OPTION },
     toleratesUnresolvedSecrets: true,
     nothingJson: async (invocation) => (await import('../report/details.ts')).renderDetailsJson([], invocation),
@@ -150,49 +188,76 @@ export const VERBS: Record<string, Verb> = {
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
       const interrupted = engine.interruptedBy
-      io.stdout(args.json ? renderDetailsJson(rows, invocation, interrupted) : renderDetailsText(rows, invocation, { quiet: args.quiet, interrupted }))
+      io.stdout(
+        args.json
+          ? renderDetailsJson(rows, invocation, interrupted)
+          : renderDetailsText(rows, invocation, { quiet: args.quiet, interrupted }),
+      )
       return interrupted ? exitCodeForSignal(interrupted) : detailsExitCode(rows)
     },
   },
   logs: {
     script: 'accessory-logs',
     usage: 'NAME|all [--since D] [--lines N] [--grep TEXT] [--follow] [options]',
-    summary: 'Prints the containers\' logs, per accessory and host (100 lines unless --since or --grep), or follows\none container\'s log on one host. Read-only.',
+    summary:
+      "Prints the containers' logs, per accessory and host (100 lines unless --since or --grep), or follows\none container's log on one host. Read-only.",
     options: {
-      since: { type: 'string', short: 's', description: 'DURATION  only lines since then (docker logs --since: 10m, 2h, a timestamp)' },
-      lines: { type: 'string', short: 'n', description: 'N  the last N lines (default 100, or all with --since/--grep; 10 with --follow)' },
+      since: {
+        type: 'string',
+        short: 's',
+        description: 'DURATION  only lines since then (docker logs --since: 10m, 2h, a timestamp)',
+      },
+      lines: {
+        type: 'string',
+        short: 'n',
+        description: 'N  the last N lines (default 100, or all with --since/--grep; 10 with --follow)',
+      },
       grep: { type: 'string', short: 'g', description: 'TEXT  only lines containing TEXT (plain text, matched here)' },
-      follow: { type: 'boolean', short: 'f', description: 'keep printing new lines until interrupted (one host: pass --hosts)' },
+      follow: {
+        type: 'boolean',
+        short: 'f',
+        description: 'keep printing new lines until interrupted (one host: pass --hosts)',
+      },
     },
     validate: (args) => {
       const { since, lines } = args.flags
       if (typeof since === 'string' && since.trim() !== '' && !SINCE.test(since)) {
-        throw new UsageError(`--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`)
+        throw new UsageError(
+          `--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`,
+        )
       }
       if (typeof lines === 'string' && !(/^\s*\d{1,9}\s*$/.test(lines) && Number(lines) >= 1)) {
         throw new UsageError(`--lines takes a positive whole number (up to 999999999), got ${argText(lines)}.`)
       }
-      if (logsOptions(args.flags).follow && args.json) throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
+      if (logsOptions(args.flags).follow && args.json)
+        throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },
     validateSelection: (args, selection) => void (args.flags.follow === true && followTarget(selection)),
     nothingJson: async () => (await import('../report/sections.ts')).renderSectionsJson('logs', 'logs', [], 0),
     run: async ({ selection, engine, args, io }) => {
-      const [{ followLogs, readLogs }, { renderLogs, renderSectionsJson }] = await Promise.all([import('../flows/logs.ts'), import('../report/sections.ts')])
+      const [{ followLogs, readLogs }, { renderLogs, renderSectionsJson }] = await Promise.all([
+        import('../flows/logs.ts'),
+        import('../report/sections.ts'),
+      ])
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
       const logs = await readLogs(selection, engine, options)
-      return printSections(io, args.json, renderLogs(logs, { quiet: args.quiet }), (exitCode) => renderSectionsJson('logs', 'logs', logs, exitCode))
+      return printSections(io, args.json, renderLogs(logs, { quiet: args.quiet }), (exitCode) =>
+        renderSectionsJson('logs', 'logs', logs, exitCode),
+      )
     },
   },
   exec: {
     script: 'accessory-exec',
     usage: 'NAME|all [--new] [options] -- COMMAND [ARG...]',
-    summary: 'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
+    summary:
+      'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\ncontainer of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
     options: { new: { type: 'boolean', description: 'run in a new container instead of the running one' } },
     nothingJson: async () => (await import('../report/sections.ts')).renderSectionsJson('exec', 'results', [], 0),
     contactsHosts: (args) => !args.dryRun,
     validate: (args) => {
-      if (args.command.length === 0) throw new UsageError('Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c \'select 1\'`.')
+      if (args.command.length === 0)
+        throw new UsageError("Give the command after `--`, e.g. `accessory-exec.mjs db -- psql -c 'select 1'`.")
     },
     validateSelection: async (args, selection) => {
       const [{ planExec }, { shellJoin }, { MAX_REMOTE_COMMAND_BYTES }] = await Promise.all([
@@ -204,36 +269,54 @@ export const VERBS: Record<string, Verb> = {
         const last = planExec(accessory, args.command, args.flags.new === true).at(-1)!
         const bytes = Buffer.byteLength(shellJoin(last.command.argv))
         if (bytes > MAX_REMOTE_COMMAND_BYTES) {
-          throw new UsageError(`\`${last.description}\` with this command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put the command in a script in the container instead.`)
+          throw new UsageError(
+            `\`${last.description}\` with this command would be ${bytes} bytes, more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; put the command in a script in the container instead.`,
+          )
         }
       }
     },
     run: async ({ selection, engine, args, io, printReport }) => {
-      const [{ execOnHosts, planExecReport }, { renderExec, renderSectionsJson }] = await Promise.all([import('../flows/exec.ts'), import('../report/sections.ts')])
+      const [{ execOnHosts, planExecReport }, { renderExec, renderSectionsJson }] = await Promise.all([
+        import('../flows/exec.ts'),
+        import('../report/sections.ts'),
+      ])
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
       const results = await execOnHosts(selection, engine, args.command, fresh)
-      return printSections(io, args.json, renderExec(results, { quiet: args.quiet }), (exitCode) => renderSectionsJson('exec', 'results', results, exitCode))
+      return printSections(io, args.json, renderExec(results, { quiet: args.quiet }), (exitCode) =>
+        renderSectionsJson('exec', 'results', results, exitCode),
+      )
     },
   },
   remove: {
     script: 'accessory-remove',
     usage: 'NAME|all [--image] [--directory] [--volumes] [-y] [options]',
-    summary: 'Stops and removes the containers of accessories (every container with the accessory\'s label), under\nthe deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.',
+    summary:
+      "Stops and removes the containers of accessories (every container with the accessory's label), under\nthe deploy lock. Data is removed only when asked: --image, --directory, --volumes. Asks first.",
     asks: true,
     changesHosts: true,
     options: {
       yes: YES_OPTION,
       'lock-wait': LOCK_WAIT_OPTION,
       image: { type: 'boolean', description: 'also remove the image (docker image rm --force)' },
-      directory: { type: 'boolean', description: 'also remove the service directory (uploaded files, relative directories: data!)' },
-      volumes: { type: 'boolean', description: 'also remove the named volumes in the accessory\'s volumes: (data!)' },
+      directory: {
+        type: 'boolean',
+        description: 'also remove the service directory (uploaded files, relative directories: data!)',
+      },
+      volumes: { type: 'boolean', description: "also remove the named volumes in the accessory's volumes: (data!)" },
     },
     run: async ({ deployment, selection, engine, args, io, invocation, withLock, printReport, judging }) => {
       const { removeAccessories, removeQuestion } = await import('../flows/lifecycle.ts')
-      const what = { image: args.flags.image === true, directory: args.flags.directory === true, volumes: args.flags.volumes === true }
-      if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true))) return aborted(io, args, 'remove')
-      return printReport(await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging }))
+      const what = {
+        image: args.flags.image === true,
+        directory: args.flags.directory === true,
+        volumes: args.flags.volumes === true,
+      }
+      if (!args.dryRun && !(await confirm(removeQuestion(selection, what), args.flags.yes === true)))
+        return aborted(io, args, 'remove')
+      return printReport(
+        await removeAccessories(selection, engine, { ...what, dryRun: args.dryRun, withLock, invocation, judging }),
+      )
     },
   },
 }
@@ -241,7 +324,10 @@ export const VERBS: Record<string, Verb> = {
 /** A "no" at the confirmation question: nothing was changed, exit 1 (with --json, still one document). */
 function aborted(io: VerbContext['io'], args: ParsedArgs, verb: string): number {
   io.stderr('Aborted; nothing was changed.\n')
-  if (args.json) io.stdout(`${JSON.stringify({ verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message: 'Aborted at the confirmation question; nothing was changed.' }, entries: [] }, null, 2)}\n`)
+  if (args.json)
+    io.stdout(
+      `${JSON.stringify({ verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message: 'Aborted at the confirmation question; nothing was changed.' }, entries: [] }, null, 2)}\n`,
+    )
   return EXIT_ERROR
 }
 
@@ -266,7 +352,9 @@ function lifecycleVerb(action: LifecycleAction, summary: string): Verb {
     changesHosts: true,
     run: async ({ deployment, selection, engine, args, withLock, invocation, printReport, judging }) => {
       const { changeAccessories } = await import('../flows/lifecycle.ts')
-      return printReport(await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging }))
+      return printReport(
+        await changeAccessories(action, selection, engine, { dryRun: args.dryRun, withLock, invocation, judging }),
+      )
     },
   }
 }

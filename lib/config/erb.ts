@@ -93,7 +93,8 @@ class RubyParser {
     const p = new RubyParser(src)
     const e = p.or()
     p.space()
-    if (p.pos < p.src.length) throw new Unsupported(`${JSON.stringify(p.src.slice(p.pos, p.pos + 20))} is not part of the subset`)
+    if (p.pos < p.src.length)
+      throw new Unsupported(`${JSON.stringify(p.src.slice(p.pos, p.pos + 20))} is not part of the subset`)
     return e
   }
 
@@ -141,7 +142,8 @@ class RubyParser {
     while (this.peek('.') && !this.peek('..')) {
       this.pos++
       const name = this.word()
-      if (!name || !(name in METHODS)) throw new Unsupported(`.${name ?? ''} is not one of .${Object.keys(METHODS).join(', .')}`)
+      if (!name || !(name in METHODS))
+        throw new Unsupported(`.${name ?? ''} is not one of .${Object.keys(METHODS).join(', .')}`)
       this.pos += name.length
       const args: Expr[] = []
       if (this.eat('(')) {
@@ -151,7 +153,8 @@ class RubyParser {
           this.expect(')')
         }
       }
-      if (!(METHODS[name] as number[]).includes(args.length)) throw new Unsupported(`.${name} takes ${(METHODS[name] as number[]).join(' or ')} arguments here`)
+      if (!(METHODS[name] as number[]).includes(args.length))
+        throw new Unsupported(`.${name} takes ${(METHODS[name] as number[]).join(' or ')} arguments here`)
       e = { t: 'call', receiver: e, name, args }
     }
     return e
@@ -199,7 +202,11 @@ class RubyParser {
       }
       throw new Unsupported('ENV is read with ENV["X"] or ENV.fetch("X")')
     }
-    throw new Unsupported(word ? `${word} is not part of the subset` : `${JSON.stringify(this.src.slice(this.pos, this.pos + 20))} is not part of the subset`)
+    throw new Unsupported(
+      word
+        ? `${word} is not part of the subset`
+        : `${JSON.stringify(this.src.slice(this.pos, this.pos + 20))} is not part of the subset`,
+    )
   }
 
   /** A Ruby string body up to `close` (nesting `open` when it differs), with escapes and `#{}` when `interpolate`. */
@@ -239,7 +246,18 @@ class RubyParser {
   }
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', s: ' ', e: '\x1b', a: '\x07', b: '\b', f: '\f', v: '\v' }
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  s: ' ',
+  e: '\x1b',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+}
 function escapeChar(c: string): string {
   return ESCAPES[c] ?? c
 }
@@ -365,8 +383,15 @@ class Evaluator {
     const receiver = this.value(e.receiver)
     if (e.name === 'to_s') return toS(receiver)
     if (typeof receiver !== 'string') {
-      const what = receiver === null ? `nil (${describe(e.receiver)} is not set)` : Array.isArray(receiver) ? 'a list' : String(receiver)
-      throw new EvalError(`.${e.name} needs a string, but ${describe(e.receiver)} is ${what}; give it a default (ENV.fetch("X", "…"))`)
+      const what =
+        receiver === null
+          ? `nil (${describe(e.receiver)} is not set)`
+          : Array.isArray(receiver)
+            ? 'a list'
+            : String(receiver)
+      throw new EvalError(
+        `.${e.name} needs a string, but ${describe(e.receiver)} is ${what}; give it a default (ENV.fetch("X", "…"))`,
+      )
     }
     if (e.name === 'strip') return receiver.replace(/^[\0\t\n\v\f\r ]+|[\0\t\n\v\f\r ]+$/g, '')
     if (e.name === 'chomp') return receiver.replace(/(?:\r\n|\n|\r)$/, '')
@@ -445,7 +470,9 @@ function scan(src: string, problem: (offset: number, message: string) => void): 
     if (trimIndent) text = text.slice(0, text.length - trimIndent)
     flush()
     const kind = inner.startsWith('=') ? 'output' : inner.startsWith('#') ? 'comment' : 'code'
-    pieces.push({ tag: { start, end: close + 2, kind, code: kind === 'code' ? inner : inner.slice(1), trimNewline, trimIndent } })
+    pieces.push({
+      tag: { start, end: close + 2, kind, code: kind === 'code' ? inner : inner.slice(1), trimNewline, trimIndent },
+    })
     pos = close + 2 + (trimNewline ? 1 : 0)
   }
   flush()
@@ -466,7 +493,8 @@ function yamlComments(src: string, pieces: Piece[]): Array<[number, number]> {
     if (Array.isArray(node)) node.forEach(walk)
     else if (node && typeof node === 'object') {
       const t = node as { type?: string; offset?: number; source?: string }
-      if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') ranges.push([t.offset, t.offset + t.source.length])
+      if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string')
+        ranges.push([t.offset, t.offset + t.source.length])
       for (const value of Object.values(node)) if (value && typeof value === 'object') walk(value)
     }
   }

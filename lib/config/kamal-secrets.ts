@@ -16,8 +16,12 @@ export function shellSplit(line: string): string[] {
     const m = token.exec(line)
     if (!m || m[0] === '') break
     const [, word, single, double, escape, garbage, separator] = m
-    if (garbage !== undefined) throw new Error(`${garbage === '\0' ? 'Nul character' : 'Unmatched quote'} at ${m.index}: ${line}`)
-    field += word ?? single ?? (double !== undefined ? double.replace(/\\([$`"\\\n])/g, '$1') : (escape ?? '').replace(/\\([\s\S])/g, '$1'))
+    if (garbage !== undefined)
+      throw new Error(`${garbage === '\0' ? 'Nul character' : 'Unmatched quote'} at ${m.index}: ${line}`)
+    field +=
+      word ??
+      single ??
+      (double !== undefined ? double.replace(/\\([$`"\\\n])/g, '$1') : (escape ?? '').replace(/\\([\s\S])/g, '$1'))
     // (an empty match of an optional group does not count in JavaScript: the end of the line is a separator too)
     if (separator !== undefined || token.lastIndex >= line.length) {
       words.push(field)
@@ -37,7 +41,8 @@ export function extractSecret(name: string, json: string): KamalSecretsResult {
     // (the parser's message would quote the text, which holds secrets)
     return { ok: false, detail: 'kamal secrets extract: the secrets are not JSON' }
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, detail: 'kamal secrets extract: the secrets are not a JSON object' }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, detail: 'kamal secrets extract: the secrets are not a JSON object' }
   const entries = Object.entries(parsed as Record<string, unknown>)
   const present = (v: unknown) => v !== null && v !== undefined && v !== false // Ruby's ||
   const direct = (parsed as Record<string, unknown>)[name]
@@ -58,7 +63,11 @@ export function kamalSecretsCommand(command: string): KamalSecretsResult {
   const args = words.slice(2).filter((w) => w !== '--inline')
   const sub = args[0]
   if (sub === 'extract') {
-    if (args.length !== 3) return { ok: false, detail: `kamal secrets extract takes NAME and SECRETS (the JSON a fetch printed), got ${args.length - 1} arguments` }
+    if (args.length !== 3)
+      return {
+        ok: false,
+        detail: `kamal secrets extract takes NAME and SECRETS (the JSON a fetch printed), got ${args.length - 1} arguments`,
+      }
     return extractSecret(args[1] as string, args[2] as string)
   }
   if (sub === 'fetch' || sub === 'print') {
@@ -67,5 +76,8 @@ export function kamalSecretsCommand(command: string): KamalSecretsResult {
       detail: `\`kamal secrets ${sub}\` needs Kamal itself (its vault adapters and config), which berth does not run; call your password manager's own command there instead (for example $(op read op://vault/item/field)), or write the value into the secrets file another way`,
     }
   }
-  return { ok: false, detail: `\`kamal secrets ${sub ?? ''}\` is not a command berth knows (Kamal has fetch, extract and print; berth runs extract)` }
+  return {
+    ok: false,
+    detail: `\`kamal secrets ${sub ?? ''}\` is not a command berth knows (Kamal has fetch, extract and print; berth runs extract)`,
+  }
 }

@@ -88,7 +88,6 @@ export function destinationFile(file: string, destination: string): string {
   return p.dir ? join(p.dir, name) : name
 }
 
-
 function parsePointer(ptr: string): string[] {
   if (ptr === '') return []
   return ptr
@@ -224,7 +223,6 @@ function locateIn(sources: Source[], path: Path, at: 'key' | 'value'): string {
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-
 function typeMessage(types: unknown): string {
   const list = Array.isArray(types) ? types : String(types).split(',')
   const words = list.map((t) => (t === 'object' ? 'object' : String(t)))
@@ -320,7 +318,13 @@ function kamalRuleProblems(config: unknown): Problem[] {
       // accessory.rb ensure_valid_roles
       // (only once the host keys are right, so one mistake gives one message)
       const hostsOk = hostKeys.length === 1
-      const wanted = !hostsOk ? [] : typeof acc.role === 'string' ? [acc.role] : Array.isArray(acc.roles) ? acc.roles : []
+      const wanted = !hostsOk
+        ? []
+        : typeof acc.role === 'string'
+          ? [acc.role]
+          : Array.isArray(acc.roles)
+            ? acc.roles
+            : []
       const unknown = wanted.filter((r): r is string => typeof r === 'string' && !roleNames.includes(r))
       if (unknown.length) {
         out.push({
@@ -385,14 +389,26 @@ function yamlErrorMessage(message: string): string {
   return first.replace(/ at line \d+, column \d+:?$/, '')
 }
 
-function readYaml(file: string, abs: string, env: Record<string, string | undefined>, run: CommandRunner, problems: string[]): Source {
+function readYaml(
+  file: string,
+  abs: string,
+  env: Record<string, string | undefined>,
+  run: CommandRunner,
+  problems: string[],
+): Source {
   const raw = readFileSync(abs, 'utf8')
   const erb = expandErb(raw, env, { yaml: true, run })
   for (const p of erb.problems) problems.push(`${file}:${p.line}:${p.col}: ${p.message}`)
   const rawPos = lineColOf(raw)
   const pos = (offset: number) => rawPos(erb.sourceOffset(offset))
   // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
-  const doc = parseDocument(erb.output, { version: '1.1', customTags: psychTags, prettyErrors: false, merge: true, uniqueKeys: true })
+  const doc = parseDocument(erb.output, {
+    version: '1.1',
+    customTags: psychTags,
+    prettyErrors: false,
+    merge: true,
+    uniqueKeys: true,
+  })
   for (const err of doc.errors) {
     const at = pos(err.pos[0])
     problems.push(`${file}:${at.line}:${at.col}: (root): ${err.code}: ${yamlErrorMessage(err.message)}`)
@@ -404,14 +420,18 @@ function readYaml(file: string, abs: string, env: Record<string, string | undefi
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
     } catch (e) {
       // yaml refuses alias expansion past the limit ("billion laughs")
-      problems.push(`${locateIn([src], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`)
+      problems.push(
+        `${locateIn([src], [], 'value')}: (root): its aliases expand to more than ${MAX_YAML_ALIASES} copies (${errorText(e)}); write the values out, or use fewer aliases.`,
+      )
       value = {}
     }
     src.obj = value === null || value === undefined ? {} : value
     const dates = settleTimestamps(src.obj)
     src.obj = dates.value
     for (const { path, stamp } of dates.refused) {
-      problems.push(`${locateIn([src], path, 'value')}: ${pointer(path)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`)
+      problems.push(
+        `${locateIn([src], path, 'value')}: ${pointer(path)}: ${show(stamp.text)} is a ${stamp.kind} to Kamal's YAML parser (Psych), and Kamal takes no ${stamp.kind} here; quote it to mean the text.`,
+      )
     }
     if (!isPlainObject(src.obj)) {
       problems.push(`${locateIn([src], [], 'value')}: (root): must be object`)
@@ -493,7 +513,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (options.file !== undefined) {
     file = options.file
     // a name typed on the command line: shown JSON-quoted when it holds anything unusual
-    if (!exists(abs(file))) throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
+    if (!exists(abs(file)))
+      throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
   } else if (exists(abs(DEFAULT_MJS))) {
     file = DEFAULT_MJS
   } else if (exists(abs(DEFAULT_YML))) {

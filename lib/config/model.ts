@@ -154,25 +154,42 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
  * Kamal's `key_data`: each entry names a secret holding a private key; an entry that is no secret is taken as
  * the key itself (Kamal's deprecated inline form, with its warning).
  */
-function resolveKeyData(source: ConfigSource, options: ResolveOptions, problems: string[], warnings: string[], unresolved: string[]): KeyData[] {
+function resolveKeyData(
+  source: ConfigSource,
+  options: ResolveOptions,
+  problems: string[],
+  warnings: string[],
+  unresolved: string[],
+): KeyData[] {
   const keys: KeyData[] = []
   ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
     const value = source.secrets[entry]
     if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
     else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
-      warnings.push(`${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`)
+      warnings.push(
+        `${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal (it will be removed in Kamal 3); put it in a secret and name the secret here.`,
+      )
       keys.push({ name: `inline key ${i}`, key: entry })
     } else if (options.unresolvedSecrets === 'allow') {
       unresolved.push(entry)
     } else {
-      problems.push(`${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`)
+      problems.push(
+        `${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`,
+      )
     }
   })
   return keys
 }
 
 /** Kamal's `ssh.log_level` (a Ruby Logger level for net-ssh) as the system ssh's LogLevel. */
-export const SSH_LOG_LEVELS: Record<string, string> = { debug: 'DEBUG', info: 'VERBOSE', warn: 'INFO', error: 'ERROR', fatal: 'FATAL', unknown: 'QUIET' }
+export const SSH_LOG_LEVELS: Record<string, string> = {
+  debug: 'DEBUG',
+  info: 'VERBOSE',
+  warn: 'INFO',
+  error: 'ERROR',
+  fatal: 'FATAL',
+  unknown: 'QUIET',
+}
 const LOGGER_NUMBERS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
 
 export function sshLogLevel(level: string | number | undefined): string | undefined {
@@ -195,7 +212,9 @@ function resolveAccessory(
     const value = source.secrets[key]
     if (value?.includes('\0')) {
       // the value itself is never shown
-      problems.push(`${where(...at)}: /accessories/${name}/${at.join('/')}: The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`)
+      problems.push(
+        `${where(...at)}: /accessories/${name}/${at.join('/')}: The secret ${show(key)} holds a NUL byte, which no env file or command can carry; fix the secret.`,
+      )
       return ''
     }
     if (value !== undefined) return value
@@ -236,7 +255,8 @@ function resolveAccessory(
       restartPolicy = String(value)
       continue
     }
-    for (const item of Array.isArray(value) ? value : [value]) optionPairs.push([key, item === true ? undefined : String(item)])
+    for (const item of Array.isArray(value) ? value : [value])
+      optionPairs.push([key, item === true ? undefined : String(item)])
   }
 
   const files: FileUpload[] = []
@@ -253,7 +273,8 @@ function resolveAccessory(
       // Kamal renders .erb files with the accessory's env in ENV.
       const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
       const rendered = expandErb(content, env, { run: options.run ?? shellRunner(options.cwd, options.env) })
-      for (const problem of rendered.problems) problems.push(`${spec.local}:${problem.line}:${problem.col}: ${problem.message}`)
+      for (const problem of rendered.problems)
+        problems.push(`${spec.local}:${problem.line}:${problem.col}: ${problem.message}`)
       content = rendered.output
     }
     const remotePath = `${serviceName}${spec.remote}`
@@ -291,7 +312,10 @@ function resolveAccessory(
     restartPolicy,
     port: raw.port === undefined ? undefined : publishValue(raw.port),
     cmd: raw.cmd,
-    labels: [['service', serviceName], ...Object.entries(raw.labels ?? {}).map(([k, v]): [string, string] => [k, String(v)])],
+    labels: [
+      ['service', serviceName],
+      ...Object.entries(raw.labels ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
+    ],
     options: optionPairs,
     envClear,
     envSecret,
@@ -302,19 +326,37 @@ function resolveAccessory(
     directories,
     mounts: [...mounts, ...directoryMounts],
     registryLogin,
-    ...(unresolvedSecrets.length ? { unresolvedSecrets: envSecret.filter(([, value], i) => value === '' && unresolvedSecrets.includes(secretKeys[i]!.split(':').at(-1)!)).map(([key]) => key) } : {}),
+    ...(unresolvedSecrets.length
+      ? {
+          unresolvedSecrets: envSecret
+            .filter(([, value], i) => value === '' && unresolvedSecrets.includes(secretKeys[i]!.split(':').at(-1)!))
+            .map(([key]) => key),
+        }
+      : {}),
   }
 }
 
-export function splitEnv(env: AccessoryConfig['env']): { clear: Record<string, string | number | boolean>; secretKeys: string[] } {
+export function splitEnv(env: AccessoryConfig['env']): {
+  clear: Record<string, string | number | boolean>
+  secretKeys: string[]
+} {
   if (!env) return { clear: {}, secretKeys: [] }
   if ('secret' in env || 'clear' in env || 'tags' in env) {
-    return { clear: (env.clear ?? {}) as Record<string, string | number | boolean>, secretKeys: (env.secret ?? []) as string[] }
+    return {
+      clear: (env.clear ?? {}) as Record<string, string | number | boolean>,
+      secretKeys: (env.secret ?? []) as string[],
+    }
   }
   return { clear: env as Record<string, string | number | boolean>, secretKeys: [] }
 }
 
-export function parsePathConfig(entry: PathConfig): { local: string; remote: string; mode?: string; owner?: string; options?: string } {
+export function parsePathConfig(entry: PathConfig): {
+  local: string
+  remote: string
+  mode?: string
+  owner?: string
+  options?: string
+} {
   if (typeof entry !== 'string') return entry
   const [local = '', remote = '', options] = splitLimit(entry, ':', 3)
   return { local, remote, options }
@@ -338,7 +380,10 @@ function resolveRegistryLogin(
   const username = lookup(registry.username, 'username')
   if (Array.isArray(registry.username) && (/[\x00-\x1f\x7f]/.test(username) || username.length > MAX_NAME)) {
     // the secret's value is never shown
-    invalid(['username'], `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`)
+    invalid(
+      ['username'],
+      `The secret ${show(registry.username[0])} holds a control character (a newline...) or more than ${MAX_NAME} characters, which docker login cannot take as a user name; fix the secret.`,
+    )
   }
   return {
     server: registry.server,
@@ -364,7 +409,9 @@ export function resolveHosts(
   if (raw.host !== undefined) return [raw.host]
   // A selection that resolves to no host would make every run a silent no-op: refused here.
   const none = (key: string, why: string) => {
-    problems.push(`${where(key)}: /accessories/${name}/${key}: ${why}, so the accessory would run nowhere; name at least one host.`)
+    problems.push(
+      `${where(key)}: /accessories/${name}/${key}: ${why}, so the accessory would run nowhere; name at least one host.`,
+    )
     return []
   }
   if (raw.hosts !== undefined) return raw.hosts.length ? unique(raw.hosts) : none('hosts', 'The list is empty')
@@ -380,12 +427,22 @@ export function resolveHosts(
       return []
     }
     const hosts = unique(roles.flatMap((role) => roleHosts(config, role)))
-    return hosts.length ? hosts : none(key, roles.length ? `Role ${roles.map(show).join(', ')} has no hosts under \`servers\`` : 'The list is empty')
+    return hosts.length
+      ? hosts
+      : none(
+          key,
+          roles.length ? `Role ${roles.map(show).join(', ')} has no hosts under \`servers\`` : 'The list is empty',
+        )
   }
   const key = raw.tag !== undefined ? 'tag' : 'tags'
   const tags = raw.tag !== undefined ? [raw.tag] : (raw.tags ?? [])
   const hosts = unique(tags.flatMap((tag) => taggedHosts(config, tag)))
-  return hosts.length ? hosts : none(key, tags.length ? `No host under \`servers\` carries tag ${tags.map(show).join(' or ')}` : 'The list is empty')
+  return hosts.length
+    ? hosts
+    : none(
+        key,
+        tags.length ? `No host under \`servers\` carries tag ${tags.map(show).join(' or ')}` : 'The list is empty',
+      )
 }
 
 function roleNames(config: DeployConfig): string[] {
@@ -433,7 +490,8 @@ function unique(values: string[]): string[] {
 export function resolveSsh(config: DeployConfig): SshSettings {
   const ssh = config.ssh ?? {}
   const proxy = ssh.proxy === undefined ? undefined : ssh.proxy.includes('@') ? ssh.proxy : `root@${ssh.proxy}`
-  const configFiles = ssh.config === undefined || ssh.config === true ? true : ssh.config === false ? false : [ssh.config].flat()
+  const configFiles =
+    ssh.config === undefined || ssh.config === true ? true : ssh.config === false ? false : [ssh.config].flat()
   return {
     user: ssh.user ?? 'root',
     port: ssh.port === undefined ? undefined : Number(ssh.port),

@@ -23,7 +23,10 @@ export function pointer(path: Path): string {
   if (path.length === 0) return '(root)'
   const segment = (s: string | number) => {
     // eslint-disable-next-line no-control-regex
-    const text = String(s).replace(/~/g, '~0').replace(/\//g, '~1').replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    const text = String(s)
+      .replace(/~/g, '~0')
+      .replace(/\//g, '~1')
+      .replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     return text.length > 60 ? `${text.slice(0, 50)}…` : text
   }
   return '/' + path.map(segment).join('/')
@@ -67,7 +70,8 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
       case 'undefined':
         return value
       case 'number':
-        if (!Number.isFinite(value)) problems.push({ path, message: `is ${value}, which no config value can be; write a finite number.` })
+        if (!Number.isFinite(value))
+          problems.push({ path, message: `is ${value}, which no config value can be; write a finite number.` })
         return value
       case 'bigint':
         problems.push({ path, message: 'is a BigInt; write a number or a string.' })
@@ -81,11 +85,17 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
     const object = value as object
     const loop = ancestors.find((a) => a.value === object)
     if (loop) {
-      problems.push({ path, message: `refers back to ${pointer(loop.path)} (a circular reference), so it has no end; write the value out instead.` })
+      problems.push({
+        path,
+        message: `refers back to ${pointer(loop.path)} (a circular reference), so it has no end; write the value out instead.`,
+      })
       return undefined
     }
     if (ancestors.length >= MAX_DEPTH) {
-      problems.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep; no config is that deep, so flatten it.` })
+      problems.push({
+        path,
+        message: `is nested more than ${MAX_DEPTH} levels deep; no config is that deep, so flatten it.`,
+      })
       return undefined
     }
     let isArray: boolean
@@ -93,7 +103,10 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
     try {
       isArray = Array.isArray(object)
       if (!isArray && !isPlainPrototype(object)) {
-        problems.push({ path, message: `is ${kindOf(object)}, not plain data; write a string, number, list or plain object.` })
+        problems.push({
+          path,
+          message: `is ${kindOf(object)}, not plain data; write a string, number, list or plain object.`,
+        })
         return undefined
       }
       keys = isArray ? [] : Object.keys(object)
@@ -120,7 +133,10 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
       for (const key of keys) {
         if (key === '__proto__') {
           // assigning it would set the copy's prototype instead of adding a key
-          problems.push({ path: [...path, key], message: 'is a key named __proto__, which no config key can be; remove it.' })
+          problems.push({
+            path: [...path, key],
+            message: 'is a key named __proto__, which no config key can be; remove it.',
+          })
           continue
         }
         const item = read(object as Plain, key, [...path, key])
@@ -137,7 +153,10 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
     try {
       item = (container as Record<string | number, unknown>)[key]
     } catch (error) {
-      problems.push({ path, message: `threw an error when read (${errorText(error)}); fix the getter, or write the value itself.` })
+      problems.push({
+        path,
+        message: `threw an error when read (${errorText(error)}); fix the getter, or write the value itself.`,
+      })
       return undefined
     }
     return copy(item, path)

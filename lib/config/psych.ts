@@ -29,13 +29,16 @@ type Kind = 'null' | 'bool' | 'int' | 'float' | 'symbol' | 'timestamp' | 'string
 // are ASCII, `[[:alpha:]]` is Unicode.
 const S = '[ \\t\\r\\n\\f\\v]'
 const STRINGISH = new RegExp(`^[^0-9.:-]?[\\p{Alphabetic}_ \\t\\r\\n\\f\\v!@#$%^&*(){}<>|/\\\\~;=]+`, 'u')
-const TIME = new RegExp(`^-?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|${S}+)[0-9]{1,2}:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:${S}*(?:Z|[-+][0-9]{1,2}:?(?:[0-9][0-9])?))?$`)
+const TIME = new RegExp(
+  `^-?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|${S}+)[0-9]{1,2}:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?(?:${S}*(?:Z|[-+][0-9]{1,2}:?(?:[0-9][0-9])?))?$`,
+)
 const DATE = /^([0-9]{4})-(1[012]|0[0-9]|[0-9])-([12][0-9]|3[01]|0[0-9]|[0-9])$/
 const BASE60_INT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$/
 const BASE60_FLOAT = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}\.[0-9_]*$/
 const FLOAT = /^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?)$/
 // INTEGER_LEGACY: Kamal's unsafe_load keeps strict_integer off, so commas are allowed
-const INTEGER = /^(?:[-+]?0b[_,]*[0-1][0-1_,]*|[-+]?0[_,]*[0-7][0-7_,]*|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[_,]*[0-9a-fA-F][0-9a-fA-F_,]*)$/
+const INTEGER =
+  /^(?:[-+]?0b[_,]*[0-1][0-1_,]*|[-+]?0[_,]*[0-7][0-7_,]*|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[_,]*[0-9a-fA-F][0-9a-fA-F_,]*)$/
 
 /** What Psych makes of a plain scalar, and the value berth hands on for it. */
 export function psychScalar(text: string): { kind: Kind; value: PsychValue } {
@@ -96,7 +99,11 @@ function rubyToF(s: string): number {
 function rubyInteger(s: string): bigint {
   const negative = s.startsWith('-')
   const body = s.replace(/^[-+]/, '')
-  const n = /^0[bx]/i.test(body) ? BigInt(body) : body.length > 1 && body.startsWith('0') ? BigInt(`0o${body.slice(1)}`) : BigInt(body)
+  const n = /^0[bx]/i.test(body)
+    ? BigInt(body)
+    : body.length > 1 && body.startsWith('0')
+      ? BigInt(`0o${body.slice(1)}`)
+      : BigInt(body)
   return negative ? -n : n
 }
 
@@ -116,7 +123,9 @@ export function rubyFloatToS(x: number): string {
   const digits = `${m[2]}${m[3] ?? ''}`
   const decpt = Number(m[4]) + 1
   if (decpt > 0 && decpt <= 16) {
-    return decpt >= digits.length ? `${sign}${digits}${'0'.repeat(decpt - digits.length)}.0` : `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`
+    return decpt >= digits.length
+      ? `${sign}${digits}${'0'.repeat(decpt - digits.length)}.0`
+      : `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`
   }
   if (decpt <= 0 && decpt > -4) return `${sign}0.${'0'.repeat(-decpt)}${digits}`
   const exponent = decpt - 1
@@ -135,11 +144,18 @@ function psychTag(kind: Kind): ScalarTag {
   // `yaml` calls `test.test(value)` on each default tag in order; a RegExp whose test asks Psych. `<<` is
   // left to the merge-key tag.
   const test = Object.assign(/(?:)/, { test: (text: string) => text !== '<<' && classify(text).kind === kind })
-  return { tag: `tag:berth,2025:psych-${kind}`, default: true, test, resolve: (text: string) => classify(text).value as never }
+  return {
+    tag: `tag:berth,2025:psych-${kind}`,
+    default: true,
+    test,
+    resolve: (text: string) => classify(text).value as never,
+  }
 }
 
 /** One tag per kind, the string kind last: every plain scalar is read by Psych's rules, never the 1.1 tags' guesses. */
-const PSYCH_TAGS: ScalarTag[] = (['null', 'bool', 'int', 'float', 'symbol', 'timestamp', 'string'] as const).map(psychTag)
+const PSYCH_TAGS: ScalarTag[] = (['null', 'bool', 'int', 'float', 'symbol', 'timestamp', 'string'] as const).map(
+  psychTag,
+)
 
 /**
  * `customTags` for `parseDocument(src, { version: '1.1', customTags: psychTags })`: Psych's reading of plain
@@ -154,14 +170,22 @@ type Path = Array<string | number>
 /** Where Kamal takes a Date as it is: sections it does not type-check and berth does not read. */
 function takesDates(path: Path): boolean {
   const [root] = path
-  return root === 'builder' || root === 'boot' || (typeof root === 'string' && root.startsWith('x-')) || path.includes('proxy')
+  return (
+    root === 'builder' ||
+    root === 'boot' ||
+    (typeof root === 'string' && root.startsWith('x-')) ||
+    path.includes('proxy')
+  )
 }
 
 /**
  * Dates and times in a loaded YAML value: kept as their text where Kamal takes them (app-only sections),
  * named everywhere else (Kamal refuses a Date where it wants a string, a number or a list).
  */
-export function settleTimestamps(value: unknown, path: Path = []): { value: unknown; refused: Array<{ path: Path; stamp: PsychTimestamp }> } {
+export function settleTimestamps(
+  value: unknown,
+  path: Path = [],
+): { value: unknown; refused: Array<{ path: Path; stamp: PsychTimestamp }> } {
   const refused: Array<{ path: Path; stamp: PsychTimestamp }> = []
   const ancestors = new Set<object>() // a self-containing alias is named by plain.ts, not walked forever
   const walk = (v: unknown, p: Path): unknown => {

@@ -74,13 +74,17 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
     const line = lineOf(src, m.index + whole.search(/[^ \t\r\n\f\v]/))
     if (exported && value === undefined) {
       // dotenv: `export KEY` must name a variable set above
-      if (!(key in hash)) problems.push(`${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, which is not set above it (dotenv refuses it); set it first or remove the line`)
+      if (!(key in hash))
+        problems.push(
+          `${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, which is not set above it (dotenv refuses it); set it first or remove the line`,
+        )
       continue
     }
     try {
       hash[key] = parseValue(value ?? '', hash, opts)
     } catch (e) {
-      if (e instanceof CommandFailed) problems.push(`${opts.file}:${line}: ${key}: command failed: $(${e.command}): ${e.detail}`)
+      if (e instanceof CommandFailed)
+        problems.push(`${opts.file}:${line}: ${key}: command failed: $(${e.command}): ${e.detail}`)
       else throw e
     }
   }
@@ -145,7 +149,11 @@ function commandEnd(value: string, open: number): number {
 }
 
 /** Kamal's InlineCommandSubstitution: `$(cmd)` → its output (chomped), `\$(cmd)` → `$(cmd)` as text. */
-function substituteCommands(value: string, hash: Record<string, string>, opts: ParseOptions): Array<{ text: string; printed: boolean }> {
+function substituteCommands(
+  value: string,
+  hash: Record<string, string>,
+  opts: ParseOptions,
+): Array<{ text: string; printed: boolean }> {
   const parts: Array<{ text: string; printed: boolean }> = []
   let text = ''
   let i = 0
@@ -165,7 +173,10 @@ function substituteCommands(value: string, hash: Record<string, string>, opts: P
       text += value.slice(i, at)
       // messages name the command as written: what `$VAR` holds may be a secret
       const written = value.slice(at + 2, end - 1)
-      parts.push({ text, printed: false }, { text: runCommand(written, substituteVariables(written, hash, opts.env), opts), printed: true })
+      parts.push(
+        { text, printed: false },
+        { text: runCommand(written, substituteVariables(written, hash, opts.env), opts), printed: true },
+      )
       text = ''
     }
     i = end

@@ -34,9 +34,7 @@ export interface EnvConfig {
 }
 
 /** `local:remote[:options]`, or the hash form. */
-export type PathConfig =
-  | string
-  | { local: string; remote: string; mode?: string; owner?: string; options?: string }
+export type PathConfig = string | { local: string; remote: string; mode?: string; owner?: string; options?: string }
 
 export interface LoggingConfig {
   driver?: string

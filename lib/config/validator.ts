@@ -22,7 +22,10 @@ export function validator(): ValidateFunction {
 export async function standaloneValidatorSource(): Promise<string> {
   const { Ajv } = await import('ajv')
   // A CommonJS module whose module.exports is the function itself.
-  const standaloneCode = (await import('ajv/dist/standalone/index.js')).default as unknown as (ajv: InstanceType<typeof Ajv>, validate: ValidateFunction) => string
+  const standaloneCode = (await import('ajv/dist/standalone/index.js')).default as unknown as (
+    ajv: InstanceType<typeof Ajv>,
+    validate: ValidateFunction,
+  ) => string
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true, esm: true } })
   return standaloneCode(ajv, ajv.compile(deployConfigSchema))
 }

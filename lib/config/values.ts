@@ -46,7 +46,8 @@ export const ACCESSORY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
  * starts with `-` (ssh would read an option); no whitespace, quotes, `%` or shell characters (ssh puts the
  * host into ProxyCommand lines through `%h`).
  */
-export const HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?(?<name>[a-zA-Z0-9_][a-zA-Z0-9_.-]*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/
+export const HOST =
+  /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?(?<name>[a-zA-Z0-9_][a-zA-Z0-9_.-]*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/
 export const SSH_USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/
 const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*(?::[0-9]{1,5})?$/
 
@@ -83,10 +84,15 @@ export const REGISTRY_SERVER = new RegExp(`^${DOMAIN}(?:/${PATH_COMPONENT})*$`)
 
 /** Docker's publish syntax: `[ip:][hostPort:]containerPort[/proto]`, ports and ranges within 1–65535. */
 export function publishProblem(value: string): string | undefined {
-  const match = /^(?:((?:\d{1,3}(?:\.\d{1,3}){3})|\[[0-9a-fA-F:.]+\]):)?(?:([0-9]*(?:-[0-9]+)?):)?([0-9]+(?:-[0-9]+)?)(?:\/(?:tcp|udp|sctp))?$/.exec(value)
-  if (!match) return 'is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432")'
+  const match =
+    /^(?:((?:\d{1,3}(?:\.\d{1,3}){3})|\[[0-9a-fA-F:.]+\]):)?(?:([0-9]*(?:-[0-9]+)?):)?([0-9]+(?:-[0-9]+)?)(?:\/(?:tcp|udp|sctp))?$/.exec(
+      value,
+    )
+  if (!match)
+    return 'is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432")'
   const [, ip, hostPorts, containerPorts] = match
-  if (ip && !ip.startsWith('[') && ip.split('.').some((octet) => Number(octet) > 255)) return `has the address ${ip}, which is not an IPv4 address; fix the address`
+  if (ip && !ip.startsWith('[') && ip.split('.').some((octet) => Number(octet) > 255))
+    return `has the address ${ip}, which is not an IPv4 address; fix the address`
   for (const part of [hostPorts, containerPorts]) {
     for (const port of (part ?? '').split('-').filter(Boolean)) {
       if (Number(port) < 1 || Number(port) > 65535) return `names port ${port}; ports go from 1 to 65535`
@@ -104,7 +110,8 @@ export function publishValue(port: string | number): string {
 /** Why `host` cannot be handed to ssh, or undefined. */
 export function hostProblem(host: string): string | undefined {
   if (host.startsWith('-')) return `starts with "-", so ssh would read it as an option; use the host's name or address`
-  if (host.length > MAX_NAME) return `is longer than ${MAX_NAME} characters, so it is no host name; use the host's name or address`
+  if (host.length > MAX_NAME)
+    return `is longer than ${MAX_NAME} characters, so it is no host name; use the host's name or address`
   const name = HOST.exec(host)?.groups?.name
   // a name with ":" must be an IPv6 address
   if (name === undefined || (name.includes(':') && !isIPv6(name))) {
@@ -119,10 +126,14 @@ function segments(path: string): string[] {
 
 /** Problems shared by every path: control characters, `:` (it splits `--volume`), over-long segments. */
 function pathProblem(path: string, what: string): string | undefined {
-  if (CONTROL.test(path)) return `has ${what} ${show(path)}, which contains a control character (a newline, a tab...) that no mount can carry; remove it`
-  if (path.includes(':')) return `has ${what} ${show(path)}, which contains ":" and would split docker's --volume value; rename it`
-  if (segments(path).some((s) => Buffer.byteLength(s) > MAX_NAME)) return `has ${what} ${show(path)}, with a segment longer than ${MAX_NAME} bytes that no file system takes; shorten it`
-  if (Buffer.byteLength(path) > MAX_PATH) return `has ${what} ${show(path)}, longer than the ${MAX_PATH} bytes a path may have; shorten it`
+  if (CONTROL.test(path))
+    return `has ${what} ${show(path)}, which contains a control character (a newline, a tab...) that no mount can carry; remove it`
+  if (path.includes(':'))
+    return `has ${what} ${show(path)}, which contains ":" and would split docker's --volume value; rename it`
+  if (segments(path).some((s) => Buffer.byteLength(s) > MAX_NAME))
+    return `has ${what} ${show(path)}, with a segment longer than ${MAX_NAME} bytes that no file system takes; shorten it`
+  if (Buffer.byteLength(path) > MAX_PATH)
+    return `has ${what} ${show(path)}, longer than the ${MAX_PATH} bytes a path may have; shorten it`
   return undefined
 }
 
@@ -131,13 +142,15 @@ function containerPathProblem(path: string): string | undefined {
   if (path === '') return 'has no container path (the part after ":"); add one, like `:/path/in/container`'
   if (!path.startsWith('/')) return `has the container path ${show(path)}, which is not absolute; start it with "/"`
   // docker would mount it elsewhere (it cleans the path); a file's host path would leave the service folder
-  if (segments(path).includes('..')) return `has the container path ${show(path)}, with a ".." segment; write the path without it`
+  if (segments(path).includes('..'))
+    return `has the container path ${show(path)}, with a ".." segment; write the path without it`
   return pathProblem(path, 'the container path')
 }
 
 /** A path under the service folder on the host: relative, and never leaving it through `..`. */
 function insideServiceProblem(path: string, what: string): string | undefined {
-  if (segments(path).includes('..')) return `has ${what} ${show(path)}, with a ".." segment that would leave the accessory's folder on the host; remove the ".."`
+  if (segments(path).includes('..'))
+    return `has ${what} ${show(path)}, with a ".." segment that would leave the accessory's folder on the host; remove the ".."`
   return pathProblem(path, what)
 }
 
@@ -161,7 +174,8 @@ class Collector {
 }
 
 function matching(regex: RegExp, explain: string): (v: string) => string | undefined {
-  return (v) => (v.length > MAX_NAME ? `is longer than ${MAX_NAME} characters; shorten it` : regex.test(v) ? undefined : explain)
+  return (v) =>
+    v.length > MAX_NAME ? `is longer than ${MAX_NAME} characters; shorten it` : regex.test(v) ? undefined : explain
 }
 
 const NUL_MESSAGE = 'contains a NUL byte, which no command line, file name or env file can carry; remove it.'
@@ -190,7 +204,9 @@ function serverProblems(servers: unknown, out: Collector): void {
     if (!Array.isArray(list)) return
     list.forEach((entry, i) => {
       if (typeof entry === 'string') hostProblems([...base, i], entry, out)
-      else if (isPlainObject(entry)) for (const host of Object.keys(entry)) out.string([...base, i, host], host, (h) => hostProblem(h) && `(a host) ${hostProblem(h)}`)
+      else if (isPlainObject(entry))
+        for (const host of Object.keys(entry))
+          out.string([...base, i, host], host, (h) => hostProblem(h) && `(a host) ${hostProblem(h)}`)
     })
   }
   if (Array.isArray(servers)) entries(servers, ['servers'])
@@ -204,23 +220,45 @@ function serverProblems(servers: unknown, out: Collector): void {
 
 function registryProblems(registry: unknown, base: Path, out: Collector): void {
   if (!isPlainObject(registry)) return
-  out.string([...base, 'server'], registry.server, matching(REGISTRY_SERVER, 'is not a registry server docker can log in to (like `ghcr.io` or `registry.example.com:5000`); fix it'))
-  out.string([...base, 'username'], registry.username, (v) =>
-    v === '' ? 'is empty, but docker login needs a user name; set it'
-    : CONTROL.test(v) ? 'contains a control character (a newline...), which docker login cannot take; remove it'
-    : v.length > MAX_NAME ? `is longer than ${MAX_NAME} characters, which no registry takes as a user name; fix it`
-    : undefined,
+  out.string(
+    [...base, 'server'],
+    registry.server,
+    matching(
+      REGISTRY_SERVER,
+      'is not a registry server docker can log in to (like `ghcr.io` or `registry.example.com:5000`); fix it',
+    ),
   )
-  if (registry.password === '') out.value([...base, 'password'], 'The password is empty, but docker login needs one; set it (or name a secret: [SECRET_NAME]).')
+  out.string([...base, 'username'], registry.username, (v) =>
+    v === ''
+      ? 'is empty, but docker login needs a user name; set it'
+      : CONTROL.test(v)
+        ? 'contains a control character (a newline...), which docker login cannot take; remove it'
+        : v.length > MAX_NAME
+          ? `is longer than ${MAX_NAME} characters, which no registry takes as a user name; fix it`
+          : undefined,
+  )
+  if (registry.password === '')
+    out.value(
+      [...base, 'password'],
+      'The password is empty, but docker login needs one; set it (or name a secret: [SECRET_NAME]).',
+    )
 }
 
 function sshProblems(ssh: unknown, out: Collector): void {
   if (!isPlainObject(ssh)) return
-  out.string(['ssh', 'user'], ssh.user, matching(SSH_USER, 'is not a user name ssh can take (letters, digits, ".", "-" and "_", not starting with "-"); fix it'))
+  out.string(
+    ['ssh', 'user'],
+    ssh.user,
+    matching(
+      SSH_USER,
+      'is not a user name ssh can take (letters, digits, ".", "-" and "_", not starting with "-"); fix it',
+    ),
+  )
   const port = ssh.port
   if (typeof port === 'number' || typeof port === 'string') {
     const n = typeof port === 'number' ? port : /^[0-9]+$/.test(port) ? Number(port) : NaN
-    if (!Number.isInteger(n) || n < 1 || n > 65535) out.value(['ssh', 'port'], `${show(port)} is not a port; ssh.port takes a number from 1 to 65535.`)
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      out.value(['ssh', 'port'], `${show(port)} is not a port; ssh.port takes a number from 1 to 65535.`)
   }
   out.string(['ssh', 'proxy'], ssh.proxy, (v) =>
     v.split(',').every((hop) => JUMP_HOST.test(hop) && hop.length <= MAX_NAME)
@@ -228,23 +266,35 @@ function sshProblems(ssh: unknown, out: Collector): void {
       : 'is not a jump host ssh can take: write `host`, `user@host` or `user@host:port` (several separated by ","), not starting with "-"; fix it',
   )
   out.string(['ssh', 'proxy_command'], ssh.proxy_command, (v) =>
-    CONTROL.test(v) ? 'contains a control character (a newline...), but ssh reads ProxyCommand as one line; write it on one line' : undefined,
+    CONTROL.test(v)
+      ? 'contains a control character (a newline...), but ssh reads ProxyCommand as one line; write it on one line'
+      : undefined,
   )
   const fileProblem = (what: string) => (v: string) => {
-    if (CONTROL.test(v)) return `contains a control character (a newline...), but ${what} must be one line; fix the path`
+    if (CONTROL.test(v))
+      return `contains a control character (a newline...), but ${what} must be one line; fix the path`
     if (v.startsWith('-')) return `starts with "-", so ssh would read it as an option; write it as ./${v}`
-    if (v.includes('"')) return `contains a double quote, which ssh config files cannot carry in a path; rename the file`
+    if (v.includes('"'))
+      return `contains a double quote, which ssh config files cannot carry in a path; rename the file`
     if (v === '') return 'is empty; name a file'
     return undefined
   }
-  if (Array.isArray(ssh.keys)) ssh.keys.forEach((key, i) => out.string(['ssh', 'keys', i], key, fileProblem('a key path')))
+  if (Array.isArray(ssh.keys))
+    ssh.keys.forEach((key, i) => out.string(['ssh', 'keys', i], key, fileProblem('a key path')))
   const level = ssh.log_level
-  if ((typeof level === 'string' && !LOG_LEVELS.includes(level.toLowerCase())) || (typeof level === 'number' && !(level >= 0 && level <= 5))) {
-    out.value(['ssh', 'log_level'], `${show(level)} is not a log level; ssh.log_level takes ${LOG_LEVELS.join(', ')} (or 0 to 5), as Kamal's logger does.`)
+  if (
+    (typeof level === 'string' && !LOG_LEVELS.includes(level.toLowerCase())) ||
+    (typeof level === 'number' && !(level >= 0 && level <= 5))
+  ) {
+    out.value(
+      ['ssh', 'log_level'],
+      `${show(level)} is not a log level; ssh.log_level takes ${LOG_LEVELS.join(', ')} (or 0 to 5), as Kamal's logger does.`,
+    )
   }
   const config = ssh.config
   if (typeof config === 'string') out.string(['ssh', 'config'], config, fileProblem('an ssh config path'))
-  if (Array.isArray(config)) config.forEach((file, i) => out.string(['ssh', 'config', i], file, fileProblem('an ssh config path')))
+  if (Array.isArray(config))
+    config.forEach((file, i) => out.string(['ssh', 'config', i], file, fileProblem('an ssh config path')))
 }
 
 /** Ruby Logger's levels, which Kamal hands net-ssh. */
@@ -253,24 +303,43 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
 function loggingProblems(logging: unknown, out: Collector): void {
   if (!isPlainObject(logging)) return
   out.string(['logging', 'driver'], logging.driver, (v) =>
-    v.length <= MAX_NAME && (LOG_DRIVER.test(v) || IMAGE.test(v)) ? undefined : 'is not a docker log driver (a name like json-file, or a plugin\'s image reference); fix it',
+    v.length <= MAX_NAME && (LOG_DRIVER.test(v) || IMAGE.test(v))
+      ? undefined
+      : "is not a docker log driver (a name like json-file, or a plugin's image reference); fix it",
   )
   if (!isPlainObject(logging.options)) return
   for (const [key, value] of Object.entries(logging.options)) {
     const path = ['logging', 'options', key]
-    if (!key.includes('\0') && !(LOG_OPTION_KEY.test(key) && key.length <= MAX_NAME)) out.key(path, `The log option name ${show(key)} is not one docker takes (letters, digits, ".", "-", "_"); fix it.`)
-    if (!['string', 'number', 'boolean'].includes(typeof value)) out.value(path, `The log option ${show(key)} needs a string, number or boolean value; give it one.`)
+    if (!key.includes('\0') && !(LOG_OPTION_KEY.test(key) && key.length <= MAX_NAME))
+      out.key(
+        path,
+        `The log option name ${show(key)} is not one docker takes (letters, digits, ".", "-", "_"); fix it.`,
+      )
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      out.value(path, `The log option ${show(key)} needs a string, number or boolean value; give it one.`)
   }
 }
 
 /** `local:remote[:options]` or the hash form, as Kamal reads it. */
-function pathEntry(entry: unknown): { local: string; remote: string; options?: string; mode?: unknown; owner?: unknown } | undefined {
+function pathEntry(
+  entry: unknown,
+): { local: string; remote: string; options?: string; mode?: unknown; owner?: unknown } | undefined {
   if (typeof entry === 'string') {
     const parts = entry.split(':')
-    return { local: parts[0] ?? '', remote: parts[1] ?? '', options: parts.length > 2 ? parts.slice(2).join(':') : undefined }
+    return {
+      local: parts[0] ?? '',
+      remote: parts[1] ?? '',
+      options: parts.length > 2 ? parts.slice(2).join(':') : undefined,
+    }
   }
   if (isPlainObject(entry) && typeof entry.local === 'string' && typeof entry.remote === 'string') {
-    return { local: entry.local, remote: entry.remote, options: typeof entry.options === 'string' ? entry.options : undefined, mode: entry.mode, owner: entry.owner }
+    return {
+      local: entry.local,
+      remote: entry.remote,
+      options: typeof entry.options === 'string' ? entry.options : undefined,
+      mode: entry.mode,
+      owner: entry.owner,
+    }
   }
   return undefined
 }
@@ -281,7 +350,12 @@ type MountEntry = NonNullable<ReturnType<typeof pathEntry>>
  * Each `files:` or `directories:` entry, parsed: `check` gives the problems of its local and remote parts;
  * the mount options, mode and owner are checked here. `at(key)` points at the entry (string form) or its key.
  */
-function mountEntriesProblems(list: unknown, base: Path, out: Collector, check: (entry: MountEntry, at: (key: string) => Path, shown: (key: 'local' | 'remote') => string) => void): void {
+function mountEntriesProblems(
+  list: unknown,
+  base: Path,
+  out: Collector,
+  check: (entry: MountEntry, at: (key: string) => Path, shown: (key: 'local' | 'remote') => string) => void,
+): void {
   if (!Array.isArray(list)) return
   list.forEach((raw, i) => {
     const entry = pathEntry(raw)
@@ -289,17 +363,36 @@ function mountEntriesProblems(list: unknown, base: Path, out: Collector, check: 
     const at = (key: string) => (typeof raw === 'string' ? [...base, i] : [...base, i, key])
     check(entry, at, (key) => show(typeof raw === 'string' ? raw : entry[key]))
     if (entry.options !== undefined && !entry.options.includes('\0') && !MOUNT_OPTIONS.test(entry.options)) {
-      out.value(at('options'), `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`)
+      out.value(
+        at('options'),
+        `${show(entry.options)} are not mount options docker takes (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them.`,
+      )
     }
-    out.string(at('mode'), entry.mode, matching(MODE, 'is not a mode chmod takes (like "755", "0600" or "u+rwx"); fix it'))
-    out.string(at('owner'), entry.owner, matching(OWNER, 'is not an owner chown takes (like "999", "postgres" or "999:999"); fix it'))
+    out.string(
+      at('mode'),
+      entry.mode,
+      matching(MODE, 'is not a mode chmod takes (like "755", "0600" or "u+rwx"); fix it'),
+    )
+    out.string(
+      at('owner'),
+      entry.owner,
+      matching(OWNER, 'is not an owner chown takes (like "999", "postgres" or "999:999"); fix it'),
+    )
   })
 }
 
 function filesProblems(files: unknown, base: Path, out: Collector): void {
   mountEntriesProblems(files, base, out, (entry, at, shown) => {
-    if (entry.local === '') out.value(at('local'), 'The file entry has no local file (the part before ":"); write `local/file:/path/in/container`.')
-    const remote = containerPathProblem(entry.remote) ?? (entry.remote.endsWith('/') ? `has the container path ${show(entry.remote)}, which names a folder; name the file` : undefined)
+    if (entry.local === '')
+      out.value(
+        at('local'),
+        'The file entry has no local file (the part before ":"); write `local/file:/path/in/container`.',
+      )
+    const remote =
+      containerPathProblem(entry.remote) ??
+      (entry.remote.endsWith('/')
+        ? `has the container path ${show(entry.remote)}, which names a folder; name the file`
+        : undefined)
     if (remote) out.value(at('remote'), `The file entry ${shown('remote')} ${remote}.`)
   })
 }
@@ -307,9 +400,11 @@ function filesProblems(files: unknown, base: Path, out: Collector): void {
 function directoriesProblems(directories: unknown, base: Path, out: Collector): void {
   mountEntriesProblems(directories, base, out, (entry, at, shown) => {
     const local =
-      entry.local === '' ? 'has no host folder (the part before ":"); write `data:/path/in/container`'
-      : entry.local.startsWith('/') ? pathProblem(entry.local, 'the host folder')
-      : insideServiceProblem(entry.local, 'the host folder')
+      entry.local === ''
+        ? 'has no host folder (the part before ":"); write `data:/path/in/container`'
+        : entry.local.startsWith('/')
+          ? pathProblem(entry.local, 'the host folder')
+          : insideServiceProblem(entry.local, 'the host folder')
     if (local) out.value(at('local'), `The directory entry ${shown('local')} ${local}.`)
     const remote = containerPathProblem(entry.remote)
     if (remote) out.value(at('remote'), `The directory entry ${shown('remote')} ${remote}.`)
@@ -331,7 +426,8 @@ export function volumeProblem(volume: string): string | undefined {
   }
   const why = containerPathProblem(target)
   if (why) return why
-  if (options !== undefined && !MOUNT_OPTIONS.test(options)) return `has the mount options ${show(options)}, which docker does not take (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them`
+  if (options !== undefined && !MOUNT_OPTIONS.test(options))
+    return `has the mount options ${show(options)}, which docker does not take (${MOUNT_OPTION_WORDS.replaceAll('|', ', ')}, separated by ","); fix them`
   return undefined
 }
 
@@ -343,17 +439,24 @@ function envProblems(env: unknown, base: Path, out: Collector): void {
   if (isPlainObject(clear)) {
     for (const key of Object.keys(clear)) {
       if (!key.includes('\0') && !(ENV_KEY.test(key) && key.length <= MAX_NAME)) {
-        out.key([...clearBase, key], `The env name ${show(key)} is not a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); rename it.`)
+        out.key(
+          [...clearBase, key],
+          `The env name ${show(key)} is not a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); rename it.`,
+        )
       }
     }
   }
   if (special && Array.isArray(env.secret)) {
-    env.secret.forEach((spec, i) => out.string([...base, 'secret', i], spec, (v) => {
-      const [key = '', alias] = v.includes(':') ? [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)] : [v, v]
-      if (!ENV_KEY.test(key) || key.length > MAX_NAME) return 'does not start with a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); write `NAME` or `NAME:SECRET_NAME`'
-      if (alias === undefined || !SECRET_NAME.test(alias)) return 'names no secret a secrets file can hold (letters, digits, "_", "."); write `NAME` or `NAME:SECRET_NAME`'
-      return undefined
-    }))
+    env.secret.forEach((spec, i) =>
+      out.string([...base, 'secret', i], spec, (v) => {
+        const [key = '', alias] = v.includes(':') ? [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)] : [v, v]
+        if (!ENV_KEY.test(key) || key.length > MAX_NAME)
+          return 'does not start with a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); write `NAME` or `NAME:SECRET_NAME`'
+        if (alias === undefined || !SECRET_NAME.test(alias))
+          return 'names no secret a secrets file can hold (letters, digits, "_", "."); write `NAME` or `NAME:SECRET_NAME`'
+        return undefined
+      }),
+    )
   }
 }
 
@@ -363,16 +466,31 @@ function optionsProblems(options: unknown, base: Path, out: Collector): void {
     const path = [...base, key]
     if (key.includes('\0')) continue
     if (!(OPTION_KEY.test(key) && key.length <= MAX_NAME)) {
-      out.key(path, `The option ${show(key)} is not a docker run option name (letters, digits and "-", without the leading "--"); fix it.`)
+      out.key(
+        path,
+        `The option ${show(key)} is not a docker run option name (letters, digits and "-", without the leading "--"); fix it.`,
+      )
       continue
     }
     if (key === 'restart') continue // load.ts checks the restart policy with Kamal's messages
     const items = Array.isArray(value) ? value : [value]
     items.forEach((item, i) => {
       const at = Array.isArray(value) ? [...path, i] : path
-      if (item === null || item === undefined) out.value(at, `The option ${show(key)} has no value; give it one, or \`true\` for a flag without a value (\`--${key}\`).`)
-      else if (!['string', 'number', 'boolean'].includes(typeof item)) out.value(at, `The option ${show(key)} needs a string, number or boolean value (or a list of them); give it one.`)
-      else if (Array.isArray(value) && typeof item === 'boolean') out.value(at, `The option ${show(key)} lists a boolean; a list holds the values of a repeated option, so write strings or numbers.`)
+      if (item === null || item === undefined)
+        out.value(
+          at,
+          `The option ${show(key)} has no value; give it one, or \`true\` for a flag without a value (\`--${key}\`).`,
+        )
+      else if (!['string', 'number', 'boolean'].includes(typeof item))
+        out.value(
+          at,
+          `The option ${show(key)} needs a string, number or boolean value (or a list of them); give it one.`,
+        )
+      else if (Array.isArray(value) && typeof item === 'boolean')
+        out.value(
+          at,
+          `The option ${show(key)} lists a boolean; a list holds the values of a repeated option, so write strings or numbers.`,
+        )
     })
   }
 }
@@ -381,22 +499,43 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
   const base = ['accessories', name]
   if (!name.includes('\0')) {
     if (!(ACCESSORY_NAME.test(name) && name.length <= MAX_NAME)) {
-      out.key(base, `The accessory name ${show(name)} cannot name a container and its env file: use letters, digits, "_", "." and "-", starting with a letter or digit; rename it.`)
+      out.key(
+        base,
+        `The accessory name ${show(name)} cannot name a container and its env file: use letters, digits, "_", "." and "-", starting with a letter or digit; rename it.`,
+      )
     } else if (name === 'all') {
-      out.key(base, 'The accessory name "all" cannot be selected on the command line, where `all` means every accessory; rename it.')
+      out.key(
+        base,
+        'The accessory name "all" cannot be selected on the command line, where `all` means every accessory; rename it.',
+      )
     }
   }
-  out.string([...base, 'service'], acc.service, matching(CONTAINER_NAME, 'is not a container name docker accepts (two or more letters, digits, "_", "." or "-", starting with a letter or digit); fix it'))
+  out.string(
+    [...base, 'service'],
+    acc.service,
+    matching(
+      CONTAINER_NAME,
+      'is not a container name docker accepts (two or more letters, digits, "_", "." or "-", starting with a letter or digit); fix it',
+    ),
+  )
   if (typeof config.service === 'string' && acc.service === undefined && ACCESSORY_NAME.test(name)) {
     const derived = `${config.service}-${name}`
-    if (derived.length > MAX_NAME) out.key(base, `The container name ${show(derived)} (service-accessory) is longer than ${MAX_NAME} characters; shorten the accessory name or set \`service\`.`)
+    if (derived.length > MAX_NAME)
+      out.key(
+        base,
+        `The container name ${show(derived)} (service-accessory) is longer than ${MAX_NAME} characters; shorten the accessory name or set \`service\`.`,
+      )
   }
   const image = typeof acc.image === 'string' ? acc.image : undefined
-  const server = isPlainObject(acc.registry) && typeof acc.registry.server === 'string' ? acc.registry.server : undefined
+  const server =
+    isPlainObject(acc.registry) && typeof acc.registry.server === 'string' ? acc.registry.server : undefined
   if (image !== undefined && !image.includes('\0')) {
     const full = server ? `${server}/${image}` : image
     if (!(IMAGE.test(full) && full.length <= MAX_NAME)) {
-      out.value([...base, 'image'], `${show(full)} is not an image reference docker can pull: write \`[registry/]name[:tag][@digest]\` in lower case (for example "postgres:16"); fix it.`)
+      out.value(
+        [...base, 'image'],
+        `${show(full)} is not an image reference docker can pull: write \`[registry/]name[:tag][@digest]\` in lower case (for example "postgres:16"); fix it.`,
+      )
     }
   }
   registryProblems(acc.registry, [...base, 'registry'], out)
@@ -408,17 +547,28 @@ function accessoryProblems(config: Plain, name: string, acc: Plain, out: Collect
   } else {
     out.string([...base, 'port'], port, (v) => publishProblem(publishValue(v)))
   }
-  out.string([...base, 'network'], acc.network, matching(NETWORK, 'is not a docker network name (letters, digits, "_", ".", "-", starting with a letter or digit, or `container:NAME`); fix it'))
+  out.string(
+    [...base, 'network'],
+    acc.network,
+    matching(
+      NETWORK,
+      'is not a docker network name (letters, digits, "_", ".", "-", starting with a letter or digit, or `container:NAME`); fix it',
+    ),
+  )
   if (isPlainObject(acc.labels)) {
     for (const key of Object.keys(acc.labels)) {
       if (!key.includes('\0') && !(LABEL_KEY.test(key) && key.length <= MAX_NAME)) {
-        out.key([...base, 'labels', key], `The label name ${show(key)} is not one docker takes (letters, digits, ".", "-", "_", "/", starting with a letter or digit); rename it.`)
+        out.key(
+          [...base, 'labels', key],
+          `The label name ${show(key)} is not one docker takes (letters, digits, ".", "-", "_", "/", starting with a letter or digit); rename it.`,
+        )
       }
     }
   }
   envProblems(acc.env, [...base, 'env'], out)
   optionsProblems(acc.options, [...base, 'options'], out)
-  if (Array.isArray(acc.volumes)) acc.volumes.forEach((volume, i) => out.string([...base, 'volumes', i], volume, volumeProblem))
+  if (Array.isArray(acc.volumes))
+    acc.volumes.forEach((volume, i) => out.string([...base, 'volumes', i], volume, volumeProblem))
   filesProblems(acc.files, [...base, 'files'], out)
   directoriesProblems(acc.directories, [...base, 'directories'], out)
 }
@@ -428,13 +578,20 @@ function uniqueServiceProblems(config: Plain, accessories: Plain, out: Collector
   const owner = new Map<string, string>()
   for (const [name, acc] of Object.entries(accessories)) {
     if (!isPlainObject(acc)) continue
-    const service = typeof acc.service === 'string' ? acc.service : typeof config.service === 'string' ? `${config.service}-${name}` : undefined
+    const service =
+      typeof acc.service === 'string'
+        ? acc.service
+        : typeof config.service === 'string'
+          ? `${config.service}-${name}`
+          : undefined
     if (service === undefined) continue
     const first = owner.get(service)
     if (first === undefined) owner.set(service, name)
     else {
-      out.value(typeof acc.service === 'string' ? ['accessories', name, 'service'] : ['accessories', name],
-        `Accessories ${show(first)} and ${show(name)} both use the container name ${show(service)}, so one would replace the other's container and files; give each its own \`service\`.`)
+      out.value(
+        typeof acc.service === 'string' ? ['accessories', name, 'service'] : ['accessories', name],
+        `Accessories ${show(first)} and ${show(name)} both use the container name ${show(service)}, so one would replace the other's container and files; give each its own \`service\`.`,
+      )
     }
   }
 }
@@ -444,14 +601,19 @@ export function valueProblems(config: unknown): Problem[] {
   const out = new Collector()
   if (!isPlainObject(config)) return out.problems
   nulProblems(config, [], out)
-  out.string(['service'], config.service, (v) => (/^[a-zA-Z0-9]/.test(v) || v === '' ? undefined : 'starts with neither a letter nor a digit, but it begins every container name; fix it'))
+  out.string(['service'], config.service, (v) =>
+    /^[a-zA-Z0-9]/.test(v) || v === ''
+      ? undefined
+      : 'starts with neither a letter nor a digit, but it begins every container name; fix it',
+  )
   serverProblems(config.servers, out)
   registryProblems(config.registry, ['registry'], out)
   sshProblems(config.ssh, out)
   loggingProblems(config.logging, out)
   const accessories = config.accessories
   if (isPlainObject(accessories)) {
-    for (const [name, acc] of Object.entries(accessories)) if (isPlainObject(acc)) accessoryProblems(config, name, acc, out)
+    for (const [name, acc] of Object.entries(accessories))
+      if (isPlainObject(acc)) accessoryProblems(config, name, acc, out)
     uniqueServiceProblems(config, accessories, out)
   }
   return out.problems

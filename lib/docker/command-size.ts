@@ -11,7 +11,12 @@ import { runAccessory } from './commands.ts'
 /** Throws a ConfigError naming each accessory whose `docker run` would not fit on one command line. */
 export function checkCommandSizes(source: ConfigSource, deployment: Deployment): Deployment {
   const problems = deployment.accessories.flatMap((accessory) => {
-    const bytes = Math.max(0, ...accessory.hosts.map((host) => Buffer.byteLength(shellJoin(runAccessory(accessory, host, deployment.loggingArgs).argv))))
+    const bytes = Math.max(
+      0,
+      ...accessory.hosts.map((host) =>
+        Buffer.byteLength(shellJoin(runAccessory(accessory, host, deployment.loggingArgs).argv)),
+      ),
+    )
     if (bytes <= MAX_REMOTE_COMMAND_BYTES) return []
     const base = ['accessories', accessory.name]
     const largest = largestString(source.config.accessories?.[accessory.name], base)
@@ -25,9 +30,16 @@ export function checkCommandSizes(source: ConfigSource, deployment: Deployment):
   return deployment
 }
 
-function largestString(value: unknown, path: Array<string | number>): { path: Array<string | number>; length: number } | undefined {
+function largestString(
+  value: unknown,
+  path: Array<string | number>,
+): { path: Array<string | number>; length: number } | undefined {
   if (typeof value === 'string') return { path, length: value.length }
-  const children: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : isPlainObject(value) ? Object.entries(value) : []
+  const children: Array<[string | number, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : isPlainObject(value)
+      ? Object.entries(value)
+      : []
   let best: { path: Array<string | number>; length: number } | undefined
   for (const [key, child] of children) {
     const found = largestString(child, [...path, key])
@@ -35,4 +47,3 @@ function largestString(value: unknown, path: Array<string | number>): { path: Ar
   }
   return best
 }
-

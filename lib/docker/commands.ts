@@ -17,8 +17,10 @@ import { IMAGES_MARKER } from './inspect.ts'
 // JSON of them, one object a line, made an array by sed), about a quarter of docker's full output: less to
 // send, parse and collect at 200 hosts. The containers' image ids come from that output itself, so a host
 // costs three docker invocations.
-const CONTAINER_FIELDS = '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}}}'
-const IMAGE_FIELDS = '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
+const CONTAINER_FIELDS =
+  '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}}}'
+const IMAGE_FIELDS =
+  '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
 const AS_ARRAY = `sed '1s/^/[/; $!s/$/,/; $s/$/]/'`
 const INSPECT_HOST = [
   'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit',
@@ -89,7 +91,6 @@ export function envFileContent(secrets: Array<[string, string]>): string {
   return secrets.map(([key, value]) => `${key}=${dumpEnvValue(value)}\n`).join('')
 }
 
-
 function mountWord(mount: Mount): ShellWord {
   const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`
   return mount.relative ? { pwd: `${mount.hostPath}:${spec}` } : `${mount.hostPath}:${spec}`
@@ -123,7 +124,10 @@ function volumeArgs(accessory: Accessory): ShellWord[] {
 }
 
 function optionArgs(accessory: Accessory): ShellWord[] {
-  return accessory.options.flatMap(([flag, value]): ShellWord[] => [`--${flag}`, ...(value === undefined ? [] : [value])])
+  return accessory.options.flatMap(([flag, value]): ShellWord[] => [
+    `--${flag}`,
+    ...(value === undefined ? [] : [value]),
+  ])
 }
 
 /**
@@ -132,18 +136,43 @@ function optionArgs(accessory: Accessory): ShellWord[] {
  *  --env KAMAL_HOST=<host> --env K=v... --env-file <file> <volumes> --label k=v... <options> <image> [cmd]`
  */
 export function runAccessory(accessory: Accessory, host: string | undefined, loggingArgs: string[]): RemoteCommand {
-  return { argv: ['docker', 'run', '--name', accessory.serviceName, '--detach', ...containerSettings(accessory, host, loggingArgs)] }
+  return {
+    argv: [
+      'docker',
+      'run',
+      '--name',
+      accessory.serviceName,
+      '--detach',
+      ...containerSettings(accessory, host, loggingArgs),
+    ],
+  }
 }
 
 /** The same container as `runAccessory`, created under another name and not started (for a reboot). */
-export function createAccessory(accessory: Accessory, host: string, loggingArgs: string[], name: string): RemoteCommand {
+export function createAccessory(
+  accessory: Accessory,
+  host: string,
+  loggingArgs: string[],
+  name: string,
+): RemoteCommand {
   return { argv: ['docker', 'create', '--name', name, ...containerSettings(accessory, host, loggingArgs)] }
 }
 
 /** Kamal's `execute_in_new_container`: no name, labels, ports, restart or logging. */
 export function runInNewContainer(accessory: Accessory, command: string[]): RemoteCommand {
   return {
-    argv: ['docker', 'run', '--rm', '--network', accessory.network, ...environmentArgs(accessory), ...volumeArgs(accessory), ...optionArgs(accessory), accessory.image, ...command],
+    argv: [
+      'docker',
+      'run',
+      '--rm',
+      '--network',
+      accessory.network,
+      ...environmentArgs(accessory),
+      ...volumeArgs(accessory),
+      ...optionArgs(accessory),
+      accessory.image,
+      ...command,
+    ],
   }
 }
 
@@ -181,7 +210,10 @@ export function removeServiceDirectory(serviceName: string): RemoteCommand {
 }
 
 /** `docker logs` with Kamal's options; grep is applied locally so a missing match is not an error. */
-export function containerLogs(container: string, options: { since?: string; lines?: number; follow?: boolean; timestamps?: boolean }): RemoteCommand {
+export function containerLogs(
+  container: string,
+  options: { since?: string; lines?: number; follow?: boolean; timestamps?: boolean },
+): RemoteCommand {
   const argv: ShellWord[] = ['docker', 'logs', container]
   if (options.since) argv.push('--since', options.since)
   // Kamal's `logs` puts --timestamps after --tail, its `follow_logs` before it
@@ -197,7 +229,13 @@ export function containerLogs(container: string, options: { since?: string; line
 /** State, restart count and health of one container, for verifying a (re)started accessory. */
 export function containerHealth(container: string): RemoteCommand {
   return {
-    argv: ['docker', 'inspect', container, '--format', '{{.State.Status}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}'],
+    argv: [
+      'docker',
+      'inspect',
+      container,
+      '--format',
+      '{{.State.Status}} {{.RestartCount}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}',
+    ],
     readOnly: true,
   }
 }
@@ -208,7 +246,22 @@ export function containerHealth(container: string): RemoteCommand {
  */
 export function removeLabelledContainers(serviceName: string): RemoteCommand {
   return {
-    argv: ['docker', 'ps', '--all', '--quiet', '--filter', `label=service=${serviceName}`, '--filter', 'status=created', { raw: '|' }, 'xargs', '-r', 'docker', 'rm', '--force'],
+    argv: [
+      'docker',
+      'ps',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=service=${serviceName}`,
+      '--filter',
+      'status=created',
+      { raw: '|' },
+      'xargs',
+      '-r',
+      'docker',
+      'rm',
+      '--force',
+    ],
   }
 }
 

@@ -64,10 +64,18 @@ export class InspectParseError extends Error {
  * The result of `inspectServiceContainers`: the containers, or why the host could not be read. Exit 1 with
  * only `No such object` errors means some containers were removed meanwhile; the rest are still there.
  */
-export function parseInspectResult(result: { exitCode: number; stdout: string; stderr: string }): ObservedContainer[] | undefined {
+export function parseInspectResult(result: {
+  exitCode: number
+  stdout: string
+  stderr: string
+}): ObservedContainer[] | undefined {
   if (result.exitCode === 0) return parseInspect(result.stdout)
-  const errors = result.stderr.split('\n').map((l) => l.trim()).filter(Boolean)
-  const onlyVanished = result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
+  const errors = result.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+  const onlyVanished =
+    result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
   return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
 }
 
@@ -85,11 +93,14 @@ export function parseInspect(stdout: string): ObservedContainer[] {
   return data.map(toObservedContainer)
 }
 
-const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {})
+const record = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
 const text = (value: unknown): string => (typeof value === 'string' ? value : '')
-const texts = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+const texts = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
 const optionalTexts = (value: unknown): string[] | undefined => (Array.isArray(value) ? texts(value) : undefined)
-const textMap = (value: unknown): Record<string, string> => Object.fromEntries(Object.entries(record(value)).map(([k, v]) => [k, text(v)]))
+const textMap = (value: unknown): Record<string, string> =>
+  Object.fromEntries(Object.entries(record(value)).map(([k, v]) => [k, text(v)]))
 
 function toObservedContainer(entry: unknown): ObservedContainer {
   const root = record(entry)
@@ -102,7 +113,10 @@ function toObservedContainer(entry: unknown): ObservedContainer {
   const portBindings = Object.fromEntries(
     Object.entries(record(hostConfig.PortBindings)).map(([port, list]) => [
       port,
-      (Array.isArray(list) ? list : []).map((b) => ({ hostIp: text(record(b).HostIp), hostPort: text(record(b).HostPort) })),
+      (Array.isArray(list) ? list : []).map((b) => ({
+        hostIp: text(record(b).HostIp),
+        hostPort: text(record(b).HostPort),
+      })),
     ]),
   )
   return {
@@ -114,19 +128,26 @@ function toObservedContainer(entry: unknown): ObservedContainer {
     service: labels.service,
     labels,
     startedAt: text(state.StartedAt) || undefined,
-    ...(root.HostConfig === undefined ? {} : { settings: {
-      env: texts(config.Env),
-      cmd: optionalTexts(config.Cmd),
-      entrypoint: optionalTexts(config.Entrypoint),
-      portBindings,
-      binds: texts(hostConfig.Binds),
-      volumes: Object.keys(record(config.Volumes)),
-      networkMode: text(hostConfig.NetworkMode),
-      restartPolicy: { name: text(restart.Name), maximumRetryCount: typeof restart.MaximumRetryCount === 'number' ? restart.MaximumRetryCount : 0 },
-      logConfig: { type: text(log.Type), config: textMap(log.Config) },
-      hostConfig,
-      config,
-    } }),
+    ...(root.HostConfig === undefined
+      ? {}
+      : {
+          settings: {
+            env: texts(config.Env),
+            cmd: optionalTexts(config.Cmd),
+            entrypoint: optionalTexts(config.Entrypoint),
+            portBindings,
+            binds: texts(hostConfig.Binds),
+            volumes: Object.keys(record(config.Volumes)),
+            networkMode: text(hostConfig.NetworkMode),
+            restartPolicy: {
+              name: text(restart.Name),
+              maximumRetryCount: typeof restart.MaximumRetryCount === 'number' ? restart.MaximumRetryCount : 0,
+            },
+            logConfig: { type: text(log.Type), config: textMap(log.Config) },
+            hostConfig,
+            config,
+          },
+        }),
   }
 }
 
@@ -162,7 +183,11 @@ export const IMAGES_MARKER = '@@berth-images@@'
  * The one read-only round trip's result: containers (or why the host could not be read) and the images
  * berth asked about (configured references and the containers' own images; missing ones are left out).
  */
-export function parseHostInspection(result: { exitCode: number; stdout: string; stderr: string }): { containers: ObservedContainer[]; images: ObservedImage[] } | undefined {
+export function parseHostInspection(result: {
+  exitCode: number
+  stdout: string
+  stderr: string
+}): { containers: ObservedContainer[]; images: ObservedImage[] } | undefined {
   const at = result.stdout.indexOf(`\n${IMAGES_MARKER}\n`)
   const containersPart = at >= 0 ? result.stdout.slice(0, at) : result.stdout
   const imagesPart = at >= 0 ? result.stdout.slice(at + IMAGES_MARKER.length + 2) : ''

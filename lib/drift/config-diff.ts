@@ -46,15 +46,28 @@ function imageByTag(images: readonly ObservedImage[], reference: string): Observ
 }
 
 /** image: the reference (or, for a `name:tag@sha256:…` pin, the digest); image-id: the tag moved on the host. */
-export function compareImage(accessory: Accessory, container: ObservedContainer, images: readonly ObservedImage[]): DriftFinding[] {
+export function compareImage(
+  accessory: Accessory,
+  container: ObservedContainer,
+  images: readonly ObservedImage[],
+): DriftFinding[] {
   const wanted = ref(accessory.image)
   const running = ref(container.image)
   const own = imageById(images, container.imageId)
   if (wanted.digest) {
-    const digests = [running.digest, ...(own?.repoDigests ?? []).map((d) => d.slice(d.indexOf('@') + 1))].filter(Boolean)
+    const digests = [running.digest, ...(own?.repoDigests ?? []).map((d) => d.slice(d.indexOf('@') + 1))].filter(
+      Boolean,
+    )
     if (repoOf(accessory.image) === repoOf(container.image) && digests.includes(wanted.digest)) return []
     const now = running.digest ?? digests[0]
-    return [{ kind: 'image', reasons: [`image ${container.image} → ${accessory.image}${now && now !== wanted.digest ? ` (pinned digest ${short(wanted.digest)}…, running ${short(now)}…)` : ''}`] }]
+    return [
+      {
+        kind: 'image',
+        reasons: [
+          `image ${container.image} → ${accessory.image}${now && now !== wanted.digest ? ` (pinned digest ${short(wanted.digest)}…, running ${short(now)}…)` : ''}`,
+        ],
+      },
+    ]
   }
   if (repoOf(accessory.image) !== repoOf(container.image) || (running.tag ?? 'latest') !== (wanted.tag ?? 'latest')) {
     return [{ kind: 'image', reasons: [`image ${container.image} → ${accessory.image}`] }]
@@ -67,12 +80,24 @@ export function compareImage(accessory: Accessory, container: ObservedContainer,
 }
 
 /** registry: the registry's digest for the tag is none of the running image's RepoDigests (pushed, never pulled). */
-export function compareRegistry(accessory: Accessory, repoDigests: readonly string[], digest: string): { finding?: DriftFinding; notCompared?: string } {
+export function compareRegistry(
+  accessory: Accessory,
+  repoDigests: readonly string[],
+  digest: string,
+): { finding?: DriftFinding; notCompared?: string } {
   const repo = repoOf(accessory.image)
   const known = repoDigests.filter((d) => repoOf(d) === repo).map((d) => d.slice(d.indexOf('@') + 1))
-  if (known.length === 0) return { notCompared: `registry digest (the running image has no digest from ${ref(accessory.image).domain})` }
+  if (known.length === 0)
+    return { notCompared: `registry digest (the running image has no digest from ${ref(accessory.image).domain})` }
   if (known.includes(digest)) return {}
-  return { finding: { kind: 'registry', reasons: [`the registry has another image for ${accessory.image} (running ${short(known[0]!)}…, registry ${short(digest)}…)`] } }
+  return {
+    finding: {
+      kind: 'registry',
+      reasons: [
+        `the registry has another image for ${accessory.image} (running ${short(known[0]!)}…, registry ${short(digest)}…)`,
+      ],
+    },
+  }
 }
 
 /** What the remote shell makes of Kamal's `--env KEY="<dump>"` for a value without `${...}`. */
@@ -80,10 +105,20 @@ function kamalShellValue(value: string): string {
   return dumpEnvValue(value).replaceAll('\\\\', '\\')
 }
 
-const envMap = (env: readonly string[]) => new Map(env.map((e) => [e.slice(0, e.includes('=') ? e.indexOf('=') : e.length), e.includes('=') ? e.slice(e.indexOf('=') + 1) : '']))
+const envMap = (env: readonly string[]) =>
+  new Map(
+    env.map((e) => [
+      e.slice(0, e.includes('=') ? e.indexOf('=') : e.length),
+      e.includes('=') ? e.slice(e.indexOf('=') + 1) : '',
+    ]),
+  )
 
 /** Everything berth sets on `docker run`, compared with what docker recorded. */
-export function compareSettings(accessory: Accessory, container: ObservedContainer, context: CompareContext): Comparison {
+export function compareSettings(
+  accessory: Accessory,
+  container: ObservedContainer,
+  context: CompareContext,
+): Comparison {
   const settings = container.settings
   if (!settings) return { findings: [], notCompared: ['container settings (docker inspect gave none)'] }
   const image = imageById(context.images, container.imageId)
@@ -104,7 +139,8 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
     }
     const running = env.get(key)
     // The running value is never shown: the key may have held a secret before.
-    if (running !== value && running !== kamalShellValue(value)) config.push(`env ${key} ${env.has(key) ? 'changed' : 'is not set'} (configured ${JSON.stringify(value)})`)
+    if (running !== value && running !== kamalShellValue(value))
+      config.push(`env ${key} ${env.has(key) ? 'changed' : 'is not set'} (configured ${JSON.stringify(value)})`)
   }
   const unresolved = new Set(context.unresolvedSecrets ?? [])
   for (const [key, value] of accessory.envSecret) {
@@ -117,12 +153,16 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
   const extra = [...env.keys()].filter((k) => !configured.has(k))
   if (imageEnv) {
     for (const key of extra) if (imageEnv.get(key) !== env.get(key)) config.push(`env ${key} is set but not configured`)
-  } else if (extra.length) notCompared.push(`env ${extra.join(', ')} (the container's image is not on the host to tell its own env apart)`)
+  } else if (extra.length)
+    notCompared.push(`env ${extra.join(', ')} (the container's image is not on the host to tell its own env apart)`)
 
   // Labels: the image's own are not drift.
   const labels = new Map(overlaps0(accessory, 'label', 'l') ? [] : accessory.labels)
   for (const [key, value] of labels) {
-    if (container.labels[key] !== value) config.push(`label ${key} ${key in container.labels ? JSON.stringify(container.labels[key]) : 'unset'} → ${JSON.stringify(value)}`)
+    if (container.labels[key] !== value)
+      config.push(
+        `label ${key} ${key in container.labels ? JSON.stringify(container.labels[key]) : 'unset'} → ${JSON.stringify(value)}`,
+      )
   }
   for (const [key, value] of Object.entries(container.labels)) {
     if (labels.has(key)) continue
@@ -138,10 +178,12 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
   else config.push(...comparePort(accessory, settings, notCompared))
   if (overlaps('volume', 'v', 'mount', 'volumes-from')) notCompared.push('volumes (options: also mount volumes)')
   else config.push(...compareVolumes(accessory, settings, notCompared))
-  if (settings.networkMode !== accessory.network) config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
+  if (settings.networkMode !== accessory.network)
+    config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
   const [policy = '', retries = '0'] = accessory.restartPolicy.split(':')
   const observedPolicy = `${settings.restartPolicy.name || 'no'}${settings.restartPolicy.maximumRetryCount ? `:${settings.restartPolicy.maximumRetryCount}` : ''}`
-  if (settings.restartPolicy.name !== policy || settings.restartPolicy.maximumRetryCount !== Number(retries)) config.push(`restart ${observedPolicy} → ${accessory.restartPolicy}`)
+  if (settings.restartPolicy.name !== policy || settings.restartPolicy.maximumRetryCount !== Number(retries))
+    config.push(`restart ${observedPolicy} → ${accessory.restartPolicy}`)
   config.push(...compareLogging(context.loggingArgs, settings))
   config.push(...compareOptions(accessory, settings, notCompared))
 
@@ -153,7 +195,12 @@ export function compareSettings(accessory: Accessory, container: ObservedContain
 
 const overlaps0 = (accessory: Accessory, ...keys: string[]) => accessory.options.some(([k]) => keys.includes(k))
 
-function compareCmd(accessory: Accessory, settings: ContainerSettings, image: ObservedImage | undefined, notCompared: string[]): string[] {
+function compareCmd(
+  accessory: Accessory,
+  settings: ContainerSettings,
+  image: ObservedImage | undefined,
+  notCompared: string[],
+): string[] {
   const running = settings.cmd ?? []
   const show = (words: readonly string[]) => (words.length ? words.join(' ') : 'none')
   if (overlaps0(accessory, 'entrypoint')) {
@@ -170,7 +217,9 @@ function compareCmd(accessory: Accessory, settings: ContainerSettings, image: Ob
     return sameWords(words, running) ? [] : [`cmd ${show(running)} → ${show(words)}`]
   }
   if (!image) return []
-  return sameWords(image.cmd ?? [], running) ? [] : [`cmd ${show(running)} → the image's own (${show(image.cmd ?? [])})`]
+  return sameWords(image.cmd ?? [], running)
+    ? []
+    : [`cmd ${show(running)} → the image's own (${show(image.cmd ?? [])})`]
 }
 
 const sameWords = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((w, i) => w === b[i])
@@ -188,13 +237,15 @@ function parsePublish(spec: string): { key: string; hostIp: string; hostPort: st
 
 function comparePort(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
   const observed = Object.entries(settings.portBindings).flatMap(([key, list]) => list.map((b) => ({ key, ...b })))
-  const show = (b: { key: string; hostIp: string; hostPort: string }) => `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}:${b.key.replace(/\/tcp$/, '')}`
+  const show = (b: { key: string; hostIp: string; hostPort: string }) =>
+    `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}:${b.key.replace(/\/tcp$/, '')}`
   const wanted = accessory.port === undefined ? undefined : parsePublish(accessory.port)
   if (accessory.port !== undefined && !wanted) {
     notCompared.push(`port ${accessory.port}`)
     return []
   }
-  const same = (b: { key: string; hostIp: string; hostPort: string }) => wanted && b.key === wanted.key && b.hostPort === wanted.hostPort && (b.hostIp || '') === wanted.hostIp
+  const same = (b: { key: string; hostIp: string; hostPort: string }) =>
+    wanted && b.key === wanted.key && b.hostPort === wanted.hostPort && (b.hostIp || '') === wanted.hostIp
   if (wanted && observed.length === 1 && same(observed[0]!)) return []
   if (!wanted && observed.length === 0) return []
   return [`port ${observed.length ? observed.map(show).join(', ') : 'none'} → ${wanted ? show(wanted) : 'none'}`]
@@ -221,20 +272,25 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCo
     // docker makes a relative host path absolute (`./rel:/rel` → `/home/app/rel:/rel`).
     const relative = source.startsWith('./') || source.startsWith('../')
     const tail = `/${source.replace(/^(\.\/)+/, '')}:${rest.join(':')}`
-    if (!take((b) => b === volume || (relative && b.startsWith('/') && b.endsWith(tail)))) reasons.push(`volume ${volume} is not mounted`)
+    if (!take((b) => b === volume || (relative && b.startsWith('/') && b.endsWith(tail))))
+      reasons.push(`volume ${volume} is not mounted`)
   }
   for (const mount of accessory.mounts) {
     const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`
     const wanted = `${mount.hostPath}:${spec}`
     // A path relative to the login directory is recorded absolute: `/home/app/<service>/data:/data`.
-    if (!take((b) => (mount.relative ? b.startsWith('/') && b.endsWith(`/${wanted}`) : b === wanted))) reasons.push(`volume ${wanted} is not mounted`)
+    if (!take((b) => (mount.relative ? b.startsWith('/') && b.endsWith(`/${wanted}`) : b === wanted)))
+      reasons.push(`volume ${wanted} is not mounted`)
   }
   for (const bind of binds) reasons.push(`volume ${bind} is mounted but not configured`)
   // A VOLUME the image declares with nothing mounted on it lives in an anonymous volume that a new container
   // does not get back: its data stays behind at every reboot (as with Kamal). Said, never drift.
   covered.push(...accessory.mounts.map((m) => m.containerPath))
   for (const path of settings.volumes) {
-    if (!covered.includes(path)) notCompared.push(`anonymous volume ${path} (nothing configured is mounted there, so a reboot starts with an empty one; add it to volumes: to keep its data)`)
+    if (!covered.includes(path))
+      notCompared.push(
+        `anonymous volume ${path} (nothing configured is mounted there, so a reboot starts with an empty one; add it to volumes: to keep its data)`,
+      )
   }
   return reasons
 }
@@ -246,14 +302,16 @@ function compareLogging(loggingArgs: readonly string[], settings: ContainerSetti
   for (let i = 0; i < loggingArgs.length; i += 2) {
     const value = loggingArgs[i + 1] ?? ''
     if (loggingArgs[i] === '--log-driver') driver = value
-    else if (loggingArgs[i] === '--log-opt') options[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1)
+    else if (loggingArgs[i] === '--log-opt')
+      options[value.slice(0, value.indexOf('='))] = value.slice(value.indexOf('=') + 1)
   }
   const reasons: string[] = []
   const observed = settings.logConfig
   if (driver && observed.type !== driver) reasons.push(`log driver ${observed.type || 'default'} → ${driver}`)
   // Only the configured options: docker merges the daemon's own log-opts defaults into every container.
   for (const key of Object.keys(options)) {
-    if (observed.config[key] !== options[key]) reasons.push(`log option ${key} ${observed.config[key] ?? 'unset'} → ${options[key] ?? 'unset'}`)
+    if (observed.config[key] !== options[key])
+      reasons.push(`log option ${key} ${observed.config[key] ?? 'unset'} → ${options[key] ?? 'unset'}`)
   }
   return reasons
 }
@@ -281,9 +339,14 @@ export function parseDuration(value: string): number | undefined {
   return Math.round(total)
 }
 
-type OptionReader = (value: string, host: Record<string, unknown>, config: Record<string, unknown>) => boolean | undefined
+type OptionReader = (
+  value: string,
+  host: Record<string, unknown>,
+  config: Record<string, unknown>,
+) => boolean | undefined
 
-const health = (config: Record<string, unknown>) => (config.Healthcheck && typeof config.Healthcheck === 'object' ? (config.Healthcheck as Record<string, unknown>) : {})
+const health = (config: Record<string, unknown>) =>
+  config.Healthcheck && typeof config.Healthcheck === 'object' ? (config.Healthcheck as Record<string, unknown>) : {}
 const listHas = (list: unknown, value: string) => Array.isArray(list) && list.includes(value)
 const numberIs = (observed: unknown, wanted: number | undefined) => wanted !== undefined && observed === wanted
 
@@ -297,7 +360,10 @@ const OPTIONS: Record<string, OptionReader> = {
   cpus: (v, h) => numberIs(h.NanoCpus, Math.round(Number(v) * 1e9)),
   'cpu-shares': (v, h) => numberIs(h.CpuShares, Number(v)),
   'cpuset-cpus': (v, h) => h.CpusetCpus === v,
-  'pids-limit': (v, h) => (Number(v) <= 0 ? h.PidsLimit === null || h.PidsLimit === undefined || h.PidsLimit === 0 || h.PidsLimit === -1 : numberIs(h.PidsLimit, Number(v))),
+  'pids-limit': (v, h) =>
+    Number(v) <= 0
+      ? h.PidsLimit === null || h.PidsLimit === undefined || h.PidsLimit === 0 || h.PidsLimit === -1
+      : numberIs(h.PidsLimit, Number(v)),
   user: (v, _h, c) => c.User === v,
   hostname: (v, _h, c) => c.Hostname === v,
   workdir: (v, _h, c) => c.WorkingDir === v,
@@ -307,8 +373,14 @@ const OPTIONS: Record<string, OptionReader> = {
   'read-only': (v, h) => h.ReadonlyRootfs === (v !== 'false'),
   init: (v, h) => h.Init === (v !== 'false'),
   // docker records capabilities as CAP_<NAME> (or as given): either spelling is the same capability.
-  'cap-add': (v, h) => listHas(h.CapAdd, v) || listHas(h.CapAdd, `CAP_${v.toUpperCase()}`) || listHas(h.CapAdd, v.toUpperCase().replace(/^CAP_/, '')),
-  'cap-drop': (v, h) => listHas(h.CapDrop, v) || listHas(h.CapDrop, `CAP_${v.toUpperCase()}`) || listHas(h.CapDrop, v.toUpperCase().replace(/^CAP_/, '')),
+  'cap-add': (v, h) =>
+    listHas(h.CapAdd, v) ||
+    listHas(h.CapAdd, `CAP_${v.toUpperCase()}`) ||
+    listHas(h.CapAdd, v.toUpperCase().replace(/^CAP_/, '')),
+  'cap-drop': (v, h) =>
+    listHas(h.CapDrop, v) ||
+    listHas(h.CapDrop, `CAP_${v.toUpperCase()}`) ||
+    listHas(h.CapDrop, v.toUpperCase().replace(/^CAP_/, '')),
   'add-host': (v, h) => listHas(h.ExtraHosts, v),
   'health-cmd': (v, _h, c) => {
     const test = health(c).Test
@@ -322,7 +394,19 @@ const OPTIONS: Record<string, OptionReader> = {
 
 function compareOptions(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
   const reasons: string[] = []
-  const comparedElsewhere = new Set(['publish', 'p', 'publish-all', 'P', 'volume', 'v', 'mount', 'volumes-from', 'label', 'l', 'entrypoint'])
+  const comparedElsewhere = new Set([
+    'publish',
+    'p',
+    'publish-all',
+    'P',
+    'volume',
+    'v',
+    'mount',
+    'volumes-from',
+    'label',
+    'l',
+    'entrypoint',
+  ])
   for (const [key, value] of accessory.options) {
     if (comparedElsewhere.has(key)) continue
     const read = OPTIONS[key]
@@ -330,11 +414,17 @@ function compareOptions(accessory: Accessory, settings: ContainerSettings, notCo
       notCompared.push(`option --${key}`)
       continue
     }
-    if (!read(value ?? 'true', settings.hostConfig, settings.config)) reasons.push(`option --${key}${value === undefined ? '' : ` ${value}`} is not what the container has`)
+    if (!read(value ?? 'true', settings.hostConfig, settings.config))
+      reasons.push(`option --${key}${value === undefined ? '' : ` ${value}`} is not what the container has`)
   }
   // Limits removed from the config stay on the container until it is recreated.
   const configured = new Set(accessory.options.map(([k]) => k))
-  if (!configured.has('memory') && !configured.has('m') && typeof settings.hostConfig.Memory === 'number' && settings.hostConfig.Memory > 0) {
+  if (
+    !configured.has('memory') &&
+    !configured.has('m') &&
+    typeof settings.hostConfig.Memory === 'number' &&
+    settings.hostConfig.Memory > 0
+  ) {
     reasons.push('option --memory is set on the container but not configured')
   }
   if (!configured.has('cpus') && typeof settings.hostConfig.NanoCpus === 'number' && settings.hostConfig.NanoCpus > 0) {

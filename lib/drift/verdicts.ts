@@ -5,7 +5,8 @@ import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
 import { compareImage, compareRegistry, compareSettings, type DriftFinding } from './config-diff.ts'
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
-export type HostObservation = { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
+export type HostObservation =
+  { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
 
 /** What judging needs besides the accessory: the deployment's logging flags, and with --registry the registry's answers. */
 export interface JudgeContext {
@@ -49,7 +50,10 @@ export type Verdict =
 export type VerdictKind = Verdict['kind']
 
 /** The accessory's labelled containers, split into berth's temporary ones and the rest. */
-export function labelledContainers(accessory: Accessory, containers: readonly ObservedContainer[]): { own: ObservedContainer[]; leftovers: Leftover[] } {
+export function labelledContainers(
+  accessory: Accessory,
+  containers: readonly ObservedContainer[],
+): { own: ObservedContainer[]; leftovers: Leftover[] } {
   const own: ObservedContainer[] = []
   const leftovers: Leftover[] = []
   for (const c of containers.filter((c) => c.service === accessory.serviceName)) {
@@ -64,27 +68,48 @@ export function labelledContainers(accessory: Accessory, containers: readonly Ob
  * The container Kamal's label filter finds for the accessory, never one of berth's temporary ones. When
  * several carry the label (one renamed by hand, say), the one with the accessory's name wins, then a running one.
  */
-export function accessoryContainer(accessory: Accessory, containers: readonly ObservedContainer[]): ObservedContainer | undefined {
+export function accessoryContainer(
+  accessory: Accessory,
+  containers: readonly ObservedContainer[],
+): ObservedContainer | undefined {
   const { own } = labelledContainers(accessory, containers)
   return own.find((c) => c.name === accessory.serviceName) ?? own.find((c) => c.state === 'running') ?? own[0]
 }
 
 /** Image first: when the image differs, the settings a reboot replaces anyway are not listed. */
-export function judge(accessory: Accessory, host: string, observation: HostObservation, context: JudgeContext = DEFAULT_CONTEXT): Verdict {
+export function judge(
+  accessory: Accessory,
+  host: string,
+  observation: HostObservation,
+  context: JudgeContext = DEFAULT_CONTEXT,
+): Verdict {
   if (!observation.ok) return { kind: 'unobserved', accessory, host, error: observation.error }
   const registry = context.registry?.get(accessory.image)
-  if (registry && !registry.ok) return { kind: 'unobserved', accessory, host, error: `could not ask the registry for ${accessory.image}: ${registry.error}` }
+  if (registry && !registry.ok)
+    return {
+      kind: 'unobserved',
+      accessory,
+      host,
+      error: `could not ask the registry for ${accessory.image}: ${registry.error}`,
+    }
   const { leftovers } = labelledContainers(accessory, observation.containers)
   const container = accessoryContainer(accessory, observation.containers)
   if (!container) return { kind: 'missing', accessory, host, leftovers }
   const images = observation.images ?? []
   const image = compareImage(accessory, container, images)
-  const settings = compareSettings(accessory, container, { host, loggingArgs: context.loggingArgs, images, unresolvedSecrets: accessory.unresolvedSecrets })
+  const settings = compareSettings(accessory, container, {
+    host,
+    loggingArgs: context.loggingArgs,
+    images,
+    unresolvedSecrets: accessory.unresolvedSecrets,
+  })
   const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
   const notCompared = [...settings.notCompared]
   const fromRegistry = registry?.ok && !image.length ? compareRegistry(accessory, repoDigests, registry.digest) : {}
   if (fromRegistry.notCompared) notCompared.push(fromRegistry.notCompared)
-  const findings = image.some((f) => f.kind === 'image') ? image : [...image, ...(fromRegistry.finding ? [fromRegistry.finding] : []), ...settings.findings]
+  const findings = image.some((f) => f.kind === 'image')
+    ? image
+    : [...image, ...(fromRegistry.finding ? [fromRegistry.finding] : []), ...settings.findings]
   const base = { accessory, host, container, repoDigests, leftovers, notCompared }
   return findings.length ? { kind: 'drift', ...base, findings } : { kind: 'in_sync', ...base }
 }
@@ -96,6 +121,8 @@ export function judgeAll(
   context: JudgeContext = DEFAULT_CONTEXT,
 ): Verdict[] {
   return selection.flatMap(({ accessory, hosts }) =>
-    hosts.map((host) => judge(accessory, host, observations.get(host) ?? { ok: false, error: 'host was not observed' }, context)),
+    hosts.map((host) =>
+      judge(accessory, host, observations.get(host) ?? { ok: false, error: 'host was not observed' }, context),
+    ),
   )
 }

@@ -33,7 +33,12 @@ export interface BootOptions {
   withLock: <T>(work: () => Promise<T>) => Promise<T>
 }
 
-export async function bootAccessories(deployment: Deployment, selection: Selection[], engine: StepEngine, options: BootOptions): Promise<Report> {
+export async function bootAccessories(
+  deployment: Deployment,
+  selection: Selection[],
+  engine: StepEngine,
+  options: BootOptions,
+): Promise<Report> {
   const { judging } = options
   const { verdicts } = await observeSelection(engine, selection, judging)
   // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
@@ -43,7 +48,10 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
     const planned = new Map<string, PairResult>(
       toBoot.map((v) => [
         pairKey(v.accessory.name, v.host),
-        { outcome: 'would_boot', plannedCommands: planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)) },
+        {
+          outcome: 'would_boot',
+          plannedCommands: planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)),
+        },
       ]),
     )
     return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, planned) }
@@ -54,7 +62,11 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
   return options.withLock(async () => {
     // Look again under the lock: another run may have booted some of these while we waited for it.
     const now = await observeHosts(engine, bootHosts, (host) => configuredImagesOn(selection, host))
-    const fresh = verdicts.map((v) => (toBoot.includes(v) ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging) : v))
+    const fresh = verdicts.map((v) =>
+      toBoot.includes(v)
+        ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging)
+        : v,
+    )
     const stillMissing = fresh.filter(bootable)
     const results = new Map<string, PairResult>()
     // Hosts boot in parallel; on one host, accessories boot one after another in config order.
@@ -66,7 +78,9 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
     })
     for (const outcome of outcomes) {
       if (outcome.ok) continue
-      for (const v of stillMissing.filter((v) => v.host === outcome.host && !results.has(pairKey(v.accessory.name, v.host)))) {
+      for (const v of stillMissing.filter(
+        (v) => v.host === outcome.host && !results.has(pairKey(v.accessory.name, v.host)),
+      )) {
         results.set(pairKey(v.accessory.name, v.host), { outcome: 'failed', error: outcome.error.message })
       }
     }
@@ -74,7 +88,12 @@ export async function bootAccessories(deployment: Deployment, selection: Selecti
   })
 }
 
-async function bootOne(engine: StepEngine, deployment: Deployment, verdict: Verdict, done: Set<string>): Promise<PairResult> {
+async function bootOne(
+  engine: StepEngine,
+  deployment: Deployment,
+  verdict: Verdict,
+  done: Set<string>,
+): Promise<PairResult> {
   const steps = planBoot(verdict.accessory, verdict.host, deployment.loggingArgs)
   const result = await engine.steps(verdict.host, steps, done)
   if (result.ok) {
@@ -83,8 +102,15 @@ async function bootOne(engine: StepEngine, deployment: Deployment, verdict: Verd
   }
   if (result.interrupted) {
     const ran = steps.slice(0, result.completed).filter((_, i) => result.results[i] !== undefined)
-    if (ran.length === 0) return { outcome: 'skipped', error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.` }
-    return { outcome: 'failed', error: `the run was interrupted by ${result.signal} before its \`docker run\`, after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.` }
+    if (ran.length === 0)
+      return {
+        outcome: 'skipped',
+        error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.`,
+      }
+    return {
+      outcome: 'failed',
+      error: `the run was interrupted by ${result.signal} before its \`docker run\`, after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.`,
+    }
   }
   return { outcome: 'failed', error: result.error }
 }

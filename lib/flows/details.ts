@@ -7,6 +7,10 @@ import { entriesFor } from './entries.ts'
 import { observeSelection } from './observe.ts'
 import type { Selection } from './selection.ts'
 
-export async function accessoryDetails(selection: Selection[], engine: StepEngine, judging: JudgeContext): Promise<ReportEntry[]> {
+export async function accessoryDetails(
+  selection: Selection[],
+  engine: StepEngine,
+  judging: JudgeContext,
+): Promise<ReportEntry[]> {
   return entriesFor((await observeSelection(engine, selection, judging)).verdicts, new Map())
 }

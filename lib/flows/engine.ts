@@ -120,7 +120,13 @@ export class StepEngine {
       results.push(result)
       if (result.exitCode !== 0 && !step.tolerate?.(result)) {
         if (step.cleanup) await this.restore(host, step.cleanup)
-        return { ok: false, interrupted: false, completed: index, results, error: `could not ${step.description}: ${describeFailure(host, step.description, result)}` }
+        return {
+          ok: false,
+          interrupted: false,
+          completed: index,
+          results,
+          error: `could not ${step.description}: ${describeFailure(host, step.description, result)}`,
+        }
       }
       if (step.oncePerHost) done.add(step.oncePerHost)
     }

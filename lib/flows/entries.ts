@@ -31,7 +31,12 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
     case 'in_sync':
     case 'drift': {
       const c = verdict.container
-      const observed = { runningImage: c.image, containerId: c.id.slice(0, 12), state: c.state, ...(c.imageId ? { runningImageId: c.imageId } : {}) }
+      const observed = {
+        runningImage: c.image,
+        containerId: c.id.slice(0, 12),
+        state: c.state,
+        ...(c.imageId ? { runningImageId: c.imageId } : {}),
+      }
       const outcome: Outcome = verdict.kind === 'drift' ? 'drift' : stateOutcome(c.state)
       found = {
         ...base,
@@ -57,7 +62,9 @@ function stateOutcome(state: ContainerState): Outcome {
 }
 
 function leftoversOf(leftovers: readonly Leftover[]): Pick<ReportEntry, 'leftovers'> {
-  return leftovers.length ? { leftovers: leftovers.map((l) => ({ name: l.container.name, state: l.container.state })) } : {}
+  return leftovers.length
+    ? { leftovers: leftovers.map((l) => ({ name: l.container.name, state: l.container.state })) }
+    : {}
 }
 
 /** Entries in verdict order, each with its flow result when there is one. */

@@ -20,16 +20,31 @@ export interface ExecStep {
 
 /** The remote commands for one accessory: `docker exec <svc> ...`, or login (when configured) + `docker run --rm ...`. */
 export function planExec(accessory: Accessory, command: string[], fresh: boolean): ExecStep[] {
-  if (!fresh) return [{ description: `docker exec ${accessory.serviceName}`, command: execInContainer(accessory.serviceName, command), isCommand: true }]
+  if (!fresh)
+    return [
+      {
+        description: `docker exec ${accessory.serviceName}`,
+        command: execInContainer(accessory.serviceName, command),
+        isCommand: true,
+      },
+    ]
   const steps: ExecStep[] = []
   const login = accessory.registryLogin
   if (login) steps.push({ description: `log in to ${login.server ?? 'Docker Hub'}`, command: registryLogin(login) })
-  steps.push({ description: `docker run --rm ${accessory.image}`, command: runInNewContainer(accessory, command), isCommand: true })
+  steps.push({
+    description: `docker run --rm ${accessory.image}`,
+    command: runInNewContainer(accessory, command),
+    isCommand: true,
+  })
   return steps
 }
 
-
-export async function execOnHosts(selection: readonly Selection[], engine: StepEngine, command: string[], fresh: boolean): Promise<ExecResult[]> {
+export async function execOnHosts(
+  selection: readonly Selection[],
+  engine: StepEngine,
+  command: string[],
+  fresh: boolean,
+): Promise<ExecResult[]> {
   const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
   const results = new Map<string, ExecResult>()
   const key = (accessory: string, host: string) => `${accessory}\0${host}`
@@ -42,11 +57,23 @@ export async function execOnHosts(selection: readonly Selection[], engine: StepE
     const found = results.get(key(accessory.name, host))
     if (found) return found
     const failure = outcomes.find((o) => o.host === host && !o.ok)
-    return { accessory: accessory.name, host, stdout: '', stderr: '', error: failure && !failure.ok ? failure.error.message : 'not run' }
+    return {
+      accessory: accessory.name,
+      host,
+      stdout: '',
+      stderr: '',
+      error: failure && !failure.ok ? failure.error.message : 'not run',
+    }
   })
 }
 
-async function execOne(engine: StepEngine, accessory: Accessory, host: string, command: string[], fresh: boolean): Promise<ExecResult> {
+async function execOne(
+  engine: StepEngine,
+  accessory: Accessory,
+  host: string,
+  command: string[],
+  fresh: boolean,
+): Promise<ExecResult> {
   const base = { accessory: accessory.name, host, stdout: '', stderr: '' }
   try {
     for (const step of planExec(accessory, command, fresh)) {

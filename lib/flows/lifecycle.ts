@@ -3,7 +3,15 @@
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
-import { removeContainer, removeImage, removeServiceDirectory, removeVolume, startContainer, stopContainer, unpauseContainer } from '../docker/commands.ts'
+import {
+  removeContainer,
+  removeImage,
+  removeServiceDirectory,
+  removeVolume,
+  startContainer,
+  stopContainer,
+  unpauseContainer,
+} from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 
@@ -79,12 +87,23 @@ interface Work {
 
 /** An interrupted piece of work: untouched when no step ran, else what was done before the signal. */
 export function interruptedAfter(signal: string, done: readonly Step[]): PairResult {
-  if (done.length === 0) return { outcome: 'skipped', error: `the run was interrupted by ${signal} before this was done; run the command again.` }
-  return { outcome: 'failed', error: `the run was interrupted by ${signal} after it had done: ${done.map((s) => s.description).join(', ')}; run the command again to finish.` }
+  if (done.length === 0)
+    return {
+      outcome: 'skipped',
+      error: `the run was interrupted by ${signal} before this was done; run the command again.`,
+    }
+  return {
+    outcome: 'failed',
+    error: `the run was interrupted by ${signal} after it had done: ${done.map((s) => s.description).join(', ')}; run the command again to finish.`,
+  }
 }
 
 /** Runs each host's work (hosts in parallel, one host's pairs in config order) under the lock; returns results by pair. */
-async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['withLock']): Promise<Map<string, PairResult>> {
+async function execute(
+  work: Work[],
+  engine: StepEngine,
+  withLock: FlowOptions['withLock'],
+): Promise<Map<string, PairResult>> {
   const results = new Map<string, PairResult>()
   if (work.length === 0) return results
   await withLock(() =>
@@ -107,7 +126,12 @@ async function execute(work: Work[], engine: StepEngine, withLock: FlowOptions['
 }
 
 /** accessory-start, accessory-stop, accessory-restart. */
-export async function changeAccessories(action: LifecycleAction, selection: Selection[], engine: StepEngine, options: FlowOptions): Promise<Report> {
+export async function changeAccessories(
+  action: LifecycleAction,
+  selection: Selection[],
+  engine: StepEngine,
+  options: FlowOptions,
+): Promise<Report> {
   const { verdicts } = await observeSelection(engine, selection, options.judging)
   const found = new Map<string, PairResult>()
   const work: Work[] = []
@@ -115,7 +139,10 @@ export async function changeAccessories(action: LifecycleAction, selection: Sele
     const key = pairKey(verdict.accessory.name, verdict.host)
     if (verdict.kind === 'unobserved') continue
     if (verdict.kind === 'missing') {
-      found.set(key, { outcome: 'failed', error: noContainerError(action, verdict.accessory, verdict.host, options.invocation) })
+      found.set(key, {
+        outcome: 'failed',
+        error: noContainerError(action, verdict.accessory, verdict.host, options.invocation),
+      })
       continue
     }
     const command = actionCommand(action, verdict.container)
@@ -169,25 +196,51 @@ const ignoreFailure = () => true
  * container carrying the label (by id), then only what the flags ask for: image, service directory,
  * named volumes. Nothing is planned when there is nothing to remove.
  */
-export function planRemove(accessory: Accessory, containers: readonly ObservedContainer[], options: RemoveOptions): RemovePlan {
+export function planRemove(
+  accessory: Accessory,
+  containers: readonly ObservedContainer[],
+  options: RemoveOptions,
+): RemovePlan {
   const labelled = containers.filter((c) => c.service === accessory.serviceName)
   const steps: RemovePlan['steps'] = []
   for (const container of labelled) {
     if (isUp(container.state)) {
-      steps.push({ description: `stop container ${container.name}`, command: stopContainer(container.id.slice(0, 12)), tolerate: ignoreFailure })
+      steps.push({
+        description: `stop container ${container.name}`,
+        command: stopContainer(container.id.slice(0, 12)),
+        tolerate: ignoreFailure,
+      })
     }
   }
   for (const container of labelled) {
-    steps.push({ description: `remove container ${container.name}`, command: removeContainer(container.id.slice(0, 12)), removes: `container ${container.name} (${container.id.slice(0, 12)})` })
+    steps.push({
+      description: `remove container ${container.name}`,
+      command: removeContainer(container.id.slice(0, 12)),
+      removes: `container ${container.name} (${container.id.slice(0, 12)})`,
+    })
   }
   if (options.image) {
     // `--force` exits 0 for an image that is not there; only an image that was there is reported.
-    steps.push({ description: `remove image ${accessory.image}`, command: removeImage(accessory.image), removes: `image ${accessory.image}` })
+    steps.push({
+      description: `remove image ${accessory.image}`,
+      command: removeImage(accessory.image),
+      removes: `image ${accessory.image}`,
+    })
   }
-  if (options.directory) steps.push({ description: `remove directory ${accessory.serviceName}`, command: removeServiceDirectory(accessory.serviceName), removes: `directory ${accessory.serviceName}` })
+  if (options.directory)
+    steps.push({
+      description: `remove directory ${accessory.serviceName}`,
+      command: removeServiceDirectory(accessory.serviceName),
+      removes: `directory ${accessory.serviceName}`,
+    })
   if (options.volumes) {
     for (const volume of namedVolumes(accessory.volumes)) {
-      steps.push({ description: `remove volume ${volume}`, command: removeVolume(volume), removes: `volume ${volume}`, tolerate: (r) => /no such volume/i.test(r.stderr) })
+      steps.push({
+        description: `remove volume ${volume}`,
+        command: removeVolume(volume),
+        removes: `volume ${volume}`,
+        tolerate: (r) => /no such volume/i.test(r.stderr),
+      })
     }
   }
   return { steps }
@@ -216,7 +269,11 @@ export function removeQuestion(selection: readonly Selection[], options: RemoveO
 }
 
 /** accessory-remove (the confirmation has been given by then). */
-export async function removeAccessories(selection: Selection[], engine: StepEngine, options: FlowOptions & RemoveOptions): Promise<Report> {
+export async function removeAccessories(
+  selection: Selection[],
+  engine: StepEngine,
+  options: FlowOptions & RemoveOptions,
+): Promise<Report> {
   const { observations, verdicts } = await observeSelection(engine, selection, options.judging)
   const found = new Map<string, PairResult>()
   const work: Work[] = []
@@ -231,7 +288,11 @@ export async function removeAccessories(selection: Selection[], engine: StepEngi
       continue
     }
     if (options.dryRun) {
-      found.set(key, { outcome: 'planned', detail: 'remove', plannedCommands: plan.steps.map((s) => describeCommand(s.command)) })
+      found.set(key, {
+        outcome: 'planned',
+        detail: 'remove',
+        plannedCommands: plan.steps.map((s) => describeCommand(s.command)),
+      })
       continue
     }
     work.push({
@@ -239,9 +300,18 @@ export async function removeAccessories(selection: Selection[], engine: StepEngi
       host,
       steps: plan.steps,
       done: (results) => {
-        const removed = plan.steps.map((step, i) => removedBy(step, results[i])).filter((r): r is string => r !== undefined)
+        const removed = plan.steps
+          .map((step, i) => removedBy(step, results[i]))
+          .filter((r): r is string => r !== undefined)
         const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
-        return { outcome: 'removed', leftovers: [], detail: [...(hadContainer ? [] : ['no container was there']), ...(removed.length ? removed : ['nothing else was there'])].join(', ') }
+        return {
+          outcome: 'removed',
+          leftovers: [],
+          detail: [
+            ...(hadContainer ? [] : ['no container was there']),
+            ...(removed.length ? removed : ['nothing else was there']),
+          ].join(', '),
+        }
       },
       audit: (results) => {
         const removed = plan.steps.map((step, i) => removedBy(step, results[i]))

@@ -27,25 +27,43 @@ export function grepLines(lines: readonly string[], grep: string | undefined): s
   return grep === undefined ? [...lines] : lines.filter((line) => line.includes(grep))
 }
 
-
 /** Every selected accessory × host, fetched in parallel (one host's accessories in turn), in config order. */
-export async function readLogs(selection: readonly Selection[], engine: StepEngine, options: LogsOptions): Promise<HostLogs[]> {
+export async function readLogs(
+  selection: readonly Selection[],
+  engine: StepEngine,
+  options: LogsOptions,
+): Promise<HostLogs[]> {
   const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
   const byKey = new Map<string, HostLogs>()
   const outcomes = await engine.onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
     for (const { accessory } of pairs.filter((p) => p.host === host)) {
       const command = logsCommand(accessory.serviceName, options)
       const result = await engine.run(host, command)
-      byKey.set(`${accessory.name}\0${host}`, result.exitCode === 0
-        ? { accessory: accessory.name, host, ok: true, lines: grepLines(splitLines(result.stdout), options.grep) }
-        : { accessory: accessory.name, host, ok: false, lines: [], error: describeFailure(host, `\`${describeCommand(command)}\``, result) })
+      byKey.set(
+        `${accessory.name}\0${host}`,
+        result.exitCode === 0
+          ? { accessory: accessory.name, host, ok: true, lines: grepLines(splitLines(result.stdout), options.grep) }
+          : {
+              accessory: accessory.name,
+              host,
+              ok: false,
+              lines: [],
+              error: describeFailure(host, `\`${describeCommand(command)}\``, result),
+            },
+      )
     }
   })
   return pairs.map(({ accessory, host }) => {
     const found = byKey.get(`${accessory.name}\0${host}`)
     if (found) return found
     const failure = outcomes.find((o) => o.host === host && !o.ok)
-    return { accessory: accessory.name, host, ok: false, lines: [], error: failure && !failure.ok ? failure.error.message : 'not read' }
+    return {
+      accessory: accessory.name,
+      host,
+      ok: false,
+      lines: [],
+      error: failure && !failure.ok ? failure.error.message : 'not read',
+    }
   })
 }
 
@@ -101,6 +119,8 @@ export async function followLogs(
   lines.flush()
   // Interrupted by the user: following ends here, as `docker logs --follow` does on Ctrl-C.
   if (code === 0 || engine.interruptedBy) return 0
-  io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${describeFailure(target.host, `\`${describeCommand(command)}\``, { exitCode: code, stdout: last.join('\n'), stderr })}\n`)
+  io.stderr(
+    `Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${describeFailure(target.host, `\`${describeCommand(command)}\``, { exitCode: code, stdout: last.join('\n'), stderr })}\n`,
+  )
   return 1
 }

@@ -10,7 +10,11 @@ import { selectionHosts, type Selection } from './selection.ts'
  * One read-only round trip per host: its labelled containers, and the images `imagesOf(host)` names (the
  * configured references) plus the containers' own.
  */
-export async function observeHosts(engine: StepEngine, hosts: readonly string[], imagesOf: (host: string) => string[] = () => []): Promise<Map<string, HostObservation>> {
+export async function observeHosts(
+  engine: StepEngine,
+  hosts: readonly string[],
+  imagesOf: (host: string) => string[] = () => [],
+): Promise<Map<string, HostObservation>> {
   const outcomes = await engine.onHosts(hosts, async (host): Promise<HostObservation> => {
     const result = await engine.run(host, inspectHost(imagesOf(host)))
     const inspected = parseHostInspection(result)
@@ -19,10 +23,12 @@ export async function observeHosts(engine: StepEngine, hosts: readonly string[],
     return { ok: false, error: isConnectionFailure(result) ? failure : `could not list the containers: ${failure}` }
   })
   return new Map(
-    outcomes.map((o) => [o.host, o.ok ? o.value : { ok: false, error: `could not read containers on ${o.host}: ${o.error.message}` }]),
+    outcomes.map((o) => [
+      o.host,
+      o.ok ? o.value : { ok: false, error: `could not read containers on ${o.host}: ${o.error.message}` },
+    ]),
   )
 }
-
 
 /** The configured image references of the selection's accessories on one host. */
 export function configuredImagesOn(selection: readonly Selection[], host: string): string[] {
@@ -35,6 +41,8 @@ export async function observeSelection(
   selection: readonly Selection[],
   context: JudgeContext,
 ): Promise<{ observations: Map<string, HostObservation>; verdicts: Verdict[] }> {
-  const observations = await observeHosts(engine, selectionHosts(selection), (host) => configuredImagesOn(selection, host))
+  const observations = await observeHosts(engine, selectionHosts(selection), (host) =>
+    configuredImagesOn(selection, host),
+  )
   return { observations, verdicts: judgeAll(selection, observations, context) }
 }

@@ -40,7 +40,12 @@ export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): R
 }
 
 /** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
-export async function previewReboot(engine: StepEngine, judging: JudgeContext, selection: Selection[], drifted: boolean): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
+export async function previewReboot(
+  engine: StepEngine,
+  judging: JudgeContext,
+  selection: Selection[],
+  drifted: boolean,
+): Promise<{ verdicts: Verdict[]; targets: Verdict[] }> {
   const { verdicts } = await observeSelection(engine, selection, judging)
   const replaced = new Set<Verdict>(rebootTargets(verdicts, drifted))
   return { verdicts, targets: verdicts.filter((v) => replaced.has(v) || planRecovery(v) !== undefined) }
@@ -50,7 +55,10 @@ export async function previewReboot(engine: StepEngine, judging: JudgeContext, s
  * First, where an interrupted reboot left temporary containers: restore or clean up (see recovery.ts).
  * Returns the results of pairs whose recovery failed or was interrupted, and what each recovery did.
  */
-async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict[]): Promise<{ failed: Map<string, PairResult>; done: Map<string, string> }> {
+async function recoverInterrupted(
+  engine: StepEngine,
+  verdicts: readonly Verdict[],
+): Promise<{ failed: Map<string, PairResult>; done: Map<string, string> }> {
   const plans = verdicts.flatMap((verdict) => {
     const plan = planRecovery(verdict)
     return plan ? [{ verdict, plan }] : []
@@ -62,21 +70,31 @@ async function recoverInterrupted(engine: StepEngine, verdicts: readonly Verdict
       const key = pairKey(verdict.accessory.name, host)
       const result = await engine.steps(host, plan.steps)
       if (result.ok) done.set(key, plan.summary)
-      else if (result.interrupted) failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
-      else failed.set(key, { outcome: 'failed', error: `while recovering from an interrupted reboot (nothing holding data was removed), ${result.error}` })
+      else if (result.interrupted)
+        failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
+      else
+        failed.set(key, {
+          outcome: 'failed',
+          error: `while recovering from an interrupted reboot (nothing holding data was removed), ${result.error}`,
+        })
     }
   })
   return { failed, done }
 }
 
-const containerOf = (target: Exclude<Verdict, { kind: 'unobserved' }>): ObservedContainer | undefined => (target.kind === 'missing' ? undefined : target.container)
+const containerOf = (target: Exclude<Verdict, { kind: 'unobserved' }>): ObservedContainer | undefined =>
+  target.kind === 'missing' ? undefined : target.container
 
 /**
  * Old container out, new one in, as one remote command. The renames come first (a running container can be
  * renamed), so the downtime is `docker stop` then `docker start` alone, as close to `docker restart` as two
  * containers allow.
  */
-export function swapCommand(serviceName: string, newId: string, old: { id: string; asideName: string } | undefined): RemoteCommand {
+export function swapCommand(
+  serviceName: string,
+  newId: string,
+  old: { id: string; asideName: string } | undefined,
+): RemoteCommand {
   const and: ShellWord = { raw: '&&' }
   const argv: ShellWord[] = old ? ['docker', 'rename', old.id, old.asideName, and] : []
   argv.push('docker', 'rename', newId, serviceName, and)
@@ -86,7 +104,11 @@ export function swapCommand(serviceName: string, newId: string, old: { id: strin
 }
 
 /** Puts the old container back under its name and, if it was running, starts it again. */
-export function rollbackCommand(serviceName: string, newId: string, old: { id: string; wasRunning: boolean } | undefined): RemoteCommand {
+export function rollbackCommand(
+  serviceName: string,
+  newId: string,
+  old: { id: string; wasRunning: boolean } | undefined,
+): RemoteCommand {
   const then: ShellWord = { raw: ';' }
   const argv: ShellWord[] = ['docker', 'rm', '--force', newId, then]
   if (old) {
@@ -103,14 +125,25 @@ function sentence(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-export function rebootCommands(accessory: Accessory, host: string, loggingArgs: string[], container: ObservedContainer | undefined): string[] {
+export function rebootCommands(
+  accessory: Accessory,
+  host: string,
+  loggingArgs: string[],
+  container: ObservedContainer | undefined,
+): string[] {
   const next = temporaryName(accessory.serviceName, 'new', 'STAMP')
   return [
     ...(accessory.registryLogin ? [loginStep(accessory.registryLogin).command] : []),
     pullImage(accessory.image),
     ...prepareSteps(accessory).map((s) => s.command),
     createAccessory(accessory, host, loggingArgs, next),
-    swapCommand(accessory.serviceName, next, container ? { id: container.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', 'STAMP') } : undefined),
+    swapCommand(
+      accessory.serviceName,
+      next,
+      container
+        ? { id: container.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', 'STAMP') }
+        : undefined,
+    ),
     ...(container ? [removeContainer(container.id.slice(0, 12))] : []),
   ].map(describeCommand)
 }
@@ -123,9 +156,18 @@ const POLL_MS = 250
  * Waits until the container has been running SETTLE_MS without restarting, and is healthy if it has a check.
  * Throws `Interrupted` at a signal: a health check is never waited for after one.
  */
-async function verifyUp(engine: StepEngine, host: string, id: string, healthTimeoutSeconds: number, settleMs: number): Promise<void> {
+async function verifyUp(
+  engine: StepEngine,
+  host: string,
+  id: string,
+  healthTimeoutSeconds: number,
+  settleMs: number,
+): Promise<void> {
   const started = Date.now()
-  engine.progress(host, `checking that the new container stays up${healthTimeoutSeconds ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)` : ''}`)
+  engine.progress(
+    host,
+    `checking that the new container stays up${healthTimeoutSeconds ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)` : ''}`,
+  )
   const pollMs = Math.min(POLL_MS, settleMs)
   const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
   for (;;) {
@@ -136,13 +178,16 @@ async function verifyUp(engine: StepEngine, host: string, id: string, healthTime
     if (status !== 'running' || restarts !== '0') {
       const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
       const tail = logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
-      throw new Error(`the new container did not stay up (${status}${restarts !== '0' ? `, restarted ${restarts}×` : ''})${tail ? `; its last output: ${tail}` : ''}`)
+      throw new Error(
+        `the new container did not stay up (${status}${restarts !== '0' ? `, restarted ${restarts}×` : ''})${tail ? `; its last output: ${tail}` : ''}`,
+      )
     }
     if (health === 'unhealthy') throw new Error('the new container reported unhealthy')
     // Settled when this look began at least settleMs after the start: running, and never restarted, all along.
     const settled = elapsed >= settleMs
     if (settled && (health === 'none' || health === 'healthy')) return
-    if (Date.now() > deadline) throw new Error(`the new container was not healthy within ${healthTimeoutSeconds}s (health: ${health})`)
+    if (Date.now() > deadline)
+      throw new Error(`the new container was not healthy within ${healthTimeoutSeconds}s (health: ${health})`)
     // The last look of the settle window starts right at its end.
     await engine.sleep(settled ? pollMs : Math.max(0, Math.min(pollMs, started + settleMs - Date.now())))
   }
@@ -154,38 +199,60 @@ const interrupted = (signal: string, what: string): PairResult => ({
 })
 
 /** One accessory on one host: prepare, create beside, swap, verify; roll back on failure or signal. */
-async function rebootOne(engine: StepEngine, deployment: Deployment, target: RebootTarget, options: RebootOptions, done: Set<string>): Promise<PairResult> {
+async function rebootOne(
+  engine: StepEngine,
+  deployment: Deployment,
+  target: RebootTarget,
+  options: RebootOptions,
+  done: Set<string>,
+): Promise<PairResult> {
   const { accessory, host } = target
   const old = containerOf(target)
   const stamp = rebootStamp()
   const prepared = await runPrepareSteps(engine, host, accessory, done)
   if (!prepared.ok) {
-    if (prepared.interrupted) return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
+    if (prepared.interrupted)
+      return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
     return { outcome: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
   }
 
   let created
   try {
     engine.progress(host, `creating the new ${accessory.serviceName} container beside the old one`)
-    created = await engine.run(host, createAccessory(accessory, host, deployment.loggingArgs, temporaryName(accessory.serviceName, 'new', stamp)))
+    created = await engine.run(
+      host,
+      createAccessory(accessory, host, deployment.loggingArgs, temporaryName(accessory.serviceName, 'new', stamp)),
+    )
   } catch (error) {
-    if (error instanceof Interrupted) return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
+    if (error instanceof Interrupted)
+      return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
     throw error
   }
   if (created.exitCode !== 0) {
-    return { outcome: 'failed', error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.` }
+    return {
+      outcome: 'failed',
+      error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.`,
+    }
   }
   const newId = created.stdout.trim().slice(0, 12)
-  const oldRef = old && { id: old.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', stamp), wasRunning: old.state === 'running' }
+  const oldRef = old && {
+    id: old.id.slice(0, 12),
+    asideName: temporaryName(accessory.serviceName, 'old', stamp),
+    wasRunning: old.state === 'running',
+  }
 
   let failure: string | undefined
   try {
     engine.progress(host, `swapping ${accessory.serviceName} for the new container`)
     const swapped = await engine.run(host, swapCommand(accessory.serviceName, newId, oldRef))
-    if (swapped.exitCode !== 0) failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
+    if (swapped.exitCode !== 0)
+      failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
     else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
   } catch (error) {
-    failure = error instanceof Interrupted ? `the run was interrupted by ${error.signal} before the new container was verified` : sentence(error)
+    failure =
+      error instanceof Interrupted
+        ? `the run was interrupted by ${error.signal} before the new container was verified`
+        : sentence(error)
   }
   if (failure) {
     const rolledBack = await engine.restore(host, rollbackCommand(accessory.serviceName, newId, oldRef))
@@ -209,7 +276,12 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
   const name = accessory.name
-  const audited = (oldRemoved: boolean) => [AUDIT.pulled(name), ...(oldRef ? [AUDIT.stopped(name)] : []), ...(oldRemoved ? [AUDIT.removedContainer(name)] : []), AUDIT.booted(name)]
+  const audited = (oldRemoved: boolean) => [
+    AUDIT.pulled(name),
+    ...(oldRef ? [AUDIT.stopped(name)] : []),
+    ...(oldRemoved ? [AUDIT.removedContainer(name)] : []),
+    AUDIT.booted(name),
+  ]
   if (!oldRef) {
     await engine.audit(host, audited(false))
     return { outcome: 'rebooted' }
@@ -218,7 +290,10 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
   let result: PairResult
   try {
     const removed = await engine.run(host, removeContainer(oldRef.id))
-    result = removed.exitCode === 0 ? { outcome: 'rebooted' } : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
+    result =
+      removed.exitCode === 0
+        ? { outcome: 'rebooted' }
+        : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error
     result = { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
@@ -228,23 +303,41 @@ async function rebootOne(engine: StepEngine, deployment: Deployment, target: Reb
 }
 
 /** Login and pull of every target on one host; returns the failures by pair key. */
-async function pullOnHost(engine: StepEngine, host: string, targets: readonly RebootTarget[]): Promise<Map<string, PairResult>> {
+async function pullOnHost(
+  engine: StepEngine,
+  host: string,
+  targets: readonly RebootTarget[],
+): Promise<Map<string, PairResult>> {
   const failures = new Map<string, PairResult>()
   const done = new Set<string>()
   for (const target of targets) {
     const { accessory } = target
     const key = pairKey(accessory.name, host)
     const login = accessory.registryLogin ? [loginStep(accessory.registryLogin)] : []
-    const result = await engine.steps(host, [...login, { description: `pull ${accessory.image}`, command: pullImage(accessory.image) }], done)
+    const result = await engine.steps(
+      host,
+      [...login, { description: `pull ${accessory.image}`, command: pullImage(accessory.image) }],
+      done,
+    )
     if (result.ok) continue
-    if (result.interrupted) failures.set(key, interrupted(result.signal, 'before its image was pulled; nothing was stopped'))
-    else failures.set(key, { outcome: 'failed', error: `${result.error} Nothing was stopped: the old container still runs.` })
+    if (result.interrupted)
+      failures.set(key, interrupted(result.signal, 'before its image was pulled; nothing was stopped'))
+    else
+      failures.set(key, {
+        outcome: 'failed',
+        error: `${result.error} Nothing was stopped: the old container still runs.`,
+      })
   }
   return failures
 }
 
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
-export async function executeReboot(deployment: Deployment, selection: Selection[], engine: StepEngine, options: RebootOptions): Promise<Report> {
+export async function executeReboot(
+  deployment: Deployment,
+  selection: Selection[],
+  engine: StepEngine,
+  options: RebootOptions,
+): Promise<Report> {
   const { judging } = options
   let { verdicts } = await observeSelection(engine, selection, judging)
   const results = new Map<string, PairResult>()
@@ -254,9 +347,19 @@ export async function executeReboot(deployment: Deployment, selection: Selection
     for (const v of verdicts) {
       const recovery = planRecovery(v)?.steps.map((s) => describeCommand(s.command)) ?? []
       if (targets.has(v) && v.kind !== 'unobserved') {
-        results.set(keyOf(v), { outcome: 'would_reboot', plannedCommands: [...recovery, ...rebootCommands(v.accessory, v.host, deployment.loggingArgs, containerOf(v))] })
+        results.set(keyOf(v), {
+          outcome: 'would_reboot',
+          plannedCommands: [
+            ...recovery,
+            ...rebootCommands(v.accessory, v.host, deployment.loggingArgs, containerOf(v)),
+          ],
+        })
       } else if (recovery.length) {
-        results.set(keyOf(v), { outcome: 'planned', detail: 'clean up after an interrupted reboot of', plannedCommands: recovery })
+        results.set(keyOf(v), {
+          outcome: 'planned',
+          detail: 'clean up after an interrupted reboot of',
+          plannedCommands: recovery,
+        })
       }
     }
     return { verb: 'reboot', dryRun: true, entries: entriesFor(verdicts, results) }
@@ -264,31 +367,45 @@ export async function executeReboot(deployment: Deployment, selection: Selection
 
   // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
   const recovery = await recoverInterrupted(engine, verdicts)
-  if (recovery.done.size || recovery.failed.size) verdicts = (await observeSelection(engine, selection, judging)).verdicts
+  if (recovery.done.size || recovery.failed.size)
+    verdicts = (await observeSelection(engine, selection, judging)).verdicts
   for (const [key, result] of recovery.failed) results.set(key, result)
   const targets = rebootTargets(verdicts, options.drifted).filter((t) => !recovery.failed.has(keyOf(t)))
   for (const v of verdicts) {
     const summary = recovery.done.get(keyOf(v))
     const replaced = targets.some((t) => keyOf(t) === keyOf(v))
-    if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running') results.set(keyOf(v), { outcome: 'restored', detail: summary })
+    if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running')
+      results.set(keyOf(v), { outcome: 'restored', detail: summary })
   }
 
   // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is
   //    rebooted nowhere, so its hosts never end up on different images.
   const hostsOf = (list: readonly RebootTarget[]) => [...new Set(list.map((t) => t.host))]
-  const pulls = await engine.onHosts(hostsOf(targets), (host) => pullOnHost(engine, host, targets.filter((t) => t.host === host)))
+  const pulls = await engine.onHosts(hostsOf(targets), (host) =>
+    pullOnHost(
+      engine,
+      host,
+      targets.filter((t) => t.host === host),
+    ),
+  )
   for (const outcome of pulls) {
     if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
-    else for (const t of targets.filter((t) => t.host === outcome.host)) results.set(keyOf(t), { outcome: 'failed', error: outcome.error.message })
+    else
+      for (const t of targets.filter((t) => t.host === outcome.host))
+        results.set(keyOf(t), { outcome: 'failed', error: outcome.error.message })
   }
   const pullFailedOn = new Map<string, string>() // accessory name → first host whose pull failed
-  for (const t of targets) if (results.has(keyOf(t)) && !pullFailedOn.has(t.accessory.name)) pullFailedOn.set(t.accessory.name, t.host)
+  for (const t of targets)
+    if (results.has(keyOf(t)) && !pullFailedOn.has(t.accessory.name)) pullFailedOn.set(t.accessory.name, t.host)
   const ready: RebootTarget[] = []
   for (const t of targets) {
     const failedOn = pullFailedOn.get(t.accessory.name)
     if (failedOn === undefined) ready.push(t)
     else if (!results.has(keyOf(t))) {
-      results.set(keyOf(t), { outcome: 'skipped', error: `the image could not be pulled on ${failedOn}, so no host of \`${t.accessory.name}\` was rebooted.` })
+      results.set(keyOf(t), {
+        outcome: 'skipped',
+        error: `the image could not be pulled on ${failedOn}, so no host of \`${t.accessory.name}\` was rebooted.`,
+      })
     }
   }
 
@@ -296,7 +413,11 @@ export async function executeReboot(deployment: Deployment, selection: Selection
   const hosts = hostsOf(ready)
   const rebootHost = async (host: string): Promise<boolean> => {
     // Logins already ran in the pull phase; network steps run once per host.
-    const done = new Set(ready.flatMap((t) => (t.host === host && t.accessory.registryLogin ? [loginStep(t.accessory.registryLogin).oncePerHost!] : [])))
+    const done = new Set(
+      ready.flatMap((t) =>
+        t.host === host && t.accessory.registryLogin ? [loginStep(t.accessory.registryLogin).oncePerHost!] : [],
+      ),
+    )
     let ok = true
     for (const target of ready.filter((t) => t.host === host)) {
       let result: PairResult
@@ -319,7 +440,10 @@ export async function executeReboot(deployment: Deployment, selection: Selection
           keyOf(t),
           signal
             ? interrupted(signal, 'before this host was reached (the old container still runs)')
-            : { outcome: 'skipped', error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.` },
+            : {
+                outcome: 'skipped',
+                error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.`,
+              },
         )
       }
       break

@@ -24,23 +24,45 @@ const short = (l: Leftover) => l.container.id.slice(0, 12)
 export function planRecovery(verdict: Verdict): RecoveryPlan | undefined {
   if (verdict.kind === 'unobserved' || verdict.leftovers.length === 0) return undefined
   const serviceName = verdict.accessory.serviceName
-  const removal = (l: Leftover): Step => ({ description: `remove ${l.container.name}`, command: removeContainer(short(l)) })
-  const removeAll = (list: readonly Leftover[]): RecoveryPlan => ({ steps: list.map(removal), summary: `removed ${list.map((l) => l.container.name).join(', ')}` })
+  const removal = (l: Leftover): Step => ({
+    description: `remove ${l.container.name}`,
+    command: removeContainer(short(l)),
+  })
+  const removeAll = (list: readonly Leftover[]): RecoveryPlan => ({
+    steps: list.map(removal),
+    summary: `removed ${list.map((l) => l.container.name).join(', ')}`,
+  })
   const olds = verdict.leftovers.filter((l) => l.role === 'old').sort(newestFirst)
   // A reboot interrupted after its swap (and before removing the old container) leaves the new container under
   // the name: one that does not run now (never started, exited, crash-looping) was never shown to work, so the
   // old one, which did, takes its place again. Data lives in the mounts, which both share.
-  const neverStarted = verdict.kind !== 'missing' && verdict.container.name === serviceName && verdict.container.state !== 'running' ? verdict.container : undefined
+  const neverStarted =
+    verdict.kind !== 'missing' && verdict.container.name === serviceName && verdict.container.state !== 'running'
+      ? verdict.container
+      : undefined
   if ((verdict.kind !== 'missing' && !neverStarted) || olds.length === 0) return removeAll(verdict.leftovers)
   const [restore, ...staleOlds] = olds as [Leftover, ...Leftover[]]
   const stale = [...staleOlds, ...verdict.leftovers.filter((l) => l.role === 'new')]
   const steps: Step[] = [
-    ...(neverStarted ? [{ description: `remove the unverified ${serviceName}`, command: removeContainer(neverStarted.id.slice(0, 12)) }] : []),
-    { description: `rename ${restore.container.name} back to ${serviceName}`, command: renameContainer(short(restore), serviceName) },
+    ...(neverStarted
+      ? [
+          {
+            description: `remove the unverified ${serviceName}`,
+            command: removeContainer(neverStarted.id.slice(0, 12)),
+          },
+        ]
+      : []),
+    {
+      description: `rename ${restore.container.name} back to ${serviceName}`,
+      command: renameContainer(short(restore), serviceName),
+    },
     { description: `start ${serviceName}`, command: startContainer(short(restore)) },
     ...stale.map(removal),
   ]
-  const words = [...(neverStarted ? [`removed the unverified ${serviceName} (${neverStarted.image}, ${neverStarted.state})`] : []), `renamed ${restore.container.name} (${restore.container.image}) back to ${serviceName} and started it`]
+  const words = [
+    ...(neverStarted ? [`removed the unverified ${serviceName} (${neverStarted.image}, ${neverStarted.state})`] : []),
+    `renamed ${restore.container.name} (${restore.container.image}) back to ${serviceName} and started it`,
+  ]
   if (stale.length) words.push(`removed ${stale.map((l) => l.container.name).join(', ')}`)
   return { steps, summary: words.join('; ') }
 }

@@ -15,10 +15,19 @@ function credentialsFor(accessory: Accessory): RegistryCredentials | undefined {
   return server === domain ? { username: login.username, password: login.password } : undefined
 }
 
-export async function askRegistries(selection: readonly Selection[], engine: StepEngine): Promise<Map<string, DigestAnswer>> {
+export async function askRegistries(
+  selection: readonly Selection[],
+  engine: StepEngine,
+): Promise<Map<string, DigestAnswer>> {
   const images = new Map<string, Accessory>()
-  for (const { accessory } of selection) if (!parseImageRef(accessory.image).digest && !images.has(accessory.image)) images.set(accessory.image, accessory)
+  for (const { accessory } of selection)
+    if (!parseImageRef(accessory.image).digest && !images.has(accessory.image)) images.set(accessory.image, accessory)
   engine.checkpoint()
-  const answers = await Promise.all([...images].map(async ([image, accessory]) => [image, await registryDigest(image, { credentials: credentialsFor(accessory) })] as const))
+  const answers = await Promise.all(
+    [...images].map(
+      async ([image, accessory]) =>
+        [image, await registryDigest(image, { credentials: credentialsFor(accessory) })] as const,
+    ),
+  )
   return new Map(answers)
 }

@@ -28,12 +28,29 @@ export function parseLockDetails(text: string): LockDetails | undefined {
 
 /** Base64 in 60-character lines, as Ruby's `Base64.encode64` writes it. */
 export function encodeDetails(text: string): string {
-  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,60}/g) ?? []).join('\n')
+  return (
+    Buffer.from(text, 'utf8')
+      .toString('base64')
+      .match(/.{1,60}/g) ?? []
+  ).join('\n')
 }
 
 export function acquireLock(directory: string, details: string): RemoteCommand {
   return {
-    argv: ['mkdir', '-p', '.kamal', { raw: '&&' }, 'mkdir', directory, { raw: '&&' }, 'sh', '-c', 'cat > "$1"/details', 'sh', directory],
+    argv: [
+      'mkdir',
+      '-p',
+      '.kamal',
+      { raw: '&&' },
+      'mkdir',
+      directory,
+      { raw: '&&' },
+      'sh',
+      '-c',
+      'cat > "$1"/details',
+      'sh',
+      directory,
+    ],
     input: `${encodeDetails(details)}\n`,
   }
 }
@@ -44,5 +61,8 @@ export function releaseLock(directory: string): RemoteCommand {
 
 /** Prints the decoded details, or fails when there is no lock. */
 export function lockStatus(directory: string): RemoteCommand {
-  return { argv: ['stat', directory, { raw: '> /dev/null &&' }, 'cat', `${directory}/details`, { raw: '|' }, 'base64', '-d'], readOnly: true }
+  return {
+    argv: ['stat', directory, { raw: '> /dev/null &&' }, 'cat', `${directory}/details`, { raw: '|' }, 'base64', '-d'],
+    readOnly: true,
+  }
 }

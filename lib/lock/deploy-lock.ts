@@ -26,10 +26,13 @@ export interface LockHost {
  * selection, so `reboot all` and `reboot db --hosts x` meet the same lock.
  */
 export function lockHostOf(deployment: Pick<Deployment, 'primaryHost' | 'accessories'>): LockHost | undefined {
-  if (deployment.primaryHost) return { host: deployment.primaryHost, why: 'the primary role\'s first host' }
+  if (deployment.primaryHost) return { host: deployment.primaryHost, why: "the primary role's first host" }
   const first = deployment.accessories.find((a) => a.hosts.length > 0)
   if (!first) return undefined
-  return { host: first.hosts[0]!, why: `the first host of the first accessory, \`${first.name}\`, as this config has no servers` }
+  return {
+    host: first.hosts[0]!,
+    why: `the first host of the first accessory, \`${first.name}\`, as this config has no servers`,
+  }
 }
 
 export interface LockOptions {
@@ -69,17 +72,32 @@ export class DeployLock {
 
   async acquire(): Promise<void> {
     const { transport, waitSeconds, signal } = this.options
-    const details = formatLockDetails({ lockedBy: lockHolder(), at: new Date().toISOString(), version: 'berth', message: this.options.message })
+    const details = formatLockDetails({
+      lockedBy: lockHolder(),
+      at: new Date().toISOString(),
+      version: 'berth',
+      message: this.options.message,
+    })
     const deadline = Date.now() + waitSeconds * 1000
     let waiting = false
     for (;;) {
-      if (signal?.aborted) throw new Error(`interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`)
+      if (signal?.aborted)
+        throw new Error(
+          `interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`,
+        )
       const result = await transport.run(this.host, acquireLock(this.directory, details))
       if (result.exitCode === 0) break
-      if (isConnectionFailure(result)) throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
-      if (!/exists/i.test(result.stderr)) throw new Error(`could not take the deploy lock on ${this.host}: ${describeFailure(this.host, 'mkdir', result)}`)
+      if (isConnectionFailure(result))
+        throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))
+      if (!/exists/i.test(result.stderr))
+        throw new Error(
+          `could not take the deploy lock on ${this.host}: ${describeFailure(this.host, 'mkdir', result)}`,
+        )
       if (Date.now() >= deadline) throw new LockHeldError(await this.heldMessage())
-      if (!waiting) this.options.onWait?.(`waiting up to ${waitSeconds}s for the deploy lock ${this.directory}, held by another run`)
+      if (!waiting)
+        this.options.onWait?.(
+          `waiting up to ${waitSeconds}s for the deploy lock ${this.directory}, held by another run`,
+        )
       waiting = true
       await new Promise((resolve) => setTimeout(resolve, POLL_MS))
     }
@@ -101,7 +119,9 @@ export class DeployLock {
     this.held = false
     const result = await this.options.transport.run(this.host, releaseLock(this.directory))
     if (result.exitCode !== 0) {
-      throw new Error(`could not release the deploy lock ${this.directory} on ${this.host}; release it with \`${this.options.releaseCommand}\`.`)
+      throw new Error(
+        `could not release the deploy lock ${this.directory} on ${this.host}; release it with \`${this.options.releaseCommand}\`.`,
+      )
     }
   }
 

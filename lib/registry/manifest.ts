@@ -32,7 +32,8 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   const space = header.indexOf(' ')
   const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase()
   const params: Record<string, string> = {}
-  for (const match of header.slice(space + 1).matchAll(/([a-zA-Z_]+)="([^"]*)"/g)) params[match[1]!.toLowerCase()] = match[2]!
+  for (const match of header.slice(space + 1).matchAll(/([a-zA-Z_]+)="([^"]*)"/g))
+    params[match[1]!.toLowerCase()] = match[2]!
   return { scheme, params }
 }
 
@@ -45,24 +46,37 @@ export async function registryDigest(
   const url = manifestUrl(reference)
   const timeout = options.timeoutMs ?? 10_000
   const ask = (method: 'HEAD' | 'GET', authorization?: string) =>
-    fetch(url, { method, headers: { Accept: MANIFEST_ACCEPT, ...(authorization ? { Authorization: authorization } : {}) }, signal: AbortSignal.timeout(timeout) })
+    fetch(url, {
+      method,
+      headers: { Accept: MANIFEST_ACCEPT, ...(authorization ? { Authorization: authorization } : {}) },
+      signal: AbortSignal.timeout(timeout),
+    })
   try {
     let authorization: string | undefined
     let response = await ask('HEAD')
     if (response.status === 401) {
       const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '')
       if (challenge.scheme === 'basic') {
-        if (!options.credentials) return { ok: false, error: `${url} asks for credentials and the config has none for this registry` }
+        if (!options.credentials)
+          return { ok: false, error: `${url} asks for credentials and the config has none for this registry` }
         authorization = basic(options.credentials)
       } else if (challenge.scheme === 'bearer' && challenge.params.realm) {
         const token = await bearerToken(challenge.params, parseImageRef(reference).path, options.credentials, timeout)
         if (!token.ok) return token
         authorization = `Bearer ${token.token}`
-      } else return { ok: false, error: `${url} answered 401 with a challenge berth does not know (${challenge.scheme || 'none'})` }
+      } else
+        return {
+          ok: false,
+          error: `${url} answered 401 with a challenge berth does not know (${challenge.scheme || 'none'})`,
+        }
       response = await ask('HEAD', authorization)
     }
     if (response.status === 404) return { ok: false, error: `the registry has no ${reference} (404 from ${url})` }
-    if (response.status === 401 || response.status === 403) return { ok: false, error: `the registry refused ${reference} (${response.status} from ${url}); check the registry credentials in the config` }
+    if (response.status === 401 || response.status === 403)
+      return {
+        ok: false,
+        error: `the registry refused ${reference} (${response.status} from ${url}); check the registry credentials in the config`,
+      }
     if (!response.ok) return { ok: false, error: `${url} answered ${response.status}` }
     const digest = response.headers.get('docker-content-digest')
     if (digest) return { ok: true, digest }
@@ -70,7 +84,8 @@ export async function registryDigest(
     const body = Buffer.from(await (await ask('GET', authorization)).arrayBuffer())
     return { ok: true, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` }
   } catch (error) {
-    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
+    const cause =
+      error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
     return { ok: false, error: `could not reach ${url} (${cause})` }
   }
 }
@@ -85,9 +100,18 @@ async function bearerToken(
   const realm = new URL(params.realm!)
   if (params.service) realm.searchParams.set('service', params.service)
   realm.searchParams.set('scope', params.scope ?? `repository:${path}:pull`)
-  const response = await fetch(realm, { headers: credentials ? { Authorization: basic(credentials) } : {}, signal: AbortSignal.timeout(timeoutMs) })
-  if (!response.ok) return { ok: false, error: `the registry's token service ${realm.origin}${realm.pathname} answered ${response.status}${credentials ? '' : ' (no credentials were sent)'}` }
+  const response = await fetch(realm, {
+    headers: credentials ? { Authorization: basic(credentials) } : {},
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  if (!response.ok)
+    return {
+      ok: false,
+      error: `the registry's token service ${realm.origin}${realm.pathname} answered ${response.status}${credentials ? '' : ' (no credentials were sent)'}`,
+    }
   const body = (await response.json().catch(() => ({}))) as { token?: string; access_token?: string }
   const token = body.token ?? body.access_token
-  return token ? { ok: true, token } : { ok: false, error: `the registry's token service ${realm.origin}${realm.pathname} gave no token` }
+  return token
+    ? { ok: true, token }
+    : { ok: false, error: `the registry's token service ${realm.origin}${realm.pathname} gave no token` }
 }

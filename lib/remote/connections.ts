@@ -39,7 +39,8 @@ export class Gate {
       return await work()
     } finally {
       const next = this.waiting.shift()
-      if (next) next() // the slot passes straight to the next waiter
+      if (next)
+        next() // the slot passes straight to the next waiter
       else this.active--
     }
   }
@@ -72,7 +73,11 @@ export function spawnSsh(
 ): Promise<SpawnOutcome> {
   let child: ChildProcess
   try {
-    child = spawn('ssh', args, { stdio: [io.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true, env: io.env })
+    child = spawn('ssh', args, {
+      stdio: [io.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: io.env,
+    })
   } catch (error) {
     io.stderr?.(`could not run the local ssh client: ${(error as Error).message}\n`)
     return Promise.resolve({ exitCode: SSH_FAILED, timedOut: false })
@@ -215,7 +220,8 @@ export function sshConfigFiles(configFiles: boolean | string[], home = homedir()
   return configFiles.map((f) => expandHome(f, home))
 }
 
-const expandHome = (file: string, home: string) => (file === '~' ? home : file.startsWith('~/') ? path.join(home, file.slice(2)) : file)
+const expandHome = (file: string, home: string) =>
+  file === '~' ? home : file.startsWith('~/') ? path.join(home, file.slice(2)) : file
 
 /** Every keyword (lower case) set in these files and in the files they Include (ssh's rules for relative paths). */
 export function configKeywords(files: readonly string[], home = homedir()): Set<string> {
@@ -238,7 +244,9 @@ export function configKeywords(files: readonly string[], home = homedir()): Set<
       if (keyword !== 'include') continue
       for (const word of match[2]!.trim().split(/\s+/)) {
         const pattern = expandHome(word.replace(/^"(.*)"$/, '$1'), home)
-        const absolute = path.isAbsolute(pattern) ? pattern : path.join(system ? '/etc/ssh' : path.join(home, '.ssh'), pattern)
+        const absolute = path.isAbsolute(pattern)
+          ? pattern
+          : path.join(system ? '/etc/ssh' : path.join(home, '.ssh'), pattern)
         for (const included of globFiles(absolute)) read(included, system, depth + 1)
       }
     }
@@ -256,10 +264,18 @@ function globFiles(pattern: string): string[] {
       paths = paths.map((p) => path.join(p, part))
       continue
     }
-    const regex = new RegExp(`^${part.replace(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`)
+    const regex = new RegExp(
+      `^${part
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replaceAll('*', '.*')
+        .replaceAll('?', '.')}$`,
+    )
     paths = paths.flatMap((dir) => {
       try {
-        return readdirSync(dir).filter((name) => !name.startsWith('.') && regex.test(name)).sort().map((name) => path.join(dir, name))
+        return readdirSync(dir)
+          .filter((name) => !name.startsWith('.') && regex.test(name))
+          .sort()
+          .map((name) => path.join(dir, name))
       } catch {
         return []
       }
@@ -279,7 +295,10 @@ export function userSharesConnections(effective: string): boolean {
   const value = (key: string) => new RegExp(`^${key} (.*)$`, 'im').exec(effective)?.[1]?.trim().toLowerCase()
   const master = value('controlmaster')
   const controlPath = value('controlpath')
-  return (master !== undefined && master !== 'false' && master !== 'no') || (controlPath !== undefined && controlPath !== 'none')
+  return (
+    (master !== undefined && master !== 'false' && master !== 'no') ||
+    (controlPath !== undefined && controlPath !== 'none')
+  )
 }
 
 // Unix socket paths hold about 104 bytes; ssh adds a 17-character suffix while it binds, and %C is 40 hex.
@@ -303,9 +322,7 @@ export interface PoolOptions {
 }
 
 /** How a command reaches a host, once `connect` has made sure a connection is there. */
-export type Connection =
-  | { ok: true; options: string[]; gate?: Gate }
-  | { ok: false; failure: CommandResult }
+export type Connection = { ok: true; options: string[]; gate?: Gate } | { ok: false; failure: CommandResult }
 
 /** The shared connections of one run: one master per host, started at most N at a time, closed by `close()`. */
 export class ConnectionPool {
@@ -337,7 +354,14 @@ export class ConnectionPool {
       this.directory = makeControlDirectory()
       process.once('exit', this.onExit)
     }
-    return ['-o', 'ControlMaster=auto', '-o', `ControlPath=${path.join(this.directory, '%C')}`, '-o', `ControlPersist=${CONTROL_PERSIST_SECONDS}`]
+    return [
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${path.join(this.directory, '%C')}`,
+      '-o',
+      `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
+    ]
   }
 
   /** The control directory, once a master was started (for tests and -v). */
@@ -351,7 +375,11 @@ export class ConnectionPool {
    * failure; the next command tries again.
    */
   connect(host: string): Promise<Connection> {
-    if (this.closed) return Promise.resolve({ ok: false, failure: { exitCode: SSH_FAILED, stdout: '', stderr: 'ssh: the run has ended; no new connection is opened\n' } })
+    if (this.closed)
+      return Promise.resolve({
+        ok: false,
+        failure: { exitCode: SSH_FAILED, stdout: '', stderr: 'ssh: the run has ended; no new connection is opened\n' },
+      })
     let pending = this.masters.get(host)
     if (!pending) {
       pending = this.start(host)
@@ -402,9 +430,11 @@ export class ConnectionPool {
     if (!known) {
       known = new Promise((resolve) => {
         let out = ''
-        void spawnSsh(['-G', ...this.options.argv(host, [])], { env: this.options.env, stdout: (chunk) => (out += chunk), timeoutMs: 10_000 }).then(({ exitCode }) =>
-          resolve(exitCode === 0 && userSharesConnections(out)),
-        )
+        void spawnSsh(['-G', ...this.options.argv(host, [])], {
+          env: this.options.env,
+          stdout: (chunk) => (out += chunk),
+          timeoutMs: 10_000,
+        }).then(({ exitCode }) => resolve(exitCode === 0 && userSharesConnections(out)))
       })
       this.userSharing.set(host, known)
     }
@@ -422,10 +452,12 @@ export class ConnectionPool {
     // Every socket in this private directory is one of this run's masters: asked to exit over the socket
     // itself (no ssh client per host); `ssh -O exit` for every host when any of them did not take it.
     const asked = await Promise.all(socketsIn(directory).map((socket) => terminateMaster(socket)))
-    if (!asked.every(Boolean)) await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { env: this.options.env, timeoutMs: 5000 })))
+    if (!asked.every(Boolean))
+      await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { env: this.options.env, timeoutMs: 5000 })))
     // `-O exit` returns once the request is sent; a master unlinks its socket as the last thing before it
     // exits, so an empty directory means every master has ended.
-    for (let waited = 0; waited < 3000 && entries(directory) > 0; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20))
+    for (let waited = 0; waited < 3000 && entries(directory) > 0; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20))
     rmSync(directory, { recursive: true, force: true })
   }
 
@@ -451,7 +483,9 @@ export class ConnectionPool {
   }
 
   private async startedHosts(): Promise<string[]> {
-    const hosts = await Promise.all([...this.masters.entries()].map(async ([host, pending]) => ((await pending).ok ? host : undefined)))
+    const hosts = await Promise.all(
+      [...this.masters.entries()].map(async ([host, pending]) => ((await pending).ok ? host : undefined)),
+    )
     return hosts.filter((h): h is string => h !== undefined)
   }
 }

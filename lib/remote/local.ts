@@ -11,7 +11,13 @@ export class LocalTransport implements Transport {
   }
 
   async run(_host: string, command: RemoteCommand): Promise<CommandResult> {
-    const output = await $({ input: command.input, cwd: this.cwd, nothrow: true, quiet: true, verbose: false })`/bin/sh -c ${shellJoin(command.argv)}`
+    const output = await $({
+      input: command.input,
+      cwd: this.cwd,
+      nothrow: true,
+      quiet: true,
+      verbose: false,
+    })`/bin/sh -c ${shellJoin(command.argv)}`
     return { exitCode: output.exitCode ?? 128, stdout: output.stdout, stderr: output.stderr }
   }
 

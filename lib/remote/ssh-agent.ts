@@ -41,15 +41,20 @@ const WATCHDOG = 'ssh-agent -D -a "$1" >/dev/null 2>&1 </dev/null & echo $!; rea
 /** The environment for ssh-add: the private agent and nothing that could make it ask a GUI for a passphrase. */
 function addEnv(socket: string): Record<string, string> {
   const env: Record<string, string> = { SSH_AUTH_SOCK: socket, SSH_ASKPASS_REQUIRE: 'never' }
-  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL']) if (process.env[name] !== undefined) env[name] = process.env[name] as string
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL'])
+    if (process.env[name] !== undefined) env[name] = process.env[name] as string
   return env
 }
 
 /** Until the agent answers: its socket exists a moment before it listens (`ssh-add -l` exits 2 until then). */
 function waitForAgent(socket: string, child: ChildProcess, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs
-  while (!existsSync(socket) || spawnSync('ssh-add', ['-l'], { env: addEnv(socket), stdio: 'ignore', timeout: timeoutMs }).status === 2) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new AgentError(`ssh-agent did not start (no answer on ${socket} within ${timeoutMs / 1000} s)`)
+  while (
+    !existsSync(socket) ||
+    spawnSync('ssh-add', ['-l'], { env: addEnv(socket), stdio: 'ignore', timeout: timeoutMs }).status === 2
+  ) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new AgentError(`ssh-agent did not start (no answer on ${socket} within ${timeoutMs / 1000} s)`)
     spawnSync('sleep', ['0.02'])
   }
 }
@@ -57,7 +62,10 @@ function waitForAgent(socket: string, child: ChildProcess, timeoutMs: number): v
 function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = ''
-    const timer = setTimeout(() => reject(new AgentError(`ssh-agent did not start within ${timeoutMs / 1000} s`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new AgentError(`ssh-agent did not start within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    )
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       text += chunk
       if (text.includes('\n')) {
@@ -106,11 +114,18 @@ export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?
     waitForAgent(socket, child, timeoutMs)
     for (const { name, key } of keys) {
       // OpenSSH wants the key's last line ended
-      const r = spawnSync('ssh-add', ['-q', '-'], { input: key.endsWith('\n') ? key : `${key}\n`, env: addEnv(socket), encoding: 'utf8', timeout: timeoutMs })
+      const r = spawnSync('ssh-add', ['-q', '-'], {
+        input: key.endsWith('\n') ? key : `${key}\n`,
+        env: addEnv(socket),
+        encoding: 'utf8',
+        timeout: timeoutMs,
+      })
       if (r.error) throw new AgentError(`could not run ssh-add for key_data ${name}: ${r.error.message}`)
       if (r.status !== 0) {
         const why = (r.stderr ?? '').replace(/\(stdin\)/g, name).trim() || `exit ${r.status}`
-        throw new AgentError(`ssh.key_data ${name} could not be loaded into ssh-agent (${why}); the secret must hold an unencrypted private key (OpenSSH or PEM format)`)
+        throw new AgentError(
+          `ssh.key_data ${name} could not be loaded into ssh-agent (${why}); the secret must hold an unencrypted private key (OpenSSH or PEM format)`,
+        )
       }
     }
     const listed = spawnSync('ssh-add', ['-L'], { env: addEnv(socket), encoding: 'utf8', timeout: timeoutMs })

@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
-import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS, UserSshConfig, spawnSsh, sshConfigFiles } from './connections.ts'
+import {
+  ConnectionPool,
+  DEFAULT_HOST_TIMEOUT_SECONDS,
+  DEFAULT_MAX_CONCURRENT_STARTS,
+  UserSshConfig,
+  spawnSsh,
+  sshConfigFiles,
+} from './connections.ts'
 import { TIMED_OUT, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
 
 export interface SshSettings {
@@ -39,7 +46,11 @@ export const MAX_REMOTE_COMMAND_BYTES = 120_000
  * The local `ssh` argv up to (not including) the remote command. Pure, so it is unit-tested. The host comes
  * after `--`, so ssh can never read it as an option (the config loader refuses such hosts anyway).
  */
-export function sshArgv(settings: SshSettings, host: string, options: { stdin: boolean; includeFile?: string; extra?: readonly string[] }): string[] {
+export function sshArgv(
+  settings: SshSettings,
+  host: string,
+  options: { stdin: boolean; includeFile?: string; extra?: readonly string[] },
+): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
   if (settings.configFiles === false) args.push('-F', '/dev/null')
   else if (Array.isArray(settings.configFiles)) {
@@ -102,7 +113,10 @@ export class SshTransport implements Transport {
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
     let stdout = ''
     let stderr = ''
-    const outcome = await this.exec(host, command, { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk) })
+    const outcome = await this.exec(host, command, {
+      stdout: (chunk) => (stdout += chunk),
+      stderr: (chunk) => (stderr += chunk),
+    })
     if (outcome.timedOut) {
       const seconds = this.hostTimeoutMs / 1000
       return { exitCode: TIMED_OUT, stdout, stderr, timedOut: { seconds } }
@@ -123,7 +137,12 @@ export class SshTransport implements Transport {
     return this.pool.close()
   }
 
-  private async exec(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<{ exitCode: number; timedOut: boolean }> {
+  private async exec(
+    host: string,
+    command: RemoteCommand,
+    sink: OutputSink,
+    signal?: AbortSignal,
+  ): Promise<{ exitCode: number; timedOut: boolean }> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
     const connection = await this.pool.connect(host)
@@ -132,7 +151,11 @@ export class SshTransport implements Transport {
       sink.stderr(connection.failure.stderr)
       return { exitCode: connection.failure.exitCode, timedOut: false }
     }
-    const args = sshArgv(this.settings, host, { stdin: command.input !== undefined, includeFile: this.include(), extra: connection.options })
+    const args = sshArgv(this.settings, host, {
+      stdin: command.input !== undefined,
+      includeFile: this.include(),
+      extra: connection.options,
+    })
     const spawnIt = () =>
       spawnSsh([...args, remote], {
         input: command.input,
@@ -155,7 +178,10 @@ export class SshTransport implements Transport {
 export function includeFileContent(files: readonly string[]): string {
   return files
     .map((f) => {
-      if (/[\x00-\x1f\x7f"]/.test(f)) throw new Error(`ssh config path ${JSON.stringify(f)} cannot be included: it holds a control character or a double quote`)
+      if (/[\x00-\x1f\x7f"]/.test(f))
+        throw new Error(
+          `ssh config path ${JSON.stringify(f)} cannot be included: it holds a control character or a double quote`,
+        )
       return `Include "${f.startsWith('~') ? f : path.resolve(f)}"\n`
     })
     .join('')

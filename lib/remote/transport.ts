@@ -61,7 +61,11 @@ const SSH_OWN_ERROR =
  * failed `docker exec`): only 255 with ssh's own words on stderr (or none) is a connection failure.
  */
 export function isConnectionFailure(result: CommandResult): boolean {
-  return !result.timedOut && result.exitCode === SSH_CONNECTION_FAILED && (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
+  return (
+    !result.timedOut &&
+    result.exitCode === SSH_CONNECTION_FAILED &&
+    (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
+  )
 }
 
 // docker's pointers to its usage text, which bury the cause when only the last lines are kept.
@@ -69,7 +73,10 @@ const USAGE_BOILERPLATE = /^(See '.*--help'\.?|Run '.*--help' for more informati
 
 /** The lines of a failed command's output that say why, docker's usage pointers left out (at most 600 characters). */
 export function failureDetail(result: CommandResult): string {
-  const lines = (result.stderr.trim() || result.stdout.trim()).split('\n').map((l) => l.trim()).filter((l) => l && !USAGE_BOILERPLATE.test(l))
+  const lines = (result.stderr.trim() || result.stdout.trim())
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !USAGE_BOILERPLATE.test(l))
   const detail = lines.slice(-3).join(' ')
   return detail.length > 600 ? `${detail.slice(0, 597)}...` : detail
 }

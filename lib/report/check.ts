@@ -25,17 +25,41 @@ export function checkVerdict(entry: ReportEntry): CheckVerdict {
   }
 }
 
-export function renderCheckText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; colour?: boolean; interrupted?: string }): string {
-  const text = renderText({ verb: 'check', dryRun: false, entries: [...entries], ...(options.interrupted ? { interrupted: options.interrupted } : {}) }, context, options)
+export function renderCheckText(
+  entries: readonly ReportEntry[],
+  context: InvocationContext,
+  options: { quiet: boolean; colour?: boolean; interrupted?: string },
+): string {
+  const text = renderText(
+    {
+      verb: 'check',
+      dryRun: false,
+      entries: [...entries],
+      ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+    },
+    context,
+    options,
+  )
   const notes = entries
     .filter((e) => e.notCompared?.length && !options.quiet)
     .map((e) => `Not compared for \`${e.accessory}\` on ${e.host}: ${e.notCompared!.join('; ')}.`)
   return notes.length ? `${notes.join('\n')}\n${text}` : text
 }
 
-export function renderCheckJson(entries: readonly ReportEntry[], context: InvocationContext, interrupted?: string): string {
+export function renderCheckJson(
+  entries: readonly ReportEntry[],
+  context: InvocationContext,
+  interrupted?: string,
+): string {
   const described = describeEntries({ verb: 'check', dryRun: false, entries: [...entries] }, context)
-  const summary: Record<CheckVerdict | 'leftovers', number> = { in_sync: 0, drift: 0, missing: 0, not_running: 0, unreachable: 0, leftovers: 0 }
+  const summary: Record<CheckVerdict | 'leftovers', number> = {
+    in_sync: 0,
+    drift: 0,
+    missing: 0,
+    not_running: 0,
+    unreachable: 0,
+    leftovers: 0,
+  }
   for (const entry of entries) {
     summary[checkVerdict(entry)]++
     if (entry.leftovers?.length) summary.leftovers++
@@ -55,7 +79,13 @@ export function renderCheckJson(entries: readonly ReportEntry[], context: Invoca
       notCompared: entry.notCompared ?? [],
       leftovers: entry.leftovers ?? [],
       running: entry.state
-        ? { image: entry.runningImage ?? '', imageId: entry.runningImageId ?? null, repoDigests: entry.repoDigests ?? [], state: entry.state, containerId: entry.containerId ?? '' }
+        ? {
+            image: entry.runningImage ?? '',
+            imageId: entry.runningImageId ?? null,
+            repoDigests: entry.repoDigests ?? [],
+            state: entry.state,
+            containerId: entry.containerId ?? '',
+          }
         : null,
       desired: { image: entry.configuredImage },
       error: entry.error ?? null,

@@ -9,7 +9,16 @@ export function colourWanted(env: Record<string, string | undefined>, isTTY: boo
   return isTTY
 }
 
-const GREEN = new Set<Outcome>(['running', 'booted', 'rebooted', 'restored', 'started', 'halted', 'restarted', 'removed'])
+const GREEN = new Set<Outcome>([
+  'running',
+  'booted',
+  'rebooted',
+  'restored',
+  'started',
+  'halted',
+  'restarted',
+  'removed',
+])
 const RED = new Set<Outcome>(['failed'])
 
 /** The line for an outcome, in its colour (SGR codes, reset at the end). */

@@ -53,7 +53,11 @@ export interface ConfigDocument {
   }>
 }
 
-function accessoryDocument(accessory: Accessory, hosts: string[], loggingArgs: string[]): ConfigDocument['accessories'][number] {
+function accessoryDocument(
+  accessory: Accessory,
+  hosts: string[],
+  loggingArgs: string[],
+): ConfigDocument['accessories'][number] {
   const unresolved = new Set(accessory.unresolvedSecrets ?? [])
   const login = accessory.registryLogin
   return {
@@ -72,21 +76,34 @@ function accessoryDocument(accessory: Accessory, hosts: string[], loggingArgs: s
     },
     envFile: accessory.envFile,
     volumes: accessory.volumes,
-    files: accessory.files.map((f) => ({ local: f.source, hostPath: f.remotePath, mode: f.mode, owner: f.owner ?? null })),
+    files: accessory.files.map((f) => ({
+      local: f.source,
+      hostPath: f.remotePath,
+      mode: f.mode,
+      owner: f.owner ?? null,
+    })),
     directories: accessory.directories.map((d) => ({ hostPath: d.path, mode: d.mode ?? null, owner: d.owner ?? null })),
     options: accessory.options.flatMap(([flag, value]) => [`--${flag}`, ...(value === undefined ? [] : [value])]),
     registry: login
-      ? { server: login.server ?? null, username: login.usernameSecret ? (login.username ? REDACTED : NOT_SET) : login.username, password: login.password ? REDACTED : NOT_SET }
+      ? {
+          server: login.server ?? null,
+          username: login.usernameSecret ? (login.username ? REDACTED : NOT_SET) : login.username,
+          password: login.password ? REDACTED : NOT_SET,
+        }
       : null,
     // the env file's path is in it, never its content; KAMAL_HOST differs per host
-    dockerRun: Object.fromEntries(hosts.map((host) => [host, shellJoin(runAccessory(accessory, host, loggingArgs).argv)])),
+    dockerRun: Object.fromEntries(
+      hosts.map((host) => [host, shellJoin(runAccessory(accessory, host, loggingArgs).argv)]),
+    ),
   }
 }
 
 export function configDocument(deployment: Deployment, selection: readonly Selection[], file: string): ConfigDocument {
   const { ssh } = deployment
   const lock = lockHostOf(deployment)
-  const logLevel = ssh.logLevel ? Object.entries(SSH_LOG_LEVELS).find(([, v]) => v === ssh.logLevel)?.[0] ?? ssh.logLevel : null
+  const logLevel = ssh.logLevel
+    ? (Object.entries(SSH_LOG_LEVELS).find(([, v]) => v === ssh.logLevel)?.[0] ?? ssh.logLevel)
+    : null
   return {
     verb: 'config',
     exitCode: 0,
@@ -101,7 +118,10 @@ export function configDocument(deployment: Deployment, selection: readonly Selec
       proxyCommand: ssh.proxyCommand ?? null,
       keys: ssh.keys,
       keysOnly: ssh.keysOnly,
-      keyData: Object.fromEntries([...deployment.sshKeyData.map((k) => [k.name, REDACTED]), ...deployment.unresolvedKeyData.map((name) => [name, NOT_SET])]),
+      keyData: Object.fromEntries([
+        ...deployment.sshKeyData.map((k) => [k.name, REDACTED]),
+        ...deployment.unresolvedKeyData.map((name) => [name, NOT_SET]),
+      ]),
       config: ssh.configFiles,
       forwardAgent: ssh.forwardAgent ?? null,
       logLevel,
@@ -114,12 +134,17 @@ export function renderConfigJson(document: ConfigDocument): string {
   return `${JSON.stringify(document, null, 2)}\n`
 }
 
-const pairs = (record: Record<string, string>, quote = true) => Object.entries(record).map(([k, v]) => `${k}=${quote ? JSON.stringify(v) : v}`).join(' ')
+const pairs = (record: Record<string, string>, quote = true) =>
+  Object.entries(record)
+    .map(([k, v]) => `${k}=${quote ? JSON.stringify(v) : v}`)
+    .join(' ')
 
 export function renderConfigText(document: ConfigDocument): string {
   const lines: string[] = []
   const { ssh } = document
-  lines.push(`Config ${document.file}${document.destination ? ` (destination ${document.destination})` : ''}: service ${document.service}`)
+  lines.push(
+    `Config ${document.file}${document.destination ? ` (destination ${document.destination})` : ''}: service ${document.service}`,
+  )
   const how = [
     `user ${ssh.user}`,
     ssh.port !== null ? `port ${ssh.port}` : '',
@@ -127,25 +152,44 @@ export function renderConfigText(document: ConfigDocument): string {
     ssh.proxyCommand ? `proxy command ${JSON.stringify(ssh.proxyCommand)}` : '',
     ssh.keys.length ? `keys ${ssh.keys.join(', ')}` : '',
     ssh.keysOnly ? 'keys only' : '',
-    Object.keys(ssh.keyData).length ? `key_data ${pairs(ssh.keyData, false)} (loaded into a private ssh-agent for each run)` : '',
-    ssh.config === true ? 'ssh config: ssh\'s own files' : ssh.config === false ? 'ssh config: none' : `ssh config: ${ssh.config.join(', ')}`,
+    Object.keys(ssh.keyData).length
+      ? `key_data ${pairs(ssh.keyData, false)} (loaded into a private ssh-agent for each run)`
+      : '',
+    ssh.config === true
+      ? "ssh config: ssh's own files"
+      : ssh.config === false
+        ? 'ssh config: none'
+        : `ssh config: ${ssh.config.join(', ')}`,
     ssh.forwardAgent !== null ? `forward_agent ${ssh.forwardAgent}` : '',
     ssh.logLevel ? `log_level ${ssh.logLevel}` : '',
   ].filter(Boolean)
   lines.push(`ssh: ${how.join(', ')}`)
-  lines.push(document.lock ? `deploy lock: on ${document.lock.host} (${document.lock.why})` : 'deploy lock: none (no hosts)')
+  lines.push(
+    document.lock ? `deploy lock: on ${document.lock.host} (${document.lock.why})` : 'deploy lock: none (no hosts)',
+  )
   for (const a of document.accessories) {
     lines.push('', `accessory ${a.name}: container ${a.service}, image ${a.image}`)
     lines.push(`  hosts: ${a.hosts.join(', ')}`)
-    lines.push(`  network ${a.network}, restart ${a.restart}${a.port ? `, port ${a.port}` : ''}${a.cmd ? `, cmd ${JSON.stringify(a.cmd)}` : ''}`)
+    lines.push(
+      `  network ${a.network}, restart ${a.restart}${a.port ? `, port ${a.port}` : ''}${a.cmd ? `, cmd ${JSON.stringify(a.cmd)}` : ''}`,
+    )
     if (Object.keys(a.env.clear).length) lines.push(`  env: ${pairs(a.env.clear)}`)
-    lines.push(`  secrets: ${Object.keys(a.env.secret).length ? `${pairs(a.env.secret, false)} ` : ''}(env file ${a.envFile})`)
+    lines.push(
+      `  secrets: ${Object.keys(a.env.secret).length ? `${pairs(a.env.secret, false)} ` : ''}(env file ${a.envFile})`,
+    )
     if (Object.keys(a.labels).length) lines.push(`  labels: ${pairs(a.labels)}`)
     if (a.volumes.length) lines.push(`  volumes: ${a.volumes.join(', ')}`)
-    for (const f of a.files) lines.push(`  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})`)
-    for (const d of a.directories) lines.push(`  directory: ${d.hostPath}${d.mode ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})` : d.owner ? ` (owner ${d.owner})` : ''}`)
+    for (const f of a.files)
+      lines.push(`  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})`)
+    for (const d of a.directories)
+      lines.push(
+        `  directory: ${d.hostPath}${d.mode ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})` : d.owner ? ` (owner ${d.owner})` : ''}`,
+      )
     if (a.options.length) lines.push(`  options: ${a.options.join(' ')}`)
-    if (a.registry) lines.push(`  registry login: ${a.registry.server ?? 'Docker Hub'} as ${a.registry.username}, password ${a.registry.password}`)
+    if (a.registry)
+      lines.push(
+        `  registry login: ${a.registry.server ?? 'Docker Hub'} as ${a.registry.username}, password ${a.registry.password}`,
+      )
     for (const [host, run] of Object.entries(a.dockerRun)) lines.push(`  on ${host}: ${run}`)
   }
   if (document.accessories.length === 0) lines.push('', 'no accessories')

@@ -5,7 +5,8 @@ import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
-export type DetailsVerdict = 'in sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'crash loop' | 'dead'
+export type DetailsVerdict =
+  'in sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'crash loop' | 'dead'
 
 export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
@@ -39,7 +40,11 @@ const needsAttention = (entry: ReportEntry) => entry.outcome !== 'running' || (e
 /** Columns padded to their widest cell, two spaces apart, like `docker ps`. */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   return [line(header), ...rows.map(line)].join('\n') + '\n'
 }
 
@@ -47,18 +52,31 @@ export function renderTable(header: readonly string[], rows: ReadonlyArray<reado
  * The table, then one sentence (with the command that fixes it) per row that needs attention, then
  * the exit code. `quiet` keeps only the rows that need attention, and prints nothing when none does.
  */
-export function renderDetailsText(entries: readonly ReportEntry[], context: InvocationContext, options: { quiet: boolean; interrupted?: string }): string {
+export function renderDetailsText(
+  entries: readonly ReportEntry[],
+  context: InvocationContext,
+  options: { quiet: boolean; interrupted?: string },
+): string {
   const shown = options.quiet ? entries.filter(needsAttention) : entries
   const code = options.interrupted ? exitCodeForSignal(options.interrupted) : detailsExitCode(entries)
   if (shown.length === 0 && options.quiet) return ''
   const table = renderTable(
     DETAILS_COLUMNS,
-    shown.map((e) => [e.accessory, e.host, e.state ?? '-', e.runningImage ?? '-', e.configuredImage, detailsVerdict(e)]),
+    shown.map((e) => [
+      e.accessory,
+      e.host,
+      e.state ?? '-',
+      e.runningImage ?? '-',
+      e.configuredImage,
+      detailsVerdict(e),
+    ]),
   )
   const notes = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
     .filter(needsAttention)
     .map((e) => e.message)
-  const counts = (['in sync', 'stopped', 'created', 'paused', 'crash loop', 'dead', 'drift', 'missing', 'unreachable'] as const)
+  const counts = (
+    ['in sync', 'stopped', 'created', 'paused', 'crash loop', 'dead', 'drift', 'missing', 'unreachable'] as const
+  )
     .map((verdict) => [verdict, entries.filter((e) => detailsVerdict(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
     .map(([verdict, n]) => `${n} ${verdict}`)
@@ -67,7 +85,11 @@ export function renderDetailsText(entries: readonly ReportEntry[], context: Invo
 }
 
 /** `{ verb, exitCode, rows }`; absent cells are null so every row has the same keys. */
-export function renderDetailsJson(entries: readonly ReportEntry[], context: InvocationContext, interrupted?: string): string {
+export function renderDetailsJson(
+  entries: readonly ReportEntry[],
+  context: InvocationContext,
+  interrupted?: string,
+): string {
   const described = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
   const document = {
     verb: 'details',

@@ -11,7 +11,16 @@ export const EXIT_CONFIG = 78
 
 /** Outcomes that need a person (exit 2): drift, a container that is not running, one that is missing, a dry run that would change something. */
 const NEEDS_ATTENTION: ReadonlySet<Outcome> = new Set<Outcome>([
-  'drift', 'missing', 'stopped', 'created', 'restarting', 'paused', 'dead', 'would_boot', 'would_reboot', 'planned',
+  'drift',
+  'missing',
+  'stopped',
+  'created',
+  'restarting',
+  'paused',
+  'dead',
+  'would_boot',
+  'would_reboot',
+  'planned',
 ])
 
 /** Any failure wins over drift; anything needing attention, leftovers of an interrupted reboot included, is 2. */

@@ -14,7 +14,9 @@ export function githubAnnotations(verb: string, entries: readonly ReportEntry[],
   const lines = describeEntries({ verb, dryRun: false, entries: [...entries] }, context).flatMap((entry) => {
     if (FINE.has(entry.outcome) && !entry.leftovers?.length) return []
     const level = entry.outcome === 'failed' ? 'error' : 'warning'
-    return [`::${level} title=${escapeProperty(`berth ${verb}: ${entry.accessory} on ${entry.host}`)}::${escapeData(entry.message)}`]
+    return [
+      `::${level} title=${escapeProperty(`berth ${verb}: ${entry.accessory} on ${entry.host}`)}::${escapeData(entry.message)}`,
+    ]
   })
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
@@ -23,13 +25,17 @@ const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 export function githubStepSummary(verb: string, entries: readonly ReportEntry[], context: InvocationContext): string {
   const described = describeEntries({ verb, dryRun: false, entries: [...entries] }, context)
-  const rows = described.map((e) => `| ${cell(e.accessory)} | ${cell(e.host)} | ${cell(e.outcome)} | ${cell(e.message)} |`)
-  return [
-    `### berth ${verb}: exit ${exitCodeFor(entries)}`,
-    '',
-    '| Accessory | Host | Outcome | What to do |',
-    '|---|---|---|---|',
-    ...rows,
-    '',
-  ].join('\n') + '\n'
+  const rows = described.map(
+    (e) => `| ${cell(e.accessory)} | ${cell(e.host)} | ${cell(e.outcome)} | ${cell(e.message)} |`,
+  )
+  return (
+    [
+      `### berth ${verb}: exit ${exitCodeFor(entries)}`,
+      '',
+      '| Accessory | Host | Outcome | What to do |',
+      '|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n') + '\n'
+  )
 }

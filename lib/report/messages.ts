@@ -3,7 +3,12 @@ import { shellJoin } from '../remote/quote.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
 /** The command a user runs next, repeating the invocation's -c and -d, quoted for a POSIX shell to paste. */
-export function scriptCommand(script: string, target: string, context: InvocationContext, extra: string[] = []): string {
+export function scriptCommand(
+  script: string,
+  target: string,
+  context: InvocationContext,
+  extra: string[] = [],
+): string {
   const words = ['npx', 'zx', `scripts/${script}.mjs`, target, ...extra]
   if (context.configFlag) words.push('-c', context.configFlag)
   if (context.destination) words.push('-d', context.destination)
@@ -17,8 +22,13 @@ function hostsFlag(accessory: string, hosts: readonly string[], context: Invocat
   return everyHost ? [] : ['--hosts', hosts.join(',')]
 }
 
-export function fixCommand(entry: ReportEntry, context: InvocationContext, sameOutcomeHosts: readonly string[] = [entry.host]): string | undefined {
-  const reboot = () => scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
+export function fixCommand(
+  entry: ReportEntry,
+  context: InvocationContext,
+  sameOutcomeHosts: readonly string[] = [entry.host],
+): string | undefined {
+  const reboot = () =>
+    scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
   switch (entry.outcome) {
     case 'drift':
       return reboot()
@@ -33,13 +43,21 @@ export function fixCommand(entry: ReportEntry, context: InvocationContext, sameO
     case 'would_boot':
     case 'missing':
       // A missing accessory with a container set aside by an interrupted reboot is restored, not booted anew.
-      if (entry.leftovers?.some((l) => l.name.includes('-berth-old-'))) return scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host])
-      return scriptCommand('accessory-boot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
+      if (entry.leftovers?.some((l) => l.name.includes('-berth-old-')))
+        return scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host])
+      return scriptCommand(
+        'accessory-boot',
+        entry.accessory,
+        context,
+        hostsFlag(entry.accessory, sameOutcomeHosts, context),
+      )
     case 'failed':
     case 'skipped':
       return undefined
     default:
-      return entry.leftovers?.length ? scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host]) : undefined
+      return entry.leftovers?.length
+        ? scriptCommand('accessory-reboot', entry.accessory, context, ['--hosts', entry.host])
+        : undefined
   }
 }
 
@@ -47,7 +65,10 @@ export function fixCommand(entry: ReportEntry, context: InvocationContext, sameO
 function leftoversSentence(entry: ReportEntry, fix: string | undefined): string {
   if (!entry.leftovers?.length) return ''
   const list = entry.leftovers.map((l) => `${l.name} (${l.state})`).join(', ')
-  const restore = scriptCommand('accessory-reboot', entry.accessory, { accessoryHosts: new Map() }, ['--hosts', entry.host])
+  const restore = scriptCommand('accessory-reboot', entry.accessory, { accessoryHosts: new Map() }, [
+    '--hosts',
+    entry.host,
+  ])
   const command = fix?.includes('accessory-reboot') ? fix : restore
   return ` An interrupted reboot left ${list} there; run \`${command}\` to restore or clean them up (nothing holding data is deleted).`
 }
@@ -82,7 +103,10 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
       return `Restored accessory ${name} on ${entry.host} after an interrupted reboot${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'drift': {
       const reasons = (entry.drift ?? []).flatMap((d) => d.reasons)
-      if (reasons.length === 0 || (entry.drift?.length === 1 && entry.drift[0]!.kind === 'image' && !entry.configuredImage.includes('@'))) {
+      if (
+        reasons.length === 0 ||
+        (entry.drift?.length === 1 && entry.drift[0]!.kind === 'image' && !entry.configuredImage.includes('@'))
+      ) {
         return `Accessory ${name} image has changed on ${entry.host} (${entry.runningImage} → ${entry.configuredImage}); run \`${fix}\` to update`
       }
       return `Accessory ${name} has drifted on ${entry.host} (${reasons.join('; ')}); run \`${fix}\` to update`
@@ -104,7 +128,8 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
     case 'planned':
       return `Would ${entry.detail ?? 'change'} accessory ${name} on ${entry.host}; run without --dry-run to do it.`
     case 'missing':
-      if (fix?.includes('accessory-reboot')) return `Accessory ${name} has no container named ${entry.service} on ${entry.host}; run \`${fix}\` to restore it.`
+      if (fix?.includes('accessory-reboot'))
+        return `Accessory ${name} has no container named ${entry.service} on ${entry.host}; run \`${fix}\` to restore it.`
       return `Accessory ${name} has no container on ${entry.host}; run \`${fix}\` to boot it.`
     case 'skipped':
       return `Accessory ${name} was not touched on ${entry.host}: ${entry.error}`

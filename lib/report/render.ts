@@ -5,8 +5,26 @@ import { entryMessage, fixCommand } from './messages.ts'
 import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
 
 const SUMMARY_ORDER: Outcome[] = [
-  'booted', 'rebooted', 'restored', 'started', 'halted', 'restarted', 'removed', 'would_boot', 'would_reboot', 'planned',
-  'running', 'stopped', 'created', 'paused', 'restarting', 'dead', 'missing', 'drift', 'skipped', 'failed',
+  'booted',
+  'rebooted',
+  'restored',
+  'started',
+  'halted',
+  'restarted',
+  'removed',
+  'would_boot',
+  'would_reboot',
+  'planned',
+  'running',
+  'stopped',
+  'created',
+  'paused',
+  'restarting',
+  'dead',
+  'missing',
+  'drift',
+  'skipped',
+  'failed',
 ]
 const SUMMARY_WORDS: Record<Outcome, string> = {
   booted: 'booted',
@@ -32,7 +50,18 @@ const SUMMARY_WORDS: Record<Outcome, string> = {
 }
 /** Lines that still show under -q: what needs a person. */
 const PROBLEMS: ReadonlySet<Outcome> = new Set<Outcome>([
-  'drift', 'failed', 'would_boot', 'would_reboot', 'planned', 'stopped', 'created', 'paused', 'restarting', 'dead', 'missing', 'skipped',
+  'drift',
+  'failed',
+  'would_boot',
+  'would_reboot',
+  'planned',
+  'stopped',
+  'created',
+  'paused',
+  'restarting',
+  'dead',
+  'missing',
+  'skipped',
 ])
 const needsPerson = (entry: ReportEntry) => PROBLEMS.has(entry.outcome) || (entry.leftovers?.length ?? 0) > 0
 
@@ -40,7 +69,10 @@ function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
   return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
 }
 
-export function describeEntries(report: Report, context: InvocationContext): Array<ReportEntry & { message: string; fix?: string }> {
+export function describeEntries(
+  report: Report,
+  context: InvocationContext,
+): Array<ReportEntry & { message: string; fix?: string }> {
   return report.entries.map((entry) => {
     const fix = fixCommand(entry, context, hostsWithSameOutcome(report, entry))
     return { ...entry, message: entryMessage(entry, fix), ...(fix ? { fix } : {}) }
@@ -53,7 +85,11 @@ export function summarize(report: Report): Record<Outcome, number> {
   return counts
 }
 
-export function renderText(report: Report, context: InvocationContext, options: { quiet: boolean; colour?: boolean }): string {
+export function renderText(
+  report: Report,
+  context: InvocationContext,
+  options: { quiet: boolean; colour?: boolean },
+): string {
   const lines: string[] = []
   for (const entry of describeEntries(report, context)) {
     if (options.quiet && !needsPerson(entry)) continue
@@ -64,10 +100,14 @@ export function renderText(report: Report, context: InvocationContext, options: 
   const parts = SUMMARY_ORDER.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${SUMMARY_WORDS[o]}`)
   const code = exitCodeOf(report)
   if (report.interrupted) {
-    lines.push(`Interrupted by ${report.interrupted}: no new step was started after it, and every host was left as the lines above say.`)
+    lines.push(
+      `Interrupted by ${report.interrupted}: no new step was started after it, and every host was left as the lines above say.`,
+    )
   }
   if (!options.quiet || code !== 0) {
-    lines.push(`${report.dryRun ? 'Dry run: ' : ''}${parts.length ? parts.join(', ') : 'no accessories selected'} (exit ${code}).`)
+    lines.push(
+      `${report.dryRun ? 'Dry run: ' : ''}${parts.length ? parts.join(', ') : 'no accessories selected'} (exit ${code}).`,
+    )
   }
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
@@ -88,11 +128,21 @@ export function renderJson(report: Report, context: InvocationContext): string {
 export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
 
 /** With --json, a run that ends without a report still prints one JSON document on stdout. */
-export function renderFailureJson(failure: { verb: string; exitCode: number; kind: RunFailureKind; message: string; problems?: string[] }): string {
+export function renderFailureJson(failure: {
+  verb: string
+  exitCode: number
+  kind: RunFailureKind
+  message: string
+  problems?: string[]
+}): string {
   const document = {
     verb: failure.verb,
     exitCode: failure.exitCode,
-    error: { kind: failure.kind, message: failure.message, ...(failure.problems ? { problems: failure.problems } : {}) },
+    error: {
+      kind: failure.kind,
+      message: failure.message,
+      ...(failure.problems ? { problems: failure.problems } : {}),
+    },
     entries: [],
   }
   return `${JSON.stringify(document, null, 2)}\n`

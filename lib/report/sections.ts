@@ -50,19 +50,36 @@ type ExecSection = ExecResult
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed. */
-export function renderLogs(sections: readonly LogsSection[], options: { quiet: boolean }): { chunks: Chunk[]; exitCode: number } {
+export function renderLogs(
+  sections: readonly LogsSection[],
+  options: { quiet: boolean },
+): { chunks: Chunk[]; exitCode: number } {
   const chunks: Chunk[] = []
   for (const s of sections) {
-    chunks.push({ stream: 'stdout', text: renderSection(s.accessory, s.host, s.lines.map((l) => `${l}\n`).join(''), options) })
-    if (!s.ok) chunks.push({ stream: 'stderr', text: `Could not read the log of accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n` })
+    chunks.push({
+      stream: 'stdout',
+      text: renderSection(s.accessory, s.host, s.lines.map((l) => `${l}\n`).join(''), options),
+    })
+    if (!s.ok)
+      chunks.push({
+        stream: 'stderr',
+        text: `Could not read the log of accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n`,
+      })
   }
   const failed = sections.filter((s) => !s.ok).length
-  if (failed) chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'log')} could not be read (exit 1).\n` })
+  if (failed)
+    chunks.push({
+      stream: 'stderr',
+      text: `${failed} of ${plural(sections.length, 'log')} could not be read (exit 1).\n`,
+    })
   return { chunks, exitCode: failed ? 1 : 0 }
 }
 
 /** accessory-exec: header + the command's stdout (its stderr on stderr) per accessory × host; exit 1 if any failed. */
-export function renderExec(sections: readonly ExecSection[], options: { quiet: boolean }): { chunks: Chunk[]; exitCode: number } {
+export function renderExec(
+  sections: readonly ExecSection[],
+  options: { quiet: boolean },
+): { chunks: Chunk[]; exitCode: number } {
   const chunks: Chunk[] = []
   for (const s of sections) {
     chunks.push({ stream: 'stdout', text: renderSection(s.accessory, s.host, s.stdout, options) })
@@ -70,7 +87,8 @@ export function renderExec(sections: readonly ExecSection[], options: { quiet: b
     if (s.error) chunks.push({ stream: 'stderr', text: `Accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n` })
   }
   const failed = sections.filter((s) => s.error !== undefined).length
-  if (failed) chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'run')} failed (exit 1).\n` })
+  if (failed)
+    chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'run')} failed (exit 1).\n` })
   return { chunks, exitCode: failed ? 1 : 0 }
 }
 

@@ -2,9 +2,30 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { assertLabUp, countAcceptedConnections, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
-import { DOWN_HOST, HOST1, HOST2, HOST3, SECRETS, berth, containerOn, homeOf, image, labSsh, project, re, threeAccessories } from './support.ts'
-
+import {
+  assertLabUp,
+  countAcceptedConnections,
+  hostDocker,
+  labHosts,
+  registry,
+  resetLab,
+  sshConfigPath,
+} from '../lab/lab-info.mjs'
+import {
+  DOWN_HOST,
+  HOST1,
+  HOST2,
+  HOST3,
+  SECRETS,
+  berth,
+  containerOn,
+  homeOf,
+  image,
+  labSsh,
+  project,
+  re,
+  threeAccessories,
+} from './support.ts'
 
 test.before(async () => {
   await assertLabUp()
@@ -19,11 +40,19 @@ test('fresh boot of 3 accessories over 3 hosts creates Kamal-named, labelled con
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.ok(r.stdout.includes('6 booted (exit 0).'), r.stdout)
   for (const [addr, name, img] of [
-    [HOST1, 'shop-db', 'postgres:16'], [HOST2, 'shop-db', 'postgres:16'], [HOST3, 'shop-cache', 'redis:7'],
-    [HOST1, 'shop-search', 'search:1'], [HOST2, 'shop-search', 'search:1'], [HOST3, 'shop-search', 'search:1'],
+    [HOST1, 'shop-db', 'postgres:16'],
+    [HOST2, 'shop-db', 'postgres:16'],
+    [HOST3, 'shop-cache', 'redis:7'],
+    [HOST1, 'shop-search', 'search:1'],
+    [HOST2, 'shop-search', 'search:1'],
+    [HOST3, 'shop-search', 'search:1'],
   ] as const) {
     const c = await containerOn(addr, name)
-    assert.equal(c && { image: c.image, status: c.status }, { image: image(img), status: 'running' }, `${name} on ${addr}`)
+    assert.equal(
+      c && { image: c.image, status: c.status },
+      { image: image(img), status: 'running' },
+      `${name} on ${addr}`,
+    )
   }
   assert.is((await hostDocker(HOST1, ['ps', '-q', '--filter', 'label=service=shop-db'])).stdout.trim().length > 0, true)
   // Kamal's env file: mode 0600, secret value inside, read by the container through --env-file.
@@ -36,9 +65,19 @@ test('fresh boot of 3 accessories over 3 hosts creates Kamal-named, labelled con
   assert.match(env.stdout, new RegExp(`KAMAL_HOST=${HOST1.replaceAll('.', '\\.')}`))
   // Directories are created under the service directory and mounted.
   assert.ok(statSync(path.join(homeOf(HOST2), 'shop-db/data')).isDirectory())
-  const mounts = await hostDocker(HOST2, ['inspect', 'shop-db', '--format', '{{range .Mounts}}{{.Source}}:{{.Destination}} {{end}}'])
+  const mounts = await hostDocker(HOST2, [
+    'inspect',
+    'shop-db',
+    '--format',
+    '{{range .Mounts}}{{.Source}}:{{.Destination}} {{end}}',
+  ])
   assert.ok(mounts.stdout.includes(`${homeOf(HOST2)}/shop-db/data:/var/lib/postgresql/data`), mounts.stdout)
-  const restart = await hostDocker(HOST3, ['inspect', 'shop-cache', '--format', '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.NetworkMode}} {{.HostConfig.Memory}}'])
+  const restart = await hostDocker(HOST3, [
+    'inspect',
+    'shop-cache',
+    '--format',
+    '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.NetworkMode}} {{.HostConfig.Memory}}',
+  ])
   assert.is(restart.stdout.trim(), 'unless-stopped kamal 67108864')
 })
 
@@ -51,7 +90,10 @@ test('a second run is a no-op with exit 0 and one ssh connection per host', asyn
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Accessory \`db\` is running on ${HOST1} with the configured image`), r.stdout)
   assert.ok(r.stdout.includes('6 running (exit 0).'), r.stdout)
-  assert.equal(labHosts().map((h, i) => countAcceptedConnections(h.addr) - before[i]!), [1, 1, 1])
+  assert.equal(
+    labHosts().map((h, i) => countAcceptedConnections(h.addr) - before[i]!),
+    [1, 1, 1],
+  )
   assert.is((await containerOn(HOST1, 'shop-db'))!.id, ids!.id)
 })
 
@@ -59,7 +101,10 @@ test('an image changed in the config is drift: exit 2, exact hosts named, contai
   const dir = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
   const before = await containerOn(HOST2, 'shop-db')
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`,
+  )
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
   const drift = r.stdout.split('\n').filter((l) => l.includes('image has changed'))
@@ -76,11 +121,26 @@ test('drift on one host of several names only that host in the reboot command', 
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
   // Replace the container on one host by hand with an older image (same name and label).
   await hostDocker(HOST3, ['rm', '-f', 'shop-search'])
-  const run = await hostDocker(HOST3, ['run', '-d', '--name', 'shop-search', '--network', 'kamal', '--label', 'service=shop-search', image('search:2')])
+  const run = await hostDocker(HOST3, [
+    'run',
+    '-d',
+    '--name',
+    'shop-search',
+    '--network',
+    'kamal',
+    '--label',
+    'service=shop-search',
+    image('search:2'),
+  ])
   assert.is(run.exitCode, 0, run.stderr)
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 2, r.stdout)
-  assert.ok(r.stdout.includes(`Accessory \`search\` image has changed on ${HOST3} (${image('search:2')} → ${image('search:1')}); run \`npx zx scripts/accessory-reboot.mjs search --hosts ${HOST3}\` to update`), r.stdout)
+  assert.ok(
+    r.stdout.includes(
+      `Accessory \`search\` image has changed on ${HOST3} (${image('search:2')} → ${image('search:1')}); run \`npx zx scripts/accessory-reboot.mjs search --hosts ${HOST3}\` to update`,
+    ),
+    r.stdout,
+  )
   assert.is(r.stdout.split('image has changed').length - 1, 1)
 })
 
@@ -90,7 +150,12 @@ test('a stopped container with the right image is left alone, said to be stopped
   assert.is((await hostDocker(HOST3, ['stop', 'shop-cache'])).exitCode, 0)
   const r = await berth('boot', ['cache'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes(`Accessory \`cache\` exists on ${HOST3} with the configured image (${image('redis:7')}) but is stopped; run \`npx zx scripts/accessory-start.mjs cache --hosts ${HOST3}\` to start it.`), r.stdout)
+  assert.ok(
+    r.stdout.includes(
+      `Accessory \`cache\` exists on ${HOST3} with the configured image (${image('redis:7')}) but is stopped; run \`npx zx scripts/accessory-start.mjs cache --hosts ${HOST3}\` to start it.`,
+    ),
+    r.stdout,
+  )
   assert.is((await containerOn(HOST3, 'shop-cache'))!.status, 'exited')
 })
 
@@ -103,7 +168,10 @@ test('one unreachable host: exit 1, and the other hosts are still reported (drif
   writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(changed)}\n`)
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 1, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes(`Accessory \`search\` failed on ${DOWN_HOST}: could not connect to ${DOWN_HOST} over ssh`), r.stdout)
+  assert.ok(
+    r.stdout.includes(`Accessory \`search\` failed on ${DOWN_HOST}: could not connect to ${DOWN_HOST} over ssh`),
+    r.stdout,
+  )
   assert.ok(r.stdout.includes(`Accessory \`db\` image has changed on ${HOST1}`), r.stdout)
   assert.ok(r.stdout.includes(`Accessory \`search\` is running on ${HOST3}`), r.stdout)
   assert.ok(r.stdout.includes('4 running, 2 drifted, 1 failed (exit 1).'), r.stdout)
@@ -127,11 +195,26 @@ accessories:
   assert.match(r.stderr, /config\/deploy\.yml:9:11: \/accessories\/db\/port: must be string or integer/)
   assert.match(r.stderr, /config\/deploy\.yml:10:5: \/accessories\/db: unknown key "hots"/)
   assert.match(r.stderr, /No host was contacted/)
-  assert.equal(labHosts().map((h) => countAcceptedConnections(h.addr)), before)
+  assert.equal(
+    labHosts().map((h) => countAcceptedConnections(h.addr)),
+    before,
+  )
 })
 
-test('a container booted by hand with Kamal\'s exact docker run is recognized as in sync', async () => {
-  const dir = project({ service: 'app', image: 'app', ssh: labSsh(), accessories: { mysql: { image: image('postgres:16'), host: HOST2, env: { clear: { MYSQL_ROOT_HOST: '%' } }, options: { cpus: '1', memory: '64m' } } } })
+test("a container booted by hand with Kamal's exact docker run is recognized as in sync", async () => {
+  const dir = project({
+    service: 'app',
+    image: 'app',
+    ssh: labSsh(),
+    accessories: {
+      mysql: {
+        image: image('postgres:16'),
+        host: HOST2,
+        env: { clear: { MYSQL_ROOT_HOST: '%' } },
+        options: { cpus: '1', memory: '64m' },
+      },
+    },
+  })
   // Kamal 2.x's own command string, run through ssh as SSHKit would.
   const kamal =
     `docker network create kamal; mkdir -p .kamal/apps/app/env/accessories && printf '\\n' > .kamal/apps/app/env/accessories/mysql.env && ` +
@@ -146,9 +229,24 @@ test('a container booted by hand with Kamal\'s exact docker run is recognized as
 })
 
 test('a labelled container with another name is inspected by id, not by name', async () => {
-  const run = await hostDocker(HOST1, ['run', '-d', '--name', 'renamed-by-hand', '--label', 'service=shop-cache', '--network', 'none', image('redis:8')])
+  const run = await hostDocker(HOST1, [
+    'run',
+    '-d',
+    '--name',
+    'renamed-by-hand',
+    '--label',
+    'service=shop-cache',
+    '--network',
+    'none',
+    image('redis:8'),
+  ])
   assert.is(run.exitCode, 0, run.stderr)
-  const dir = project({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { cache: { image: image('redis:7'), host: HOST1 } } })
+  const dir = project({
+    service: 'shop',
+    image: 'x',
+    ssh: labSsh(),
+    accessories: { cache: { image: image('redis:7'), host: HOST1 } },
+  })
   const r = await berth('boot', ['cache'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`(${image('redis:8')} → ${image('redis:7')})`), r.stdout)
@@ -159,7 +257,10 @@ test('--dry-run inspects, prints the commands per host, and changes nothing', as
   const r = await berth('boot', ['db', '--dry-run'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Accessory \`db\` has no container on ${HOST1}`), r.stdout)
-  assert.ok(r.stdout.includes('    docker run --name shop-db --detach --restart unless-stopped --network kamal'), r.stdout)
+  assert.ok(
+    r.stdout.includes('    docker run --name shop-db --detach --restart unless-stopped --network kamal'),
+    r.stdout,
+  )
   assert.ok(r.stdout.includes('# stdin:'), r.stdout)
   assert.not.ok(r.stdout.includes('s3cr3t-value'))
   assert.is(await containerOn(HOST1, 'shop-db'), undefined)
@@ -172,7 +273,10 @@ test('--json prints one JSON document; --hosts touches only those hosts', async 
   assert.is(r.code, 0, r.stderr)
   const doc = JSON.parse(r.stdout)
   assert.is(doc.exitCode, 0)
-  assert.equal(doc.entries.map((e: { host: string; outcome: string }) => [e.host, e.outcome]), [[HOST2, 'booted']])
+  assert.equal(
+    doc.entries.map((e: { host: string; outcome: string }) => [e.host, e.outcome]),
+    [[HOST2, 'booted']],
+  )
   assert.is(await containerOn(HOST1, 'shop-search'), undefined)
   assert.ok(await containerOn(HOST2, 'shop-search'))
 })
@@ -187,13 +291,21 @@ test('-v prints every remote command and never a secret', async () => {
 })
 
 test('a docker run that fails, before or after creating the container, leaves none behind and exits 1', async () => {
-  const dir = project({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { memory: 'lots' } } } })
+  const dir = project({
+    service: 'shop',
+    image: 'x',
+    ssh: labSsh(),
+    accessories: { db: { image: image('postgres:16'), host: HOST1, options: { memory: 'lots' } } },
+  })
   const r = await berth('boot', ['db'], { cwd: dir })
   assert.is(r.code, 1, r.stdout)
   assert.ok(r.stdout.includes(`Accessory \`db\` failed on ${HOST1}: could not docker run shop-db`), r.stdout)
   assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim(), '')
   // Created, then failing to start: the half-made container is removed too.
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { entrypoint: '/no/such/binary' } } } })}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify({ service: 'shop', image: 'x', ssh: labSsh(), accessories: { db: { image: image('postgres:16'), host: HOST1, options: { entrypoint: '/no/such/binary' } } } })}\n`,
+  )
   const started = await berth('boot', ['db'], { cwd: dir })
   assert.is(started.code, 1, started.stdout)
   assert.match(started.stdout, /could not docker run shop-db/)
@@ -258,7 +370,10 @@ accessories:
   const r = await berth('boot', ['db', '-d', 'staging'], { cwd: dir, env: { LAB_SSH_CONFIG: sshConfigPath() } })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Booted accessory \`db\` on ${HOST2} (${image('postgres:17')}).`), r.stdout)
-  assert.is(readFileSync(path.join(homeOf(HOST2), '.kamal/apps/shop-staging/env/accessories/db.env'), 'utf8'), 'DB_PASSWORD=from-staging\n')
+  assert.is(
+    readFileSync(path.join(homeOf(HOST2), '.kamal/apps/shop-staging/env/accessories/db.env'), 'utf8'),
+    'DB_PASSWORD=from-staging\n',
+  )
 })
 
 test.run()

@@ -50,30 +50,47 @@ test('a registry user name and password given as secrets reach docker login, and
   assert.is(dry.code, 2, dry.stderr)
   const booted = await berth('boot', ['all', '-v'], { cwd: dir, env })
   assert.is(booted.code, 0, booted.stdout + booted.stderr)
-  assert.match(booted.stderr, /\[[0-9.]+\] sh -c 'IFS= read -r user && exec docker login "\$@" --username "\$user" --password-stdin' sh [0-9.:]+ {2}# stdin: \d+ bytes, not shown/)
+  assert.match(
+    booted.stderr,
+    /\[[0-9.]+\] sh -c 'IFS= read -r user && exec docker login "\$@" --username "\$user" --password-stdin' sh [0-9.:]+ {2}# stdin: \d+ bytes, not shown/,
+  )
   const json = await berth('details', ['all', '--json'], { cwd: dir, env })
   const argv = ssh.calls().slice(before.length)
   assert.ok(argv.includes('docker login'), 'the log holds the ssh calls')
   for (const secret of [USER, PASSWORD, DB_PASSWORD]) {
-    for (const [where, text] of [['local ssh argv', argv], ['--dry-run --json', dry.stdout + dry.stderr], ['-v and the report', booted.stdout + booted.stderr], ['details --json', json.stdout + json.stderr]]) {
+    for (const [where, text] of [
+      ['local ssh argv', argv],
+      ['--dry-run --json', dry.stdout + dry.stderr],
+      ['-v and the report', booted.stdout + booted.stderr],
+      ['details --json', json.stdout + json.stderr],
+    ]) {
       assert.not.ok(text!.includes(secret), `${secret} in ${where}`)
     }
   }
   // the login happened with both: the host's docker config holds them (as docker login keeps them)
-  const configJson = JSON.parse(readFileSync(path.join(labHosts()[0]!.dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> }
+  const configJson = JSON.parse(readFileSync(path.join(labHosts()[0]!.dockerConfig, 'config.json'), 'utf8')) as {
+    auths: Record<string, { auth: string }>
+  }
   assert.is(Buffer.from(configJson.auths[registry()]!.auth, 'base64').toString('utf8'), `${USER}:${PASSWORD}`)
   const inContainer = await hostDocker(HOST1, ['exec', 'shop-db', 'env'])
   assert.match(inContainer.stdout, new RegExp(`DB_PASSWORD=${DB_PASSWORD}`))
 })
 
 test('folders made for uploaded files get 0755, so a non-root container user (uid 999) reads its init scripts; the env-file folder stays 0700', async () => {
-  const dir = project(config({ files: ['init/001.sql:/docker-entrypoint-initdb.d/001.sql'] }), { ...SECRETS, 'init/001.sql': 'create table t (id int);\n' })
+  const dir = project(config({ files: ['init/001.sql:/docker-entrypoint-initdb.d/001.sql'] }), {
+    ...SECRETS,
+    'init/001.sql': 'create table t (id int);\n',
+  })
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
   const home = homeOf(HOST1)
   assert.is(statSync(path.join(home, 'shop-db')).mode & 0o777, 0o755)
   assert.is(statSync(path.join(home, 'shop-db/docker-entrypoint-initdb.d')).mode & 0o777, 0o755)
-  assert.is(statSync(path.join(home, 'shop-db/docker-entrypoint-initdb.d/001.sql')).mode & 0o777, 0o755, "Kamal's default file mode")
+  assert.is(
+    statSync(path.join(home, 'shop-db/docker-entrypoint-initdb.d/001.sql')).mode & 0o777,
+    0o755,
+    "Kamal's default file mode",
+  )
   assert.is(statSync(path.join(home, '.kamal/apps/shop/env/accessories')).mode & 0o777, 0o700)
   assert.is(statSync(path.join(home, '.kamal/apps/shop/env/accessories/db.env')).mode & 0o777, 0o600)
   const read = await hostDocker(HOST1, ['exec', '-u', '999', 'shop-db', 'cat', '/docker-entrypoint-initdb.d/001.sql'])
@@ -81,7 +98,7 @@ test('folders made for uploaded files get 0755, so a non-root container user (ui
   assert.is(read.stdout, 'create table t (id int);\n')
 })
 
-test('a file rendered from a template keeps the config\'s mode and owner; without them it gets Kamal\'s 0755', async () => {
+test("a file rendered from a template keeps the config's mode and owner; without them it gets Kamal's 0755", async () => {
   const files = [
     { local: 'config/app.conf.erb', remote: '/etc/app/secret.conf', mode: '600', owner: '999:999' },
     'config/plain.conf.erb:/etc/app/plain.conf',
@@ -100,7 +117,10 @@ test('a file rendered from a template keeps the config\'s mode and owner; withou
   assert.equal([stat.mode & 0o777, stat.uid, stat.gid], [0o600, 999, 999])
   assert.is(statSync(path.join(homeOf(HOST1), 'shop-db/etc/app/plain.conf')).mode & 0o777, 0o755)
   // the owner reads it in the container; any other user does not
-  assert.is((await hostDocker(HOST1, ['exec', '-u', '999', 'shop-db', 'cat', '/etc/app/secret.conf'])).stdout, `password=${DB_PASSWORD}\n`)
+  assert.is(
+    (await hostDocker(HOST1, ['exec', '-u', '999', 'shop-db', 'cat', '/etc/app/secret.conf'])).stdout,
+    `password=${DB_PASSWORD}\n`,
+  )
   assert.is.not((await hostDocker(HOST1, ['exec', '-u', '1000', 'shop-db', 'cat', '/etc/app/secret.conf'])).exitCode, 0)
 })
 

@@ -23,7 +23,9 @@ async function checkJson(dir: string, args: string[] = ['all']) {
 
 const SECRET = 'first-secret-value'
 
-function config(over: { env?: Record<string, string>; port?: string; volumes?: string[]; cmd?: string; tag?: string } = {}) {
+function config(
+  over: { env?: Record<string, string>; port?: string; volumes?: string[]; cmd?: string; tag?: string } = {},
+) {
   return {
     service: 'shop',
     image: 'shop/app',
@@ -43,8 +45,10 @@ function config(over: { env?: Record<string, string>; port?: string; volumes?: s
   }
 }
 
-const writeConfig = (dir: string, value: object) => writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(value)}\n`)
-const writeSecret = (dir: string, value: string) => writeFileSync(path.join(dir, '.kamal/secrets'), `POSTGRES_PASSWORD=${value}\n`)
+const writeConfig = (dir: string, value: object) =>
+  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(value)}\n`)
+const writeSecret = (dir: string, value: string) =>
+  writeFileSync(path.join(dir, '.kamal/secrets'), `POSTGRES_PASSWORD=${value}\n`)
 
 async function booted(): Promise<string> {
   const dir = project(config(), { '.kamal/secrets': `POSTGRES_PASSWORD=${SECRET}\n` })
@@ -53,8 +57,10 @@ async function booted(): Promise<string> {
   return dir
 }
 
-const reasonsOn = (doc: { results: Array<{ host: string; drift: Array<{ kind: string; reasons: string[] }> }> }, host: string) =>
-  doc.results.find((r) => r.host === host)!.drift.flatMap((d) => d.reasons.map((reason) => `${d.kind}: ${reason}`))
+const reasonsOn = (
+  doc: { results: Array<{ host: string; drift: Array<{ kind: string; reasons: string[] }> }> },
+  host: string,
+) => doc.results.find((r) => r.host === host)!.drift.flatMap((d) => d.reasons.map((reason) => `${d.kind}: ${reason}`))
 
 test.before(async () => {
   await assertLabUp()
@@ -67,7 +73,10 @@ test('in sync after boot; each config change is named per host, and boot and reb
   const dir = await booted()
   const clean = await checkJson(dir)
   assert.is(clean.code, 0, JSON.stringify(clean.doc))
-  assert.equal(clean.doc.results.map((r: { verdict: string }) => r.verdict), ['in_sync'])
+  assert.equal(
+    clean.doc.results.map((r: { verdict: string }) => r.verdict),
+    ['in_sync'],
+  )
   const changes: Array<[object, string]> = [
     [config({ tag: '17' }), `image: image ${image('postgres:16')} → ${image('postgres:17')}`],
     [config({ env: { POSTGRES_USER: 'app2' } }), 'config: env POSTGRES_USER changed (configured "app2")'],
@@ -116,7 +125,12 @@ test('a tag moved in the registry and pulled on one host is image-id drift there
     await hostDocker(HOST3, ['tag', source, movable])
     assert.is((await hostDocker(HOST3, ['push', movable])).exitCode, 0)
   }
-  const dir = project({ service: 'shop', image: 'shop/app', ssh: labSsh(), accessories: { cache: { image: movable, hosts: [HOST1, HOST2] } } })
+  const dir = project({
+    service: 'shop',
+    image: 'shop/app',
+    ssh: labSsh(),
+    accessories: { cache: { image: movable, hosts: [HOST1, HOST2] } },
+  })
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
   // New content under the same tag, pulled on HOST2 only: its container still runs the old image.
   await hostDocker(HOST3, ['pull', image('redis:8')])
@@ -140,7 +154,17 @@ test("Kamal's exact docker run from an image with its own ENV, LABEL and CMD is 
   await hostDocker(HOST3, ['pull', image('redis:7')])
   await hostDocker(HOST3, ['rm', '-f', 'base'])
   await hostDocker(HOST3, ['run', '-d', '--name', 'base', image('redis:7')])
-  const commit = await hostDocker(HOST3, ['commit', '--change', 'ENV IMAGE_OWN=yes', '--change', 'LABEL vendor=acme', '--change', 'CMD ["sh","-c","trap \\"exit 0\\" TERM; sleep 1000 & wait"]', 'base', own])
+  const commit = await hostDocker(HOST3, [
+    'commit',
+    '--change',
+    'ENV IMAGE_OWN=yes',
+    '--change',
+    'LABEL vendor=acme',
+    '--change',
+    'CMD ["sh","-c","trap \\"exit 0\\" TERM; sleep 1000 & wait"]',
+    'base',
+    own,
+  ])
   assert.is(commit.exitCode, 0, commit.stderr)
   assert.is((await hostDocker(HOST3, ['push', own])).exitCode, 0)
   await hostDocker(HOST3, ['rm', '-f', 'base'])
@@ -154,14 +178,26 @@ test("Kamal's exact docker run from an image with its own ENV, LABEL and CMD is 
   const kamalRun = `docker run --name app-mysql --detach --restart unless-stopped --network kamal --log-opt max-size="10m" --publish 3306:3306 --env KAMAL_HOST="${HOST1}" --env MYSQL_ROOT_HOST="%" --env-file .kamal/apps/app/env/accessories/mysql.env --label service="app-mysql" --cpus "1" --memory "2GB" ${own}`
   const { spawnSync } = await import('node:child_process')
   const h = labHosts().find((x) => x.addr === HOST1)!
-  const started = spawnSync('sh', ['-c', kamalRun], { cwd: home, env: { ...process.env, DOCKER_HOST: h.dockerHost }, encoding: 'utf8' })
+  const started = spawnSync('sh', ['-c', kamalRun], {
+    cwd: home,
+    env: { ...process.env, DOCKER_HOST: h.dockerHost },
+    encoding: 'utf8',
+  })
   assert.is(started.status, 0, started.stderr)
   const dir = project(
     {
       service: 'app',
       image: 'dhh/app',
       ssh: labSsh(),
-      accessories: { mysql: { image: own, host: HOST1, port: '3306', env: { clear: { MYSQL_ROOT_HOST: '%' }, secret: ['MYSQL_ROOT_PASSWORD'] }, options: { cpus: '1', memory: '2GB' } } },
+      accessories: {
+        mysql: {
+          image: own,
+          host: HOST1,
+          port: '3306',
+          env: { clear: { MYSQL_ROOT_HOST: '%' }, secret: ['MYSQL_ROOT_PASSWORD'] },
+          options: { cpus: '1', memory: '2GB' },
+        },
+      },
     },
     { '.kamal/secrets': 'MYSQL_ROOT_PASSWORD=secret123\n' },
   )
@@ -205,14 +241,32 @@ test('check leaves every host as it was: no container, image, file or lock chang
   assert.is(r.code, 2, r.stdout + r.stderr)
   const until = Math.ceil(Date.now() / 1000) + 1
   assert.equal(await Promise.all(hosts.map(hostSnapshot)), before)
-  assert.equal(hosts.map((h, i) => countAcceptedConnections(h) - connections[i]!), [1, 0, 0])
+  assert.equal(
+    hosts.map((h, i) => countAcceptedConnections(h) - connections[i]!),
+    [1, 0, 0],
+  )
   for (const host of [HOST1]) {
-    const events = await hostDocker(host, ['events', '--since', String(since), '--until', String(until), '--format', '{{.Type}} {{.Action}}'])
-    const changes = events.stdout.split('\n').filter((e) => /^(container|image|network|volume) (create|start|stop|kill|die|pull|destroy|rename|connect|disconnect|tag|untag|delete|remove|mount|unmount)/.test(e))
+    const events = await hostDocker(host, [
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(until),
+      '--format',
+      '{{.Type}} {{.Action}}',
+    ])
+    const changes = events.stdout
+      .split('\n')
+      .filter((e) =>
+        /^(container|image|network|volume) (create|start|stop|kill|die|pull|destroy|rename|connect|disconnect|tag|untag|delete|remove|mount|unmount)/.test(
+          e,
+        ),
+      )
     assert.equal(changes, [], `${host}: ${events.stdout}`)
   }
   // Only inspections went out.
-  for (const line of r.stderr.split('\n').filter((l) => l.startsWith('['))) assert.match(line, /^\[[\d.]+\] sh -c 'ids=\$\(docker ps /, line)
+  for (const line of r.stderr.split('\n').filter((l) => l.startsWith('[')))
+    assert.match(line, /^\[[\d.]+\] sh -c 'ids=\$\(docker ps /, line)
 })
 
 test.run()

@@ -21,7 +21,12 @@ async function pushAs(source: string) {
   assert.is(pushed.exitCode, 0, pushed.stderr)
 }
 
-const config = () => ({ service: 'ci', image: 'ci/app', ssh: labSsh(), accessories: { cache: { image: TAG, hosts: [HOST1, HOST2] } } })
+const config = () => ({
+  service: 'ci',
+  image: 'ci/app',
+  ssh: labSsh(),
+  accessories: { cache: { image: TAG, hosts: [HOST1, HOST2] } },
+})
 
 test.before(async () => {
   await assertLabUp()
@@ -41,10 +46,17 @@ test('--registry: new content pushed to the tag makes every host stale (check, b
   for (const verb of ['check', 'boot', 'details']) {
     const r = await berth(verb, ['all', '--registry'], { cwd: dir })
     assert.is(r.code, 2, `${verb}: ${r.stdout}${r.stderr}`)
-    for (const host of [HOST1, HOST2]) assert.ok(r.stdout.includes(`drifted on ${host} (the registry has another image for ${TAG}`), `${verb} ${host}: ${r.stdout}`)
+    for (const host of [HOST1, HOST2])
+      assert.ok(
+        r.stdout.includes(`drifted on ${host} (the registry has another image for ${TAG}`),
+        `${verb} ${host}: ${r.stdout}`,
+      )
   }
   const json = JSON.parse((await berth('check', ['all', '--registry', '--json'], { cwd: dir })).stdout)
-  assert.equal(json.results.map((r: { drift: Array<{ kind: string }> }) => r.drift.map((d) => d.kind)), [['registry'], ['registry']])
+  assert.equal(
+    json.results.map((r: { drift: Array<{ kind: string }> }) => r.drift.map((d) => d.kind)),
+    [['registry'], ['registry']],
+  )
   const reboot = await berth('reboot', ['all', '--drifted', '--registry', '-y'], { cwd: dir })
   assert.is(reboot.code, 0, reboot.stdout + reboot.stderr)
   assert.match(reboot.stdout, /2 rebooted/)
@@ -52,10 +64,18 @@ test('--registry: new content pushed to the tag makes every host stale (check, b
 })
 
 test('a registry that cannot be reached is an error for those accessories (exit 1), not drift', async () => {
-  const dir = project({ service: 'ci', image: 'ci/app', ssh: labSsh(), accessories: { cache: { image: '127.0.0.1:1/nothing:1', hosts: [HOST1] } } })
+  const dir = project({
+    service: 'ci',
+    image: 'ci/app',
+    ssh: labSsh(),
+    accessories: { cache: { image: '127.0.0.1:1/nothing:1', hosts: [HOST1] } },
+  })
   const r = await berth('check', ['all', '--registry'], { cwd: dir })
   assert.is(r.code, 1, r.stdout)
-  assert.match(r.stdout, /could not ask the registry for 127\.0\.0\.1:1\/nothing:1: could not reach http:\/\/127\.0\.0\.1:1/)
+  assert.match(
+    r.stdout,
+    /could not ask the registry for 127\.0\.0\.1:1\/nothing:1: could not reach http:\/\/127\.0\.0\.1:1/,
+  )
 })
 
 test('GitHub Actions: annotations on stderr, a table in the job summary, stdout still one JSON document', async () => {
@@ -64,12 +84,18 @@ test('GitHub Actions: annotations on stderr, a table in the job summary, stdout 
   await berth('boot', ['all'], { cwd: dir })
   await pushAs('redis:8')
   const summary = path.join(mkdtempSync(path.join(tmpdir(), 'berth-gh-')), 'summary.md')
-  const r = await berth('check', ['all', '--registry', '--json'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } })
+  const r = await berth('check', ['all', '--registry', '--json'], {
+    cwd: dir,
+    env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+  })
   assert.is(r.code, 2)
   assert.is(JSON.parse(r.stdout).exitCode, 2)
   const annotations = r.stderr.split('\n').filter((l) => l.startsWith('::'))
   assert.is(annotations.length, 2, r.stderr)
-  assert.ok(annotations[0]!.startsWith(`::warning title=berth check%3A cache on ${HOST1}::Accessory \`cache\` has drifted`), annotations[0])
+  assert.ok(
+    annotations[0]!.startsWith(`::warning title=berth check%3A cache on ${HOST1}::Accessory \`cache\` has drifted`),
+    annotations[0],
+  )
   const table = readFileSync(summary, 'utf8')
   assert.ok(table.startsWith('### berth check: exit 2'), table)
   assert.ok(table.includes(`| cache | ${HOST2} | drift |`), table)
@@ -79,11 +105,20 @@ test('GitHub Actions: annotations on stderr, a table in the job summary, stdout 
 
 /** Runs a script on a pseudo-terminal with the given environment; returns what the terminal showed. */
 function onPty(script: string, args: string[], cwd: string, env: Record<string, string | undefined>): Promise<string> {
-  const line = shellJoin([process.execPath, path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, `scripts/${script}.mjs`), ...args])
+  const line = shellJoin([
+    process.execPath,
+    path.join(REPO, 'node_modules/zx/build/cli.js'),
+    path.join(REPO, `scripts/${script}.mjs`),
+    ...args,
+  ])
   const childEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) childEnv[k] = v
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.on('close', () => resolve(out))
@@ -104,7 +139,11 @@ test('colour on a terminal; none with NO_COLOR, and none when piped', async () =
   const pipedEnv = { ...process.env }
   delete pipedEnv.FORCE_COLOR
   delete pipedEnv.NO_COLOR
-  const piped = spawnSync(process.execPath, [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-check.mjs'), 'all'], { cwd: dir, env: pipedEnv, encoding: 'utf8' })
+  const piped = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-check.mjs'), 'all'],
+    { cwd: dir, env: pipedEnv, encoding: 'utf8' },
+  )
   assert.match(piped.stdout, /Accessory `cache` has no container/)
   assert.not.match(piped.stdout, /\u001b\[/)
 })
@@ -116,7 +155,12 @@ test('a reboot says what it does on stderr as it happens; with --json stdout is 
   const r = await berth('reboot', ['cache', '-y', '--json', '--hosts', HOST1], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.is(JSON.parse(r.stdout).entries[0].outcome, 'rebooted')
-  for (const step of [`berth: ${HOST1}: pull ${TAG}…`, `berth: ${HOST1}: creating the new ci-cache container beside the old one…`, `berth: ${HOST1}: swapping ci-cache for the new container…`, `berth: ${HOST1}: checking that the new container stays up`]) {
+  for (const step of [
+    `berth: ${HOST1}: pull ${TAG}…`,
+    `berth: ${HOST1}: creating the new ci-cache container beside the old one…`,
+    `berth: ${HOST1}: swapping ci-cache for the new container…`,
+    `berth: ${HOST1}: checking that the new container stays up`,
+  ]) {
     assert.ok(r.stderr.includes(step), `${step}\n${r.stderr}`)
   }
   const quiet = await berth('reboot', ['cache', '-y', '-q', '--hosts', HOST1], { cwd: dir })

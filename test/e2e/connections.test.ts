@@ -8,7 +8,19 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { assertLabUp, countAcceptedConnections, countSessions, dockerdPid, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, SECRETS, berth, image, labSsh, project, startBerth, threeAccessories, type RunResult } from './support.ts'
+import {
+  HOST1,
+  HOST2,
+  HOST3,
+  SECRETS,
+  berth,
+  image,
+  labSsh,
+  project,
+  startBerth,
+  threeAccessories,
+  type RunResult,
+} from './support.ts'
 
 const HOSTS = [HOST1, HOST2, HOST3]
 
@@ -19,7 +31,13 @@ function counts(): Map<string, { connections: number; sessions: number }> {
 /** What happened on each host between two `counts()`. */
 function delta(before: ReturnType<typeof counts>, after: ReturnType<typeof counts>) {
   return Object.fromEntries(
-    HOSTS.map((h) => [h, { connections: after.get(h)!.connections - before.get(h)!.connections, sessions: after.get(h)!.sessions - before.get(h)!.sessions }]),
+    HOSTS.map((h) => [
+      h,
+      {
+        connections: after.get(h)!.connections - before.get(h)!.connections,
+        sessions: after.get(h)!.sessions - before.get(h)!.sessions,
+      },
+    ]),
   )
 }
 
@@ -42,7 +60,11 @@ function processesNaming(dir: string): string[] {
 
 async function assertNothingLeft(tmp: string, r: RunResult) {
   // (tsx keeps its compile cache in TMPDIR too: only berth's own directories count)
-  assert.equal(readdirSync(tmp).filter((name) => name.startsWith('berth-')), [], `control directory left in ${tmp}: ${r.stdout}${r.stderr}`)
+  assert.equal(
+    readdirSync(tmp).filter((name) => name.startsWith('berth-')),
+    [],
+    `control directory left in ${tmp}: ${r.stdout}${r.stderr}`,
+  )
   // A master unlinks its socket just before it exits: give the process table a moment to catch up.
   let masters = processesNaming(path.join(tmp, 'berth-'))
   for (let i = 0; i < 20 && masters.length; i++) {
@@ -64,7 +86,11 @@ test.before.each(async () => {
 test('a read-only run opens one connection and one session per host, and leaves nothing behind', async () => {
   const dir = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
-  for (const args of [['details', 'all'], ['check', 'all'], ['boot', 'all']]) {
+  for (const args of [
+    ['details', 'all'],
+    ['check', 'all'],
+    ['boot', 'all'],
+  ]) {
     const tmp = privateTmp()
     await settle()
     const before = counts()
@@ -72,7 +98,8 @@ test('a read-only run opens one connection and one session per host, and leaves 
     const r = await berth(verb, rest, { cwd: dir, env: { TMPDIR: tmp } })
     assert.is(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
     await settle()
-    for (const [host, d] of Object.entries(delta(before, counts()))) assert.equal(d, { connections: 1, sessions: 1 }, `${args.join(' ')} on ${host}`)
+    for (const [host, d] of Object.entries(delta(before, counts())))
+      assert.equal(d, { connections: 1, sessions: 1 }, `${args.join(' ')} on ${host}`)
     await assertNothingLeft(tmp, r)
   }
 })
@@ -80,7 +107,10 @@ test('a read-only run opens one connection and one session per host, and leaves 
 test('a reboot opens exactly one connection per host for all its commands, and closes it', async () => {
   const dir = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`,
+  )
   const tmp = privateTmp()
   await settle()
   const before = counts()
@@ -157,10 +187,21 @@ test('details with one engine stopped (SIGSTOP) ends at the per-host time limit:
   assert.is(r.code, 1, r.stdout + r.stderr)
   const rows = r.stdout.split('\n')
   for (const host of [HOST1, HOST3]) {
-    assert.ok(rows.some((l) => l.includes(` ${host} `) && /in sync/.test(l)), `${host} is reported: ${r.stdout}`)
+    assert.ok(
+      rows.some((l) => l.includes(` ${host} `) && /in sync/.test(l)),
+      `${host} is reported: ${r.stdout}`,
+    )
   }
-  assert.ok(rows.some((l) => l.includes(` ${HOST2} `) && /unreachable/.test(l)), r.stdout)
-  assert.match(r.stdout, new RegExp(`got no answer from ${HOST2.replaceAll('.', '\\.')} within 5s \\(the per-host time limit, --host-timeout\\)`))
+  assert.ok(
+    rows.some((l) => l.includes(` ${HOST2} `) && /unreachable/.test(l)),
+    r.stdout,
+  )
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `got no answer from ${HOST2.replaceAll('.', '\\.')} within 5s \\(the per-host time limit, --host-timeout\\)`,
+    ),
+  )
   await assertNothingLeft(tmp, r)
 })
 

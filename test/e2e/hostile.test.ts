@@ -54,7 +54,12 @@ function projectDir(files: Record<string, string>): string {
 async function inProcess(verb: string, argv: string[], cwd: string): Promise<{ code: number; output: string }> {
   let output = ''
   const write = (t: string) => void (output += t)
-  const code = await runScript(verb, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdout: write, stderr: write })
+  const code = await runScript(verb, argv, {
+    cwd,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdout: write,
+    stderr: write,
+  })
   return { code, output }
 }
 
@@ -102,7 +107,9 @@ test.after(() => {
 test('the canary check can fail: the exempt cmd and $(...) in .kamal/secrets do run commands, and it sees their canaries', async () => {
   const dir = projectDir({
     'deploy.config.mjs': mjs({
-      service: 'proof', image: 'proof/app', ssh: labSsh(),
+      service: 'proof',
+      image: 'proof/app',
+      ssh: labSsh(),
       // Kamal appends cmd for the remote shell to parse: a `;` ends docker run and runs the rest on the host
       accessories: { p: { image: image('search:1'), host: HOST1, cmd: `true; touch ${CANARY}-proof-host` } },
     }),
@@ -120,14 +127,21 @@ test(`the invalid-config corpus (${INVALID_CONFIGS.length} configs) exits 78 nam
   const before = sshdLogs()
   clearCalls()
   const values = { host: HOST1, registry: registry(), sshConfig: sshConfigPath(), canary: `${CANARY}-invalid` }
-  const results = await pMap(INVALID_CONFIGS, async (entry) => {
-    const cwd = writeCorpusProject(entry, values)
-    projects.push(cwd)
-    return { entry, r: await berth('boot', ['all'], { cwd, env: { ...PATH_ENV, ...entry.env } }) }
-  }, { concurrency: 8 })
+  const results = await pMap(
+    INVALID_CONFIGS,
+    async (entry) => {
+      const cwd = writeCorpusProject(entry, values)
+      projects.push(cwd)
+      return { entry, r: await berth('boot', ['all'], { cwd, env: { ...PATH_ENV, ...entry.env } }) }
+    },
+    { concurrency: 8 },
+  )
   for (const { entry, r } of results) {
     assert.is(r.code, 78, `${entry.id}: ${r.stdout}${r.stderr}`)
-    assert.ok(namingLine(entry, r.stderr.split('\n')), `${entry.id}: no line names ${entry.pointer} with "${entry.says}":\n${r.stderr}`)
+    assert.ok(
+      namingLine(entry, r.stderr.split('\n')),
+      `${entry.id}: no line names ${entry.pointer} with "${entry.says}":\n${r.stderr}`,
+    )
     assert.match(r.stderr, /No host was contacted\./)
     assert.not.match(r.stderr, /unexpected error|    at /, entry.id)
   }
@@ -150,7 +164,12 @@ interface Case {
 
 function baseCase(service = 'hv'): Case {
   const acc: Config = { image: image('search:1'), host: HOST1 }
-  return { config: { service, image: 'hv/app', ssh: labSsh(), accessories: { v: acc } }, acc, files: { 'plain.txt': 'plain\n' }, secrets: {} }
+  return {
+    config: { service, image: 'hv/app', ssh: labSsh(), accessories: { v: acc } },
+    acc,
+    files: { 'plain.txt': 'plain\n' },
+    secrets: {},
+  }
 }
 
 interface Field {
@@ -161,20 +180,50 @@ interface Field {
 }
 
 const push = (object: Config, key: string, item: unknown) => ((object[key] ??= []) as unknown[]).push(item)
-const put = (object: Config, key: string, name: string, item: unknown) => (((object[key] ??= {}) as Config)[name] = item)
+const put = (object: Config, key: string, name: string, item: unknown) =>
+  (((object[key] ??= {}) as Config)[name] = item)
 
 const FIELDS: Field[] = [
   // values that must arrive verbatim
-  { id: 'env.clear value', kind: 'packed', place: (c, v, i) => put(c.acc.env ??= {}, 'clear', `E${i}`, v) },
+  { id: 'env.clear value', kind: 'packed', place: (c, v, i) => put((c.acc.env ??= {}), 'clear', `E${i}`, v) },
   { id: 'labels value', kind: 'packed', place: (c, v, i) => put(c.acc, 'labels', `l${i}`, v) },
-  { id: 'options value', kind: 'packed', place: (c, v, i) => put(c.acc, 'options', 'label', [...(c.acc.options?.label ?? []), `o${i}=${v}`]) },
-  { id: 'env.secret value', kind: 'packed', place: (c, v, i) => (push(c.acc.env ??= {}, 'secret', `S${i}`), (c.secrets[`S${i}`] = v)) },
-  { id: 'files content', kind: 'packed', place: (c, v, i) => (push(c.acc, 'files', `f/${i}:/f/${i}`), (c.files[`f/${i}`] = v)) },
-  { id: 'files remote path', kind: 'packed', place: (c, v, i) => push(c.acc, 'files', { local: 'plain.txt', remote: `/r${i}/${v}` }) },
-  { id: 'directories host folder', kind: 'packed', place: (c, v, i) => push(c.acc, 'directories', { local: `d${i}/${v}`, remote: `/d${i}` }) },
+  {
+    id: 'options value',
+    kind: 'packed',
+    place: (c, v, i) => put(c.acc, 'options', 'label', [...(c.acc.options?.label ?? []), `o${i}=${v}`]),
+  },
+  {
+    id: 'env.secret value',
+    kind: 'packed',
+    place: (c, v, i) => (push((c.acc.env ??= {}), 'secret', `S${i}`), (c.secrets[`S${i}`] = v)),
+  },
+  {
+    id: 'files content',
+    kind: 'packed',
+    place: (c, v, i) => (push(c.acc, 'files', `f/${i}:/f/${i}`), (c.files[`f/${i}`] = v)),
+  },
+  {
+    id: 'files remote path',
+    kind: 'packed',
+    place: (c, v, i) => push(c.acc, 'files', { local: 'plain.txt', remote: `/r${i}/${v}` }),
+  },
+  {
+    id: 'directories host folder',
+    kind: 'packed',
+    place: (c, v, i) => push(c.acc, 'directories', { local: `d${i}/${v}`, remote: `/d${i}` }),
+  },
   { id: 'volumes container path', kind: 'packed', place: (c, v, i) => push(c.acc, 'volumes', `/v${i}/${v}`) },
-  { id: 'registry.username', kind: 'single', place: (c, v) => (c.acc.registry = { server: registry(), username: v, password: c.acc.registry?.password ?? 'pw' }) },
-  { id: 'registry.password', kind: 'single', place: (c, v) => (c.acc.registry = { server: registry(), username: c.acc.registry?.username ?? 'user', password: v }) },
+  {
+    id: 'registry.username',
+    kind: 'single',
+    place: (c, v) => (c.acc.registry = { server: registry(), username: v, password: c.acc.registry?.password ?? 'pw' }),
+  },
+  {
+    id: 'registry.password',
+    kind: 'single',
+    place: (c, v) =>
+      (c.acc.registry = { server: registry(), username: c.acc.registry?.username ?? 'user', password: v }),
+  },
   { id: 'logging.options value', kind: 'single', place: (c, v) => (c.config.logging = { options: { tag: v } }) },
   // names and settings: a hostile value is never one
   { id: 'accessory name', kind: 'identity', place: (c, v) => (c.config.accessories = { [v]: c.acc }) },
@@ -182,7 +231,11 @@ const FIELDS: Field[] = [
   { id: 'root service', kind: 'identity', place: (c, v) => (c.config.service = v) },
   { id: 'host', kind: 'identity', place: (c, v) => (c.acc.host = v) },
   { id: 'hosts item', kind: 'identity', place: (c, v) => (delete c.acc.host, (c.acc.hosts = [HOST1, v])) },
-  { id: 'servers host', kind: 'identity', place: (c, v) => (delete c.acc.host, (c.acc.role = 'web'), (c.config.servers = { web: [v] })) },
+  {
+    id: 'servers host',
+    kind: 'identity',
+    place: (c, v) => (delete c.acc.host, (c.acc.role = 'web'), (c.config.servers = { web: [v] })),
+  },
   { id: 'image', kind: 'identity', place: (c, v) => (c.acc.image = v) },
   { id: 'port', kind: 'identity', place: (c, v) => (c.acc.port = v) },
   { id: 'network', kind: 'identity', place: (c, v) => (c.acc.network = v) },
@@ -192,10 +245,26 @@ const FIELDS: Field[] = [
   { id: 'option key', kind: 'identity', place: (c, v) => put(c.acc, 'options', v, 'x') },
   // `volumes:` are written as docker takes them: a host path is a source by Kamal's design
   { id: 'volumes host path', kind: 'packed', place: (c, v, i) => push(c.acc, 'volumes', `${v}:/vs${i}`) },
-  { id: 'files mode', kind: 'identity', place: (c, v) => push(c.acc, 'files', { local: 'plain.txt', remote: '/p', mode: v }) },
-  { id: 'files owner', kind: 'identity', place: (c, v) => push(c.acc, 'files', { local: 'plain.txt', remote: '/p', owner: v }) },
-  { id: 'mount options', kind: 'identity', place: (c, v) => push(c.acc, 'directories', { local: 'd', remote: '/d', options: v }) },
-  { id: 'registry.server', kind: 'identity', place: (c, v) => (c.acc.registry = { server: v, username: 'u', password: 'p' }) },
+  {
+    id: 'files mode',
+    kind: 'identity',
+    place: (c, v) => push(c.acc, 'files', { local: 'plain.txt', remote: '/p', mode: v }),
+  },
+  {
+    id: 'files owner',
+    kind: 'identity',
+    place: (c, v) => push(c.acc, 'files', { local: 'plain.txt', remote: '/p', owner: v }),
+  },
+  {
+    id: 'mount options',
+    kind: 'identity',
+    place: (c, v) => push(c.acc, 'directories', { local: 'd', remote: '/d', options: v }),
+  },
+  {
+    id: 'registry.server',
+    kind: 'identity',
+    place: (c, v) => (c.acc.registry = { server: v, username: 'u', password: 'p' }),
+  },
   { id: 'ssh.user', kind: 'identity', place: (c, v) => (c.config.ssh.user = v) },
   { id: 'ssh.port', kind: 'identity', place: (c, v) => (c.config.ssh.port = v) },
   { id: 'ssh.proxy', kind: 'identity', place: (c, v) => (c.config.ssh.proxy = v) },
@@ -224,43 +293,69 @@ async function load(c: Case): Promise<string[]> {
 const accepted = new Map<string, boolean[]>()
 
 test('every hostile value through every config field: loaded, or refused with a message that names the key path', async () => {
-  await pMap(FIELDS, async (field) => {
-    const row: boolean[] = []
-    for (const [i, { id, value }] of VALUES.entries()) {
-      const c = baseCase()
-      field.place(c, value, i)
-      const problems = await load(c)
-      row[i] = problems.length === 0
-      if (problems.length) {
-        // eslint-disable-next-line no-control-regex
-        for (const line of problems) assert.not.match(line, /[\x00-\x08\x0b-\x1f\x7f]/, `${field.id} × ${id}: a raw control character in ${JSON.stringify(line)}`)
-        assert.ok(problems.every((line) => /^deploy\.config\.mjs: \//.test(line) && line.length < 1000), `${field.id} × ${id}:\n${problems.join('\n')}`)
+  await pMap(
+    FIELDS,
+    async (field) => {
+      const row: boolean[] = []
+      for (const [i, { id, value }] of VALUES.entries()) {
+        const c = baseCase()
+        field.place(c, value, i)
+        const problems = await load(c)
+        row[i] = problems.length === 0
+        if (problems.length) {
+          // eslint-disable-next-line no-control-regex
+          for (const line of problems)
+            assert.not.match(
+              line,
+              /[\x00-\x08\x0b-\x1f\x7f]/,
+              `${field.id} × ${id}: a raw control character in ${JSON.stringify(line)}`,
+            )
+          assert.ok(
+            problems.every((line) => /^deploy\.config\.mjs: \//.test(line) && line.length < 1000),
+            `${field.id} × ${id}:\n${problems.join('\n')}`,
+          )
+        }
       }
-    }
-    accepted.set(field.id, row)
-  }, { concurrency: 4 })
+      accepted.set(field.id, row)
+    },
+    { concurrency: 4 },
+  )
   for (const field of FIELDS) {
     const row = accepted.get(field.id)!
     VALUES.forEach(({ id }, i) => {
-      if (field.kind === 'identity') assert.not.ok(row[i], `${field.id} accepted ${id}, but no hostile value is a name or setting`)
+      if (field.kind === 'identity')
+        assert.not.ok(row[i], `${field.id} accepted ${id}, but no hostile value is a name or setting`)
       // a file's content is bytes read from the file, not a config value: a NUL arrives like any byte
       if (id === 'NUL' && field.id !== 'files content') assert.not.ok(row[i], `${field.id} accepted a NUL byte`)
     })
   }
   // the value channels take what they can carry
   const envValues = accepted.get('env.clear value')!
-  assert.equal(VALUES.filter((_, i) => !envValues[i]).map((v) => v.id), ['NUL', '200 KB (more than one command line carries)'])
+  assert.equal(
+    VALUES.filter((_, i) => !envValues[i]).map((v) => v.id),
+    ['NUL', '200 KB (more than one command line carries)'],
+  )
   assert.ok(accepted.get('files content')!.every(Boolean), 'file content takes any bytes')
   // docker reads env files at most 64 KiB a line
-  assert.equal(VALUES.filter((_, i) => !accepted.get('env.secret value')![i]).map((v) => v.id), ['NUL', '100 KB', '200 KB (more than one command line carries)'])
+  assert.equal(
+    VALUES.filter((_, i) => !accepted.get('env.secret value')![i]).map((v) => v.id),
+    ['NUL', '100 KB', '200 KB (more than one command line carries)'],
+  )
   // a refused config is refused by the script too: 78, no ssh (one value per identity field)
   clearCalls()
-  await pMap(FIELDS.filter((f) => f.kind === 'identity'), async (field) => {
-    const c = baseCase()
-    field.place(c, `-oProxyCommand=touch ${CANARY}-script`, 0)
-    const r = await berth('boot', ['all'], { cwd: projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) }), env: PATH_ENV })
-    assert.is(r.code, 78, `${field.id}: ${r.stderr}`)
-  }, { concurrency: 8 })
+  await pMap(
+    FIELDS.filter((f) => f.kind === 'identity'),
+    async (field) => {
+      const c = baseCase()
+      field.place(c, `-oProxyCommand=touch ${CANARY}-script`, 0)
+      const r = await berth('boot', ['all'], {
+        cwd: projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) }),
+        env: PATH_ENV,
+      })
+      assert.is(r.code, 78, `${field.id}: ${r.stderr}`)
+    },
+    { concurrency: 8 },
+  )
   assert.is(sshCalls(), '')
 })
 
@@ -273,7 +368,7 @@ interface Inspected {
 const BIG = 10_000
 const ARGV_FIELDS = new Set(['env.clear value', 'labels value', 'options value'])
 
-test('the accepted values arrive verbatim: docker inspect, the host\'s files and folders', async () => {
+test("the accepted values arrive verbatim: docker inspect, the host's files and folders", async () => {
   const c = baseCase()
   const packed = FIELDS.filter((f) => f.kind === 'packed')
   /** `${field}:${i}` → the accessory holding it; `v` on HOST1, big ones on HOST2. */
@@ -315,12 +410,17 @@ test('the accepted values arrive verbatim: docker inspect, the host\'s files and
     assert.is(inspect.exitCode, 0, inspect.stderr)
     containers.set(name, (JSON.parse(inspect.stdout) as Inspected[])[0]!)
   }
-  const envOf = (container: Inspected) => new Map(container.Config.Env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+  const envOf = (container: Inspected) =>
+    new Map(container.Config.Env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
   const home = homeOf(HOST1)
   // docker keeps paths in clean form (`/a//b/` is `/a/b`): compare them so
   const clean = (p: string) => path.posix.normalize(p).replace(/(.)\/$/, '$1')
   const mounted = (container: Inspected, source: string | undefined, destination: string | undefined) =>
-    container.Mounts.some((m) => (source === undefined || m.Source === clean(source)) && (destination === undefined || m.Destination === clean(destination)))
+    container.Mounts.some(
+      (m) =>
+        (source === undefined || m.Source === clean(source)) &&
+        (destination === undefined || m.Destination === clean(destination)),
+    )
   const arrived = (field: string, i: number, ok: boolean, what: string) => {
     tally.tried++
     assert.ok(ok, `${field} × ${VALUES[i]!.id}: ${what}`)
@@ -332,20 +432,40 @@ test('the accepted values arrive verbatim: docker inspect, the host\'s files and
       const container = containers.get(holder.get(`${field.id}:${i}`)!)!
       switch (field.id) {
         case 'env.clear value':
-          return arrived(field.id, i, envOf(container).get(`E${i}`) === value, `env E${i} is ${JSON.stringify(envOf(container).get(`E${i}`))?.slice(0, 80)}`)
+          return arrived(
+            field.id,
+            i,
+            envOf(container).get(`E${i}`) === value,
+            `env E${i} is ${JSON.stringify(envOf(container).get(`E${i}`))?.slice(0, 80)}`,
+          )
         case 'labels value':
           return arrived(field.id, i, container.Config.Labels[`l${i}`] === value, 'label differs')
         case 'options value':
           return arrived(field.id, i, container.Config.Labels[`o${i}`] === value, 'option label differs')
         case 'files content':
-          return arrived(field.id, i, readFileSync(path.join(home, `hv-v/f/${i}`), 'utf8') === value, 'file content differs')
+          return arrived(
+            field.id,
+            i,
+            readFileSync(path.join(home, `hv-v/f/${i}`), 'utf8') === value,
+            'file content differs',
+          )
         case 'files remote path': {
           const host = path.join(home, `hv-v/r${i}`, value)
-          return arrived(field.id, i, readFileSync(host, 'utf8') === 'plain\n' && mounted(container, host, `/r${i}/${value}`), `no file at ${host} mounted at /r${i}/...`)
+          return arrived(
+            field.id,
+            i,
+            readFileSync(host, 'utf8') === 'plain\n' && mounted(container, host, `/r${i}/${value}`),
+            `no file at ${host} mounted at /r${i}/...`,
+          )
         }
         case 'directories host folder': {
           const host = path.join(home, `hv-v/d${i}`, value)
-          return arrived(field.id, i, statSync(host).isDirectory() && mounted(container, host, `/d${i}`), `no folder ${host} mounted`)
+          return arrived(
+            field.id,
+            i,
+            statSync(host).isDirectory() && mounted(container, host, `/d${i}`),
+            `no folder ${host} mounted`,
+          )
         }
         case 'volumes host path':
           return arrived(field.id, i, mounted(container, value, `/vs${i}`), 'no such mount')
@@ -354,7 +474,9 @@ test('the accepted values arrive verbatim: docker inspect, the host\'s files and
         case 'env.secret value': {
           // the env file holds Kamal's escaped form (Ruby String#dump); docker reads its lines literally
           tally.tried++
-          const line = readFileSync(path.join(home, '.kamal/apps/hv/env/accessories/v.env'), 'utf8').split('\n').find((l) => l.startsWith(`S${i}=`))
+          const line = readFileSync(path.join(home, '.kamal/apps/hv/env/accessories/v.env'), 'utf8')
+            .split('\n')
+            .find((l) => l.startsWith(`S${i}=`))
           assert.is(`${line}\n`, envFileContent([[`S${i}`, value]]), `secret S${i} in the env file`)
           assert.is(envOf(container).get(`S${i}`), dumpEnvValue(value), `secret S${i} in the container`)
           if (dumpEnvValue(value) === value) tally.verbatim++
@@ -368,7 +490,7 @@ test('the accepted values arrive verbatim: docker inspect, the host\'s files and
   assert.equal(found(), [])
 })
 
-test('registry user name, password and log options arrive verbatim: the host\'s docker config.json, docker inspect', async () => {
+test("registry user name, password and log options arrive verbatim: the host's docker config.json, docker inspect", async () => {
   const registryFields = FIELDS.filter((f) => f.id.startsWith('registry.'))
   const indexes = VALUES.map((_, i) => i)
   // registry logins: `exec --new` logs in, then runs a fresh container. A host keeps one login per registry
@@ -387,9 +509,15 @@ test('registry user name, password and log options arrive verbatim: the host\'s 
       writeFileSync(path.join(dir, 'deploy.config.mjs'), mjs(c.config))
       const r = await inProcess('exec', ['v', '--new', '--', 'true'], dir)
       assert.is(r.code, 0, `${VALUES[i]!.id}: ${r.output}`)
-      const configJson = JSON.parse(readFileSync(path.join(labHosts()[h]!.dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> }
+      const configJson = JSON.parse(readFileSync(path.join(labHosts()[h]!.dockerConfig, 'config.json'), 'utf8')) as {
+        auths: Record<string, { auth: string }>
+      }
       const login = c.acc.registry as { username: string; password: string }
-      assert.is(Buffer.from(configJson.auths[registry()]!.auth, 'base64').toString('utf8'), `${login.username}:${login.password}`, VALUES[i]!.id)
+      assert.is(
+        Buffer.from(configJson.auths[registry()]!.auth, 'base64').toString('utf8'),
+        `${login.username}:${login.password}`,
+        VALUES[i]!.id,
+      )
       tally.tried += used.length
       tally.verbatim += used.length
     }
@@ -398,17 +526,26 @@ test('registry user name, password and log options arrive verbatim: the host\'s 
   // through the scripts' runner in this process (runScript: what every script calls), which saves starting
   // a node process per value.
   const logging = FIELDS.find((f) => f.id === 'logging.options value')!
-  const tags = pMap(indexes.filter((i) => accepted.get(logging.id)![i]), async (i) => {
-    const c = baseCase(`hvlog${i}`)
-    c.acc.host = HOSTS[i % HOSTS.length]!
-    logging.place(c, VALUES[i]!.value, i)
-    const r = await inProcess('boot', ['all'], projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) }))
-    assert.is(r.code, 0, `${VALUES[i]!.id}: ${r.output}`)
-    const tag = await hostDocker(c.acc.host as string, ['inspect', `hvlog${i}-v`, '--format', '{{json .HostConfig.LogConfig.Config}}'])
-    assert.is((JSON.parse(tag.stdout) as { tag: string }).tag, VALUES[i]!.value, VALUES[i]!.id)
-    tally.tried++
-    tally.verbatim++
-  }, { concurrency: 4 })
+  const tags = pMap(
+    indexes.filter((i) => accepted.get(logging.id)![i]),
+    async (i) => {
+      const c = baseCase(`hvlog${i}`)
+      c.acc.host = HOSTS[i % HOSTS.length]!
+      logging.place(c, VALUES[i]!.value, i)
+      const r = await inProcess('boot', ['all'], projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) }))
+      assert.is(r.code, 0, `${VALUES[i]!.id}: ${r.output}`)
+      const tag = await hostDocker(c.acc.host as string, [
+        'inspect',
+        `hvlog${i}-v`,
+        '--format',
+        '{{json .HostConfig.LogConfig.Config}}',
+      ])
+      assert.is((JSON.parse(tag.stdout) as { tag: string }).tag, VALUES[i]!.value, VALUES[i]!.id)
+      tally.tried++
+      tally.verbatim++
+    },
+    { concurrency: 4 },
+  )
   await Promise.all([...logins, tags])
   assert.equal(found(), [])
 })
@@ -417,7 +554,12 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
   // its own service: the value matrix above leaves its `hv-v` on HOST1, which this config would find drifted
   const c = baseCase('hvarg')
   const dir = projectDir({ ...c.files, 'deploy.config.mjs': mjs(c.config) })
-  const io = (out: string[]) => ({ cwd: dir, env: { ...process.env }, stdout: (t: string) => void out.push(t), stderr: (t: string) => void out.push(t) })
+  const io = (out: string[]) => ({
+    cwd: dir,
+    env: { ...process.env },
+    stdout: (t: string) => void out.push(t),
+    stderr: (t: string) => void out.push(t),
+  })
   const ARGS: Array<{ id: string; argv: (v: string) => [string, string[]]; expect: number | number[] }> = [
     { id: 'NAME', argv: (v) => ['details', [v]], expect: 64 },
     { id: '--hosts', argv: (v) => ['details', ['v', '--hosts', v]], expect: 64 },
@@ -441,7 +583,11 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
       tally.tried++
       assert.ok([arg.expect].flat().includes(code), `${arg.id} ${id}: exit ${code}: ${out.join('')}`)
       // eslint-disable-next-line no-control-regex
-      assert.not.match(out.join(''), /[\x00-\x08\x0b-\x1f\x7f]/, `${arg.id} ${id}: a raw control character in the message`)
+      assert.not.match(
+        out.join(''),
+        /[\x00-\x08\x0b-\x1f\x7f]/,
+        `${arg.id} ${id}: a raw control character in the message`,
+      )
       tally.refused++
       refusedBy.set(String(code), (refusedBy.get(String(code)) ?? 0) + 1)
     }
@@ -454,10 +600,16 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
   const tooLong = (v: { value: string }) => Buffer.byteLength(v.value) > 120_000
   const words = VALUES.filter((v) => v.id !== 'NUL' && !tooLong(v))
   const script = 'for a; do printf "%s" "$a"; printf "\\036"; done'
-  const r = await berth('exec', ['v', '--json', '--', 'sh', '-c', script, 'sh', ...words.map((w) => w.value)], { cwd: dir, env: PATH_ENV })
+  const r = await berth('exec', ['v', '--json', '--', 'sh', '-c', script, 'sh', ...words.map((w) => w.value)], {
+    cwd: dir,
+    env: PATH_ENV,
+  })
   assert.is(r.code, 0, r.stderr)
   const { results } = JSON.parse(r.stdout) as { results: Array<{ stdout: string }> }
-  assert.equal(results[0]!.stdout.split('\x1e').slice(0, -1), words.map((w) => w.value))
+  assert.equal(
+    results[0]!.stdout.split('\x1e').slice(0, -1),
+    words.map((w) => w.value),
+  )
   tally.tried += words.length
   tally.verbatim += words.length
   for (const { value } of VALUES.filter((v) => v.id === 'NUL' || tooLong(v))) {

@@ -61,7 +61,10 @@ ${withKeyData ? '  key_data:\n    - SSH_KEY\n' : ''}accessories:
     options:
       memory: 64m
 `
-  const dir = project(yml, { ssh_config: sshConfig, '.kamal/secrets': `# the key, multi-line in double quotes as dotenv allows\nSSH_KEY="${LAB_KEY().trimEnd()}"\n` })
+  const dir = project(yml, {
+    ssh_config: sshConfig,
+    '.kamal/secrets': `# the key, multi-line in double quotes as dotenv allows\nSSH_KEY="${LAB_KEY().trimEnd()}"\n`,
+  })
   return { dir, tmp }
 }
 
@@ -83,7 +86,10 @@ test('key_data only in .kamal/secrets: boot and reboot through a private agent; 
     assert.equal((await containerOn(host, 'kd-cache'))?.status, 'running')
   }
 
-  writeFileSync(path.join(dir, 'config/deploy.yml'), readFileSync(path.join(dir, 'config/deploy.yml'), 'utf8').replace('redis:7', 'redis:8'))
+  writeFileSync(
+    path.join(dir, 'config/deploy.yml'),
+    readFileSync(path.join(dir, 'config/deploy.yml'), 'utf8').replace('redis:7', 'redis:8'),
+  )
   const drift = await berth('boot', ['all'], { cwd: dir, env })
   assert.is(drift.code, 2, drift.stdout + drift.stderr)
   const reboot = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir, env })
@@ -93,26 +99,40 @@ test('key_data only in .kamal/secrets: boot and reboot through a private agent; 
   // the key: never in an argv, never in berth's output, never in a file outside .kamal/secrets
   const key = LAB_KEY()
   const body = key.split('\n')[1]!
-  assert.ok(ssh.calls().includes(' -i '), 'keys_only offers the agent\'s key by its public half')
-  for (const text of [ssh.calls(), boot.stdout, boot.stderr, reboot.stdout, reboot.stderr]) assert.not.ok(text.includes(body))
+  assert.ok(ssh.calls().includes(' -i '), "keys_only offers the agent's key by its public half")
+  for (const text of [ssh.calls(), boot.stdout, boot.stderr, reboot.stdout, reboot.stderr])
+    assert.not.ok(text.includes(body))
   // (TMPDIR also holds tsx's compiled sources: those are berth's code, never a key)
   for (const file of [...filesUnder(tmp), ...filesUnder(dir)]) {
     if (file === path.join(dir, '.kamal/secrets')) continue
     if (statSync(file).size < 1_000_000) assert.not.ok(readFileSync(file, 'utf8').includes(body), file)
   }
-  assert.equal(readdirSync(tmp).filter((f) => f.startsWith('berth-agent-')), [], 'the agent\'s folder is removed')
+  assert.equal(
+    readdirSync(tmp).filter((f) => f.startsWith('berth-agent-')),
+    [],
+    "the agent's folder is removed",
+  )
   assert.equal(agentsUnder(tmp), [], 'no ssh-agent of the run is left')
 
   // Kamal's audit lines, on the host
-  const log = readFileSync(path.join(homeOf(HOST1), '.kamal/kd-audit.log'), 'utf8').trimEnd().split('\n')
-  for (const line of log) assert.match(line, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[[^\]]+\] [A-Z][a-z]+ cache accessory( image| container)?$/)
-  assert.equal(log.map((l) => l.replace(/^\[[^\]]+\] \[[^\]]+\] /, '')), [
-    'Booted cache accessory',
-    'Pull cache accessory image',
-    'Stopped cache accessory',
-    'Remove cache accessory container',
-    'Booted cache accessory',
-  ])
+  const log = readFileSync(path.join(homeOf(HOST1), '.kamal/kd-audit.log'), 'utf8')
+    .trimEnd()
+    .split('\n')
+  for (const line of log)
+    assert.match(
+      line,
+      /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \[[^\]]+\] [A-Z][a-z]+ cache accessory( image| container)?$/,
+    )
+  assert.equal(
+    log.map((l) => l.replace(/^\[[^\]]+\] \[[^\]]+\] /, '')),
+    [
+      'Booted cache accessory',
+      'Pull cache accessory image',
+      'Stopped cache accessory',
+      'Remove cache accessory container',
+      'Booted cache accessory',
+    ],
+  )
 })
 
 test('a key_data secret that is no key is a config error naming the secret (78); nothing contacted, no agent left', async () => {

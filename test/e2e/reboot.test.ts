@@ -5,7 +5,6 @@ import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
 import { HOST1, HOST2, HOST3, berth, containerOn, homeOf, image, labSsh, onTerminal, project, re } from './support.ts'
 
-
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
 function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheTag?: string } = {}) {
   return {
@@ -47,23 +46,46 @@ test.before.each(async () => {
 test('reboot to a new image keeps name, labels, directory and named volume data, and rewrites the env file', async () => {
   const dir = await bootedProject()
   // Data written by the old container, in its bind-mounted directory and in its named volume.
-  assert.is((await hostDocker(HOST1, ['exec', 'shop-db', 'sh', '-c', 'echo dir-data > /var/lib/data/f && echo vol-data > /volume/f'])).exitCode, 0)
+  assert.is(
+    (
+      await hostDocker(HOST1, [
+        'exec',
+        'shop-db',
+        'sh',
+        '-c',
+        'echo dir-data > /var/lib/data/f && echo vol-data > /volume/f',
+      ])
+    ).exitCode,
+    0,
+  )
   writeConfig(dir, config('17'))
   writeFileSync(path.join(dir, '.kamal/secrets'), 'DB_PASSWORD=rotated\n')
   const r = await berth('reboot', ['db', '-y'], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes(`Rebooted accessory \`db\` on ${HOST1} (${image('postgres:16')} → ${image('postgres:17')}).`), r.stdout)
+  assert.ok(
+    r.stdout.includes(`Rebooted accessory \`db\` on ${HOST1} (${image('postgres:16')} → ${image('postgres:17')}).`),
+    r.stdout,
+  )
   for (const host of [HOST1, HOST2]) {
     const c = await containerOn(host, 'shop-db')
     assert.equal(c && [c.image, c.status], [image('postgres:17'), 'running'], host)
     const labelled = await hostDocker(host, ['ps', '-aq', '--filter', 'label=service=shop-db'])
     assert.is(labelled.stdout.trim().split('\n').length, 1, `one container left on ${host}`)
   }
-  const files = await hostDocker(HOST1, ['exec', 'shop-db', 'sh', '-c', 'cat /var/lib/data/f /volume/f /VERSION; echo; env'])
+  const files = await hostDocker(HOST1, [
+    'exec',
+    'shop-db',
+    'sh',
+    '-c',
+    'cat /var/lib/data/f /volume/f /VERSION; echo; env',
+  ])
   assert.match(files.stdout, /dir-data\nvol-data\n/)
   assert.match(files.stdout, /postgres:17/)
   assert.match(files.stdout, /DB_PASSWORD=rotated/)
-  assert.is(readFileSync(path.join(homeOf(HOST2), '.kamal/apps/shop/env/accessories/db.env'), 'utf8'), 'DB_PASSWORD=rotated\n')
+  assert.is(
+    readFileSync(path.join(homeOf(HOST2), '.kamal/apps/shop/env/accessories/db.env'), 'utf8'),
+    'DB_PASSWORD=rotated\n',
+  )
   assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
 })
 
@@ -88,7 +110,10 @@ test('a new container that exits at once is rolled back: the old one runs again,
   assert.match(r.stdout, /cannot start/)
   assert.ok(r.stdout.includes(`rolled back: the old container (${image('postgres:16')}) runs again`), r.stdout)
   assert.equal(await containerOn(HOST1, 'shop-db'), before && { ...before, status: 'running' })
-  assert.is((await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim().split('\n').length, 1)
+  assert.is(
+    (await hostDocker(HOST1, ['ps', '-aq', '--filter', 'label=service=shop-db'])).stdout.trim().split('\n').length,
+    1,
+  )
 })
 
 test('two concurrent reboots: one wins, the other fails naming the lock holder', async () => {
@@ -102,7 +127,10 @@ test('two concurrent reboots: one wins, the other fails naming the lock holder',
   assert.equal(codes, [0, 1], a.stdout + a.stderr + b.stdout + b.stderr)
   const loser = a.code === 1 ? a : b
   const winner = a.code === 1 ? 'run-b' : 'run-a'
-  assert.match(loser.stderr, new RegExp(`The deploy lock \\.kamal/lock-shop on ${HOST1.replaceAll('.', '\\.')} is held by ${winner} since `))
+  assert.match(
+    loser.stderr,
+    new RegExp(`The deploy lock \\.kamal/lock-shop on ${HOST1.replaceAll('.', '\\.')} is held by ${winner} since `),
+  )
   assert.match(loser.stderr, /--lock-wait SECONDS/)
   // The lock is released after the winner's run.
   assert.match((await berth('lock', ['status'], { cwd: dir })).stdout, /No deploy lock/)
@@ -112,7 +140,10 @@ test('a stale lock blocks, is shown by lock.mjs status, and lock.mjs release fre
   const dir = await bootedProject()
   const lockDir = path.join(homeOf(HOST1), '.kamal/lock-shop')
   mkdirSync(lockDir, { recursive: true })
-  writeFileSync(path.join(lockDir, 'details'), Buffer.from('Locked by: someone at 2026-01-01T00:00:00Z\nVersion: 2.12.0\nMessage: manual').toString('base64'))
+  writeFileSync(
+    path.join(lockDir, 'details'),
+    Buffer.from('Locked by: someone at 2026-01-01T00:00:00Z\nVersion: 2.12.0\nMessage: manual').toString('base64'),
+  )
   const blocked = await berth('reboot', ['db', '-y'], { cwd: dir })
   assert.is(blocked.code, 1)
   assert.match(blocked.stderr, /held by someone since 2026-01-01T00:00:00Z \(manual\)/)
@@ -145,7 +176,10 @@ test('on a terminal it asks: "n" aborts and changes nothing, "y" reboots', async
   writeConfig(dir, config('17', { hosts: [HOST1] }))
   const no = await onTerminal('reboot', ['db'], dir, 'n\n')
   assert.is(no.code, 1, no.stdout)
-  assert.ok(no.stdout.includes(`Reboot db on ${HOST1}? Each container is stopped and replaced by a new one. [y/N]`), no.stdout)
+  assert.ok(
+    no.stdout.includes(`Reboot db on ${HOST1}? Each container is stopped and replaced by a new one. [y/N]`),
+    no.stdout,
+  )
   assert.match(no.stdout, /Aborted; nothing was changed\./)
   assert.equal(await containerOn(HOST1, 'shop-db'), before)
   const yes = await onTerminal('reboot', ['db'], dir, 'y\n')
@@ -157,11 +191,29 @@ test('--drifted reboots only drifted pairs', async () => {
   const dir = await bootedProject()
   // Drift on HOST2 only: its container runs an older image than the config says.
   await hostDocker(HOST2, ['rm', '-f', 'shop-db'])
-  assert.is((await hostDocker(HOST2, ['run', '-d', '--name', 'shop-db', '--network', 'kamal', '--label', 'service=shop-db', image('postgres:17')])).exitCode, 0)
+  assert.is(
+    (
+      await hostDocker(HOST2, [
+        'run',
+        '-d',
+        '--name',
+        'shop-db',
+        '--network',
+        'kamal',
+        '--label',
+        'service=shop-db',
+        image('postgres:17'),
+      ])
+    ).exitCode,
+    0,
+  )
   const untouched = [await containerOn(HOST1, 'shop-db'), await containerOn(HOST3, 'shop-cache')]
   const r = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir })
   assert.is(r.code, 0, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes(`Rebooted accessory \`db\` on ${HOST2} (${image('postgres:17')} → ${image('postgres:16')}).`), r.stdout)
+  assert.ok(
+    r.stdout.includes(`Rebooted accessory \`db\` on ${HOST2} (${image('postgres:17')} → ${image('postgres:16')}).`),
+    r.stdout,
+  )
   assert.ok(r.stdout.includes('1 rebooted, 2 running (exit 0).'), r.stdout)
   assert.equal([await containerOn(HOST1, 'shop-db'), await containerOn(HOST3, 'shop-cache')], untouched)
   assert.is((await containerOn(HOST2, 'shop-db'))!.image, image('postgres:16'))
@@ -178,8 +230,16 @@ test('--rolling stops at the first failed host and leaves the rest untouched', a
   const r = await berth('reboot', ['db', '--rolling', '-y'], { cwd: dir })
   assert.is(r.code, 1, r.stdout + r.stderr)
   assert.ok(r.stdout.includes(`Rebooted accessory \`db\` on ${HOST1}`), r.stdout)
-  assert.match(r.stdout, new RegExp(`Accessory \`db\` failed on ${HOST2.replaceAll('.', '\\.')}: could not write env file`))
-  assert.ok(r.stdout.includes(`Accessory \`db\` was not touched on ${HOST3}: --rolling stopped at the first failed host (${HOST2})`), r.stdout)
+  assert.match(
+    r.stdout,
+    new RegExp(`Accessory \`db\` failed on ${HOST2.replaceAll('.', '\\.')}: could not write env file`),
+  )
+  assert.ok(
+    r.stdout.includes(
+      `Accessory \`db\` was not touched on ${HOST3}: --rolling stopped at the first failed host (${HOST2})`,
+    ),
+    r.stdout,
+  )
   assert.is((await containerOn(HOST1, 'shop-db'))!.image, image('postgres:17'))
   assert.is((await containerOn(HOST2, 'shop-db'))!.image, image('postgres:16'))
   assert.equal(await containerOn(HOST3, 'shop-db'), host3Before)
@@ -189,7 +249,9 @@ test('a health check is waited for: healthy → rebooted; unhealthy → rolled b
   const dir = await bootedProject({ hosts: [HOST1] })
   const withHealth = (cmd: string) => {
     const c = config('17', { hosts: [HOST1] })
-    Object.assign(c.accessories.db, { options: { 'health-cmd': cmd, 'health-interval': '500ms', 'health-retries': '1' } })
+    Object.assign(c.accessories.db, {
+      options: { 'health-cmd': cmd, 'health-interval': '500ms', 'health-retries': '1' },
+    })
     return c
   }
   writeConfig(dir, withHealth('test -f /VERSION'))

@@ -15,7 +15,12 @@ function config(dbTag: string, cacheTag = '7', dbOptions: Record<string, string>
     image: 'shop/app',
     ssh: labSsh(),
     accessories: {
-      db: { image: image(`postgres:${dbTag}`), hosts: [HOST1, HOST2], directories: ['data:/var/lib/data'], options: dbOptions },
+      db: {
+        image: image(`postgres:${dbTag}`),
+        hosts: [HOST1, HOST2],
+        directories: ['data:/var/lib/data'],
+        options: dbOptions,
+      },
       cache: { image: image(`redis:${cacheTag}`), host: HOST3 },
     },
   }
@@ -48,7 +53,10 @@ for (const point of [
     assert.is((await berth('boot', ['db', '--hosts', HOST1], { cwd: dir })).code, 0)
     const before = await containerOn(HOST1, 'shop-db')
     const { writeFileSync } = await import('node:fs')
-    writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config('17', '7', neverHealthy))}\n`)
+    writeFileSync(
+      path.join(dir, 'deploy.config.mjs'),
+      `export default ${JSON.stringify(config('17', '7', neverHealthy))}\n`,
+    )
     const run = startBerth('reboot', ['db', '-y', '-v', '--hosts', HOST1, '--health-timeout', '300'], { cwd: dir })
     await run.stderrLine(point.line)
     run.signal('SIGTERM')
@@ -59,7 +67,11 @@ for (const point of [
     assert.equal(after, { ...before!, status: 'running' }, 'the same old container serves under its name')
     assert.equal(await leftovers(HOST1), [], 'no -berth- container left')
     assert.not.ok(existsSync(lockDir()), 'the lock was released')
-    if (point.rolledBack) assert.match(r.stdout, /interrupted by SIGTERM before the new container was verified; rolled back: the old container/)
+    if (point.rolledBack)
+      assert.match(
+        r.stdout,
+        /interrupted by SIGTERM before the new container was verified; rolled back: the old container/,
+      )
     // After the signal, only restoring commands and the lock release went out.
     const afterSignal = r.stderr.split('\n').slice(r.stderr.split('\n').findIndex((l) => /berth: SIGTERM/.test(l)) + 1)
     for (const line of afterSignal.filter((l) => l.startsWith('['))) {
@@ -74,14 +86,20 @@ test('two overlapping reboots of one accessory-only config with different select
   const { writeFileSync } = await import('node:fs')
   // db becomes healthy after a few seconds, so the first run holds the lock while the second starts.
   const slowHealthy = { 'health-cmd': 'test -f /tmp/up || (sleep 2; touch /tmp/up; false)', 'health-interval': '1s' }
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config('17', '8', slowHealthy))}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify(config('17', '8', slowHealthy))}\n`,
+  )
   const all = startBerth('reboot', ['all', '-y', '-v'], { cwd: dir })
   await all.stderrLine(/docker image pull /)
   assert.ok(existsSync(lockDir()), 'the first run holds the lock on HOST1')
   // `cache` lives only on HOST3, yet its run meets the same lock.
   const cache = await berth('reboot', ['cache', '-y'], { cwd: dir })
   assert.is(cache.code, 1, cache.stdout + cache.stderr)
-  assert.match(cache.stderr, /The deploy lock \.kamal\/lock-shop on 127\.\d+\.\d+\.\d+ is held by .* \(accessory-reboot all\)/)
+  assert.match(
+    cache.stderr,
+    /The deploy lock \.kamal\/lock-shop on 127\.\d+\.\d+\.\d+ is held by .* \(accessory-reboot all\)/,
+  )
   const hostsRun = await berth('reboot', ['db', '-y', '--hosts', HOST2], { cwd: dir })
   assert.is(hostsRun.code, 1)
   assert.match(hostsRun.stderr, /is held by/)

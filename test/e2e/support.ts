@@ -25,10 +25,16 @@ export interface RunResult {
 
 /** `npx zx scripts/accessory-<verb>.mjs ...args` (or `scripts/lock.mjs` for `lock`) in a project directory. */
 /** `env` is added to the test's environment; a variable set to undefined is left out. */
-export function berth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<RunResult> {
+export function berth(
+  verb: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const script = verb === 'lock' ? 'scripts/lock.mjs' : `scripts/accessory-${verb}.mjs`
-    const env = Object.fromEntries(Object.entries({ ...process.env, FORCE_COLOR: '0', ...options.env }).filter(([, v]) => v !== undefined))
+    const env = Object.fromEntries(
+      Object.entries({ ...process.env, FORCE_COLOR: '0', ...options.env }).filter(([, v]) => v !== undefined),
+    )
     const child = spawn(process.execPath, [ZX, path.join(REPO, script), ...args], {
       cwd: options.cwd,
       env,
@@ -71,7 +77,11 @@ export function threeAccessories(overrides: { db?: string; cache?: string; searc
         directories: ['data:/var/lib/postgresql/data'],
       },
       cache: { image: image(overrides.cache ?? 'redis:7'), host: HOST3, options: { memory: '64m' } },
-      search: { image: image(overrides.search ?? 'search:1'), hosts: [HOST1, HOST2, HOST3], volumes: ['shop-search:/data'] },
+      search: {
+        image: image(overrides.search ?? 'search:1'),
+        hosts: [HOST1, HOST2, HOST3],
+        volumes: ['shop-search:/data'],
+      },
     },
   }
 }
@@ -82,7 +92,10 @@ export const SECRETS = { '.kamal/secrets': 'POSTGRES_PASSWORD=s3cr3t-value\n' }
 export const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
 
 /** A container's configured image, status and id on a host, read from its engine directly. */
-export async function containerOn(addr: string, name: string): Promise<{ image: string; status: string; id: string } | undefined> {
+export async function containerOn(
+  addr: string,
+  name: string,
+): Promise<{ image: string; status: string; id: string } | undefined> {
   const r = await hostDocker(addr, ['inspect', name, '--format', '{{.Config.Image}} {{.State.Status}} {{.Id}}'])
   if (r.exitCode !== 0) return undefined
   const [img, status, id] = r.stdout.trim().split(' ')
@@ -93,7 +106,11 @@ export async function containerOn(addr: string, name: string): Promise<{ image: 
 export function onTerminal(verb: string, args: string[], cwd: string, answer: string): Promise<RunResult> {
   const line = shellJoin([process.execPath, ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args])
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stdin.end(answer)
@@ -109,7 +126,11 @@ export interface RunningBerth {
 }
 
 /** Starts a script without waiting for it, so a test can watch its progress and signal it. */
-export function startBerth(verb: string, args: string[], options: { cwd: string; env?: Record<string, string> }): RunningBerth {
+export function startBerth(
+  verb: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): RunningBerth {
   const child = spawn(process.execPath, [ZX, path.join(REPO, `scripts/accessory-${verb}.mjs`), ...args], {
     cwd: options.cwd,
     env: { ...process.env, FORCE_COLOR: '0', ...options.env },
@@ -124,7 +145,9 @@ export function startBerth(verb: string, args: string[], options: { cwd: string;
     for (const wake of waiters.splice(0)) wake()
   })
   const done = new Promise<RunResult>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : -1), stdout, stderr })),
+    child.on('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 + (signal === 'SIGKILL' ? 9 : 15) : -1), stdout, stderr }),
+    ),
   )
   return {
     done,
@@ -134,7 +157,8 @@ export function startBerth(verb: string, args: string[], options: { cwd: string;
       for (;;) {
         const line = stderr.split('\n').find((l) => pattern.test(l))
         if (line !== undefined) return line
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no stderr line matching ${pattern} (exit ${child.exitCode}):\n${stderr}\n${stdout}`)
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`no stderr line matching ${pattern} (exit ${child.exitCode}):\n${stderr}\n${stdout}`)
         await new Promise<void>((resolve) => {
           waiters.push(resolve)
           setTimeout(resolve, 200)
@@ -152,6 +176,10 @@ export function loggingSsh(): { dir: string; PATH: string; calls(): string } {
   const real = execFileSync('/bin/sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim()
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-logging-ssh-'))
   const log = path.join(dir, 'calls.log')
-  writeFileSync(path.join(dir, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "ssh $*" >> ${shellJoin([log])}\nexec ${shellJoin([real])} "$@"\n`, { mode: 0o755 })
+  writeFileSync(
+    path.join(dir, 'ssh'),
+    `#!/bin/sh\nprintf '%s\\n' "ssh $*" >> ${shellJoin([log])}\nexec ${shellJoin([real])} "$@"\n`,
+    { mode: 0o755 },
+  )
   return { dir, PATH: `${dir}:${process.env.PATH}`, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') }
 }

@@ -7,7 +7,21 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { assertLabUp, hostDocker, labHosts, resetLab } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, REPO, SECRETS, berth, containerOn, homeOf, image, labSsh, project, startBerth, threeAccessories } from './support.ts'
+import {
+  HOST1,
+  HOST2,
+  HOST3,
+  REPO,
+  SECRETS,
+  berth,
+  containerOn,
+  homeOf,
+  image,
+  labSsh,
+  project,
+  startBerth,
+  threeAccessories,
+} from './support.ts'
 
 test.before(async () => {
   await assertLabUp()
@@ -16,7 +30,10 @@ test.before.each(async () => {
   await resetLab()
 })
 
-const socketOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.dockerHost.replace('unix://', '')
+const socketOf = (addr: string) =>
+  labHosts()
+    .find((h) => h.addr === addr)!
+    .dockerHost.replace('unix://', '')
 
 /** The engine on `addr` stops answering while `work` runs (its socket is moved aside, then back). */
 async function withEngineDown<T>(addr: string, work: () => Promise<T>): Promise<T> {
@@ -33,15 +50,34 @@ test('an engine that does not answer is an error for its host (exit 1, with the 
   const dir = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all', '--hosts', `${HOST1},${HOST2}`], { cwd: dir })).code, 0)
   await withEngineDown(HOST3, async () => {
-    for (const args of [['details', 'all'], ['boot', 'all', '--dry-run'], ['boot', 'all'], ['stop', 'cache']]) {
+    for (const args of [
+      ['details', 'all'],
+      ['boot', 'all', '--dry-run'],
+      ['boot', 'all'],
+      ['stop', 'cache'],
+    ]) {
       const [verb, ...rest] = args as [string, ...string[]]
       const r = await berth(verb, rest, { cwd: dir })
       assert.is(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`)
-      assert.match(r.stdout, new RegExp(`failed on ${HOST3.replaceAll('.', '\\.')}: could not list the containers: .*Cannot connect to the Docker daemon`), args.join(' '))
-      assert.not.match(r.stdout, /would boot|Booted accessory `cache`|has no container on 127\.\d+\.\d+\.13/i, args.join(' '))
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `failed on ${HOST3.replaceAll('.', '\\.')}: could not list the containers: .*Cannot connect to the Docker daemon`,
+        ),
+        args.join(' '),
+      )
+      assert.not.match(
+        r.stdout,
+        /would boot|Booted accessory `cache`|has no container on 127\.\d+\.\d+\.13/i,
+        args.join(' '),
+      )
     }
   })
-  assert.equal(await containerOn(HOST3, 'shop-cache'), undefined, 'nothing was booted on the host that could not be read')
+  assert.equal(
+    await containerOn(HOST3, 'shop-cache'),
+    undefined,
+    'nothing was booted on the host that could not be read',
+  )
 })
 
 test('a container removed between docker ps and docker inspect: the rest of the host is still read', async () => {
@@ -74,24 +110,43 @@ test('stopped, crash-looping and paused containers need attention (exit 2) with 
   // Docker's restart back-off doubles each time: after 6 restarts the container spends 6.4 s at a time in
   // `restarting`, so the observations below (boot, then details, each about a second on a loaded machine) see
   // the loop rather than the instant it runs between two crashes.
-  const restarts = async () => Number((await hostDocker(HOST3, ['inspect', 'shop-cache', '--format', '{{.RestartCount}}'])).stdout.trim())
+  const restarts = async () =>
+    Number((await hostDocker(HOST3, ['inspect', 'shop-cache', '--format', '{{.RestartCount}}'])).stdout.trim())
   for (let i = 0; i < 150 && (await restarts()) < 6; i++) await new Promise((r) => setTimeout(r, 200))
-  for (let i = 0; i < 50 && (await containerOn(HOST3, 'shop-cache'))?.status !== 'restarting'; i++) await new Promise((r) => setTimeout(r, 100))
+  for (let i = 0; i < 50 && (await containerOn(HOST3, 'shop-cache'))?.status !== 'restarting'; i++)
+    await new Promise((r) => setTimeout(r, 100))
   const r = await berth('boot', ['all'], { cwd: dir })
   assert.is(r.code, 2, r.stdout + r.stderr)
-  assert.ok(r.stdout.includes(`Accessory \`db\` exists on ${HOST1} with the configured image (${image('postgres:16')}) but is stopped; run \`npx zx scripts/accessory-start.mjs db --hosts ${HOST1}\` to start it.`), r.stdout)
-  assert.ok(r.stdout.includes(`but is paused; run \`npx zx scripts/accessory-start.mjs search --hosts ${HOST2}\` to unpause it.`), r.stdout)
-  assert.ok(r.stdout.includes(`Accessory \`cache\` keeps restarting on ${HOST3} (a crash loop, ${image('redis:7')}); run \`npx zx scripts/accessory-logs.mjs cache --hosts ${HOST3}\` to see why`), r.stdout)
+  assert.ok(
+    r.stdout.includes(
+      `Accessory \`db\` exists on ${HOST1} with the configured image (${image('postgres:16')}) but is stopped; run \`npx zx scripts/accessory-start.mjs db --hosts ${HOST1}\` to start it.`,
+    ),
+    r.stdout,
+  )
+  assert.ok(
+    r.stdout.includes(
+      `but is paused; run \`npx zx scripts/accessory-start.mjs search --hosts ${HOST2}\` to unpause it.`,
+    ),
+    r.stdout,
+  )
+  assert.ok(
+    r.stdout.includes(
+      `Accessory \`cache\` keeps restarting on ${HOST3} (a crash loop, ${image('redis:7')}); run \`npx zx scripts/accessory-logs.mjs cache --hosts ${HOST3}\` to see why`,
+    ),
+    r.stdout,
+  )
   assert.match(r.stdout, /1 stopped, 1 paused, 1 crash-looping \(exit 2\)\./)
   // A crash-looping container runs for an instant between two crashes; an observation in that instant truly
   // sees it running, so look again (docker's back-off keeps it `restarting` nearly all the time).
   let details = await berth('details', ['all'], { cwd: dir })
-  for (let i = 0; i < 5 && !/crash loop/.test(details.stdout); i++) details = await berth('details', ['all'], { cwd: dir })
+  for (let i = 0; i < 5 && !/crash loop/.test(details.stdout); i++)
+    details = await berth('details', ['all'], { cwd: dir })
   assert.is(details.code, 2)
   assert.match(details.stdout, /crash loop/)
   // The README's CI recipe ends non-zero, naming what does not run and why.
   let recipe = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir })
-  for (let i = 0; i < 5 && !/keeps restarting/.test(recipe.stdout); i++) recipe = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir })
+  for (let i = 0; i < 5 && !/keeps restarting/.test(recipe.stdout); i++)
+    recipe = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir })
   assert.is(recipe.code, 2, recipe.stdout + recipe.stderr)
   assert.match(recipe.stdout, /keeps restarting/)
   const started = await berth('start', ['search', '--hosts', HOST2], { cwd: dir })
@@ -104,7 +159,14 @@ function dbConfig(tag: string) {
     service: 'shop',
     image: 'shop/app',
     ssh: labSsh(),
-    accessories: { db: { image: image(`postgres:${tag}`), host: HOST1, directories: ['data:/var/lib/data'], options: { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' } } },
+    accessories: {
+      db: {
+        image: image(`postgres:${tag}`),
+        host: HOST1,
+        directories: ['data:/var/lib/data'],
+        options: { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' },
+      },
+    },
   }
 }
 
@@ -130,7 +192,10 @@ for (const point of [
       if (names.some((n) => n.includes('-berth-'))) break
       await new Promise((r) => setTimeout(r, 100))
     }
-    assert.ok(names.some((n) => n.includes('-berth-')), `a temporary container was left: ${names}`)
+    assert.ok(
+      names.some((n) => n.includes('-berth-')),
+      `a temporary container was left: ${names}`,
+    )
     for (const verb of ['details', 'boot']) {
       const r = await berth(verb, ['db'], { cwd: dir })
       assert.is(r.code, 2, `${verb}: ${r.stdout}${r.stderr}`)
@@ -141,10 +206,15 @@ for (const point of [
     assert.is(blocked.code, 1)
     assert.match(blocked.stderr, /release it with `npx zx scripts\/lock\.mjs release`/)
     assert.is((await berth('lock', ['release'], { cwd: dir })).code, 0)
-    writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ ...dbConfig('17'), accessories: { db: { ...dbConfig('17').accessories.db, options: {} } } })}\n`)
+    writeFileSync(
+      path.join(dir, 'deploy.config.mjs'),
+      `export default ${JSON.stringify({ ...dbConfig('17'), accessories: { db: { ...dbConfig('17').accessories.db, options: {} } } })}\n`,
+    )
     const recovered = await berth('reboot', ['db', '-y', '--drifted'], { cwd: dir })
     assert.is(recovered.code, 0, recovered.stdout + recovered.stderr)
-    const after = (await hostDocker(HOST1, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).stdout.split('\n').filter(Boolean)
+    const after = (await hostDocker(HOST1, ['ps', '-a', '--format', '{{.Names}} {{.Status}}'])).stdout
+      .split('\n')
+      .filter(Boolean)
     assert.equal(after.length, 1, after.join('\n'))
     assert.match(after[0]!, /^shop-db Up/)
     assert.is((await containerOn(HOST1, 'shop-db'))?.image, image('postgres:17'))
@@ -174,7 +244,10 @@ test('--json prints one JSON document on usage errors (64), config errors (78) a
   assert.equal([doc.exitCode, doc.error.kind], [78, 'config'])
   assert.ok(doc.error.problems.length > 0)
   mkdirSync(path.join(homeOf(HOST1), '.kamal/lock-shop'), { recursive: true })
-  writeFileSync(path.join(homeOf(HOST1), '.kamal/lock-shop/details'), Buffer.from('Locked by: someone at 2026-01-01T00:00:00Z\nVersion: x\nMessage: m').toString('base64'))
+  writeFileSync(
+    path.join(homeOf(HOST1), '.kamal/lock-shop/details'),
+    Buffer.from('Locked by: someone at 2026-01-01T00:00:00Z\nVersion: x\nMessage: m').toString('base64'),
+  )
   const held = await berth('boot', ['all', '--json'], { cwd: dir })
   assert.is(held.code, 1, held.stdout + held.stderr)
   const lock = JSON.parse(held.stdout)
@@ -187,17 +260,26 @@ test('a large report piped into head keeps its exit code; a closed stderr is not
   for (let i = 0; i < 40; i++) accessories[`a${i}`] = { image: image('redis:7'), hosts: [HOST1, HOST2, HOST3] }
   const dir = project({ service: 'big', image: 'big/app', ssh: labSsh(), accessories })
   const zx = `${process.execPath} ${path.join(REPO, 'node_modules/zx/build/cli.js')} ${path.join(REPO, 'scripts/accessory-boot.mjs')}`
-  const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `${zx} all --dry-run | head -1`], { cwd: dir, encoding: 'utf8' })
+  const piped = spawnSync('bash', ['-o', 'pipefail', '-c', `${zx} all --dry-run | head -1`], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
   assert.is(piped.status, 2, piped.stdout + piped.stderr)
   assert.is(piped.stdout.split('\n').filter(Boolean).length, 1)
-  const json = spawnSync('bash', ['-o', 'pipefail', '-c', `${zx} all --dry-run --json | head -c 100`], { cwd: dir, encoding: 'utf8' })
+  const json = spawnSync('bash', ['-o', 'pipefail', '-c', `${zx} all --dry-run --json | head -c 100`], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
   assert.is(json.status, 2)
   const noStderr = spawnSync('bash', ['-c', `${zx} all --dry-run -v 2>&-`], { cwd: dir, encoding: 'utf8' })
   assert.is(noStderr.status, 2, noStderr.stdout.slice(-500))
   const booted = project(threeAccessories(), SECRETS)
   assert.is((await berth('boot', ['all'], { cwd: booted })).code, 0)
   const zxStop = zx.replace('accessory-boot.mjs', 'accessory-stop.mjs')
-  const stopped = spawnSync('bash', ['-o', 'pipefail', '-c', `${zxStop} all | head -1`], { cwd: booted, encoding: 'utf8' })
+  const stopped = spawnSync('bash', ['-o', 'pipefail', '-c', `${zxStop} all | head -1`], {
+    cwd: booted,
+    encoding: 'utf8',
+  })
   assert.is(stopped.status, 0, stopped.stderr)
   assert.not.ok(existsSync(path.join(homeOf(HOST1), '.kamal/lock-shop')), 'the lock was released')
 })
@@ -212,17 +294,23 @@ test("changes are recorded in Kamal's audit log on each host, in Kamal's format;
   for (const verb of ['details', 'check', 'logs']) await berth(verb, ['db'], { cwd: dir })
   assert.is(lines().length, 1, 'read-only verbs recorded nothing')
   assert.is((await berth('restart', ['db', '--hosts', HOST1], { cwd: dir })).code, 0)
-  writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`)
+  writeFileSync(
+    path.join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify(threeAccessories({ db: 'postgres:17' }))}\n`,
+  )
   assert.is((await berth('reboot', ['db', '-y', '--hosts', HOST1], { cwd: dir })).code, 0)
-  assert.equal(lines().map((l) => l.replace(/^\[[^\]]+\] \[[^\]]+\] /, '')), [
-    'Booted db accessory',
-    'Stopped db accessory',
-    'Started db accessory',
-    'Pull db accessory image',
-    'Stopped db accessory',
-    'Remove db accessory container',
-    'Booted db accessory',
-  ])
+  assert.equal(
+    lines().map((l) => l.replace(/^\[[^\]]+\] \[[^\]]+\] /, '')),
+    [
+      'Booted db accessory',
+      'Stopped db accessory',
+      'Started db accessory',
+      'Pull db accessory image',
+      'Stopped db accessory',
+      'Remove db accessory container',
+      'Booted db accessory',
+    ],
+  )
 })
 
 test.run()

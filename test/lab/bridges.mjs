@@ -25,14 +25,25 @@ const DEFAULT_HOST = 'unix:///var/run/docker.sock'
 function exec(cmd, args, timeoutMs) {
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env }
-  for (const k of Object.keys(env)) if (/^(http|https|all|no)_proxy$/i.test(k) || k === 'DOCKER_HOST' || k === 'DOCKER_CONTEXT') delete env[k]
+  for (const k of Object.keys(env))
+    if (/^(http|https|all|no)_proxy$/i.test(k) || k === 'DOCKER_HOST' || k === 'DOCKER_CONTEXT') delete env[k]
   return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const e = /** @type {any} */ (err)
-      const exitCode = !err ? 0 : typeof e.code === 'number' ? e.code : 1
-      const why = !err || typeof e.code === 'number' ? '' : e.killed ? ` no answer within ${timeoutMs / 1000}s` : ` ${err.message}`
-      resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) + why })
-    }).stdin?.end()
+    execFile(
+      cmd,
+      args,
+      { env, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const e = /** @type {any} */ (err)
+        const exitCode = !err ? 0 : typeof e.code === 'number' ? e.code : 1
+        const why =
+          !err || typeof e.code === 'number'
+            ? ''
+            : e.killed
+              ? ` no answer within ${timeoutMs / 1000}s`
+              : ` ${err.message}`
+        resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) + why })
+      },
+    ).stdin?.end()
   })
 }
 
@@ -158,7 +169,9 @@ export function runningEngines() {
     } catch {
       /* keep / */
     }
-    const hosts = dockerdHosts(argv).map((h) => (h.startsWith('unix://') && !h.startsWith('unix:///') ? `unix://${path.resolve(cwd, h.slice(7))}` : h))
+    const hosts = dockerdHosts(argv).map((h) =>
+      h.startsWith('unix://') && !h.startsWith('unix:///') ? `unix://${path.resolve(cwd, h.slice(7))}` : h,
+    )
     engines.push({ pid: Number(d), hosts, ...engineLabel(Number(d), hosts) })
   }
   return engines.sort((a, b) => a.pid - b.pid)
@@ -182,7 +195,14 @@ export async function askEngine(e) {
   let why = ''
   for (const host of e.hosts) {
     const r = await exec('docker', ['-H', host, 'network', 'ls', '--no-trunc', '-q'], ASK_TIMEOUT_MS)
-    if (r.exitCode === 0) return { ok: true, ids: r.stdout.split('\n').map((s) => s.trim()).filter(Boolean) }
+    if (r.exitCode === 0)
+      return {
+        ok: true,
+        ids: r.stdout
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }
     why = r.stderr.trim().split('\n').at(-1) || `exit ${r.exitCode}`
   }
   return { ok: false, why }
@@ -199,7 +219,8 @@ export async function deleteBridges(names) {
   /** @type {string[]} */
   const failed = []
   for (const name of names) {
-    if (!isDockerBridgeName(name)) throw new Error(`refusing to delete ${JSON.stringify(name)}: not a docker bridge name`)
+    if (!isDockerBridgeName(name))
+      throw new Error(`refusing to delete ${JSON.stringify(name)}: not a docker bridge name`)
     const r = await exec('ip', ['link', 'delete', 'dev', name], 5000)
     if (r.exitCode === 0 || !(await dockerBridges()).includes(name)) removed.push(name)
     else failed.push(`${name} (${r.stderr.trim()})`)
@@ -262,7 +283,10 @@ export async function sweepLeftoverBridges(opts = {}) {
   if (first.unasked.length) {
     result.skipped = didNotAnswer(first.unasked)
     const loose = leftoverBridges(bridges, first.ids)
-    if (loose.length) log(`lab: leftover-bridge sweep skipped, ${result.skipped} (${first.unasked.map((u) => u.why).join('; ')}); kept ${loose.join(' ')}`)
+    if (loose.length)
+      log(
+        `lab: leftover-bridge sweep skipped, ${result.skipped} (${first.unasked.map((u) => u.why).join('; ')}); kept ${loose.join(' ')}`,
+      )
     return result
   }
   let candidates = leftoverBridges(bridges, first.ids)
@@ -281,7 +305,8 @@ export async function sweepLeftoverBridges(opts = {}) {
   const { removed, failed } = await deleteBridges(candidates)
   result.removed = removed
   result.failed = failed
-  if (removed.length) log(`lab: removed ${removed.length} leftover bridges that no running engine owns: ${removed.join(' ')}`)
+  if (removed.length)
+    log(`lab: removed ${removed.length} leftover bridges that no running engine owns: ${removed.join(' ')}`)
   if (failed.length) log(`lab: could not remove leftover bridges: ${failed.join('; ')}`)
   return result
 }
@@ -309,7 +334,8 @@ export function poolsExhaustedMessage(bridges, sweep, ownLab) {
       `delete the ${loose.length} owned by no engine that answered${sweep.skipped ? ` (sweep skipped: ${sweep.skipped})` : ''}: ` +
         loose.map((b) => `ip link delete ${b}`).join('; '),
     )
-  const lab = (/** @type {string} */ dir) => `BERTH_LAB_DIR=${dir} BERTH_LAB_NET=${sweep.labNets.get(dir) ?? '127.0.1'} node test/lab/lab.mjs`
+  const lab = (/** @type {string} */ dir) =>
+    `BERTH_LAB_DIR=${dir} BERTH_LAB_NET=${sweep.labNets.get(dir) ?? '127.0.1'} node test/lab/lab.mjs`
   for (const o of byOwner.keys()) {
     if (o === ownLab) fixes.push(`remove this lab's networks: ${lab(o)} reset`)
     else if (o.startsWith('dockerd ')) fixes.push(`remove unused networks of ${o}: docker network prune`)
@@ -331,7 +357,14 @@ export function poolsExhaustedMessage(bridges, sweep, ownLab) {
  */
 export function readRecorded(file) {
   const text = readIfExists(file) ?? ''
-  return [...new Set(text.split('\n').map((l) => l.trim().split(/\s+/).at(-1) ?? '').filter((id) => /^[0-9a-f]{12,64}$/.test(id)))]
+  return [
+    ...new Set(
+      text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).at(-1) ?? '')
+        .filter((id) => /^[0-9a-f]{12,64}$/.test(id)),
+    ),
+  ]
 }
 
 /**

@@ -35,7 +35,11 @@ fs.writeFileSync(path.join(PROJECT, '.kamal/secrets'), 'POSTGRES_PASSWORD=bridge
  */
 function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: { ...process.env, FORCE_COLOR: '0', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, FORCE_COLOR: '0', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -51,7 +55,8 @@ const labEnv = (dir = DIR) => ({ BERTH_LAB_DIR: dir, BERTH_LAB_NET: NET })
 const lab = (...args) => run(process.execPath, ['test/lab/lab.mjs', ...args], { env: labEnv() })
 
 /** The same, inside the private network namespace, on its own lab dir. @param {string[]} args */
-const nsLab = (...args) => run('nsenter', [`--net=${NS_PATH}`, process.execPath, 'test/lab/lab.mjs', ...args], { env: labEnv(NS_DIR) })
+const nsLab = (...args) =>
+  run('nsenter', [`--net=${NS_PATH}`, process.execPath, 'test/lab/lab.mjs', ...args], { env: labEnv(NS_DIR) })
 
 /** @param {string[]} args */
 const inNs = (...args) => run('nsenter', [`--net=${NS_PATH}`, ...args])
@@ -64,7 +69,11 @@ function ok(what, r) {
 
 /** The real berth boot of the example config's 6 accessories on the test's 3 hosts. */
 const boot = () =>
-  run(process.execPath, [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-boot.mjs'), 'all'], { cwd: PROJECT, env: labEnv() })
+  run(
+    process.execPath,
+    [path.join(REPO, 'node_modules/zx/build/cli.js'), path.join(REPO, 'scripts/accessory-boot.mjs'), 'all'],
+    { cwd: PROJECT, env: labEnv() },
+  )
 
 /** The bridges of the test lab's engines' networks, named from their network ids. */
 async function ownBridges() {
@@ -72,9 +81,23 @@ async function ownBridges() {
   for (const addr of ADDRS) {
     const r = ok(
       `network ls on ${addr}`,
-      await run('docker', ['-H', `unix://${DIR}/hosts/${addr}/docker.sock`, 'network', 'ls', '--no-trunc', '-q', '--filter', 'driver=bridge']),
+      await run('docker', [
+        '-H',
+        `unix://${DIR}/hosts/${addr}/docker.sock`,
+        'network',
+        'ls',
+        '--no-trunc',
+        '-q',
+        '--filter',
+        'driver=bridge',
+      ]),
     )
-    names.push(...r.stdout.split('\n').filter(Boolean).map((id) => `br-${id.slice(0, 12)}`))
+    names.push(
+      ...r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((id) => `br-${id.slice(0, 12)}`),
+    )
   }
   return names
 }
@@ -171,7 +194,14 @@ test('exhausted pools: start fails with one line naming the cause and the fix; a
   // (a node process named dockerd, listening nowhere: its argv is `dockerd -e ... -- -H unix://<nothing>`)
   const mute = spawn(
     'nsenter',
-    [`--net=${NS_PATH}`, 'bash', '-c', 'exec -a dockerd "$0" -e "setInterval(() => {}, 1e6)" -- -H "$1"', process.execPath, `unix://${NS_DIR}/mute.sock`],
+    [
+      `--net=${NS_PATH}`,
+      'bash',
+      '-c',
+      'exec -a dockerd "$0" -e "setInterval(() => {}, 1e6)" -- -H "$1"',
+      process.execPath,
+      `unix://${NS_DIR}/mute.sock`,
+    ],
     { stdio: 'ignore' },
   )
   try {

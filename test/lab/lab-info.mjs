@@ -44,7 +44,14 @@ export function labNet() {
 
 /** @returns {LabHost[]} the three lab hosts, in order */
 export function labHosts() {
-  return hostPaths().map((h) => ({ name: h.name, addr: h.addr, dockerHost: h.dockerHost, home: h.home, sshdLog: h.sshdLog, dockerConfig: h.dockerConfig }))
+  return hostPaths().map((h) => ({
+    name: h.name,
+    addr: h.addr,
+    dockerHost: h.dockerHost,
+    home: h.home,
+    sshdLog: h.sshdLog,
+    dockerConfig: h.dockerConfig,
+  }))
 }
 
 /** @returns {string} the lab registry, '127.0.1.10:5000' (no auth, plain http) */

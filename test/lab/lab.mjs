@@ -16,7 +16,16 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { POOLS_EXHAUSTED, bridgeName, deleteBridges, dockerBridges, poolsExhaustedMessage, readRecorded, record, sweepLeftoverBridges } from './bridges.mjs'
+import {
+  POOLS_EXHAUSTED,
+  bridgeName,
+  deleteBridges,
+  dockerBridges,
+  poolsExhaustedMessage,
+  readRecorded,
+  record,
+  sweepLeftoverBridges,
+} from './bridges.mjs'
 
 /**
  * The lab's address block: three octets of 127.0.0.0/8, `$BERTH_LAB_NET` (default 127.0.1). A second lab
@@ -34,7 +43,9 @@ export const HOSTS = [
 function labNet() {
   const net = process.env.BERTH_LAB_NET || '127.0.1'
   if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(net))
-    throw new Error(`BERTH_LAB_NET must be three octets inside 127.0.0.0/8 such as 127.0.2 (got ${JSON.stringify(net)})`)
+    throw new Error(
+      `BERTH_LAB_NET must be three octets inside 127.0.0.0/8 such as 127.0.2 (got ${JSON.stringify(net)})`,
+    )
   return net
 }
 /** Tags pushed to the lab registry (repository:tag, without the registry prefix). */
@@ -180,7 +191,10 @@ function ppidOf(pid) {
 }
 
 function allPids() {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
 }
 
 /**
@@ -248,11 +262,20 @@ export function run(cmd, args, opts = {}) {
     const child = execFile(
       cmd,
       args,
-      { env: opts.env ?? process.env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
+      {
+        env: opts.env ?? process.env,
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 64 * 1024 * 1024,
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
         const e = /** @type {any} */ (err)
         const exitCode = !err ? 0 : typeof e.code === 'number' ? e.code : 1
-        resolve({ exitCode, stdout: String(stdout), stderr: String(stderr) + (err && typeof e.code !== 'number' ? `\n${err.message}` : '') })
+        resolve({
+          exitCode,
+          stdout: String(stdout),
+          stderr: String(stderr) + (err && typeof e.code !== 'number' ? `\n${err.message}` : ''),
+        })
       },
     )
     if (opts.input !== undefined) child.stdin?.end(opts.input)
@@ -263,7 +286,10 @@ export function run(cmd, args, opts = {}) {
 /** @param {string} cmd @param {string[]} args */
 function runSyncOrDie(cmd, args) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-  if (r.status !== 0) throw new LabError(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`)
+  if (r.status !== 0)
+    throw new LabError(
+      `${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr || r.stdout || r.error?.message}`,
+    )
   return r.stdout
 }
 
@@ -273,7 +299,10 @@ export class LabError extends Error {}
 function tail(file, lines = 25) {
   try {
     const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n')
-    return text.slice(-lines).map((l) => `    | ${l}`).join('\n')
+    return text
+      .slice(-lines)
+      .map((l) => `    | ${l}`)
+      .join('\n')
   } catch {
     return `    | (no ${file})`
   }
@@ -281,7 +310,9 @@ function tail(file, lines = 25) {
 
 /** @param {string} name */
 function which(name) {
-  for (const dir of (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat(['/usr/sbin', '/sbin'])) {
+  for (const dir of (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
+    .split(':')
+    .concat(['/usr/sbin', '/sbin'])) {
     const p = path.join(dir, name)
     try {
       fs.accessSync(p, fs.constants.X_OK)
@@ -368,17 +399,33 @@ function sshArgs(args) {
 // ---------------------------------------------------------------- start
 
 function preflight() {
-  const missing = ['dockerd', 'containerd', 'runc', 'docker', 'sshd', 'ssh', 'ssh-keygen', 'docker-registry', 'busybox', 'ip'].filter((b) => !which(b))
+  const missing = [
+    'dockerd',
+    'containerd',
+    'runc',
+    'docker',
+    'sshd',
+    'ssh',
+    'ssh-keygen',
+    'docker-registry',
+    'busybox',
+    'ip',
+  ].filter((b) => !which(b))
   if (missing.length)
     throw new LabError(
       `missing binaries: ${missing.join(', ')}\n  install: apt-get install -y --no-install-recommends docker.io openssh-server docker-registry busybox-static curl openssh-client iproute2`,
     )
-  if (process.getuid && process.getuid() !== 0) throw new LabError('the lab must run as root (dockerd, sshd on port 22)')
+  if (process.getuid && process.getuid() !== 0)
+    throw new LabError('the lab must run as root (dockerd, sshd on port 22)')
   const longest = Math.max(...hostPaths().map((h) => `${h.execRoot}/containerd/containerd.sock.ttrpc`.length))
   if (longest > SUN_PATH_MAX - 4)
-    throw new LabError(`lab dir ${labDir()} is too long for unix socket paths (${longest} chars); use a shorter BERTH_LAB_DIR such as /tmp/berth-lab.XXXX`)
+    throw new LabError(
+      `lab dir ${labDir()} is too long for unix socket paths (${longest} chars); use a shorter BERTH_LAB_DIR such as /tmp/berth-lab.XXXX`,
+    )
   if (fs.existsSync('/run/containerd/containerd.sock'))
-    console.warn('lab: warning: a system containerd runs (/run/containerd/containerd.sock); the lab engines would share it')
+    console.warn(
+      'lab: warning: a system containerd runs (/run/containerd/containerd.sock); the lab engines would share it',
+    )
 }
 
 /** @param {string} keyFile @param {string} comment */
@@ -466,7 +513,9 @@ async function registryHas(repoTag) {
   try {
     const res = await fetch(`http://${registryAddress()}/v2/${repo}/manifests/${tag}`, {
       method: 'HEAD',
-      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+      headers: {
+        Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json',
+      },
       signal: AbortSignal.timeout(3000),
     })
     return res.status === 200
@@ -492,7 +541,9 @@ async function dockerUp(h) {
 
 /** @param {HostPaths} h @returns {Promise<RunResult>} */
 function sshProbe(h) {
-  return run('ssh', sshArgs(['-o', 'ConnectTimeout=5', h.addr, "docker version --format '{{.Server.Version}}'"]), { timeoutMs: 10_000 })
+  return run('ssh', sshArgs(['-o', 'ConnectTimeout=5', h.addr, "docker version --format '{{.Server.Version}}'"]), {
+    timeoutMs: 10_000,
+  })
 }
 
 /** Build the lab images on host1's engine, push them, drop them from host1. @param {HostPaths} h1 */
@@ -502,7 +553,9 @@ async function ensureImages(h1) {
   if (!missing.length) return 'cached'
   const c = clientPaths()
   const busybox = fs.realpathSync(/** @type {string} */ (which('busybox')))
-  const applets = runSyncOrDie(busybox, ['--list']).split('\n').filter((a) => /^[a-z0-9_.-]+$/i.test(a) && a !== 'busybox')
+  const applets = runSyncOrDie(busybox, ['--list'])
+    .split('\n')
+    .filter((a) => /^[a-z0-9_.-]+$/i.test(a) && a !== 'busybox')
   const cmd = 'CMD ["/bin/sh","-c","trap \\"exit 0\\" TERM INT; sleep infinity & wait"]'
   for (const repoTag of missing) {
     const root = path.join(c.imageBuild, repoTag.replace(/[:/]/g, '_'))
@@ -525,7 +578,8 @@ async function ensureImages(h1) {
   }
   const pushes = await Promise.all(missing.map((t) => engine(h1, ['push', '--quiet', `${registryAddress()}/${t}`])))
   pushes.forEach((r, i) => {
-    if (r.exitCode !== 0) throw new LabError(`docker push ${missing[i]} failed:\n${r.stderr}\n${tail(clientPaths().registryLog)}`)
+    if (r.exitCode !== 0)
+      throw new LabError(`docker push ${missing[i]} failed:\n${r.stderr}\n${tail(clientPaths().registryLog)}`)
   })
   await engine(h1, ['image', 'rm', '-f', ...missing.map((t) => `${registryAddress()}/${t}`)])
   fs.rmSync(c.imageBuild, { recursive: true, force: true })
@@ -542,11 +596,13 @@ async function checkPools(h1, log) {
   const name = `berth-lab-probe-${process.pid}-${Date.now().toString(36)}`
   const made = await engine(h1, ['network', 'create', '--driver', 'bridge', name], 15_000)
   if (made.exitCode !== 0) {
-    if (made.stderr.includes(POOLS_EXHAUSTED)) throw new LabError(poolsExhaustedMessage(await dockerBridges(), sweep, labDir()))
+    if (made.stderr.includes(POOLS_EXHAUSTED))
+      throw new LabError(poolsExhaustedMessage(await dockerBridges(), sweep, labDir()))
     throw new LabError(`docker network create ${name} on ${h1.name} failed: ${made.stderr.trim()}`)
   }
   const removed = await engine(h1, ['network', 'rm', name], 15_000)
-  if (removed.exitCode !== 0) throw new LabError(`docker network rm ${name} on ${h1.name} failed: ${removed.stderr.trim()}`)
+  if (removed.exitCode !== 0)
+    throw new LabError(`docker network rm ${name} on ${h1.name} failed: ${removed.stderr.trim()}`)
 }
 
 /**
@@ -589,17 +645,39 @@ export async function start(opts = {}) {
     dockerdPids.set(h.addr, readPid(h.dockerPid))
     if (alive(dockerdPids.get(h.addr), h.dataRoot)) continue
     fs.rmSync(h.dockerPid, { force: true })
-    dockerdPids.set(h.addr, spawnDetached(dockerd, [
-      '--data-root', h.dataRoot, '--exec-root', h.execRoot, '--pidfile', h.dockerPid, '-H', h.dockerHost,
-      '--bridge', 'none', '--iptables=false', '--ip-masq=false',
-      '--config-file', h.daemonJson, // not /etc/docker/daemon.json
-    ], h.dockerLog))
+    dockerdPids.set(
+      h.addr,
+      spawnDetached(
+        dockerd,
+        [
+          '--data-root',
+          h.dataRoot,
+          '--exec-root',
+          h.execRoot,
+          '--pidfile',
+          h.dockerPid,
+          '-H',
+          h.dockerHost,
+          '--bridge',
+          'none',
+          '--iptables=false',
+          '--ip-masq=false',
+          '--config-file',
+          h.daemonJson, // not /etc/docker/daemon.json
+        ],
+        h.dockerLog,
+      ),
+    )
     log(`lab: dockerd ${h.name} starting (${h.dockerHost})`)
   }
 
   // registry: does not daemonize, we record its pid
   if (!alive(readPid(c.registryPid), c.registryConfig)) {
-    const pid = spawnDetached(/** @type {string} */ (which('docker-registry')), ['serve', c.registryConfig], c.registryLog)
+    const pid = spawnDetached(
+      /** @type {string} */ (which('docker-registry')),
+      ['serve', c.registryConfig],
+      c.registryLog,
+    )
     fs.writeFileSync(c.registryPid, `${pid}\n`)
     log(`lab: registry starting on ${registryAddress()} (pid ${pid})`)
   }
@@ -609,8 +687,13 @@ export async function start(opts = {}) {
   for (const h of hosts) {
     if (alive(readPid(h.sshdPid), h.sshdConfig)) continue
     fs.rmSync(h.sshdPid, { force: true })
-    const r = spawnSync(sshd, ['-f', h.sshdConfig, '-E', h.sshdLog], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: daemonEnv() })
-    if (r.status !== 0) throw new LabError(`sshd ${h.name} (${h.addr}) failed to start (${r.status}): ${r.stderr}\n${tail(h.sshdLog)}`)
+    const r = spawnSync(sshd, ['-f', h.sshdConfig, '-E', h.sshdLog], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: daemonEnv(),
+    })
+    if (r.status !== 0)
+      throw new LabError(`sshd ${h.name} (${h.addr}) failed to start (${r.status}): ${r.stderr}\n${tail(h.sshdLog)}`)
     log(`lab: sshd ${h.name} starting on ${h.addr}:22`)
   }
 
@@ -618,11 +701,23 @@ export async function start(opts = {}) {
   const failures = []
   const [regOk, ...dockOk] = await Promise.all([
     waitFor(REGISTRY_TIMEOUT_MS, registryUp, () => !alive(readPid(c.registryPid), c.registryConfig)),
-    ...hosts.map((h) => waitFor(DOCKER_TIMEOUT_MS, () => dockerUp(h), () => !alive(dockerdPids.get(h.addr), h.dataRoot))),
+    ...hosts.map((h) =>
+      waitFor(
+        DOCKER_TIMEOUT_MS,
+        () => dockerUp(h),
+        () => !alive(dockerdPids.get(h.addr), h.dataRoot),
+      ),
+    ),
   ])
-  if (!regOk) failures.push(`registry ${registryAddress()} did not come up (exited or no answer within ${REGISTRY_TIMEOUT_MS / 1000}s):\n${tail(c.registryLog)}`)
+  if (!regOk)
+    failures.push(
+      `registry ${registryAddress()} did not come up (exited or no answer within ${REGISTRY_TIMEOUT_MS / 1000}s):\n${tail(c.registryLog)}`,
+    )
   hosts.forEach((h, i) => {
-    if (!dockOk[i]) failures.push(`dockerd ${h.name} (${h.dockerHost}) did not come up (exited or no answer within ${DOCKER_TIMEOUT_MS / 1000}s):\n${tail(h.dockerLog)}`)
+    if (!dockOk[i])
+      failures.push(
+        `dockerd ${h.name} (${h.dockerHost}) did not come up (exited or no answer within ${DOCKER_TIMEOUT_MS / 1000}s):\n${tail(h.dockerLog)}`,
+      )
   })
   if (failures.length) throw new LabError(failures.join('\n'))
   log(`lab: engines + registry up (${since()})`)
@@ -704,11 +799,21 @@ export async function stop(opts = {}) {
     hosts.map(async (h) => {
       if (!alive(readPid(h.dockerPid), h.dataRoot)) return { addr: h.addr, ids: [] }
       const ls = await engine(h, ['network', 'ls', '--no-trunc', '-q', '--filter', 'driver=bridge'], 5000)
-      if (ls.exitCode !== 0) log(`lab: could not list ${h.name}'s networks (${ls.stderr.trim()}); the next lab start sweeps their bridges`)
+      if (ls.exitCode !== 0)
+        log(`lab: could not list ${h.name}'s networks (${ls.stderr.trim()}); the next lab start sweeps their bridges`)
       const ps = await engine(h, ['ps', '-q'], 5000)
       const ids = ps.stdout.split('\n').filter(Boolean)
       if (ids.length) await engine(h, ['kill', ...ids], 5000)
-      return { addr: h.addr, ids: ls.exitCode === 0 ? ls.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [] }
+      return {
+        addr: h.addr,
+        ids:
+          ls.exitCode === 0
+            ? ls.stdout
+                .split('\n')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : [],
+      }
     }),
   )
   if (fs.existsSync(root)) record(c.networks, networks)
@@ -746,7 +851,9 @@ export async function stop(opts = {}) {
     if (!failed.length) fs.rmSync(c.networks, { force: true })
   }
   if (still.length || mounts.length || bridgesLeft.length)
-    throw new LabError(`lab: stop left processes [${still.join(' ')}] mounts [${mounts.join(' ')}] bridges [${bridgesLeft.join(' ')}]`)
+    throw new LabError(
+      `lab: stop left processes [${still.join(' ')}] mounts [${mounts.join(' ')}] bridges [${bridgesLeft.join(' ')}]`,
+    )
   if (opts.purge) {
     fs.rmSync(root, { recursive: true, force: true })
     log(`lab: stopped and removed ${root}`)
@@ -772,7 +879,9 @@ export function status() {
 
 /** @returns {string[]} pieces that are down (empty: all up) */
 export function downPieces() {
-  return status().filter((r) => !r.up).map((r) => r.piece)
+  return status()
+    .filter((r) => !r.up)
+    .map((r) => r.piece)
 }
 
 /** @param {HostPaths} h */
@@ -781,7 +890,14 @@ async function resetHost(h) {
   const ids = async (args) => {
     const r = await engine(h, args)
     if (r.exitCode !== 0) throw new LabError(`reset ${h.name}: docker ${args.join(' ')}: ${r.stderr}`)
-    return [...new Set(r.stdout.split('\n').map((s) => s.trim()).filter(Boolean))]
+    return [
+      ...new Set(
+        r.stdout
+          .split('\n')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ]
   }
   /** @param {string[]} args */
   const must = async (args) => {
@@ -847,8 +963,11 @@ async function main() {
         process.exitCode = 2
     }
   } catch (err) {
-    console.error(`lab ${cmd} FAILED: ${err instanceof LabError ? err.message : err instanceof Error ? err.stack : err}`)
-    if (cmd === 'start') console.error('lab: pieces that did start are left running; `node test/lab/lab.mjs stop` stops them')
+    console.error(
+      `lab ${cmd} FAILED: ${err instanceof LabError ? err.message : err instanceof Error ? err.stack : err}`,
+    )
+    if (cmd === 'start')
+      console.error('lab: pieces that did start are left running; `node test/lab/lab.mjs stop` stops them')
     process.exitCode = 1
   }
 }

@@ -13,11 +13,24 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { alive, clientPaths, daemonEnv, hostPaths, labDir, labProcessTree, LabError, listening, readPid, sshdConfigText, terminate } from './lab.mjs'
+import {
+  alive,
+  clientPaths,
+  daemonEnv,
+  hostPaths,
+  labDir,
+  labProcessTree,
+  LabError,
+  listening,
+  readPid,
+  sshdConfigText,
+  terminate,
+} from './lab.mjs'
 
 export function scaleNet() {
   const value = process.env.BERTH_SCALE_NET || '127.0.7'
-  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(value)) throw new LabError(`BERTH_SCALE_NET must be three octets inside 127.0.0.0/8, got ${JSON.stringify(value)}`)
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(value))
+    throw new LabError(`BERTH_SCALE_NET must be three octets inside 127.0.0.0/8, got ${JSON.stringify(value)}`)
   return value
 }
 
@@ -68,15 +81,21 @@ export function runningScaleHosts() {
  */
 export async function startScale(count, opts = {}) {
   const log = opts.log ?? ((m) => console.log(m))
-  if (!Number.isInteger(count) || count < 1 || count > 254) throw new LabError(`scale lab: COUNT must be 1..254, got ${count}`)
+  if (!Number.isInteger(count) || count < 1 || count > 254)
+    throw new LabError(`scale lab: COUNT must be 1..254, got ${count}`)
   const engineHost = hostPaths()[0]
-  if (!alive(readPid(engineHost.dockerPid), engineHost.dataRoot)) throw new LabError(`scale lab: the lab's host1 engine is not running; start the lab first (node test/lab/lab.mjs start)`)
+  if (!alive(readPid(engineHost.dockerPid), engineHost.dataRoot))
+    throw new LabError(
+      `scale lab: the lab's host1 engine is not running; start the lab first (node test/lab/lab.mjs start)`,
+    )
   const root = scaleDir()
   const c = clientPaths()
   fs.mkdirSync(root, { recursive: true })
   const hostKey = path.join(root, 'hostkey')
   if (!fs.existsSync(hostKey)) {
-    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'berth-scale-lab', '-f', hostKey], { encoding: 'utf8' })
+    const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'berth-scale-lab', '-f', hostKey], {
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new LabError(`ssh-keygen failed: ${r.stderr}`)
   }
   const authorizedKeys = path.join(root, 'authorized_keys')
@@ -99,9 +118,14 @@ export async function startScale(count, opts = {}) {
     ].join('\n'),
   )
   const hosts = scaleHosts(count)
-  const free = await Promise.all(hosts.map(async (h) => alive(readPid(h.sshdPid), h.sshdConfig) || !(await listening(h.addr, 22))))
+  const free = await Promise.all(
+    hosts.map(async (h) => alive(readPid(h.sshdPid), h.sshdConfig) || !(await listening(h.addr, 22))),
+  )
   const taken = hosts.filter((_, i) => !free[i]).map((h) => h.addr)
-  if (taken.length) throw new LabError(`scale lab: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ' …' : ''} already answer on port 22 (another lab?); pick another block with BERTH_SCALE_NET`)
+  if (taken.length)
+    throw new LabError(
+      `scale lab: ${taken.slice(0, 5).join(', ')}${taken.length > 5 ? ' …' : ''} already answer on port 22 (another lab?); pick another block with BERTH_SCALE_NET`,
+    )
   let started = 0
   for (const h of hosts) {
     if (alive(readPid(h.sshdPid), h.sshdConfig)) continue
@@ -110,7 +134,9 @@ export async function startScale(count, opts = {}) {
     fs.mkdirSync(dockerConfig, { recursive: true })
     fs.writeFileSync(
       h.sshdConfig,
-      sshdConfigText(/** @type {import('./lab.mjs').HostPaths} */ ({ ...engineHost, ...h, hostKey, authorizedKeys, dockerConfig })).replace(/^MaxStartups .*$/m, 'MaxStartups 400:30:800'),
+      sshdConfigText(
+        /** @type {import('./lab.mjs').HostPaths} */ ({ ...engineHost, ...h, hostKey, authorizedKeys, dockerConfig }),
+      ).replace(/^MaxStartups .*$/m, 'MaxStartups 400:30:800'),
     )
     fs.rmSync(h.sshdPid, { force: true })
     const r = spawnSync('/usr/sbin/sshd', ['-f', h.sshdConfig, '-E', h.sshdLog], { encoding: 'utf8', env: daemonEnv() })
@@ -124,7 +150,9 @@ export async function startScale(count, opts = {}) {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
-  log(`scale lab: ${count} hosts ${hosts[0]?.addr}…${hosts.at(-1)?.addr} (${started} started), all on host1's engine (${engineHost.dockerHost})`)
+  log(
+    `scale lab: ${count} hosts ${hosts[0]?.addr}…${hosts.at(-1)?.addr} (${started} started), all on host1's engine (${engineHost.dockerHost})`,
+  )
   return hosts
 }
 

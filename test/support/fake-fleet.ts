@@ -71,7 +71,9 @@ export class FakeFleet implements Transport {
     this.onCommand?.(sent, 'before', index)
     await Promise.resolve()
     const host = this.host(hostName)
-    const result = host.unreachable ? fail(`ssh: connect to host ${hostName} port 22: Connection refused`, 255) : this.execute(host, command.argv)
+    const result = host.unreachable
+      ? fail(`ssh: connect to host ${hostName} port 22: Connection refused`, 255)
+      : this.execute(host, command.argv)
     this.onCommand?.(sent, 'after', index)
     return result
   }
@@ -86,7 +88,8 @@ export class FakeFleet implements Transport {
   private execute(host: FakeHost, argv: ShellWord[]): CommandResult {
     const line = shellJoin(argv)
     if (line.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service)")) {
-      if (host.engineDown) return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+      if (host.engineDown)
+        return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
       return ok(JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson)))
     }
     if (line.startsWith('docker ps --all --quiet --filter label=service=')) {
@@ -104,9 +107,13 @@ export class FakeFleet implements Transport {
     const release = /^rm (\S+)\/details && rm -r /.exec(line)
     if (release) return host.locks.delete(release[1]!) ? ok() : fail('rm: cannot remove: No such file or directory')
     const status = /^stat (\S+) /.exec(line)
-    if (status) return host.locks.has(status[1]!) ? ok('Locked by: test at 2026-01-01T00:00:00Z\nVersion: berth\nMessage: test\n') : fail('stat: cannot stat')
+    if (status)
+      return host.locks.has(status[1]!)
+        ? ok('Locked by: test at 2026-01-01T00:00:00Z\nVersion: berth\nMessage: test\n')
+        : fail('stat: cannot stat')
     if (line.startsWith('sh -c ') || line.startsWith('mkdir -p ')) return ok()
-    if (host.engineDown && line.startsWith('docker ')) return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
+    if (host.engineDown && line.startsWith('docker '))
+      return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
     return this.chain(host, segments(argv))
   }
 
@@ -127,7 +134,8 @@ export class FakeFleet implements Transport {
     if (tool !== 'docker') return fail(`fake: unknown command ${words.join(' ')}`, 127)
     const find = (ref: string) => host.containers.find((c) => c.id.startsWith(ref) || c.name === ref)
     const noSuch = (ref: string) => fail(`Error response from daemon: No such container: ${ref}`)
-    const verb = rest[0] === 'container' || rest[0] === 'image' || rest[0] === 'network' ? `${rest[0]} ${rest[1]}` : rest[0]!
+    const verb =
+      rest[0] === 'container' || rest[0] === 'image' || rest[0] === 'network' ? `${rest[0]} ${rest[1]}` : rest[0]!
     const args = rest.slice(verb.split(' ').length)
     switch (verb) {
       case 'login':
@@ -146,7 +154,9 @@ export class FakeFleet implements Transport {
         const name = args[args.indexOf('--name') + 1]!
         if (find(name)) return fail(`Conflict. The container name "/${name}" is already in use`, 125)
         const image = imageOf(args)
-        const labels = Object.fromEntries(args.flatMap((w, i) => (args[i - 1] === '--label' ? [w.split('=') as [string, string]] : [])))
+        const labels = Object.fromEntries(
+          args.flatMap((w, i) => (args[i - 1] === '--label' ? [w.split('=') as [string, string]] : [])),
+        )
         const c: FakeContainer = { id: newId(), name, image, state: 'created', labels, runArgs: args }
         host.containers.push(c)
         if (verb === 'run') this.start(c)
@@ -215,7 +225,19 @@ function segments(argv: ShellWord[]): Array<{ words: string[]; after?: '&&' | ';
 
 /** The image of `docker run/create`: the first word after the flags that is not a flag's value. */
 function imageOf(args: string[]): string {
-  const withValue = new Set(['--name', '--restart', '--network', '--log-opt', '--log-driver', '--publish', '--env', '--env-file', '--volume', '--label', '--memory'])
+  const withValue = new Set([
+    '--name',
+    '--restart',
+    '--network',
+    '--log-opt',
+    '--log-driver',
+    '--publish',
+    '--env',
+    '--env-file',
+    '--volume',
+    '--label',
+    '--memory',
+  ])
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!
     if (withValue.has(word)) i++
@@ -233,7 +255,11 @@ function inspectJson(c: FakeContainer) {
     Id: c.id,
     Name: `/${c.name}`,
     Image: `sha256:${c.image.length}`,
-    Config: { Image: c.image, Labels: c.labels, ...(c.runArgs ? { Env: flagValues(c.runArgs, '--env'), Cmd: null } : {}) },
+    Config: {
+      Image: c.image,
+      Labels: c.labels,
+      ...(c.runArgs ? { Env: flagValues(c.runArgs, '--env'), Cmd: null } : {}),
+    },
     State: { Status: c.state, StartedAt: '2026-01-01T00:00:00Z' },
     ...(c.runArgs ? { HostConfig: hostConfig(c.runArgs) } : {}),
   }
@@ -244,7 +270,9 @@ const flagValues = (args: string[], flag: string) => args.flatMap((w, i) => (arg
 /** What docker records in HostConfig for the flags berth passes. */
 function hostConfig(args: string[]) {
   const [restart = 'no', retries = '0'] = (flagValues(args, '--restart')[0] ?? 'no').split(':')
-  const logOptions = Object.fromEntries(flagValues(args, '--log-opt').map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]))
+  const logOptions = Object.fromEntries(
+    flagValues(args, '--log-opt').map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]),
+  )
   const portBindings = Object.fromEntries(
     flagValues(args, '--publish').map((p) => {
       const parts = p.split(':')
@@ -252,7 +280,9 @@ function hostConfig(args: string[]) {
     }),
   )
   return {
-    Binds: flagValues(args, '--volume').filter((v) => v.includes(':')).map((v) => v.replace('$PWD/', '/home/fake/')),
+    Binds: flagValues(args, '--volume')
+      .filter((v) => v.includes(':'))
+      .map((v) => v.replace('$PWD/', '/home/fake/')),
     NetworkMode: flagValues(args, '--network')[0] ?? 'default',
     RestartPolicy: { Name: restart, MaximumRetryCount: Number(retries) },
     LogConfig: { Type: flagValues(args, '--log-driver')[0] ?? 'json-file', Config: logOptions },

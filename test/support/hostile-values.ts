@@ -30,7 +30,7 @@ export function hostileValues(canary: string): HostileValue[] {
     ['| canary', `x | touch ${canary}-e`],
     ["'$()' canary", `'$(touch ${canary}-f)'`],
     ['"$()" canary', `"$(touch ${canary}-g)"`],
-    ["quote-break canary", `'; touch ${canary}-h; echo '`],
+    ['quote-break canary', `'; touch ${canary}-h; echo '`],
     ['newline canary', `a\ntouch ${canary}-i`],
     ['relative canary', `$(touch ${rel}-j)`],
     ['redirect canary', `> ${canary}-k`],

@@ -40,7 +40,12 @@ export function rubyLiteral(src: string): unknown {
       if (i >= src.length) throw new Error('unterminated string')
       if (src[i] === '\\') {
         const c = src[i + 1]!
-        out += quote === "'" ? (c === "'" || c === '\\' ? c : `\\${c}`) : ({ n: '\n', t: '\t' } as Record<string, string>)[c] ?? c
+        out +=
+          quote === "'"
+            ? c === "'" || c === '\\'
+              ? c
+              : `\\${c}`
+            : (({ n: '\n', t: '\t' } as Record<string, string>)[c] ?? c)
         i += 2
       } else out += src[i++]
     }
@@ -136,7 +141,11 @@ function parseCall(text: string): KamalCall {
   return { accessory: m[1]!, method: m[2]!, args, kwargs }
 }
 
-export function parseAccessoryTest(src: string): { config: Record<string, unknown>; secrets: Record<string, string>; tests: KamalTest[] } {
+export function parseAccessoryTest(src: string): {
+  config: Record<string, unknown>
+  secrets: Record<string, string>
+  tests: KamalTest[]
+} {
   const configAt = src.indexOf('@config = {')
   const config = rubyLiteral(balanced(src, src.indexOf('{', configAt))) as Record<string, unknown>
   const secretsCall = /setup_test_secrets\(([^)]*)\)/.exec(src)

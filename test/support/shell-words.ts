@@ -12,5 +12,8 @@ export async function shellWords(commandLine: string): Promise<string[]> {
   writeFileSync(script, `docker() { printf '%s\\0' docker "$@"; }\ncd ${JSON.stringify(dir)}\n${commandLine}\n`)
   const result = await new LocalTransport(dir).run('local', { argv: ['sh', script] })
   assert.is(result.exitCode, 0, result.stderr)
-  return result.stdout.split('\0').slice(0, -1).map((w) => w.replaceAll(dir, '$PWD'))
+  return result.stdout
+    .split('\0')
+    .slice(0, -1)
+    .map((w) => w.replaceAll(dir, '$PWD'))
 }

@@ -7,13 +7,33 @@ import { deploymentFrom } from '../support/deployment.ts'
 
 test('flags and their short forms', () => {
   const o = parseVerbArgs(['db', '-c', 'x.yml', '-d', 'staging', '--hosts', 'a, b', '--dry-run', '--json', '-v'])
-  assert.equal(o, { target: 'db', config: 'x.yml', destination: 'staging', hosts: ['a', 'b'], primary: false, dryRun: true, json: true, quiet: false, verbose: true, help: false, version: false, flags: {}, command: [] })
+  assert.equal(o, {
+    target: 'db',
+    config: 'x.yml',
+    destination: 'staging',
+    hosts: ['a', 'b'],
+    primary: false,
+    dryRun: true,
+    json: true,
+    quiet: false,
+    verbose: true,
+    help: false,
+    version: false,
+    flags: {},
+    command: [],
+  })
   assert.is(parseVerbArgs(['all', '--config=deploy.yml']).config, 'deploy.yml')
 })
 
 test('bad usage is a UsageError naming the problem', () => {
-  assert.throws(() => parseVerbArgs(['db', '--bogus']), (e: Error) => e instanceof UsageError && /--bogus/.test(e.message))
-  assert.throws(() => parseVerbArgs(['db', '-c']), (e: Error) => e instanceof UsageError && /-c/.test(e.message))
+  assert.throws(
+    () => parseVerbArgs(['db', '--bogus']),
+    (e: Error) => e instanceof UsageError && /--bogus/.test(e.message),
+  )
+  assert.throws(
+    () => parseVerbArgs(['db', '-c']),
+    (e: Error) => e instanceof UsageError && /-c/.test(e.message),
+  )
   assert.throws(() => parseVerbArgs(['db', 'cache']), /one accessory name/)
   assert.throws(() => parseVerbArgs(['db', '-q', '-v']), /not both/)
   assert.throws(() => parseVerbArgs(['db', '--hosts', ',']), /at least one host/)
@@ -33,7 +53,10 @@ test('seconds flags take non-negative numbers only', () => {
   assert.is(secondsFlag('2.5', 'lock-wait', 0), 2.5)
   assert.is(secondsFlag(undefined, 'lock-wait', 7), 7)
   assert.throws(() => secondsFlag('soon', 'lock-wait', 0), /--lock-wait takes a number of seconds, got 'soon'/)
-  assert.throws(() => secondsFlag('-1', 'lock-wait', 0), (e: Error) => e instanceof UsageError)
+  assert.throws(
+    () => secondsFlag('-1', 'lock-wait', 0),
+    (e: Error) => e instanceof UsageError,
+  )
 })
 
 test('host patterns: exact names and fnmatch-style wildcards', () => {
@@ -51,21 +74,40 @@ const deployment = deploymentFrom({
 })
 
 test('all selects every accessory in config order; NAME selects one', () => {
-  assert.equal(selectAccessories(deployment, 'all', undefined).map((s) => [s.accessory.name, s.hosts]), [['db', ['h1', 'h2']], ['cache', ['h2']]])
-  assert.equal(selectAccessories(deployment, 'cache', undefined).map((s) => s.accessory.name), ['cache'])
+  assert.equal(
+    selectAccessories(deployment, 'all', undefined).map((s) => [s.accessory.name, s.hosts]),
+    [
+      ['db', ['h1', 'h2']],
+      ['cache', ['h2']],
+    ],
+  )
+  assert.equal(
+    selectAccessories(deployment, 'cache', undefined).map((s) => s.accessory.name),
+    ['cache'],
+  )
 })
 
 test('--hosts narrows each accessory and drops accessories left with no host', () => {
-  assert.equal(selectAccessories(deployment, 'all', ['h1']).map((s) => [s.accessory.name, s.hosts]), [['db', ['h1']]])
+  assert.equal(
+    selectAccessories(deployment, 'all', ['h1']).map((s) => [s.accessory.name, s.hosts]),
+    [['db', ['h1']]],
+  )
 })
 
 test('unknown names and unmatched --hosts are usage errors with the known values', () => {
   assert.throws(() => selectAccessories(deployment, 'x', undefined), /No accessory named 'x' \(known: db, cache\)/)
-  assert.throws(() => selectAccessories(deployment, 'db', ['h9']), /--hosts h9 matches no host of `db` \(its hosts: h1, h2\)/)
+  assert.throws(
+    () => selectAccessories(deployment, 'db', ['h9']),
+    /--hosts h9 matches no host of `db` \(its hosts: h1, h2\)/,
+  )
 })
 
 test('arguments that reach a host are checked: destination, --hosts patterns, --since, --lines, NUL, huge exec commands', () => {
-  const usage = (argv: string[], pattern: RegExp) => assert.throws(() => parseVerbArgs(argv), (e: Error) => e instanceof UsageError && pattern.test(e.message))
+  const usage = (argv: string[], pattern: RegExp) =>
+    assert.throws(
+      () => parseVerbArgs(argv),
+      (e: Error) => e instanceof UsageError && pattern.test(e.message),
+    )
   usage(['db', '-d', '../prod'], /The destination "..\/prod" cannot name a config file and a folder on the hosts/)
   usage(['db', '--destination=-x'], /destination "-x"/)
   usage(['db', '--hosts', 'h1,-V'], /--hosts "-V" is not a host or a pattern/)

@@ -12,7 +12,16 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(schema)
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2']]]) }
 const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
 const entries: ReportEntry[] = [
-  { ...base, host: 'h1', outcome: 'running', state: 'running', runningImage: 'postgres:17', runningImageId: 'sha256:1', containerId: 'abc', repoDigests: ['postgres@sha256:2'] },
+  {
+    ...base,
+    host: 'h1',
+    outcome: 'running',
+    state: 'running',
+    runningImage: 'postgres:17',
+    runningImageId: 'sha256:1',
+    containerId: 'abc',
+    repoDigests: ['postgres@sha256:2'],
+  },
   {
     ...base,
     host: 'h2',
@@ -20,7 +29,10 @@ const entries: ReportEntry[] = [
     state: 'running',
     runningImage: 'postgres:17',
     containerId: 'def',
-    drift: [{ kind: 'config', reasons: ['env A "1" → "2"'] }, { kind: 'secrets', reasons: ['PW changed'] }],
+    drift: [
+      { kind: 'config', reasons: ['env A "1" → "2"'] },
+      { kind: 'secrets', reasons: ['PW changed'] },
+    ],
     notCompared: ['option --ulimit'],
     leftovers: [{ name: 'app-db-berth-old-x1', state: 'stopped' }],
   },
@@ -36,8 +48,17 @@ test('the document validates against the published schema, with the summary and 
   assert.is(doc.schemaVersion, 1)
   assert.is(doc.exitCode, 1)
   assert.equal(doc.summary, { in_sync: 1, drift: 1, missing: 1, not_running: 1, unreachable: 1, leftovers: 1 })
-  assert.equal(doc.results.map((r: { verdict: string }) => r.verdict), ['in_sync', 'drift', 'unreachable', 'missing', 'not_running'])
-  assert.equal(doc.results[0].running, { image: 'postgres:17', imageId: 'sha256:1', repoDigests: ['postgres@sha256:2'], state: 'running', containerId: 'abc' })
+  assert.equal(
+    doc.results.map((r: { verdict: string }) => r.verdict),
+    ['in_sync', 'drift', 'unreachable', 'missing', 'not_running'],
+  )
+  assert.equal(doc.results[0].running, {
+    image: 'postgres:17',
+    imageId: 'sha256:1',
+    repoDigests: ['postgres@sha256:2'],
+    state: 'running',
+    containerId: 'abc',
+  })
   assert.is(doc.results[3].running, null)
 })
 
@@ -62,7 +83,12 @@ test('text: the sentences with their fixes, and what was not compared', () => {
   assert.is(checkVerdict(entries[1]!), 'drift')
   const text = renderCheckText(entries, context, { quiet: false })
   assert.ok(text.includes('Not compared for `db` on h2: option --ulimit.'), text)
-  assert.ok(text.includes('Accessory `db` has drifted on h2 (env A "1" → "2"; PW changed); run `npx zx scripts/accessory-reboot.mjs db --hosts h2` to update'), text)
+  assert.ok(
+    text.includes(
+      'Accessory `db` has drifted on h2 (env A "1" → "2"; PW changed); run `npx zx scripts/accessory-reboot.mjs db --hosts h2` to update',
+    ),
+    text,
+  )
 })
 
 test.run()

@@ -10,21 +10,36 @@ const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2'
 const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
 const entries: ReportEntry[] = [
   { ...base, host: 'h1', outcome: 'running' },
-  { ...base, host: 'h2', outcome: 'drift', runningImage: 'postgres:16', drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }] },
+  {
+    ...base,
+    host: 'h2',
+    outcome: 'drift',
+    runningImage: 'postgres:16',
+    drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }],
+  },
   { ...base, host: 'h3', outcome: 'failed', error: 'could not connect: 100%\nreally' },
 ]
 
 test('annotations: a warning per pair that needs attention, an error per failure, escaped as GitHub reads them', () => {
   const lines = githubAnnotations('check', entries, context).trimEnd().split('\n')
   assert.is(lines.length, 2)
-  assert.is(lines[0], '::warning title=berth check%3A db on h2::Accessory `db` image has changed on h2 (postgres:16 → postgres:17); run `npx zx scripts/accessory-reboot.mjs db --hosts h2` to update')
-  assert.is(lines[1], '::error title=berth check%3A db on h3::Accessory `db` failed on h3: could not connect: 100%25%0Areally')
+  assert.is(
+    lines[0],
+    '::warning title=berth check%3A db on h2::Accessory `db` image has changed on h2 (postgres:16 → postgres:17); run `npx zx scripts/accessory-reboot.mjs db --hosts h2` to update',
+  )
+  assert.is(
+    lines[1],
+    '::error title=berth check%3A db on h3::Accessory `db` failed on h3: could not connect: 100%25%0Areally',
+  )
   assert.is(githubAnnotations('check', [entries[0]!], context), '')
 })
 
 test('job summary: a Markdown table with the exit code', () => {
   const summary = githubStepSummary('boot', entries, context)
-  assert.ok(summary.startsWith('### berth boot: exit 1\n\n| Accessory | Host | Outcome | What to do |\n|---|---|---|---|\n'), summary)
+  assert.ok(
+    summary.startsWith('### berth boot: exit 1\n\n| Accessory | Host | Outcome | What to do |\n|---|---|---|---|\n'),
+    summary,
+  )
   assert.ok(summary.includes('| db | h2 | drift | Accessory `db` image has changed on h2'), summary)
 })
 

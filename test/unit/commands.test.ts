@@ -86,7 +86,10 @@ test('mounts, volumes, labels, options, restart and cmd follow Kamal order and q
 
 test('one read-only round trip lists and inspects labelled containers by id', () => {
   const inspect = shellJoin(inspectHost(['postgres:16', 'a b']).argv)
-  assert.ok(inspect.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit"), inspect)
+  assert.ok(
+    inspect.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit"),
+    inspect,
+  )
   assert.ok(inspect.endsWith(" sh postgres:16 'a b'"), inspect)
 })
 
@@ -98,11 +101,17 @@ test('registry user name and password go on stdin, never in argv; docker login g
   // What the remote docker receives: a fake docker prints its argv and its stdin.
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-login-'))
   writeFileSync(path.join(dir, 'docker'), '#!/bin/sh\nprintf "%s|" "$@"; printf "stdin=%s" "$(cat)"\n', { mode: 0o755 })
-  const result = await new LocalTransport(dir).run('local', { argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...login.argv], input: login.input })
+  const result = await new LocalTransport(dir).run('local', {
+    argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...login.argv],
+    input: login.input,
+  })
   assert.is(result.exitCode, 0, result.stderr)
   assert.is(result.stdout, 'login|registry.example.com|--username|deploy|--password-stdin|stdin=hunter2')
   const hub = registryLogin({ username: "o'neil $(x)", password: 'p' })
-  const viaHub = await new LocalTransport(dir).run('local', { argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...hub.argv], input: hub.input })
+  const viaHub = await new LocalTransport(dir).run('local', {
+    argv: ['env', `PATH=${dir}:/usr/bin:/bin`, ...hub.argv],
+    input: hub.input,
+  })
   assert.is(viaHub.stdout, "login|--username|o'neil $(x)|--password-stdin|stdin=p")
 })
 
@@ -115,7 +124,10 @@ test('networks: kamal and custom ones are created; built-in ones are not', () =>
 
 test('directories: mkdir, then chmod and chown only when set', () => {
   assert.is(shellJoin(makeDirectory({ path: 'app-db/data' }).argv), 'mkdir -p app-db/data')
-  assert.is(shellJoin(makeDirectory({ path: '/srv/db', mode: '0700', owner: '999:999' }).argv), 'mkdir -p /srv/db && chmod 0700 /srv/db && chown 999:999 /srv/db')
+  assert.is(
+    shellJoin(makeDirectory({ path: '/srv/db', mode: '0700', owner: '999:999' }).argv),
+    'mkdir -p /srv/db && chmod 0700 /srv/db && chown 999:999 /srv/db',
+  )
 })
 
 test('writeFile creates the directory and the file with its mode, content from stdin', async () => {
@@ -133,7 +145,10 @@ test('writeFile creates the directory and the file with its mode, content from s
 
 test('writeFile: folders made for a mounted file get 0755 (a non-root container user reaches it); the file keeps its mode', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-write-'))
-  const result = await new LocalTransport(dir).run('local', writeFile('app-db/docker-entrypoint-initdb.d/init.sql', 'select 1;\n', '640'))
+  const result = await new LocalTransport(dir).run(
+    'local',
+    writeFile('app-db/docker-entrypoint-initdb.d/init.sql', 'select 1;\n', '640'),
+  )
   assert.is(result.exitCode, 0, result.stderr)
   const { statSync } = await import('node:fs')
   assert.is(statSync(path.join(dir, 'app-db')).mode & 0o777, 0o755)
@@ -143,7 +158,13 @@ test('writeFile: folders made for a mounted file get 0755 (a non-root container 
 
 test('env file: one KEY=value line per secret, escaped like Kamal (Ruby String#dump)', () => {
   assert.is(envFileContent([]), '\n')
-  assert.is(envFileContent([['A', 'plain'], ['B', 'with "quotes" and #{x}']]), 'A=plain\nB=with "quotes" and #{x}\n')
+  assert.is(
+    envFileContent([
+      ['A', 'plain'],
+      ['B', 'with "quotes" and #{x}'],
+    ]),
+    'A=plain\nB=with "quotes" and #{x}\n',
+  )
   assert.is(dumpEnvValue('line1\nline2\ttab\\'), 'line1\\nline2\\ttab\\\\')
   assert.is(dumpEnvValue('\x01ünï'), '\\x01ünï')
 })

@@ -29,13 +29,23 @@ test('the runner is bundled once into a private cache, and the bundle is reused 
     assert.type(main, 'function')
     const base = path.join(cache, 'berth')
     const [slot] = readdirSync(base)
-    const current = JSON.parse(readFileSync(path.join(base, slot!, 'current.json'), 'utf8')) as { id: string; inputs: [string, number, number][] }
+    const current = JSON.parse(readFileSync(path.join(base, slot!, 'current.json'), 'utf8')) as {
+      id: string
+      inputs: [string, number, number][]
+    }
     assert.ok(existsSync(path.join(base, slot!, current.id, 'main.mjs')))
-    assert.ok(current.inputs.some(([file]) => file.endsWith(path.join('lib', 'cli', 'run.ts'))), 'the inputs name the sources')
+    assert.ok(
+      current.inputs.some(([file]) => file.endsWith(path.join('lib', 'cli', 'run.ts'))),
+      'the inputs name the sources',
+    )
     assert.is(statSync(base).mode & 0o777, 0o700)
     const again = await compiledMain()
     assert.type(again, 'function')
-    assert.is(JSON.parse(readFileSync(path.join(base, slot!, 'current.json'), 'utf8')).id, current.id, 'no second build')
+    assert.is(
+      JSON.parse(readFileSync(path.join(base, slot!, 'current.json'), 'utf8')).id,
+      current.id,
+      'no second build',
+    )
   })
 })
 

@@ -110,7 +110,10 @@ test('mjs: a function export gets { destination, env } and may be async', async 
 test('mjs: a changed file is re-read in the same process', async () => {
   const dir = tempDir({ 'deploy.config.mjs': `export default ${JSON.stringify(MINIMAL_OBJ)}\n` })
   assert.is((await loadConfig({ cwd: dir, env: {} })).config.service, 'app')
-  writeFileSync(join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify({ ...MINIMAL_OBJ, service: 'changed' })}\n`)
+  writeFileSync(
+    join(dir, 'deploy.config.mjs'),
+    `export default ${JSON.stringify({ ...MINIMAL_OBJ, service: 'changed' })}\n`,
+  )
   assert.is((await loadConfig({ cwd: dir, env: {} })).config.service, 'changed')
 })
 
@@ -157,15 +160,20 @@ test('mjs: validation problems have no line numbers', async () => {
 
 test('yml: destination file is deep-merged, positions point at the file that set the value', async () => {
   const dir = tempDir({
-    'config/deploy.yml': MINIMAL_YML + '    port: "127.0.0.1:3306:3306"\n    options:\n      cpus: 2\n      restart: always\n',
-    'config/deploy.staging.yml': 'accessories:\n  db:\n    host: <%= ENV["KAMAL_DESTINATION"] %>-db1\n    options:\n      restart: sometimes\n',
+    'config/deploy.yml':
+      MINIMAL_YML + '    port: "127.0.0.1:3306:3306"\n    options:\n      cpus: 2\n      restart: always\n',
+    'config/deploy.staging.yml':
+      'accessories:\n  db:\n    host: <%= ENV["KAMAL_DESTINATION"] %>-db1\n    options:\n      restart: sometimes\n',
   })
   const r = await loadConfig({ cwd: dir, env: {}, destination: 'staging' }).catch((e: unknown) => e)
   assert.instance(r, ConfigError)
   assert.equal((r as ConfigError).problems, [
     'config/deploy.staging.yml:5:16: /accessories/db/options/restart: should be no, always, unless-stopped, on-failure, or on-failure:N',
   ])
-  writeFileSync(join(dir, 'config/deploy.staging.yml'), 'accessories:\n  db:\n    host: <%= ENV["KAMAL_DESTINATION"] %>-db1\n    options:\n      restart: "no"\n')
+  writeFileSync(
+    join(dir, 'config/deploy.staging.yml'),
+    'accessories:\n  db:\n    host: <%= ENV["KAMAL_DESTINATION"] %>-db1\n    options:\n      restart: "no"\n',
+  )
   const ok = await loadConfig({ cwd: dir, env: {}, destination: 'staging' })
   assert.equal(ok.files, ['config/deploy.yml', 'config/deploy.staging.yml'])
   assert.equal(ok.config.accessories?.db, {
@@ -210,13 +218,17 @@ test('yml: ERB outside the subset is rejected with file:line:col; commands run l
     `config/deploy.yml:4:13: unsupported ERB <%= Kamal::Utils.docker_arch %> (Kamal is not part of the subset); ${ERB_SUBSET}`,
     'config/deploy.yml:6:12: the command `exit 4` failed (exit 4)',
   ])
-  const ok = tempDir({ 'config/deploy.yml': 'service: app\nimage: app\nservers: [h1]\nregistry:\n  username: u\n  password: <%= %x(printf s3cr3t) %>\n' })
+  const ok = tempDir({
+    'config/deploy.yml':
+      'service: app\nimage: app\nservers: [h1]\nregistry:\n  username: u\n  password: <%= %x(printf s3cr3t) %>\n',
+  })
   assert.equal((await loadConfig({ cwd: ok, env: {}, run })).config.registry?.password, 's3cr3t')
 })
 
 test('yml: positions after ERB that adds or removes lines still name the template line', async () => {
   const dir = tempDir({
-    'config/deploy.yml': 'service: app\nimage: app\n<% if ENV["NOPE"] %>\na: 1\nb: 2\n<% end %>\naccessories:\n  db:\n    image: a\n    host: h\n    port: x\n',
+    'config/deploy.yml':
+      'service: app\nimage: app\n<% if ENV["NOPE"] %>\na: 1\nb: 2\n<% end %>\naccessories:\n  db:\n    image: a\n    host: h\n    port: x\n',
   })
   assert.equal(await problems(loadConfig({ cwd: dir, env: {} })), [
     'config/deploy.yml:11:11: /accessories/db/port: "x" is not a port docker can publish; write `PORT`, `HOST_PORT:CONTAINER_PORT` or `IP:HOST_PORT:CONTAINER_PORT` (for example "127.0.0.1:5432:5432").',
@@ -250,7 +262,9 @@ test('yml: an empty file or a non-mapping root is reported', async () => {
     'empty.yml:1:1: (root): missing required key "image"',
     'empty.yml:1:1: (root): no servers or accessories specified',
   ])
-  assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'list.yml' })), ['list.yml:1:1: (root): must be object'])
+  assert.equal(await problems(loadConfig({ cwd: dir, env: {}, file: 'list.yml' })), [
+    'list.yml:1:1: (root): must be object',
+  ])
 })
 
 test('yml: YAML 1.1 as Psych reads it, anchors and merge keys', async () => {
@@ -323,7 +337,9 @@ test('a failing $(command) in a secrets file is a ConfigError naming file and li
     'config/deploy.yml': MINIMAL_YML + 'secrets_path: ops/secrets\n',
     'ops/secrets': 'A=1\nB=$(exit 7)\n',
   })
-  assert.equal(await problems(loadConfig({ cwd: dir, env: {} })), ['ops/secrets:2: B: command failed: $(exit 7): exit 7'])
+  assert.equal(await problems(loadConfig({ cwd: dir, env: {} })), [
+    'ops/secrets:2: B: command failed: $(exit 7): exit 7',
+  ])
 })
 
 test.run()

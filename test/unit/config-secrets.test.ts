@@ -90,7 +90,7 @@ test('the shell runner uses /bin/sh in cwd with env, and chomps one newline', ()
   assert.equal(parse('T=$(cat token.txt)\nG=$(printenv GREETING)', {}, run), { T: 'tok\n', G: 'hi' })
 })
 
-test('a failing command is an error naming file, line and command (stderr captured here; on a run it is the terminal\'s)', () => {
+test("a failing command is an error naming file, line and command (stderr captured here; on a run it is the terminal's)", () => {
   const dir = tempDir({})
   const run = shellRunner(dir, {}, { terminal: false })
   try {
@@ -141,9 +141,12 @@ const failures = (fn: () => unknown): string[] => {
 
 test('dotenv 3: a bare KEY line sets ""; `export KEY` needs KEY set above; `export A B` is no line at all', () => {
   assert.equal(parse('A\nB=1\nexport B\nexport A B\n'), { A: '', B: '1' })
-  assert.equal(failures(() => parse('X=1\n\nexport MISSING\n')), [
-    '.kamal/secrets:3: line "export MISSING" exports MISSING, which is not set above it (dotenv refuses it); set it first or remove the line',
-  ])
+  assert.equal(
+    failures(() => parse('X=1\n\nexport MISSING\n')),
+    [
+      '.kamal/secrets:3: line "export MISSING" exports MISSING, which is not set above it (dotenv refuses it); set it first or remove the line',
+    ],
+  )
 })
 
 test('a multi-line key in double quotes keeps its line breaks (the key_data pattern)', () => {
@@ -175,13 +178,25 @@ test('$(kamal secrets extract ...) runs in-process without Kamal; fetch says it 
     'DB_PASSWORD=$(kamal secrets extract DB_PASSWORD ${SECRETS})',
     'TOKEN=$(kamal secrets extract TOKEN $SECRETS)',
   ].join('\n')
-  assert.equal(parse(text), { SECRETS: '\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}', DB_PASSWORD: 's3cr3t', TOKEN: 't' })
-  const [fetch] = failures(() => parse('SECRETS=$(kamal secrets fetch --adapter 1password --account acme app/DB_PASSWORD)\n'))
-  assert.match(fetch!, /^\.kamal\/secrets:1: SECRETS: command failed: \$\(kamal secrets fetch .*\): `kamal secrets fetch` needs Kamal itself/)
-  assert.equal(failures(() => parse(`S='\\{\\"a\\":\\"b\\"\\}'\nX=$(kamal secrets extract NOPE $S)\n`)), [
-    // the command as written: what $S holds is not shown
-    '.kamal/secrets:2: X: command failed: $(kamal secrets extract NOPE $S): Could not find secret NOPE',
-  ])
+  assert.equal(parse(text), {
+    SECRETS: '\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}',
+    DB_PASSWORD: 's3cr3t',
+    TOKEN: 't',
+  })
+  const [fetch] = failures(() =>
+    parse('SECRETS=$(kamal secrets fetch --adapter 1password --account acme app/DB_PASSWORD)\n'),
+  )
+  assert.match(
+    fetch!,
+    /^\.kamal\/secrets:1: SECRETS: command failed: \$\(kamal secrets fetch .*\): `kamal secrets fetch` needs Kamal itself/,
+  )
+  assert.equal(
+    failures(() => parse(`S='\\{\\"a\\":\\"b\\"\\}'\nX=$(kamal secrets extract NOPE $S)\n`)),
+    [
+      // the command as written: what $S holds is not shown
+      '.kamal/secrets:2: X: command failed: $(kamal secrets extract NOPE $S): Could not find secret NOPE',
+    ],
+  )
 })
 
 test("shellSplit is Ruby's Shellwords.shellsplit; extract reads names and /NAME suffixes", () => {

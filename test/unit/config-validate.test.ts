@@ -30,10 +30,13 @@ async function check(yml: string): Promise<string[]> {
 const HEAD = 'service: app\nimage: app/app\n' // lines 1-2
 
 test('root: unknown keys rejected, x-* extensions and every Kamal root key accepted', async () => {
-  assert.equal(await check(HEAD + 'accessories: {}\nservers: []\nhealthcheck:\n  path: /up\nx-anything:\n  foo: 1\ntraefik: {}\n'), [
-    'config/deploy.yml:5:1: (root): unknown key "healthcheck"',
-    'config/deploy.yml:9:1: (root): unknown key "traefik"',
-  ])
+  assert.equal(
+    await check(HEAD + 'accessories: {}\nservers: []\nhealthcheck:\n  path: /up\nx-anything:\n  foo: 1\ntraefik: {}\n'),
+    [
+      'config/deploy.yml:5:1: (root): unknown key "healthcheck"',
+      'config/deploy.yml:9:1: (root): unknown key "traefik"',
+    ],
+  )
   assert.ok(ROOT_KEYS.includes('hooks_output'))
   assert.equal(ROOT_KEYS.length, 30)
 })
@@ -82,7 +85,9 @@ test('servers: host entries with tags, roles, multiple hosts in one entry', asyn
 
 test('accessory: unknown keys, missing image, bad port', async () => {
   assert.equal(
-    await check(HEAD + 'accessories:\n  db:\n    host: h\n    ports: ["3306:3306"]\n    port: [3306]\n    healthcheck: {}\n'),
+    await check(
+      HEAD + 'accessories:\n  db:\n    host: h\n    ports: ["3306:3306"]\n    port: [3306]\n    healthcheck: {}\n',
+    ),
     [
       'config/deploy.yml:5:5: /accessories/db: missing required key "image"',
       'config/deploy.yml:6:5: /accessories/db: unknown key "ports"',
@@ -95,7 +100,8 @@ test('accessory: unknown keys, missing image, bad port', async () => {
 test('accessory: exactly one of host, hosts, role, roles, tag, tags', async () => {
   assert.equal(
     await check(
-      HEAD + 'accessories:\n  none:\n    image: a\n  two:\n    image: b\n    host: h\n    roles: [web]\n  one:\n    image: c\n    tags: [w]\n  typed:\n    image: d\n    hosts: h\n',
+      HEAD +
+        'accessories:\n  none:\n    image: a\n  two:\n    image: b\n    host: h\n    roles: [web]\n  one:\n    image: c\n    tags: [w]\n  typed:\n    image: d\n    hosts: h\n',
     ),
     [
       'config/deploy.yml:5:5: /accessories/none: specify one of `host`, `hosts`, `role`, `roles`, `tag` or `tags`',
@@ -122,7 +128,8 @@ test('accessory: role and roles must name roles under servers', async () => {
 
 test('accessory: reserved labels and restart policies', async () => {
   const acc = (labels: string, restart: string) =>
-    HEAD + `accessories:\n  db:\n    image: a\n    host: h\n    labels:\n${labels}    options:\n      restart: ${restart}\n`
+    HEAD +
+    `accessories:\n  db:\n    image: a\n    host: h\n    labels:\n${labels}    options:\n      restart: ${restart}\n`
   assert.equal(await check(acc('      destination: x\n      role: y\n      keep: z\n', 'true')), [
     'config/deploy.yml:8:7: /accessories/db/labels/destination: invalid label. destination, role, and service are reserved labels',
     'config/deploy.yml:9:7: /accessories/db/labels/role: invalid label. destination, role, and service are reserved labels',
@@ -158,7 +165,10 @@ test('accessory env: plain hash or {clear, secret}; tags only in the root env', 
 
 test('root env: tags hold env hashes', async () => {
   assert.equal(
-    await check(HEAD + 'servers: [h1]\nenv:\n  clear: {A: 1}\n  tags:\n    t1: {B: 2}\n    t2:\n      secret: [S]\n      tags: {}\n    t3: nope\n'),
+    await check(
+      HEAD +
+        'servers: [h1]\nenv:\n  clear: {A: 1}\n  tags:\n    t1: {B: 2}\n    t2:\n      secret: [S]\n      tags: {}\n    t3: nope\n',
+    ),
     [
       'config/deploy.yml:10:7: /env/tags/t2: unknown key "tags"',
       'config/deploy.yml:11:9: /env/tags/t3: must be object',
@@ -223,9 +233,7 @@ test('logging: driver and options only', async () => {
 })
 
 test('every problem is reported at once, in file order, each once', async () => {
-  const problems = await check(
-    'image: [x]\nfoo: 1\naccessories:\n  db:\n    image: a\n    port: 1.5\n',
-  )
+  const problems = await check('image: [x]\nfoo: 1\naccessories:\n  db:\n    image: a\n    port: 1.5\n')
   assert.equal(problems, [
     'config/deploy.yml:1:1: (root): missing required key "service"',
     'config/deploy.yml:1:8: /image: must be string',

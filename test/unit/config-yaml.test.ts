@@ -9,35 +9,88 @@ import { psychScalar, psychTags, rubyFloatToS } from '../../lib/config/psych.ts'
 import { runAccessory } from '../../lib/docker/commands.ts'
 import { tempDir } from '../support/files.ts'
 
-const read = (text: string) => parseDocument(`v: ${text}\n`, { version: '1.1', customTags: psychTags }).toJS().v as unknown
+const read = (text: string) =>
+  parseDocument(`v: ${text}\n`, { version: '1.1', customTags: psychTags }).toJS().v as unknown
 
 test('the facts table: Psych, not the yaml package in either mode', () => {
   const table: Array<[string, unknown]> = [
-    ['yes', true], ['no', false], ['on', true], ['off', false], ['Yes', true], ['TRUE', true], ['oN', true],
-    ['y', 'y'], ['n', 'n'], ['Y', 'Y'], ['N', 'N'],
-    ['0755', 493], ['1_000', 1000], ['0o17', '0o17'], ['12:30', 45000], ['~', null], ['null', null], ['Null', null],
+    ['yes', true],
+    ['no', false],
+    ['on', true],
+    ['off', false],
+    ['Yes', true],
+    ['TRUE', true],
+    ['oN', true],
+    ['y', 'y'],
+    ['n', 'n'],
+    ['Y', 'Y'],
+    ['N', 'N'],
+    ['0755', 493],
+    ['1_000', 1000],
+    ['0o17', '0o17'],
+    ['12:30', 45000],
+    ['~', null],
+    ['null', null],
+    ['Null', null],
   ]
   for (const [text, want] of table) assert.equal(read(text), want, text)
 })
 
 test('numbers: Psych integers (commas, binary, hex, octal), floats spelled as Ruby, everything else text', () => {
   const table: Array<[string, unknown]> = [
-    ['42', 42], ['-7', -7], ['+3', 3], ['1,000', 1000], ['0b101', 5], ['0x1F', 31], ['-0755', -493], ['0', 0],
-    ['08', '08'], ['09:30', 34200], ['1:02:03', 3723],
+    ['42', 42],
+    ['-7', -7],
+    ['+3', 3],
+    ['1,000', 1000],
+    ['0b101', 5],
+    ['0x1F', 31],
+    ['-0755', -493],
+    ['0', 0],
+    ['08', '08'],
+    ['09:30', 34200],
+    ['1:02:03', 3723],
     ['12345678901234567890', '12345678901234567890'],
-    ['1.0', '1.0'], ['3.10', '3.1'], ['1.', '1.0'], ['1.5e+20', '1.5e+20'], ['1,000.5', '1000.5'], ['.inf', 'Infinity'], ['-.inf', '-Infinity'], ['.nan', 'NaN'],
-    ['1e3', '1e3'], ['1.2e3', '1.2e3'], ['.', '.'], ['1.2.3', '1.2.3'], ['0x', '0x'],
-    ['"yes"', 'yes'], ["'0755'", '0755'], ['!!str yes', 'yes'], ['!!int "12"', 12],
-    [':fast', 'fast'], [':"a b"', 'a b'],
-    ['postgres:16', 'postgres:16'], ['10.0.0.5', '10.0.0.5'], ['5432:5432', '5432:5432'], ['22:22', 80520], ['"22:22"', '22:22'],
+    ['1.0', '1.0'],
+    ['3.10', '3.1'],
+    ['1.', '1.0'],
+    ['1.5e+20', '1.5e+20'],
+    ['1,000.5', '1000.5'],
+    ['.inf', 'Infinity'],
+    ['-.inf', '-Infinity'],
+    ['.nan', 'NaN'],
+    ['1e3', '1e3'],
+    ['1.2e3', '1.2e3'],
+    ['.', '.'],
+    ['1.2.3', '1.2.3'],
+    ['0x', '0x'],
+    ['"yes"', 'yes'],
+    ["'0755'", '0755'],
+    ['!!str yes', 'yes'],
+    ['!!int "12"', 12],
+    [':fast', 'fast'],
+    [':"a b"', 'a b'],
+    ['postgres:16', 'postgres:16'],
+    ['10.0.0.5', '10.0.0.5'],
+    ['5432:5432', '5432:5432'],
+    ['22:22', 80520],
+    ['"22:22"', '22:22'],
   ]
   for (const [text, want] of table) assert.equal(read(text), want, text)
 })
 
 test('Ruby Float#to_s: fixed from 1e-4 up to 1e16, exponent form outside', () => {
   const table: Array<[number, string]> = [
-    [1, '1.0'], [0.1, '0.1'], [-2.5, '-2.5'], [1e15, '1000000000000000.0'], [1e16, '1.0e+16'], [0.0001, '0.0001'],
-    [0.00001, '1.0e-05'], [-2.5e-7, '-2.5e-07'], [1e100, '1.0e+100'], [123.456, '123.456'], [-0, '-0.0'],
+    [1, '1.0'],
+    [0.1, '0.1'],
+    [-2.5, '-2.5'],
+    [1e15, '1000000000000000.0'],
+    [1e16, '1.0e+16'],
+    [0.0001, '0.0001'],
+    [0.00001, '1.0e-05'],
+    [-2.5e-7, '-2.5e-07'],
+    [1e100, '1.0e+100'],
+    [123.456, '123.456'],
+    [-0, '-0.0'],
   ]
   for (const [x, want] of table) assert.is(rubyFloatToS(x), want, String(x))
 })
@@ -92,12 +145,16 @@ test('env values reach docker run as Kamal stringifies them: ENABLED: yes gives 
 })
 
 test('yaml positions stay right under the 1.1 reading', async () => {
-  const cwd = tempDir({ 'config/deploy.yml': 'service: app\nimage: app\naccessories:\n  db:\n    image: a\n    host: h\n    port: yes\n' })
+  const cwd = tempDir({
+    'config/deploy.yml': 'service: app\nimage: app\naccessories:\n  db:\n    image: a\n    host: h\n    port: yes\n',
+  })
   try {
     await loadConfig({ cwd, env: {} })
     assert.unreachable()
   } catch (e) {
-    assert.equal((e as ConfigError).problems, ['config/deploy.yml:7:11: /accessories/db/port: must be string or integer'])
+    assert.equal((e as ConfigError).problems, [
+      'config/deploy.yml:7:11: /accessories/db/port: must be string or integer',
+    ])
   }
 })
 

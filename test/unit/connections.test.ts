@@ -8,7 +8,15 @@ import * as assert from 'uvu/assert'
 import { runScript } from '../../lib/cli/run.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { createServer } from 'node:net'
-import { configKeywords, Gate, makeControlDirectory, sshConfigFiles, terminateMaster, UserSshConfig, userSharesConnections } from '../../lib/remote/connections.ts'
+import {
+  configKeywords,
+  Gate,
+  makeControlDirectory,
+  sshConfigFiles,
+  terminateMaster,
+  UserSshConfig,
+  userSharesConnections,
+} from '../../lib/remote/connections.ts'
 import { sshArgv } from '../../lib/remote/ssh.ts'
 
 test('the gate lets at most N pieces of work run at once, the rest in order', async () => {
@@ -82,7 +90,10 @@ test('the control directory is private and short enough for socket paths', () =>
 })
 
 test('connection options go before the host, never after it', () => {
-  const args = sshArgv({ user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 10 }, 'h', { stdin: false, extra: ['-o', 'ControlMaster=auto'] })
+  const args = sshArgv({ user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 10 }, 'h', {
+    stdin: false,
+    extra: ['-o', 'ControlMaster=auto'],
+  })
   assert.ok(args.indexOf('ControlMaster=auto') < args.indexOf('h'))
 })
 
@@ -92,14 +103,24 @@ async function details(args: string[], config: object) {
   let stdout = ''
   let stderr = ''
   const fleet = new FakeFleet()
-  const code = await runScript('details', ['all', ...args], { cwd: dir, env: {}, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), transport: () => fleet })
+  const code = await runScript('details', ['all', ...args], {
+    cwd: dir,
+    env: {},
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    transport: () => fleet,
+  })
   return { code, stdout, stderr, fleet }
 }
 
 const base = { service: 'shop', image: 'shop/app', accessories: { db: { image: 'postgres:16', host: 'h1' } } }
 
 test('--concurrency and --host-timeout: a bad value is a usage error before any host is contacted', async () => {
-  for (const args of [['--concurrency', '0'], ['--concurrency', 'x'], ['--host-timeout', '-1']]) {
+  for (const args of [
+    ['--concurrency', '0'],
+    ['--concurrency', 'x'],
+    ['--host-timeout', '-1'],
+  ]) {
     const r = await details(args, base)
     assert.is(r.code, 64, `${args.join(' ')}: ${r.stderr}`)
     assert.equal(r.fleet.sent, [])
@@ -120,7 +141,9 @@ test('sshkit.max_concurrent_starts must be a positive integer (exit 78, no host 
 })
 
 /** A unix socket that reads the 24-byte request and then answers as `reply` says. */
-async function fakeMaster(reply: 'close' | 'deny' | 'silent'): Promise<{ socket: string; received: () => Buffer; stop: () => void }> {
+async function fakeMaster(
+  reply: 'close' | 'deny' | 'silent',
+): Promise<{ socket: string; received: () => Buffer; stop: () => void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-mux-test-'))
   const socket = path.join(dir, 'master')
   let received = Buffer.alloc(0)
@@ -144,14 +167,21 @@ async function fakeMaster(reply: 'close' | 'deny' | 'silent'): Promise<{ socket:
     })
   })
   await new Promise<void>((resolve) => server.listen(socket, resolve))
-  return { socket, received: () => received, stop: () => (server.close(), rmSync(dir, { recursive: true, force: true })) }
+  return {
+    socket,
+    received: () => received,
+    stop: () => (server.close(), rmSync(dir, { recursive: true, force: true })),
+  }
 }
 
 test('masters are asked to exit over their control socket, as `ssh -O exit` asks (hello, MUX_C_TERMINATE)', async () => {
   const master = await fakeMaster('close')
   try {
     assert.ok(await terminateMaster(master.socket))
-    assert.is(master.received().toString('hex'), '00000008' + '00000001' + '00000004' + '00000008' + '10000005' + '00000001')
+    assert.is(
+      master.received().toString('hex'),
+      '00000008' + '00000001' + '00000004' + '00000008' + '10000005' + '00000001',
+    )
   } finally {
     master.stop()
   }

@@ -16,7 +16,7 @@ test('every generated file is up to date (run `node scripts/generate.mjs` after 
   }
 })
 
-test('the fast --help is the runner\'s help, for every verb', () => {
+test("the fast --help is the runner's help, for every verb", () => {
   assert.equal(Object.keys(HELP).sort(), Object.keys(VERBS).sort())
   for (const [name, verb] of Object.entries(VERBS)) assert.is(HELP[name]!.text, helpText(verb))
 })
@@ -28,10 +28,10 @@ test('the fast path answers only a --help the runner would answer', () => {
   assert.ok(asksForHelp(['-qh'], options))
   assert.not.ok(asksForHelp(['db'], options))
   assert.not.ok(asksForHelp(['--grep', '-h'], options), 'a value, not a flag')
-  assert.not.ok(asksForHelp(['--bogus', '--help'], options), 'an unknown flag is the runner\'s usage error')
+  assert.not.ok(asksForHelp(['--bogus', '--help'], options), "an unknown flag is the runner's usage error")
   assert.not.ok(asksForHelp(['-q', '-v', '--help'], options))
   assert.not.ok(asksForHelp(['a', 'b', '--help'], options))
-  assert.not.ok(asksForHelp(['db', '--', '--help'], HELP.exec!.options), 'after -- it is the command\'s')
+  assert.not.ok(asksForHelp(['db', '--', '--help'], HELP.exec!.options), "after -- it is the command's")
 })
 
 test.run()

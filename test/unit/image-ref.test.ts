@@ -17,7 +17,12 @@ test('different tags, registries, repositories or digests differ', () => {
 })
 
 test('registry with a port is a domain, not a tag', () => {
-  assert.equal(parseImageRef('127.0.1.10:5000/postgres'), { domain: '127.0.1.10:5000', path: 'postgres', tag: 'latest', digest: undefined })
+  assert.equal(parseImageRef('127.0.1.10:5000/postgres'), {
+    domain: '127.0.1.10:5000',
+    path: 'postgres',
+    tag: 'latest',
+    digest: undefined,
+  })
   assert.equal(parseImageRef('localhost/app:1'), { domain: 'localhost', path: 'app', tag: '1', digest: undefined })
 })
 

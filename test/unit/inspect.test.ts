@@ -2,12 +2,21 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseInspect, InspectParseError } from '../../lib/docker/inspect.ts'
 
-export const inspectEntry = (over: { id?: string; name?: string; image?: string; status?: string; service?: string } = {}) => ({
+export const inspectEntry = (
+  over: { id?: string; name?: string; image?: string; status?: string; service?: string } = {},
+) => ({
   Id: over.id ?? 'a1b2c3d4e5f6a7b8c9d0',
   Name: `/${over.name ?? 'app-db'}`,
   Image: 'sha256:feedface',
-  State: { Status: over.status ?? 'running', Running: (over.status ?? 'running') === 'running', StartedAt: '2026-11-28T10:00:00Z' },
-  Config: { Image: over.image ?? 'postgres:16', Labels: over.service === undefined ? { service: 'app-db' } : { service: over.service } },
+  State: {
+    Status: over.status ?? 'running',
+    Running: (over.status ?? 'running') === 'running',
+    StartedAt: '2026-11-28T10:00:00Z',
+  },
+  Config: {
+    Image: over.image ?? 'postgres:16',
+    Labels: over.service === undefined ? { service: 'app-db' } : { service: over.service },
+  },
 })
 
 test('empty output means no containers', () => {
@@ -30,8 +39,15 @@ test('reads id, name, configured image, image id, state and labels', () => {
 })
 
 test('exited and unknown statuses are "stopped"; created, paused and restarting are kept', () => {
-  const states = parseInspect(JSON.stringify(['exited', 'created', 'paused', 'restarting', 'dead', 'removing'].map((status) => inspectEntry({ status }))))
-  assert.equal(states.map((c) => c.state), ['stopped', 'created', 'paused', 'restarting', 'dead', 'stopped'])
+  const states = parseInspect(
+    JSON.stringify(
+      ['exited', 'created', 'paused', 'restarting', 'dead', 'removing'].map((status) => inspectEntry({ status })),
+    ),
+  )
+  assert.equal(
+    states.map((c) => c.state),
+    ['stopped', 'created', 'paused', 'restarting', 'dead', 'stopped'],
+  )
 })
 
 test('missing fields do not throw', () => {
@@ -41,7 +57,10 @@ test('missing fields do not throw', () => {
 })
 
 test('non-JSON output is a clear error', () => {
-  assert.throws(() => parseInspect('Error: No such object'), (e: Error) => e instanceof InspectParseError && /not JSON/.test(e.message))
+  assert.throws(
+    () => parseInspect('Error: No such object'),
+    (e: Error) => e instanceof InspectParseError && /not JSON/.test(e.message),
+  )
   assert.throws(() => parseInspect('{}'), /JSON array/)
 })
 

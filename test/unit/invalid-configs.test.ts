@@ -8,7 +8,12 @@ import { resolveDeployment } from '../../lib/config/model.ts'
 import { checkCommandSizes } from '../../lib/docker/command-size.ts'
 import { INVALID_CONFIGS, namingLine, writeCorpusProject } from '../support/invalid-configs.ts'
 
-const VALUES = { host: '10.0.0.5', registry: 'registry.example:5000', sshConfig: 'ssh_config', canary: '/tmp/berth-canary-unit' }
+const VALUES = {
+  host: '10.0.0.5',
+  registry: 'registry.example:5000',
+  sshConfig: 'ssh_config',
+  canary: '/tmp/berth-canary-unit',
+}
 
 test(`the corpus holds at least 50 invalid configs, YAML and .mjs (${INVALID_CONFIGS.length})`, () => {
   assert.ok(INVALID_CONFIGS.length >= 50)
@@ -29,7 +34,10 @@ for (const entry of INVALID_CONFIGS) {
       problems = error.problems
     }
     assert.ok(problems.length > 0, `${entry.id}: loaded without a problem`)
-    assert.ok(namingLine(entry, problems), `${entry.id}: no line names ${entry.pointer} with "${entry.says}":\n${problems.join('\n')}`)
+    assert.ok(
+      namingLine(entry, problems),
+      `${entry.id}: no line names ${entry.pointer} with "${entry.says}":\n${problems.join('\n')}`,
+    )
     // a message is a sentence: it ends with a full stop, and never carries a raw control character
     // eslint-disable-next-line no-control-regex
     for (const line of problems) assert.not.match(line, /[\x00-\x08\x0b-\x1f\x7f]/, line)

@@ -23,15 +23,23 @@ test('the check fails on a planted upward import and on a planted cycle', () => 
   const quote = path.join(copy, 'remote/quote.ts')
   writeFileSync(quote, `import type { Verb } from '../cli/verbs.ts'\n${readFileSync(quote, 'utf8')}`)
   const upward = checkLayers(copy) as Result
-  assert.ok(upward.problems.some((p) => p.startsWith('upward import: remote/quote.ts (remote) imports cli/verbs.ts (cli)')), upward.problems.join('\n'))
-  assert.ok(upward.problems.some((p) => p.startsWith('import cycle:')), 'cli reaches remote/quote.ts, which now reaches cli')
+  assert.ok(
+    upward.problems.some((p) => p.startsWith('upward import: remote/quote.ts (remote) imports cli/verbs.ts (cli)')),
+    upward.problems.join('\n'),
+  )
+  assert.ok(
+    upward.problems.some((p) => p.startsWith('import cycle:')),
+    'cli reaches remote/quote.ts, which now reaches cli',
+  )
 })
 
-test("every file under lib/ is named in the README's \"How it is built\" table", () => {
+test('every file under lib/ is named in the README\'s "How it is built" table', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   const table = readme.slice(readme.indexOf('## How it is built'), readme.indexOf('## The lab'))
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    )
   const missing = files(LIB)
     .map((f) => path.relative(LIB, f))
     .filter((rel) => !table.includes(`\`${path.basename(rel)}\``) && !table.includes(`lib/${rel}`))

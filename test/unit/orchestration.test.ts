@@ -53,7 +53,11 @@ async function run(verb: string, args: string[], fleet: FakeFleet, dir: string) 
   return { code, stdout, stderr }
 }
 
-const names = (fleet: FakeFleet, host: string) => fleet.host(host).containers.map((c) => `${c.name}:${c.image}:${c.state}`).sort()
+const names = (fleet: FakeFleet, host: string) =>
+  fleet
+    .host(host)
+    .containers.map((c) => `${c.name}:${c.image}:${c.state}`)
+    .sort()
 
 test('reboot: pull everywhere first, then create beside, swap in one command, verify, remove the old one; lock released', async () => {
   const fleet = bootedFleet()
@@ -89,7 +93,10 @@ test('reboot: a new container that crashes is rolled back; the old one runs agai
   fleet.behaviour.set(NEW, 'crash')
   const r = await run('reboot', ['db', '-y', '--hosts', 'h2'], fleet, projectWith(config(NEW)))
   assert.is(r.code, 1, r.stdout)
-  assert.match(r.stdout, /the new container did not stay up \(exited\); rolled back: the old container \(postgres:16\) runs again\./)
+  assert.match(
+    r.stdout,
+    /the new container did not stay up \(exited\); rolled back: the old container \(postgres:16\) runs again\./,
+  )
   assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
   assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`], 'h1 was not selected')
   assert.equal([...fleet.host('h1').locks], [])
@@ -111,11 +118,20 @@ test('reboot: a pull that fails on one host leaves every host of that accessory 
   }
   const r = await run('reboot', ['all', '-y'], fleet, projectWith(config(NEW, 'redis:8')))
   assert.is(r.code, 1, r.stdout)
-  assert.match(r.stdout, /Accessory `db` failed on h2: could not pull postgres:17: .*Nothing was stopped: the old container still runs\./)
-  assert.match(r.stdout, /Accessory `db` was not touched on h1: the image could not be pulled on h2, so no host of `db` was rebooted\./)
+  assert.match(
+    r.stdout,
+    /Accessory `db` failed on h2: could not pull postgres:17: .*Nothing was stopped: the old container still runs\./,
+  )
+  assert.match(
+    r.stdout,
+    /Accessory `db` was not touched on h1: the image could not be pulled on h2, so no host of `db` was rebooted\./,
+  )
   assert.match(r.stdout, /Rebooted accessory `cache` on h2 \(redis:7 → redis:8\)\./)
   assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
-  assert.not.ok(fleet.lines().some((l) => l.startsWith('docker create --name shop-db')), 'no db container was created')
+  assert.not.ok(
+    fleet.lines().some((l) => l.startsWith('docker create --name shop-db')),
+    'no db container was created',
+  )
 })
 
 test('reboot --rolling stops at the first failed host; later hosts are not attempted', async () => {
@@ -124,7 +140,10 @@ test('reboot --rolling stops at the first failed host; later hosts are not attem
   const r = await run('reboot', ['db', '-y', '--rolling'], fleet, projectWith(config(NEW)))
   assert.is(r.code, 1)
   assert.match(r.stdout, /Accessory `db` was not touched on h2: --rolling stopped at the first failed host \(h1\)/)
-  assert.not.ok(fleet.lines('h2').some((l) => l.startsWith('docker create')), 'h2 was never touched')
+  assert.not.ok(
+    fleet.lines('h2').some((l) => l.startsWith('docker create')),
+    'h2 was never touched',
+  )
   assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
 })
 
@@ -132,7 +151,8 @@ test('boot looks again under the lock: a container booted meanwhile by another r
   const fleet = new FakeFleet()
   fleet.onCommand = (sent, phase) => {
     // Between the first look and the lock, another run boots db on h1.
-    if (phase === 'before' && sent.line.startsWith('mkdir -p .kamal && mkdir')) fleet.addContainer('h1', { name: 'shop-db', image: OLD })
+    if (phase === 'before' && sent.line.startsWith('mkdir -p .kamal && mkdir'))
+      fleet.addContainer('h1', { name: 'shop-db', image: OLD })
   }
   const r = await run('boot', ['db'], fleet, projectWith(config(OLD)))
   assert.is(r.code, 0, r.stdout + r.stderr)
@@ -161,7 +181,10 @@ test('an unreachable lock host: said plainly, nothing changed anywhere, and the 
   fleet.host('h1').unreachable = true
   const r = await run('reboot', ['cache', '-y'], fleet, projectWith(config(OLD, 'redis:8')))
   assert.is(r.code, 1)
-  assert.match(r.stderr, /could not take the deploy lock: it lives on h1 \(the first host of the first accessory, `db`, as this config has no servers\)/)
+  assert.match(
+    r.stderr,
+    /could not take the deploy lock: it lives on h1 \(the first host of the first accessory, `db`, as this config has no servers\)/,
+  )
   assert.not.match(r.stderr, /--hosts/)
   assert.equal(names(fleet, 'h2'), ['shop-cache:redis:7:running', `shop-db:${OLD}:running`])
 })
@@ -220,12 +243,24 @@ for (const phase of ['before', 'after'] as const) {
       const serving = h1.containers.filter((c) => c.name === 'shop-db')
       assert.is(serving.length, 1, `${where}: ${names(fleet, 'h1')}`)
       const rebooted = r.stdout.includes('Rebooted accessory `db` on h1')
-      assert.equal([serving[0]!.image, serving[0]!.state], [rebooted ? NEW : OLD, 'running'], `${where}: ${names(fleet, 'h1')}\n${r.stdout}`)
-      assert.not.ok(h1.containers.some((c) => c.name.includes('-berth-new-')), `${where}: no half-made container`)
+      assert.equal(
+        [serving[0]!.image, serving[0]!.state],
+        [rebooted ? NEW : OLD, 'running'],
+        `${where}: ${names(fleet, 'h1')}\n${r.stdout}`,
+      )
+      assert.not.ok(
+        h1.containers.some((c) => c.name.includes('-berth-new-')),
+        `${where}: no half-made container`,
+      )
       // After the signal only commands that restore a host or release the lock were sent.
       const after = fleet.lines().slice(signalledAt + 1)
       // (and the audit line recording a change already made)
-      for (const line of after) assert.match(line, /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/, `${where}: sent after the signal: ${line}`)
+      for (const line of after)
+        assert.match(
+          line,
+          /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
+          `${where}: sent after the signal: ${line}`,
+        )
     }
   })
 }
@@ -251,8 +286,18 @@ function interruptedFleet(): FakeFleet {
   const fleet = bootedFleet()
   const h1 = fleet.host('h1')
   h1.containers = []
-  fleet.addContainer('h1', { name: 'shop-db-berth-old-lx1abc', image: OLD, state: 'exited', labels: { service: 'shop-db' } })
-  fleet.addContainer('h1', { name: 'shop-db-berth-new-lx1abc', image: NEW, state: 'created', labels: { service: 'shop-db' } })
+  fleet.addContainer('h1', {
+    name: 'shop-db-berth-old-lx1abc',
+    image: OLD,
+    state: 'exited',
+    labels: { service: 'shop-db' },
+  })
+  fleet.addContainer('h1', {
+    name: 'shop-db-berth-new-lx1abc',
+    image: NEW,
+    state: 'created',
+    labels: { service: 'shop-db' },
+  })
   return fleet
 }
 
@@ -260,7 +305,10 @@ test('after an interrupted reboot: boot does not boot anew, names the leftovers 
   const fleet = interruptedFleet()
   const r = await run('boot', ['db'], fleet, projectWith(config(OLD)))
   assert.is(r.code, 2, r.stdout + r.stderr)
-  assert.match(r.stdout, /has no container named shop-db on h1; run `npx zx scripts\/accessory-reboot\.mjs db --hosts h1` to restore it\. An interrupted reboot left shop-db-berth-old-lx1abc \(stopped\), shop-db-berth-new-lx1abc \(created\) there/)
+  assert.match(
+    r.stdout,
+    /has no container named shop-db on h1; run `npx zx scripts\/accessory-reboot\.mjs db --hosts h1` to restore it\. An interrupted reboot left shop-db-berth-old-lx1abc \(stopped\), shop-db-berth-new-lx1abc \(created\) there/,
+  )
   assert.not.ok(fleet.lines('h1').some((l) => l.startsWith('docker run')))
 })
 
@@ -268,7 +316,10 @@ test('the next reboot recovers: the old container gets its name back and runs; s
   const fleet = interruptedFleet()
   const r = await run('reboot', ['db', '-y', '--drifted'], fleet, projectWith(config(OLD)))
   assert.is(r.code, 0, r.stdout + r.stderr)
-  assert.match(r.stdout, /Restored accessory `db` on h1 after an interrupted reboot \(renamed shop-db-berth-old-lx1abc \(postgres:16\) back to shop-db and started it; removed shop-db-berth-new-lx1abc\)\./)
+  assert.match(
+    r.stdout,
+    /Restored accessory `db` on h1 after an interrupted reboot \(renamed shop-db-berth-old-lx1abc \(postgres:16\) back to shop-db and started it; removed shop-db-berth-new-lx1abc\)\./,
+  )
   assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
 })
 
@@ -285,13 +336,21 @@ test('an engine that does not answer is an error for its host, never "missing": 
   fleet.host('h2').engineDown = true
   fleet.host('h2').containers = []
   const dir = projectWith(config(OLD))
-  for (const [verb, args] of [['details', ['all']], ['boot', ['all']], ['boot', ['all', '--dry-run']], ['stop', ['all']]] as const) {
+  for (const [verb, args] of [
+    ['details', ['all']],
+    ['boot', ['all']],
+    ['boot', ['all', '--dry-run']],
+    ['stop', ['all']],
+  ] as const) {
     const r = await run(verb, [...args], fleet, dir)
     assert.is(r.code, 1, `${verb}: ${r.stdout}`)
     assert.match(r.stdout, /failed on h2: could not list the containers: .*Cannot connect to the Docker daemon/, verb)
     assert.not.match(r.stdout, /Would boot|has no container|boot it/, verb)
   }
-  assert.not.ok(fleet.lines().some((l) => l.startsWith('docker run')), 'nothing booted')
+  assert.not.ok(
+    fleet.lines().some((l) => l.startsWith('docker run')),
+    'nothing booted',
+  )
   assert.equal([...new Set(fleet.lines('h2').map((l) => l.slice(0, 12)))], ["sh -c 'ids=$"], 'h2 was only read')
 })
 

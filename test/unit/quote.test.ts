@@ -18,7 +18,22 @@ test('pwd words expand the remote login directory, raw words pass unquoted', () 
   assert.is(shellJoin(['echo', { raw: '|' }, 'cat']), 'echo | cat')
 })
 
-const tricky = ['a b', "it's", '$HOME', '`id`', '; echo INJECTED', 'line\nbreak', '', '*', '-n', 'ünï', '\\back\\', '"dq"', "'", '${x}']
+const tricky = [
+  'a b',
+  "it's",
+  '$HOME',
+  '`id`',
+  '; echo INJECTED',
+  'line\nbreak',
+  '',
+  '*',
+  '-n',
+  'ünï',
+  '\\back\\',
+  '"dq"',
+  "'",
+  '${x}',
+]
 
 test('a real POSIX shell reads every tricky word back unchanged', async () => {
   const transport = new LocalTransport(process.cwd())

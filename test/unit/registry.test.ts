@@ -13,23 +13,35 @@ const seen: Array<{ method: string; url: string; accept?: string; authorization?
 
 test.before(async () => {
   server = createServer((req, res) => {
-    seen.push({ method: req.method!, url: req.url!, accept: req.headers.accept, authorization: req.headers.authorization })
+    seen.push({
+      method: req.method!,
+      url: req.url!,
+      accept: req.headers.accept,
+      authorization: req.headers.authorization,
+    })
     const url = new URL(req.url!, 'http://x')
     if (url.pathname === '/token') {
-      if (req.headers.authorization !== `Basic ${Buffer.from('deploy:pw').toString('base64')}`) return void res.writeHead(401).end()
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `t-${url.searchParams.get('scope')}` }))
+      if (req.headers.authorization !== `Basic ${Buffer.from('deploy:pw').toString('base64')}`)
+        return void res.writeHead(401).end()
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ token: `t-${url.searchParams.get('scope')}` }))
     }
     if (url.pathname === '/v2/private/app/manifests/1') {
       if (req.headers.authorization !== 'Bearer t-repository:private/app:pull') {
-        return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` }).end()
+        return void res
+          .writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="test"` })
+          .end()
       }
       return void res.writeHead(200, { 'docker-content-digest': DIGEST }).end()
     }
     if (url.pathname === '/v2/basic/app/manifests/1') {
-      if (req.headers.authorization !== `Basic ${Buffer.from('deploy:pw').toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end()
+      if (req.headers.authorization !== `Basic ${Buffer.from('deploy:pw').toString('base64')}`)
+        return void res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end()
       return void res.writeHead(200, { 'docker-content-digest': DIGEST }).end()
     }
-    if (url.pathname === '/v2/noheader/app/manifests/1') return void res.writeHead(200).end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
+    if (url.pathname === '/v2/noheader/app/manifests/1')
+      return void res.writeHead(200).end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
     res.writeHead(404).end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -42,14 +54,25 @@ test('manifest URLs: Docker Hub by its API host, loopback registries over plain 
   assert.is(manifestUrl('ghcr.io/acme/db'), 'https://ghcr.io/v2/acme/db/manifests/latest')
   assert.is(manifestUrl('127.0.1.10:5000/redis:7'), 'http://127.0.1.10:5000/v2/redis/manifests/7')
   assert.is(manifestUrl('localhost:5000/a/b:c'), 'http://localhost:5000/v2/a/b/manifests/c')
-  assert.equal(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/redis:pull"'), {
-    scheme: 'bearer',
-    params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/redis:pull' },
-  })
+  assert.equal(
+    parseChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/redis:pull"',
+    ),
+    {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/redis:pull',
+      },
+    },
+  )
 })
 
-test('the token flow with the config\'s credentials; manifest lists and OCI indexes are asked for', async () => {
-  const answer = await registryDigest(`127.0.0.1:${port}/private/app:1`, { credentials: { username: 'deploy', password: 'pw' } })
+test("the token flow with the config's credentials; manifest lists and OCI indexes are asked for", async () => {
+  const answer = await registryDigest(`127.0.0.1:${port}/private/app:1`, {
+    credentials: { username: 'deploy', password: 'pw' },
+  })
   assert.equal(answer, { ok: true, digest: DIGEST })
   const head = seen.filter((s) => s.method === 'HEAD' && s.url === '/v2/private/app/manifests/1')
   assert.is(head.at(-1)!.accept, MANIFEST_ACCEPT)
@@ -64,13 +87,19 @@ test('without credentials a private registry is an error that says so, never dri
 })
 
 test('basic auth, a missing tag, a registry that cannot be reached, and a HEAD without the digest header', async () => {
-  assert.equal(await registryDigest(`127.0.0.1:${port}/basic/app:1`, { credentials: { username: 'deploy', password: 'pw' } }), { ok: true, digest: DIGEST })
+  assert.equal(
+    await registryDigest(`127.0.0.1:${port}/basic/app:1`, { credentials: { username: 'deploy', password: 'pw' } }),
+    { ok: true, digest: DIGEST },
+  )
   const missing = await registryDigest(`127.0.0.1:${port}/nope/app:1`)
   assert.match(!missing.ok ? missing.error : '', /the registry has no .*nope\/app:1 \(404/)
   const down = await registryDigest('127.0.0.1:1/app:1', { timeoutMs: 2000 })
   assert.match(!down.ok ? down.error : '', /could not reach http:\/\/127\.0\.0\.1:1\/v2\/app\/manifests\/1/)
   const computed = await registryDigest(`127.0.0.1:${port}/noheader/app:1`)
-  assert.equal(computed, { ok: true, digest: 'sha256:' + (await import('node:crypto')).createHash('sha256').update('{"schemaVersion":2}').digest('hex') })
+  assert.equal(computed, {
+    ok: true,
+    digest: 'sha256:' + (await import('node:crypto')).createHash('sha256').update('{"schemaVersion":2}').digest('hex'),
+  })
 })
 
 test.run()

@@ -5,9 +5,19 @@ import { renderJson, renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, Report, ReportEntry } from '../../lib/report/model.ts'
 
 const entry = (over: Partial<ReportEntry>): ReportEntry => ({
-  accessory: 'db', service: 'app-db', host: '10.0.0.5', outcome: 'running', configuredImage: 'postgres:17', ...over,
+  accessory: 'db',
+  service: 'app-db',
+  host: '10.0.0.5',
+  outcome: 'running',
+  configuredImage: 'postgres:17',
+  ...over,
 })
-const context: InvocationContext = { accessoryHosts: new Map([['db', ['10.0.0.5', '10.0.0.6']], ['cache', ['10.0.0.5']]]) }
+const context: InvocationContext = {
+  accessoryHosts: new Map([
+    ['db', ['10.0.0.5', '10.0.0.6']],
+    ['cache', ['10.0.0.5']],
+  ]),
+}
 const report = (entries: ReportEntry[], dryRun = false): Report => ({ verb: 'boot', dryRun, entries })
 
 test('exit codes: failure beats drift beats in sync', () => {
@@ -20,29 +30,57 @@ test('exit codes: failure beats drift beats in sync', () => {
 
 test('drift on every host of an accessory names the plain reboot command', () => {
   const text = renderText(
-    report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6', outcome: 'drift', runningImage: 'postgres:16' })]),
+    report([
+      entry({ outcome: 'drift', runningImage: 'postgres:16' }),
+      entry({ host: '10.0.0.6', outcome: 'drift', runningImage: 'postgres:16' }),
+    ]),
     context,
     { quiet: false },
   )
   assert.ok(
-    text.includes('Accessory `db` image has changed on 10.0.0.5 (postgres:16 → postgres:17); run `npx zx scripts/accessory-reboot.mjs db` to update'),
+    text.includes(
+      'Accessory `db` image has changed on 10.0.0.5 (postgres:16 → postgres:17); run `npx zx scripts/accessory-reboot.mjs db` to update',
+    ),
     text,
   )
 })
 
 test('drift on some hosts names exactly those hosts, and repeats -c and -d', () => {
-  const text = renderText(report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]), { ...context, configFlag: 'config/deploy.yml', destination: 'staging' }, { quiet: false })
-  assert.ok(text.includes('run `npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5 -c config/deploy.yml -d staging` to update'), text)
+  const text = renderText(
+    report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
+    { ...context, configFlag: 'config/deploy.yml', destination: 'staging' },
+    { quiet: false },
+  )
+  assert.ok(
+    text.includes(
+      'run `npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5 -c config/deploy.yml -d staging` to update',
+    ),
+    text,
+  )
 })
 
 test('running and stopped accessories are told apart', () => {
-  const text = renderText(report([entry({}), entry({ host: '10.0.0.6', outcome: 'stopped', state: 'stopped' })]), context, { quiet: false })
-  assert.ok(text.includes('Accessory `db` is running on 10.0.0.5 with the configured image (postgres:17); nothing to do.'))
-  assert.ok(text.includes('Accessory `db` exists on 10.0.0.6 with the configured image (postgres:17) but is stopped; run `npx zx scripts/accessory-start.mjs db --hosts 10.0.0.6` to start it.'))
+  const text = renderText(
+    report([entry({}), entry({ host: '10.0.0.6', outcome: 'stopped', state: 'stopped' })]),
+    context,
+    { quiet: false },
+  )
+  assert.ok(
+    text.includes('Accessory `db` is running on 10.0.0.5 with the configured image (postgres:17); nothing to do.'),
+  )
+  assert.ok(
+    text.includes(
+      'Accessory `db` exists on 10.0.0.6 with the configured image (postgres:17) but is stopped; run `npx zx scripts/accessory-start.mjs db --hosts 10.0.0.6` to start it.',
+    ),
+  )
 })
 
 test('summary line counts outcomes and shows the exit code; quiet keeps only problems', () => {
-  const r = report([entry({}), entry({ outcome: 'booted', accessory: 'cache' }), entry({ host: '10.0.0.6', outcome: 'failed', error: 'could not connect' })])
+  const r = report([
+    entry({}),
+    entry({ outcome: 'booted', accessory: 'cache' }),
+    entry({ host: '10.0.0.6', outcome: 'failed', error: 'could not connect' }),
+  ])
   const text = renderText(r, context, { quiet: false })
   assert.ok(text.trimEnd().endsWith('1 booted, 1 running, 1 failed (exit 1).'), text)
   const quiet = renderText(r, context, { quiet: true })
@@ -52,8 +90,17 @@ test('summary line counts outcomes and shows the exit code; quiet keeps only pro
 })
 
 test('dry run lists the planned commands under each accessory to boot', () => {
-  const text = renderText(report([entry({ outcome: 'would_boot', plannedCommands: ['docker run x'] })], true), context, { quiet: false })
-  assert.ok(text.includes('Accessory `db` has no container on 10.0.0.5; run `npx zx scripts/accessory-boot.mjs db --hosts 10.0.0.5` to boot it (postgres:17).\n    docker run x'), text)
+  const text = renderText(
+    report([entry({ outcome: 'would_boot', plannedCommands: ['docker run x'] })], true),
+    context,
+    { quiet: false },
+  )
+  assert.ok(
+    text.includes(
+      'Accessory `db` has no container on 10.0.0.5; run `npx zx scripts/accessory-boot.mjs db --hosts 10.0.0.5` to boot it (postgres:17).\n    docker run x',
+    ),
+    text,
+  )
   assert.ok(text.includes('Dry run: 1 to boot (exit 2).'))
 })
 
@@ -67,8 +114,17 @@ test('JSON: one document with exit code, summary, and message + fix per entry', 
 })
 
 test('fix commands are shell-quoted: a config path or destination with spaces or quotes pastes as one word', () => {
-  const text = renderText(report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]), { ...context, configFlag: "my app's config.yml" }, { quiet: false })
-  assert.ok(text.includes(`run \`npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5 -c 'my app'\\''s config.yml'\` to update`), text)
+  const text = renderText(
+    report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
+    { ...context, configFlag: "my app's config.yml" },
+    { quiet: false },
+  )
+  assert.ok(
+    text.includes(
+      `run \`npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5 -c 'my app'\\''s config.yml'\` to update`,
+    ),
+    text,
+  )
 })
 
 test.run()

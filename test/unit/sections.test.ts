@@ -1,6 +1,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { renderExec, renderLogs, renderSection, renderSectionsJson, sectionHeader, splitLines } from '../../lib/report/sections.ts'
+import {
+  renderExec,
+  renderLogs,
+  renderSection,
+  renderSectionsJson,
+  sectionHeader,
+  splitLines,
+} from '../../lib/report/sections.ts'
 
 test('section header and body; -q drops the header', () => {
   assert.is(sectionHeader('db', '10.0.0.5'), '== db on 10.0.0.5 ==')
@@ -16,11 +23,14 @@ test('splitLines drops only the empty piece after a final newline', () => {
 })
 
 test('logs: sections in order; a failed host is named on stderr with why; exit 1', () => {
-  const { chunks, exitCode } = renderLogs([
-    { accessory: 'db', host: 'h1', ok: true, lines: ['x', 'y'] },
-    { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'could not connect to h2 over ssh' },
-    { accessory: 'db', host: 'h3', ok: true, lines: [] },
-  ], { quiet: false })
+  const { chunks, exitCode } = renderLogs(
+    [
+      { accessory: 'db', host: 'h1', ok: true, lines: ['x', 'y'] },
+      { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'could not connect to h2 over ssh' },
+      { accessory: 'db', host: 'h3', ok: true, lines: [] },
+    ],
+    { quiet: false },
+  )
   assert.is(exitCode, 1)
   assert.equal(chunks, [
     { stream: 'stdout', text: '== db on h1 ==\nx\ny\n' },
@@ -33,10 +43,13 @@ test('logs: sections in order; a failed host is named on stderr with why; exit 1
 })
 
 test('exec: stdout under the header, stderr on stderr, a failed command named with its exit code; exit 1', () => {
-  const { chunks, exitCode } = renderExec([
-    { accessory: 'db', host: 'h1', exitCode: 0, stdout: 'ok\n', stderr: '' },
-    { accessory: 'db', host: 'h2', exitCode: 3, stdout: '', stderr: 'boom', error: '`false` exited 3 on h2.' },
-  ], { quiet: false })
+  const { chunks, exitCode } = renderExec(
+    [
+      { accessory: 'db', host: 'h1', exitCode: 0, stdout: 'ok\n', stderr: '' },
+      { accessory: 'db', host: 'h2', exitCode: 3, stdout: '', stderr: 'boom', error: '`false` exited 3 on h2.' },
+    ],
+    { quiet: false },
+  )
   assert.is(exitCode, 1)
   assert.equal(chunks, [
     { stream: 'stdout', text: '== db on h1 ==\nok\n' },
@@ -48,7 +61,11 @@ test('exec: stdout under the header, stderr on stderr, a failed command named wi
 })
 
 test('sections as one JSON document', () => {
-  assert.equal(JSON.parse(renderSectionsJson('logs', 'logs', [{ host: 'h1' }], 0)), { verb: 'logs', exitCode: 0, logs: [{ host: 'h1' }] })
+  assert.equal(JSON.parse(renderSectionsJson('logs', 'logs', [{ host: 'h1' }], 0)), {
+    verb: 'logs',
+    exitCode: 0,
+    logs: [{ host: 'h1' }],
+  })
 })
 
 test.run()

@@ -19,7 +19,8 @@ function freshKey(): string {
   return readFileSync(path.join(dir, 'id'), 'utf8')
 }
 
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z')
+const alive = (pid: number) =>
+  existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z')
 
 async function load(yml: string, files: Record<string, string> = {}) {
   const cwd = tempDir({ 'config/deploy.yml': yml, ...files })
@@ -29,7 +30,7 @@ async function load(yml: string, files: Record<string, string> = {}) {
 
 const HEAD = 'service: app\nimage: app\naccessories:\n  db:\n    image: postgres:16\n    host: db1\n'
 
-test('forward_agent and log_level reach ssh as -A/-a and LogLevel (Kamal\'s logger levels mapped)', async () => {
+test("forward_agent and log_level reach ssh as -A/-a and LogLevel (Kamal's logger levels mapped)", async () => {
   const on = await load(`${HEAD}ssh:\n  forward_agent: true\n  log_level: debug\n`)
   assert.equal(sshArgv(on.ssh, 'db1', { stdin: false }).slice(4, 8), ['-A', '-o', 'LogLevel=DEBUG', '-l'])
   const off = await load(`${HEAD}ssh:\n  forward_agent: false\n  log_level: fatal\n`)
@@ -41,7 +42,9 @@ test('forward_agent and log_level reach ssh as -A/-a and LogLevel (Kamal\'s logg
 
 test('log_level, sshkit: what Kamal refuses is refused', async () => {
   try {
-    await load(`${HEAD}ssh:\n  log_level: loud\nsshkit:\n  max_concurrent_starts: "10"\n  pool_idle_timeout: 300\n  bogus: 1\n`)
+    await load(
+      `${HEAD}ssh:\n  log_level: loud\nsshkit:\n  max_concurrent_starts: "10"\n  pool_idle_timeout: 300\n  bogus: 1\n`,
+    )
     assert.unreachable()
   } catch (e) {
     assert.instance(e, ConfigError)
@@ -55,7 +58,7 @@ test('log_level, sshkit: what Kamal refuses is refused', async () => {
   assert.equal(ok.sshKeyData, [])
 })
 
-test('key_data names secrets; a missing one is a config error; an inline key is Kamal\'s deprecated form, with its warning', async () => {
+test("key_data names secrets; a missing one is a config error; an inline key is Kamal's deprecated form, with its warning", async () => {
   const key = freshKey()
   const d = await load(`${HEAD}ssh:\n  key_data: [SSH_KEY]\n`, { '.kamal/secrets': `SSH_KEY="${key.trimEnd()}"\n` })
   assert.equal(d.sshKeyData, [{ name: 'SSH_KEY', key: key.trimEnd() }])
@@ -69,7 +72,10 @@ test('key_data names secrets; a missing one is a config error; an inline key is 
   }
   const inline = await load(`${HEAD}ssh:\n  key_data:\n    - ${JSON.stringify(key)}\n`)
   assert.is(inline.sshKeyData[0]!.name, 'inline key 0')
-  assert.match(inline.warnings[0]!, /^config\/deploy\.yml:9:7: an inline private key in key_data is deprecated by Kamal/)
+  assert.match(
+    inline.warnings[0]!,
+    /^config\/deploy\.yml:9:7: an inline private key in key_data is deprecated by Kamal/,
+  )
 })
 
 test('the private agent: keys arrive over stdin, ssh-add lists them, the public halves are files, stop ends the agent', async () => {
@@ -77,15 +83,20 @@ test('the private agent: keys arrive over stdin, ssh-add lists them, the public 
   const agent = await startAgent([{ name: 'SSH_KEY', key: key.trimEnd() }])
   try {
     assert.ok(alive(agent.pid))
-    assert.is((readFileSync(`/proc/${agent.pid}/comm`, 'utf8')).trim(), 'ssh-agent')
+    assert.is(readFileSync(`/proc/${agent.pid}/comm`, 'utf8').trim(), 'ssh-agent')
     const listed = execFileSync('ssh-add', ['-L'], { env: { SSH_AUTH_SOCK: agent.socket }, encoding: 'utf8' })
     assert.match(listed, /^ssh-ed25519 \S+ berth-test\n$/)
     // the key went on stdin: neither the agent's argv nor any file holds it
     assert.not.ok(readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').includes('PRIVATE'))
     const folder = path.dirname(agent.socket)
     assert.is((await import('node:fs')).statSync(folder).mode & 0o777, 0o700)
-    for (const file of readdirSync(folder)) if (file !== 'agent.sock') assert.not.ok(readFileSync(path.join(folder, file), 'utf8').includes('PRIVATE KEY'), file)
-    assert.equal(agent.publicKeyFiles.map((f) => readFileSync(f, 'utf8')), [listed])
+    for (const file of readdirSync(folder))
+      if (file !== 'agent.sock')
+        assert.not.ok(readFileSync(path.join(folder, file), 'utf8').includes('PRIVATE KEY'), file)
+    assert.equal(
+      agent.publicKeyFiles.map((f) => readFileSync(f, 'utf8')),
+      [listed],
+    )
   } finally {
     agent.stop()
   }
@@ -111,8 +122,12 @@ test('when berth is killed outright, the watchdog stops the agent', async () => 
 const agent = await startAgent([{ name: 'K', key: ${JSON.stringify(key)} }])
 process.stdout.write(agent.pid + '\\n')
 setInterval(() => {}, 1000)`
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const pid = await new Promise<number>((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))))
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const pid = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+  )
   try {
     assert.ok(alive(pid), `agent pid ${pid}`)
   } finally {
@@ -130,7 +145,14 @@ test('only the ssh processes berth spawns see the agent (SSH_AUTH_SOCK in their 
   process.env.SSH_AUTH_SOCK = '/users/own/agent'
   try {
     const settings = { user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 1 }
-    assert.is((await new SshTransport({ ...settings, agentSocket: '/tmp/berth-agent-x/agent.sock' }).run('h', { argv: ['true'] })).stdout, '/tmp/berth-agent-x/agent.sock')
+    assert.is(
+      (
+        await new SshTransport({ ...settings, agentSocket: '/tmp/berth-agent-x/agent.sock' }).run('h', {
+          argv: ['true'],
+        })
+      ).stdout,
+      '/tmp/berth-agent-x/agent.sock',
+    )
     assert.is((await new SshTransport(settings).run('h', { argv: ['true'] })).stdout, '/users/own/agent')
     assert.is(process.env.SSH_AUTH_SOCK, '/users/own/agent')
   } finally {

@@ -14,18 +14,31 @@ const deployment = deploymentFrom({
 })
 const db = deployment.accessories[0]!
 const container = (over: Partial<ObservedContainer>): ObservedContainer => ({
-  id: 'c1', name: 'app-db', image: 'postgres:17', imageId: 'sha256:1', state: 'running', service: 'app-db', labels: {}, ...over,
+  id: 'c1',
+  name: 'app-db',
+  image: 'postgres:17',
+  imageId: 'sha256:1',
+  state: 'running',
+  service: 'app-db',
+  labels: {},
+  ...over,
 })
 
 test('no labelled container: missing', () => {
   assert.is(judge(db, 'h1', { ok: true, containers: [] }).kind, 'missing')
-  assert.is(judge(db, 'h1', { ok: true, containers: [container({ service: 'app-cache', name: 'app-cache' })] }).kind, 'missing')
+  assert.is(
+    judge(db, 'h1', { ok: true, containers: [container({ service: 'app-cache', name: 'app-cache' })] }).kind,
+    'missing',
+  )
 })
 
 test('same image: in sync, whether running or stopped', () => {
   assert.is(judge(db, 'h1', { ok: true, containers: [container({})] }).kind, 'in_sync')
   assert.is(judge(db, 'h1', { ok: true, containers: [container({ state: 'stopped' })] }).kind, 'in_sync')
-  assert.is(judge(db, 'h1', { ok: true, containers: [container({ image: 'docker.io/library/postgres:17' })] }).kind, 'in_sync')
+  assert.is(
+    judge(db, 'h1', { ok: true, containers: [container({ image: 'docker.io/library/postgres:17' })] }).kind,
+    'in_sync',
+  )
 })
 
 test('another image: drift, with the running container attached', () => {
@@ -43,7 +56,11 @@ test('found by label: a container renamed by hand still counts; the properly nam
   const renamed = container({ id: 'c2', name: 'db-by-hand', image: 'postgres:16' })
   assert.is(accessoryContainer(db, [renamed])?.id, 'c2')
   assert.is(accessoryContainer(db, [renamed, container({ id: 'c3' })])?.id, 'c3')
-  assert.is(accessoryContainer(db, [container({ id: 'c4', name: 'x', state: 'stopped' }), container({ id: 'c5', name: 'y' })])?.id, 'c5')
+  assert.is(
+    accessoryContainer(db, [container({ id: 'c4', name: 'x', state: 'stopped' }), container({ id: 'c5', name: 'y' })])
+      ?.id,
+    'c5',
+  )
 })
 
 test('judgeAll keeps config order, accessory by accessory, host by host', () => {
@@ -54,7 +71,10 @@ test('judgeAll keeps config order, accessory by accessory, host by host', () => 
       ['h2', { ok: false, error: 'down' }],
     ] as const),
   )
-  assert.equal(verdicts.map((v) => `${v.accessory.name}@${v.host}:${v.kind}`), ['db@h1:in_sync', 'db@h2:unobserved', 'cache@h1:missing'])
+  assert.equal(
+    verdicts.map((v) => `${v.accessory.name}@${v.host}:${v.kind}`),
+    ['db@h1:in_sync', 'db@h2:unobserved', 'cache@h1:missing'],
+  )
 })
 
 test.run()
