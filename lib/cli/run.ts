@@ -218,6 +218,9 @@ async function runVerb(
   const transport = io.transport
     ? io.transport(deployment, observe)
     : new SshTransport(ssh, { observe, ...connections })
+  // The hosts are known: their ssh handshakes start now, while the rest of the run is set up (the audit
+  // performer's `git config`) and the verb's modules load.
+  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
@@ -280,8 +283,6 @@ async function runVerb(
     publish,
     colour,
   }
-  // The hosts are known: their ssh handshakes start now, while the verb's modules load.
-  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
     if (args.flags.registry === true) {

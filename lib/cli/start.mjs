@@ -1,7 +1,8 @@
 // The scripts' entry point, in plain JavaScript so that `--help` answers before anything heavy loads: no
 // TypeScript loader (tsx alone costs about 0.1 s), no zx, yaml, ajv or p-map, and no config. The help text
 // and flag table come from help.generated.mjs (generated from the verb table; see scripts/generate.mjs).
-// Every other invocation registers tsx and hands over to main.ts, which parses the flags for real.
+// Every other invocation hands over to main.ts, which parses the flags for real: bundled into plain
+// JavaScript once per change of lib/ (compiled.mjs), else loaded through tsx.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -22,11 +23,17 @@ export async function start(verb, scriptUrl) {
       return
     }
   }
+  // The bundle of lib/ (compiled.mjs), else the TypeScript itself through tsx.
+  const main = (await (await import('./compiled.mjs')).compiledMain()) ?? (await viaTsx())
+  await main(verb, scriptUrl)
+}
+
+async function viaTsx() {
   // @ts-ignore: tsx/esm has no type declarations; importing it registers the TypeScript loader
   await import('tsx/esm')
   /** @type {typeof import('./main.ts')} */
   const { main } = await import('./main.ts')
-  await main(verb, scriptUrl)
+  return main
 }
 
 /** A word before `--` that could ask for help (`--help`, `-h`, `-qh`): only then is the help table read. */

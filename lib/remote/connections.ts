@@ -8,6 +8,7 @@
 // `UserSshConfig`). The per-host time limit bounds connecting and read-only round trips (see ssh.ts).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createConnection } from 'node:net'
 import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
@@ -135,6 +136,60 @@ function entries(directory: string): number {
   }
 }
 const SIGNALLED = 128
+
+function socketsIn(directory: string): string[] {
+  try {
+    return readdirSync(directory).map((name) => path.join(directory, name))
+  } catch {
+    return []
+  }
+}
+
+// OpenSSH's multiplexing protocol (PROTOCOL.mux), the two messages `ssh -O exit` sends.
+const MUX_MSG_HELLO = 0x00000001
+const MUX_C_TERMINATE = 0x10000005
+const MUX_PROTOCOL_VERSION = 4
+
+/**
+ * Asks the master listening on `socket` to exit, as `ssh -O exit` does: hello, then MUX_C_TERMINATE. The
+ * master exits at once (its reply rarely makes it, as OpenSSH's own source notes), so the socket closing
+ * after the request counts as done; an error, a refusal or no close within `timeoutMs` does not.
+ */
+export function terminateMaster(socket: string, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const connection = createConnection(socket)
+    let sent = false
+    let refused = false
+    const finish = (done: boolean) => {
+      clearTimeout(timer)
+      connection.destroy()
+      resolve(done)
+    }
+    const timer = setTimeout(() => finish(false), timeoutMs)
+    connection.on('connect', () => {
+      const request = Buffer.alloc(24)
+      request.writeUInt32BE(8, 0)
+      request.writeUInt32BE(MUX_MSG_HELLO, 4)
+      request.writeUInt32BE(MUX_PROTOCOL_VERSION, 8)
+      request.writeUInt32BE(8, 12)
+      request.writeUInt32BE(MUX_C_TERMINATE, 16)
+      request.writeUInt32BE(1, 20)
+      connection.write(request, () => (sent = true))
+    })
+    let buffered = Buffer.alloc(0)
+    connection.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      while (buffered.length >= 8 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
+        const type = buffered.readUInt32BE(4)
+        // Anything but the master's hello or MUX_S_OK (0x80000001): refused (MUX_S_PERMISSION_DENIED, ...).
+        if (type !== MUX_MSG_HELLO && type !== 0x80000001) refused = true
+        buffered = buffered.subarray(4 + buffered.readUInt32BE(0))
+      }
+    })
+    connection.on('error', () => finish(false))
+    connection.on('close', () => finish(sent && !refused))
+  })
+}
 
 /**
  * What the user's ssh config files say, read once per run without running ssh: the files ssh reads for
@@ -396,7 +451,11 @@ export class ConnectionPool {
     const directory = this.directory
     if (!directory) return
     const hosts = await this.startedHosts()
-    await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { env: this.options.env, timeoutMs: 5000 })))
+    // Every socket in this private directory is one of this run's masters: asked to exit over the socket
+    // itself (no ssh client per host); `ssh -O exit` for every host when any of them did not take it.
+    const asked = await Promise.all(socketsIn(directory).map((socket) => terminateMaster(socket)))
+    if (!asked.every(Boolean))
+      await Promise.all(hosts.map((host) => spawnSsh(this.exitArgv(host), { env: this.options.env, timeoutMs: 5000 })))
     // `-O exit` returns once the request is sent; a master unlinks its socket as the last thing before it
     // exits, so an empty directory means every master has ended.
     for (let waited = 0; waited < 3000 && entries(directory) > 0; waited += 20)

@@ -7,11 +7,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../../lib/cli/run.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
+import { createServer } from 'node:net'
 import {
   configKeywords,
   Gate,
   makeControlDirectory,
   sshConfigFiles,
+  terminateMaster,
   UserSshConfig,
   userSharesConnections,
 } from '../../lib/remote/connections.ts'
@@ -136,6 +138,66 @@ test('sshkit.max_concurrent_starts must be a positive integer (exit 78, no host 
   assert.match(zero.stderr, /\/sshkit\/max_concurrent_starts: must be a positive integer/)
   assert.equal(zero.fleet.sent, [])
   assert.is((await details([], { ...base, sshkit: { max_concurrent_starts: 10 } })).code, 2)
+})
+
+/** A unix socket that reads the 24-byte request and then answers as `reply` says. */
+async function fakeMaster(
+  reply: 'close' | 'deny' | 'silent',
+): Promise<{ socket: string; received: () => Buffer; stop: () => void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-mux-test-'))
+  const socket = path.join(dir, 'master')
+  let received = Buffer.alloc(0)
+  const server = createServer((connection) => {
+    const hello = Buffer.alloc(12)
+    hello.writeUInt32BE(8, 0)
+    hello.writeUInt32BE(1, 4)
+    hello.writeUInt32BE(4, 8)
+    connection.write(hello)
+    connection.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk])
+      if (received.length < 24) return
+      if (reply === 'close') connection.destroy()
+      if (reply === 'deny') {
+        const denied = Buffer.alloc(12)
+        denied.writeUInt32BE(8, 0)
+        denied.writeUInt32BE(0x80000002, 4)
+        denied.writeUInt32BE(1, 8)
+        connection.end(denied)
+      }
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(socket, resolve))
+  return {
+    socket,
+    received: () => received,
+    stop: () => (server.close(), rmSync(dir, { recursive: true, force: true })),
+  }
+}
+
+test('masters are asked to exit over their control socket, as `ssh -O exit` asks (hello, MUX_C_TERMINATE)', async () => {
+  const master = await fakeMaster('close')
+  try {
+    assert.ok(await terminateMaster(master.socket))
+    assert.is(
+      master.received().toString('hex'),
+      '00000008' + '00000001' + '00000004' + '00000008' + '10000005' + '00000001',
+    )
+  } finally {
+    master.stop()
+  }
+  const denying = await fakeMaster('deny')
+  try {
+    assert.not.ok(await terminateMaster(denying.socket), 'a refusal is no exit')
+  } finally {
+    denying.stop()
+  }
+  const silent = await fakeMaster('silent')
+  try {
+    assert.not.ok(await terminateMaster(silent.socket, 200), 'a master that stays is no exit')
+  } finally {
+    silent.stop()
+  }
+  assert.not.ok(await terminateMaster(path.join(tmpdir(), 'berth-no-such-socket')), 'no socket: no exit')
 })
 
 test.run()

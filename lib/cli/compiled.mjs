@@ -1,0 +1,174 @@
+// The TypeScript runner, bundled once per change of lib/ into a private cache, so that a run loads a few
+// plain JavaScript files instead of registering tsx (whose hooks thread handles every import: about 0.2 s of
+// CPU before the first ssh handshake can start). No build step: the first run after a change bundles lib/
+// with esbuild (the one tsx itself uses) in about as long as tsx would have cost, and every later run
+// imports the bundle. A bundle is used only while every file it was built from has the size and mtime it
+// had then; anything unexpected (no esbuild, a cache directory that is not private, a failed build) falls
+// back to tsx. BERTH_COMPILED=0 always uses tsx. The cache lives in ~/.cache/berth ($XDG_CACHE_HOME/berth),
+// 0700, one slot per lib/ directory and Node version.
+import { createHash, randomBytes } from 'node:crypto'
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire, isBuiltin } from 'node:module'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const libDir = fileURLToPath(new URL('..', import.meta.url))
+const entry = path.join(libDir, 'cli/main.ts')
+/** Builds older than this, and no longer current, are removed by the next build (a long run may still load from one). */
+const OLD_BUILD_MS = 24 * 3600 * 1000
+
+/** A directory only this user can use: made 0700, or refused (a symlink, another owner, group/world access). */
+function privateDirectory(/** @type {string} */ dir) {
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (error) {
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') return false
+  }
+  const stat = lstatSync(dir)
+  return stat.isDirectory() && !stat.isSymbolicLink() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0
+}
+
+/** @typedef {[file: string, mtimeMs: number, size: number]} Input */
+
+const stamp = (/** @type {string} */ file) => {
+  const s = statSync(file)
+  return /** @type {Input} */ ([file, s.mtimeMs, s.size])
+}
+
+/** Every input still as it was when the bundle was built. */
+function fresh(/** @type {Input[]} */ inputs) {
+  try {
+    return inputs.every(([file, mtimeMs, size]) => {
+      const s = statSync(file)
+      return s.mtimeMs === mtimeMs && s.size === size
+    })
+  } catch {
+    return false
+  }
+}
+
+/** Every file under lib/ (what a build may read), with its stamp. */
+function libStamps(/** @type {string} */ dir = libDir) {
+  /** @type {Map<string, Input>} */
+  const stamps = new Map()
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name)
+    if (e.isDirectory()) for (const [k, v] of libStamps(full)) stamps.set(k, v)
+    else if (e.isFile()) stamps.set(full, stamp(full))
+  }
+  return stamps
+}
+
+/** The esbuild next to tsx (a dependency of it), or a top-level one. */
+function loadEsbuild() {
+  const require = createRequire(import.meta.url)
+  let resolved
+  try {
+    resolved = require.resolve('esbuild')
+  } catch {
+    resolved = createRequire(require.resolve('tsx')).resolve('esbuild')
+  }
+  return /** @type {typeof import('esbuild')} */ (require(resolved))
+}
+
+/** Bundles lib/cli/main.ts into `slot`; returns the new build's main module, or undefined. */
+async function build(/** @type {string} */ slot) {
+  const esbuild = loadEsbuild()
+  const before = libStamps()
+  const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
+  const outdir = path.join(slot, `${id}.tmp`)
+  /** @type {Set<string>} */
+  const externals = new Set()
+  const result = await esbuild.build({
+    entryPoints: { main: entry },
+    absWorkingDir: libDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'berth',
+        setup(b) {
+          // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
+          b.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (isBuiltin(args.path)) return { path: args.path, external: true }
+            const url = import.meta.resolve(args.path)
+            if (url.startsWith('file:')) externals.add(fileURLToPath(url))
+            return { path: url, external: true }
+          })
+          // import.meta.url keeps naming the source file (run.ts finds package.json by it).
+          b.onLoad({ filter: /\.ts$/ }, (args) => ({
+            contents: readFileSync(args.path, 'utf8').replaceAll(
+              'import.meta.url',
+              JSON.stringify(pathToFileURL(args.path).href),
+            ),
+            loader: 'ts',
+          }))
+        },
+      },
+    ],
+  })
+  const used = Object.keys(result.metafile.inputs).map((f) => path.resolve(libDir, f))
+  /** @type {Input[]} */
+  const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp)]
+  // A file changed while it was bundled: use this build once, but never record it as current.
+  const settled = fresh(inputs) && used.every((f) => before.has(f))
+  renameSync(outdir, path.join(slot, id))
+  if (settled) {
+    const current = path.join(slot, `current.${id}.json`)
+    writeFileSync(current, JSON.stringify({ id, inputs }), { mode: 0o600 })
+    renameSync(current, path.join(slot, 'current.json'))
+    for (const name of readdirSync(slot)) {
+      const old = path.join(slot, name)
+      if (name !== id && name !== 'current.json' && Date.now() - lstatSync(old).mtimeMs > OLD_BUILD_MS)
+        rmSync(old, { recursive: true, force: true })
+    }
+  }
+  return path.join(slot, id, 'main.mjs')
+}
+
+/**
+ * The runner's `main`, from the bundle of lib/ (built now if none is current); undefined when it cannot be
+ * had, and the caller loads lib/cli/main.ts through tsx instead.
+ * @returns {Promise<typeof import('./main.ts').main | undefined>}
+ */
+export async function compiledMain() {
+  if (process.env.BERTH_COMPILED === '0' || typeof process.getuid !== 'function') return undefined
+  let file
+  try {
+    const cache =
+      process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
+        ? process.env.XDG_CACHE_HOME
+        : path.join(homedir(), '.cache')
+    mkdirSync(cache, { recursive: true, mode: 0o700 })
+    const base = path.join(cache, 'berth')
+    if (!privateDirectory(base)) return undefined
+    const key = createHash('sha256').update(`${libDir}\0${process.version}`).digest('hex').slice(0, 16)
+    const slot = path.join(base, key)
+    if (!privateDirectory(slot)) return undefined
+    try {
+      const current = JSON.parse(readFileSync(path.join(slot, 'current.json'), 'utf8'))
+      if (
+        typeof current.id === 'string' &&
+        /^[a-z0-9-]+$/.test(current.id) &&
+        Array.isArray(current.inputs) &&
+        fresh(current.inputs)
+      ) {
+        file = path.join(slot, current.id, 'main.mjs')
+      }
+    } catch {
+      // no current build
+    }
+    file ??= await build(slot)
+    return (await import(pathToFileURL(file).href)).main
+  } catch {
+    return undefined
+  }
+}
