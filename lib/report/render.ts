@@ -2,30 +2,9 @@
 import { paint } from './colour.ts'
 import { exitCodeOf } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
-import type { InvocationContext, Outcome, Report, ReportEntry } from './model.ts'
+import { SETTLED_OUTCOMES, type InvocationContext, type Outcome, type Report, type ReportEntry } from './model.ts'
 
-const SUMMARY_ORDER: Outcome[] = [
-  'booted',
-  'rebooted',
-  'restored',
-  'started',
-  'stopped_on_request',
-  'restarted',
-  'removed',
-  'would_boot',
-  'would_reboot',
-  'planned',
-  'running',
-  'stopped',
-  'created',
-  'paused',
-  'restarting',
-  'dead',
-  'missing',
-  'drift',
-  'skipped',
-  'failed',
-]
+/** Each outcome's words in the summary line, in the order the summary counts them. */
 const SUMMARY_WORDS: Record<Outcome, string> = {
   booted: 'booted',
   rebooted: 'rebooted',
@@ -37,33 +16,20 @@ const SUMMARY_WORDS: Record<Outcome, string> = {
   would_boot: 'to boot',
   would_reboot: 'to reboot',
   planned: 'to change',
-  missing: 'missing',
-  skipped: 'not attempted',
   running: 'running',
   stopped: 'stopped',
   created: 'created, never started',
   paused: 'paused',
   restarting: 'crash-looping',
   dead: 'dead',
+  missing: 'missing',
   drift: 'drifted',
+  skipped: 'not attempted',
   failed: 'failed',
 }
-/** Lines that still show under -q: what needs a person. */
-const PROBLEMS: ReadonlySet<Outcome> = new Set<Outcome>([
-  'drift',
-  'failed',
-  'would_boot',
-  'would_reboot',
-  'planned',
-  'stopped',
-  'created',
-  'paused',
-  'restarting',
-  'dead',
-  'missing',
-  'skipped',
-])
-const needsPerson = (entry: ReportEntry) => PROBLEMS.has(entry.outcome) || (entry.leftovers?.length ?? 0) > 0
+const SUMMARY_ORDER = Object.keys(SUMMARY_WORDS) as Outcome[]
+/** Lines that still show under -q: what needs a person (everything but the settled outcomes, and leftovers). */
+const needsPerson = (entry: ReportEntry) => !SETTLED_OUTCOMES.has(entry.outcome) || (entry.leftovers?.length ?? 0) > 0
 
 function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
   return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
