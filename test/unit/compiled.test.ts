@@ -1,6 +1,17 @@
 // The bundled runner (lib/cli/compiled.mjs): built into a private cache, reused while lib/ is unchanged,
 // never taken from a directory others could write.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
@@ -58,6 +69,54 @@ test('a cache directory others can write, or BERTH_COMPILED=0, means tsx', async
     chmodSync(base, 0o700)
     process.env.BERTH_COMPILED = '0'
     assert.is(await compiledMain(), undefined)
+  })
+})
+
+type Current = { id: string; inputs: [string, number, number, number][] }
+const currentOf = (slot: string) => JSON.parse(readFileSync(path.join(slot, 'current.json'), 'utf8')) as Current
+const slotOf = (cache: string) => path.join(cache, 'berth', readdirSync(path.join(cache, 'berth'))[0]!)
+
+test('a build a run has just picked survives the next build, however old it is (its chunks load later)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const old = currentOf(slot).id
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000)
+    utimesSync(path.join(slot, old), twoDaysAgo, twoDaysAgo)
+    assert.type(await compiledMain(), 'function', 'a run picks the old build')
+    // lib/ changes (the record no longer matches): the next run builds anew and cleans up
+    writeFileSync(path.join(slot, 'current.json'), '{}')
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, old)
+    assert.ok(existsSync(path.join(slot, old, 'main.mjs')), 'the build in use is kept')
+  })
+})
+
+test('a current build that is gone is built again (not tsx for every run from then on)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const gone = currentOf(slot).id
+    rmSync(path.join(slot, gone), { recursive: true })
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, gone)
+    assert.ok(existsSync(path.join(slot, currentOf(slot).id, 'main.mjs')))
+  })
+})
+
+test('an input whose ctime moved is changed, though its mtime and size were put back (tar, rsync -a, cp -p)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const before = currentOf(slot)
+    assert.ok(before.inputs.every((input) => input.length === 4 && typeof input[3] === 'number'))
+    const [first, ...rest] = before.inputs
+    writeFileSync(
+      path.join(slot, 'current.json'),
+      JSON.stringify({ ...before, inputs: [[first![0], first![1], first![2], first![3] - 1000], ...rest] }),
+    )
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, before.id, 'built anew')
   })
 })
 
