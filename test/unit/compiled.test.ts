@@ -12,6 +12,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
@@ -117,6 +118,30 @@ test('an input whose ctime moved is changed, though its mtime and size were put 
     )
     assert.type(await compiledMain(), 'function')
     assert.is.not(currentOf(slot).id, before.id, 'built anew')
+  })
+})
+
+test('a deploy.config.mjs that imports TypeScript loads when the run is bundled, as it does through tsx', async () => {
+  await withCache(async (cache) => {
+    const project = path.join(cache, 'project')
+    mkdirSync(project)
+    writeFileSync(path.join(project, 'hosts.ts'), "export const host: string = '127.0.0.1'\n")
+    writeFileSync(
+      path.join(project, 'deploy.config.mjs'),
+      "import { host } from './hosts.ts'\n" +
+        "export default { service: 's', image: 'i', accessories: { a: { image: 'x:1', host } } }\n",
+    )
+    const script = new URL('../../scripts/accessory-config.mjs', import.meta.url).pathname
+    for (const compiled of ['1', '0']) {
+      const r = spawnSync(process.execPath, [script, 'all'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CACHE_HOME: cache, BERTH_COMPILED: compiled, NODE_OPTIONS: '' },
+      })
+      assert.is(r.status, 0, `BERTH_COMPILED=${compiled}: ${r.stdout}${r.stderr}`)
+      assert.match(r.stdout, /accessory a: container s-a/)
+    }
+    assert.ok(existsSync(path.join(slotOf(cache), 'current.json')), 'the first run was the bundled one')
   })
 })
 
