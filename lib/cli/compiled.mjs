@@ -77,7 +77,7 @@ function libStamps(/** @type {string} */ dir = libDir) {
   return stamps
 }
 
-/** The esbuild next to tsx (a dependency of it), or a top-level one. */
+/** The esbuild next to tsx (a dependency of it), or a top-level one; and the file it was loaded from. */
 function loadEsbuild() {
   const require = createRequire(import.meta.url)
   let resolved
@@ -86,12 +86,12 @@ function loadEsbuild() {
   } catch {
     resolved = createRequire(require.resolve('tsx')).resolve('esbuild')
   }
-  return /** @type {typeof import('esbuild')} */ (require(resolved))
+  return { esbuild: /** @type {typeof import('esbuild')} */ (require(resolved)), file: resolved }
 }
 
 /** Bundles lib/cli/main.ts into `slot`; returns the new build's main module, or undefined. */
 async function build(/** @type {string} */ slot) {
-  const esbuild = loadEsbuild()
+  const { esbuild, file: esbuildFile } = loadEsbuild()
   const before = libStamps()
   const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
   const outdir = path.join(slot, `${id}.tmp`)
@@ -128,8 +128,8 @@ async function build(/** @type {string} */ slot) {
           })
           // import.meta.url keeps naming the source file (run.ts finds package.json by it).
           b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8').replaceAll(
-              'import.meta.url',
+            // (a function: a replacement string would read `$$`, `$&`... in the path as patterns)
+            contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', () =>
               JSON.stringify(pathToFileURL(args.path).href),
             ),
             loader: 'ts',
@@ -140,7 +140,9 @@ async function build(/** @type {string} */ slot) {
   })
   const used = Object.keys(result.metafile.inputs).map((f) => path.resolve(libDir, f))
   /** @type {Input[]} */
-  const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp)]
+  // and what made the bundle: this file (its plugin) and esbuild, so that a new berth or esbuild rebuilds
+  const makers = [fileURLToPath(import.meta.url), esbuildFile].map((f) => before.get(f) ?? stamp(f))
+  const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp), ...makers]
   // A file changed while it was bundled: use this build once, but never record it as current.
   const settled = fresh(inputs) && used.every((f) => before.has(f))
   renameSync(outdir, path.join(slot, id))

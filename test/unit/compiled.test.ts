@@ -50,6 +50,11 @@ test('the runner is bundled once into a private cache, and the bundle is reused 
       current.inputs.some(([file]) => file.endsWith(path.join('lib', 'cli', 'run.ts'))),
       'the inputs name the sources',
     )
+    for (const maker of [path.join('lib', 'cli', 'compiled.mjs'), path.join('esbuild', 'lib', 'main.js')])
+      assert.ok(
+        current.inputs.some(([file]) => file.endsWith(maker)),
+        `the inputs name ${maker}, which made the bundle`,
+      )
     assert.is(statSync(base).mode & 0o777, 0o700)
     const again = await compiledMain()
     assert.type(again, 'function')
