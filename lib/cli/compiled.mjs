@@ -7,7 +7,17 @@
 // back to tsx. BERTH_COMPILED=0 always uses tsx. The cache lives in ~/.cache/berth ($XDG_CACHE_HOME/berth),
 // 0700, one slot per lib/ directory and Node version.
 import { createHash, randomBytes } from 'node:crypto'
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire, isBuiltin } from 'node:module'
 import { homedir } from 'node:os'
 import path from 'node:path'
@@ -15,7 +25,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const libDir = fileURLToPath(new URL('..', import.meta.url))
 const entry = path.join(libDir, 'cli/main.ts')
-/** Builds older than this, and no longer current, are removed by the next build (a long run may still load from one). */
+/**
+ * Builds unused for this long, and no longer current, are removed by the next build (a run may still load
+ * its verb's chunks from one): every run that picks a build touches its directory first.
+ */
 const OLD_BUILD_MS = 24 * 3600 * 1000
 
 /** A directory only this user can use: made 0700, or refused (a symlink, another owner, group/world access). */
@@ -29,19 +42,23 @@ function privateDirectory(/** @type {string} */ dir) {
   return stat.isDirectory() && !stat.isSymbolicLink() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0
 }
 
-/** @typedef {[file: string, mtimeMs: number, size: number]} Input */
+/**
+ * A file as it was: its ctime too, which no tool can set back (tar, rsync -a, cp -p and touch -r restore an
+ * older mtime on new content).
+ * @typedef {[file: string, mtimeMs: number, size: number, ctimeMs: number]} Input
+ */
 
 const stamp = (/** @type {string} */ file) => {
   const s = statSync(file)
-  return /** @type {Input} */ ([file, s.mtimeMs, s.size])
+  return /** @type {Input} */ ([file, s.mtimeMs, s.size, s.ctimeMs])
 }
 
 /** Every input still as it was when the bundle was built. */
 function fresh(/** @type {Input[]} */ inputs) {
   try {
-    return inputs.every(([file, mtimeMs, size]) => {
+    return inputs.every(([file, mtimeMs, size, ctimeMs]) => {
       const s = statSync(file)
-      return s.mtimeMs === mtimeMs && s.size === size
+      return s.mtimeMs === mtimeMs && s.size === size && s.ctimeMs === ctimeMs
     })
   } catch {
     return false
@@ -60,7 +77,7 @@ function libStamps(/** @type {string} */ dir = libDir) {
   return stamps
 }
 
-/** The esbuild next to tsx (a dependency of it), or a top-level one. */
+/** The esbuild next to tsx (a dependency of it), or a top-level one; and the file it was loaded from. */
 function loadEsbuild() {
   const require = createRequire(import.meta.url)
   let resolved
@@ -69,12 +86,12 @@ function loadEsbuild() {
   } catch {
     resolved = createRequire(require.resolve('tsx')).resolve('esbuild')
   }
-  return /** @type {typeof import('esbuild')} */ (require(resolved))
+  return { esbuild: /** @type {typeof import('esbuild')} */ (require(resolved)), file: resolved }
 }
 
 /** Bundles lib/cli/main.ts into `slot`; returns the new build's main module, or undefined. */
 async function build(/** @type {string} */ slot) {
-  const esbuild = loadEsbuild()
+  const { esbuild, file: esbuildFile } = loadEsbuild()
   const before = libStamps()
   const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
   const outdir = path.join(slot, `${id}.tmp`)
@@ -99,14 +116,20 @@ async function build(/** @type {string} */ slot) {
           // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
           b.onResolve({ filter: /^[^./]/ }, (args) => {
             if (isBuiltin(args.path)) return { path: args.path, external: true }
-            const url = import.meta.resolve(args.path)
+            let url
+            try {
+              url = import.meta.resolve(args.path)
+            } catch {
+              // Not installed (ajv, which only scripts/generate.mjs loads): an import that fails if it runs.
+              return { path: args.path, external: true }
+            }
             if (url.startsWith('file:')) externals.add(fileURLToPath(url))
             return { path: url, external: true }
           })
           // import.meta.url keeps naming the source file (run.ts finds package.json by it).
           b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            contents: readFileSync(args.path, 'utf8').replaceAll(
-              'import.meta.url',
+            // (a function: a replacement string would read `$$`, `$&`... in the path as patterns)
+            contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', () =>
               JSON.stringify(pathToFileURL(args.path).href),
             ),
             loader: 'ts',
@@ -117,7 +140,9 @@ async function build(/** @type {string} */ slot) {
   })
   const used = Object.keys(result.metafile.inputs).map((f) => path.resolve(libDir, f))
   /** @type {Input[]} */
-  const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp)]
+  // and what made the bundle: this file (its plugin) and esbuild, so that a new berth or esbuild rebuilds
+  const makers = [fileURLToPath(import.meta.url), esbuildFile].map((f) => before.get(f) ?? stamp(f))
+  const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp), ...makers]
   // A file changed while it was bundled: use this build once, but never record it as current.
   const settled = fresh(inputs) && used.every((f) => before.has(f))
   renameSync(outdir, path.join(slot, id))
@@ -141,7 +166,6 @@ async function build(/** @type {string} */ slot) {
  */
 export async function compiledMain() {
   if (process.env.BERTH_COMPILED === '0' || typeof process.getuid !== 'function') return undefined
-  let file
   try {
     const cache =
       process.env.XDG_CACHE_HOME && path.isAbsolute(process.env.XDG_CACHE_HOME)
@@ -161,13 +185,16 @@ export async function compiledMain() {
         Array.isArray(current.inputs) &&
         fresh(current.inputs)
       ) {
-        file = path.join(slot, current.id, 'main.mjs')
+        // In use: the next build's clean-up keeps it (its chunks load when the verb runs).
+        const now = new Date()
+        utimesSync(path.join(slot, current.id), now, now)
+        const main = (await import(pathToFileURL(path.join(slot, current.id, 'main.mjs')).href)).main
+        if (typeof main === 'function') return main
       }
     } catch {
-      // no current build
+      // no current build, or it is gone or broken: built anew
     }
-    file ??= await build(slot)
-    return (await import(pathToFileURL(file).href)).main
+    return (await import(pathToFileURL(await build(slot)).href)).main
   } catch {
     return undefined
   }

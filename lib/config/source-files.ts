@@ -91,7 +91,18 @@ async function importModule(path: string): Promise<unknown> {
   const url = pathToFileURL(path)
   // cache-busting: a changed file is re-read within one process
   url.search = `?berth=${Date.now()}-${++importCounter}`
-  const module = (await import(url.href)) as { default?: unknown }
+  let module: { default?: unknown }
+  try {
+    module = (await import(url.href)) as { default?: unknown }
+  } catch (error) {
+    // A config that imports TypeScript (`./hosts.ts`) while berth runs bundled, without tsx's loader:
+    // registered now, as the tsx fallback would have had it all along.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
+    // @ts-ignore: tsx/esm has no type declarations; importing it registers the TypeScript loader
+    await import('tsx/esm')
+    url.search = `?berth=${Date.now()}-${++importCounter}`
+    module = (await import(url.href)) as { default?: unknown }
+  }
   return module.default
 }
 

@@ -1,6 +1,18 @@
 // The bundled runner (lib/cli/compiled.mjs): built into a private cache, reused while lib/ is unchanged,
 // never taken from a directory others could write.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
@@ -38,6 +50,11 @@ test('the runner is bundled once into a private cache, and the bundle is reused 
       current.inputs.some(([file]) => file.endsWith(path.join('lib', 'cli', 'run.ts'))),
       'the inputs name the sources',
     )
+    for (const maker of [path.join('lib', 'cli', 'compiled.mjs'), path.join('esbuild', 'lib', 'main.js')])
+      assert.ok(
+        current.inputs.some(([file]) => file.endsWith(maker)),
+        `the inputs name ${maker}, which made the bundle`,
+      )
     assert.is(statSync(base).mode & 0o777, 0o700)
     const again = await compiledMain()
     assert.type(again, 'function')
@@ -58,6 +75,78 @@ test('a cache directory others can write, or BERTH_COMPILED=0, means tsx', async
     chmodSync(base, 0o700)
     process.env.BERTH_COMPILED = '0'
     assert.is(await compiledMain(), undefined)
+  })
+})
+
+type Current = { id: string; inputs: [string, number, number, number][] }
+const currentOf = (slot: string) => JSON.parse(readFileSync(path.join(slot, 'current.json'), 'utf8')) as Current
+const slotOf = (cache: string) => path.join(cache, 'berth', readdirSync(path.join(cache, 'berth'))[0]!)
+
+test('a build a run has just picked survives the next build, however old it is (its chunks load later)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const old = currentOf(slot).id
+    const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000)
+    utimesSync(path.join(slot, old), twoDaysAgo, twoDaysAgo)
+    assert.type(await compiledMain(), 'function', 'a run picks the old build')
+    // lib/ changes (the record no longer matches): the next run builds anew and cleans up
+    writeFileSync(path.join(slot, 'current.json'), '{}')
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, old)
+    assert.ok(existsSync(path.join(slot, old, 'main.mjs')), 'the build in use is kept')
+  })
+})
+
+test('a current build that is gone is built again (not tsx for every run from then on)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const gone = currentOf(slot).id
+    rmSync(path.join(slot, gone), { recursive: true })
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, gone)
+    assert.ok(existsSync(path.join(slot, currentOf(slot).id, 'main.mjs')))
+  })
+})
+
+test('an input whose ctime moved is changed, though its mtime and size were put back (tar, rsync -a, cp -p)', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const before = currentOf(slot)
+    assert.ok(before.inputs.every((input) => input.length === 4 && typeof input[3] === 'number'))
+    const [first, ...rest] = before.inputs
+    writeFileSync(
+      path.join(slot, 'current.json'),
+      JSON.stringify({ ...before, inputs: [[first![0], first![1], first![2], first![3] - 1000], ...rest] }),
+    )
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, before.id, 'built anew')
+  })
+})
+
+test('a deploy.config.mjs that imports TypeScript loads when the run is bundled, as it does through tsx', async () => {
+  await withCache(async (cache) => {
+    const project = path.join(cache, 'project')
+    mkdirSync(project)
+    writeFileSync(path.join(project, 'hosts.ts'), "export const host: string = '127.0.0.1'\n")
+    writeFileSync(
+      path.join(project, 'deploy.config.mjs'),
+      "import { host } from './hosts.ts'\n" +
+        "export default { service: 's', image: 'i', accessories: { a: { image: 'x:1', host } } }\n",
+    )
+    const script = new URL('../../scripts/accessory-config.mjs', import.meta.url).pathname
+    for (const compiled of ['1', '0']) {
+      const r = spawnSync(process.execPath, [script, 'all'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CACHE_HOME: cache, BERTH_COMPILED: compiled, NODE_OPTIONS: '' },
+      })
+      assert.is(r.status, 0, `BERTH_COMPILED=${compiled}: ${r.stdout}${r.stderr}`)
+      assert.match(r.stdout, /accessory a: container s-a/)
+    }
+    assert.ok(existsSync(path.join(slotOf(cache), 'current.json')), 'the first run was the bundled one')
   })
 })
 
