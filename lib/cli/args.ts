@@ -173,13 +173,7 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   if (positionals.length > 1)
     throw new UsageError(`Expected one accessory name or \`all\`, got ${positionals.length}: ${positionals.join(' ')}.`)
   if (values.quiet && values.verbose) throw new UsageError('Use either -q/--quiet or -v/--verbose, not both.')
-  const hostsValue = values.hosts as string | undefined
-  const hosts = hostsValue
-    ?.split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-  if (hostsValue !== undefined && !hosts?.length)
-    throw new UsageError('--hosts needs at least one host, e.g. --hosts 10.0.0.5,10.0.0.6.')
+  const hosts = listFlag(values.hosts, 'hosts', 'host', '10.0.0.5,10.0.0.6')
   const badPattern = hosts?.find((h) => !HOST_PATTERN.test(h))
   if (badPattern !== undefined) {
     throw new UsageError(
@@ -187,13 +181,7 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
         'hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.',
     )
   }
-  const rolesValue = values.roles as string | undefined
-  const roles = rolesValue
-    ?.split(',')
-    .map((r) => r.trim())
-    .filter(Boolean)
-  if (rolesValue !== undefined && !roles?.length)
-    throw new UsageError('--roles needs at least one role, e.g. --roles web,db.')
+  const roles = listFlag(values.roles, 'roles', 'role', 'web,db')
   const badRole = roles?.find((r) => !/^[a-zA-Z0-9_*?][a-zA-Z0-9_.*?-]{0,254}$/.test(r))
   if (badRole !== undefined)
     throw new UsageError(
@@ -260,4 +248,20 @@ export function hostMatches(pattern: string, host: string): boolean {
       .replaceAll('?', '.')}$`,
   )
   return regex.test(host)
+}
+
+/** A comma-separated flag as its non-empty items; given but empty is a usage error naming an example. */
+function listFlag(
+  value: string | boolean | undefined,
+  flag: string,
+  item: string,
+  example: string,
+): string[] | undefined {
+  if (typeof value !== 'string') return undefined
+  const items = value
+    .split(',')
+    .map((word) => word.trim())
+    .filter(Boolean)
+  if (!items.length) throw new UsageError(`--${flag} needs at least one ${item}, e.g. --${flag} ${example}.`)
+  return items
 }
