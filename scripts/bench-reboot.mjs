@@ -9,7 +9,15 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { assertLabUp, hostDocker, labHosts, registry, sshConfigPath } from '../test/lab/lab-info.mjs'
+import {
+  assertLabUp,
+  downtimeMs,
+  engineTime,
+  hostDocker,
+  labHosts,
+  registry,
+  sshConfigPath,
+} from '../test/lab/lab-info.mjs'
 
 const rounds = Number(process.argv[2] ?? 5)
 const repo = fileURLToPath(new URL('..', import.meta.url))
@@ -43,34 +51,6 @@ function berth(verb, args) {
   if (r.status !== 0) throw new Error(`${verb} exited ${r.status}: ${r.stdout}${r.stderr}`)
 }
 
-/** Seconds from the first `kill` of any container to the last `start` between since and until. */
-async function downtime(/** @type {string} */ since, /** @type {string} */ until) {
-  const r = await hostDocker(host, [
-    'events',
-    '--since',
-    since,
-    '--until',
-    until,
-    '--filter',
-    'type=container',
-    '--filter',
-    `label=service=${service}`,
-    '--format',
-    '{{.Action}} {{.TimeNano}}',
-  ])
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' '))
-  const kill = events.find(([action]) => action === 'kill')
-  const start = events.filter(([action]) => action === 'start').at(-1)
-  if (!kill || !start) throw new Error(`no kill/start events: ${r.stdout}`)
-  return Number(BigInt(start[1]) - BigInt(kill[1])) / 1e9
-}
-
-const engineNow = async () => (await hostDocker(host, ['info', '--format', '{{.SystemTime}}'])).stdout.trim()
-
 await assertLabUp()
 await hostDocker(host, ['rm', '-f', service])
 writeConfig('16')
@@ -81,18 +61,16 @@ const restartTimes = []
 const wallTimes = []
 for (let i = 0; i < rounds; i++) {
   writeConfig(i % 2 === 0 ? '17' : '16')
-  let since = await engineNow()
+  let since = await engineTime(host)
   const t0 = process.hrtime.bigint()
   berth('reboot', ['db', '-y', '-q'])
   wallTimes.push(Number(process.hrtime.bigint() - t0) / 1e9)
-  await new Promise((r) => setTimeout(r, 100))
-  rebootTimes.push(await downtime(since, await engineNow()))
+  rebootTimes.push((await downtimeMs(host, service, since)) / 1000)
 
-  since = await engineNow()
+  since = await engineTime(host)
   const restart = spawnSync('ssh', ['-F', sshConfigPath(), host, 'docker', 'restart', service], { encoding: 'utf8' })
   if (restart.status !== 0) throw new Error(`docker restart failed: ${restart.stderr}`)
-  await new Promise((r) => setTimeout(r, 100))
-  restartTimes.push(await downtime(since, await engineNow()))
+  restartTimes.push((await downtimeMs(host, service, since)) / 1000)
 }
 
 /** @param {number[]} values */

@@ -13,7 +13,15 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { assertLabUp, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../test/lab/lab-info.mjs'
+import {
+  assertLabUp,
+  downtimeMs,
+  engineTime,
+  labHosts,
+  registry,
+  resetLab,
+  sshConfigPath,
+} from '../test/lab/lab-info.mjs'
 import { scaleSshConfig, sshdCounts, startScale, stopScale } from '../test/lab/scale-lab.mjs'
 
 const reps = Number(process.argv[2] ?? 5)
@@ -217,49 +225,22 @@ await readRuns(dir3, lab, sshConfigPath(), reps)
 // Reboot of one accessory on one host: whole command, connections/sessions, downtime beside docker restart.
 const host = lab[0].addr
 const rebootDir = project([host], sshConfigPath())
-const engineNow = async () => (await hostDocker(host, ['info', '--format', '{{.SystemTime}}'])).stdout.trim()
-async function downtime(/** @type {string} */ since) {
-  await new Promise((r) => setTimeout(r, 100))
-  const until = await engineNow()
-  const r = await hostDocker(host, [
-    'events',
-    '--since',
-    since,
-    '--until',
-    until,
-    '--filter',
-    'type=container',
-    '--filter',
-    'label=service=bench-a1',
-    '--format',
-    '{{.Action}} {{.TimeNano}}',
-  ])
-  const events = r.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' '))
-  const kill = events.find(([action]) => action === 'kill')
-  const started = events.filter(([action]) => action === 'start').at(-1)
-  if (!kill || !started) throw new Error(`no kill/start events: ${r.stdout}`)
-  return Number(BigInt(started[1]) - BigInt(kill[1])) / 1e6
-}
 /** @type {{ wall: number[], down: number[], restart: number[], rss: number }} */
 const reboot = { wall: [], down: [], restart: [], rss: 0 }
 const rebootBefore = sshdCounts([lab[0]])
 const rebootRounds = Math.max(4, reps - (reps % 2)) // even: a1 ends on the image it started with
 for (let i = 0; i < rebootRounds; i++) {
   writeConfig(rebootDir, [host], sshConfigPath(), i % 2 === 0 ? '17' : '16')
-  let since = await engineNow()
+  let since = await engineTime(host)
   const r = await measured([zx, script('reboot'), 'a1', '-y', '-q'], rebootDir)
   if (r.code !== 0) throw new Error(`reboot exited ${r.code}: ${r.out}`)
   reboot.wall.push(r.ms)
   reboot.rss = Math.max(reboot.rss, r.rssMb)
-  reboot.down.push(await downtime(since))
-  since = await engineNow()
+  reboot.down.push(await downtimeMs(host, 'bench-a1', since))
+  since = await engineTime(host)
   const restart = spawnSync('ssh', ['-F', sshConfigPath(), host, 'docker', 'restart', 'bench-a1'], { encoding: 'utf8' })
   if (restart.status !== 0) throw new Error(`docker restart failed: ${restart.stderr}`)
-  reboot.restart.push(await downtime(since))
+  reboot.restart.push(await downtimeMs(host, 'bench-a1', since))
 }
 // The docker restarts went over ssh too: one connection and one session each.
 await new Promise((resolve) => setTimeout(resolve, 300))

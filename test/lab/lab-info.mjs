@@ -82,6 +82,50 @@ export async function hostDocker(addr, args) {
 }
 
 /**
+ * The engine's own clock on a host, for `docker events --since/--until`.
+ * @param {string} addr
+ * @returns {Promise<string>}
+ */
+export async function engineTime(addr) {
+  return (await hostDocker(addr, ['info', '--format', '{{.SystemTime}}'])).stdout.trim()
+}
+
+/**
+ * A container's downtime from the engine's own events since `since`: the first `kill` of a container labelled
+ * `service=<service>` to the last `start`, in milliseconds. Read 100 ms after the action, so its events are in.
+ * @param {string} addr
+ * @param {string} service
+ * @param {string} since an engineTime()
+ * @returns {Promise<number>}
+ */
+export async function downtimeMs(addr, service, since) {
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const until = await engineTime(addr)
+  const r = await hostDocker(addr, [
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--filter',
+    'type=container',
+    '--filter',
+    `label=service=${service}`,
+    '--format',
+    '{{.Action}} {{.TimeNano}}',
+  ])
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' '))
+  const kill = events.find(([action]) => action === 'kill')
+  const start = events.filter(([action]) => action === 'start').at(-1)
+  if (!kill || !start) throw new Error(`no kill/start events: ${r.stdout}`)
+  return Number(BigInt(start[1]) - BigInt(kill[1])) / 1e6
+}
+
+/**
  * Lines of a host's sshd log (LogLevel VERBOSE) that `matches`.
  * @param {string} addr host address or name
  * @param {(line: string) => boolean} matches
