@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runScript } from '../../lib/cli/run.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
+import { runWithFleet } from '../support/run-script.ts'
 import { createServer } from 'node:net'
 import {
   configKeywords,
@@ -100,17 +100,8 @@ test('connection options go before the host, never after it', () => {
 async function details(args: string[], config: object) {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-connections-'))
   writeFileSync(path.join(dir, 'deploy.config.mjs'), `export default ${JSON.stringify(config)}\n`)
-  let stdout = ''
-  let stderr = ''
   const fleet = new FakeFleet()
-  const code = await runScript('details', ['all', ...args], {
-    cwd: dir,
-    env: {},
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    transport: () => fleet,
-  })
-  return { code, stdout, stderr, fleet }
+  return { ...(await runWithFleet('details', ['all', ...args], { cwd: dir, fleet })), fleet }
 }
 
 const base = { service: 'shop', image: 'shop/app', accessories: { db: { image: 'postgres:16', host: 'h1' } } }

@@ -5,24 +5,14 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Ajv } from 'ajv'
 import { readFileSync } from 'node:fs'
-import { runScript } from '../../lib/cli/run.ts'
 import { parseVerbArgs, UsageError } from '../../lib/cli/args.ts'
 import { VERBS } from '../../lib/cli/verbs.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
+import { runWithFleet } from '../support/run-script.ts'
 import { tempDir } from '../support/files.ts'
 
 async function run(verb: string, args: string[], dir: string, fleet = new FakeFleet()) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runScript(verb, args, {
-    cwd: dir,
-    env: {},
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    transport: () => fleet,
-    settleMs: 0,
-  })
-  return { code, stdout, stderr, fleet }
+  return { ...(await runWithFleet(verb, args, { cwd: dir, fleet })), fleet }
 }
 
 const ROLES_YML = `service: shop

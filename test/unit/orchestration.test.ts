@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runScript } from '../../lib/cli/run.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
+import { runWithFleet } from '../support/run-script.ts'
 
 const OLD = 'postgres:16'
 const NEW = 'postgres:17'
@@ -39,19 +39,8 @@ function bootedFleet(): FakeFleet {
   return fleet
 }
 
-async function run(verb: string, args: string[], fleet: FakeFleet, dir: string) {
-  let stdout = ''
-  let stderr = ''
-  const code = await runScript(verb, args, {
-    cwd: dir,
-    env: {},
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    transport: () => fleet,
-    settleMs: 0,
-  })
-  return { code, stdout, stderr }
-}
+const run = (verb: string, args: string[], fleet: FakeFleet, dir: string) =>
+  runWithFleet(verb, args, { cwd: dir, fleet })
 
 const names = (fleet: FakeFleet, host: string) =>
   fleet
