@@ -7,7 +7,7 @@ import type { OptionSpec, ParsedArgs } from './args.ts'
 import type { LifecycleAction } from '../flows/lifecycle.ts'
 import type { Verb, VerbContext } from './context.ts'
 import { followTarget, logsOptions } from './logs-flags.ts'
-import { EXIT_ERROR, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
+import { EXIT_ERROR, exitCodeOfEntries } from '../report/exit-codes.ts'
 
 export type { Verb } from './context.ts'
 
@@ -165,12 +165,7 @@ export const VERBS: Record<string, Verb> = {
           ? renderCheckJson(entries, invocation, interrupted)
           : renderCheckText(entries, invocation, { quiet: args.quiet, colour, interrupted }),
       )
-      return exitCodeOf({
-        verb: 'check',
-        dryRun: false,
-        entries,
-        ...(engine.interruptedBy ? { interrupted: engine.interruptedBy } : {}),
-      })
+      return exitCodeOfEntries(entries, interrupted)
     },
   },
   details: {
@@ -183,7 +178,7 @@ export const VERBS: Record<string, Verb> = {
     toleratesUnresolvedSecrets: true,
     nothingJson: async (invocation) => (await import('../report/details.ts')).renderDetailsJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
-      const [{ accessoryDetails }, { detailsExitCode, renderDetailsJson, renderDetailsText }] = await Promise.all([
+      const [{ accessoryDetails }, { renderDetailsJson, renderDetailsText }] = await Promise.all([
         import('../flows/details.ts'),
         import('../report/details.ts'),
       ])
@@ -195,7 +190,7 @@ export const VERBS: Record<string, Verb> = {
           ? renderDetailsJson(rows, invocation, interrupted)
           : renderDetailsText(rows, invocation, { quiet: args.quiet, interrupted }),
       )
-      return interrupted ? exitCodeForSignal(interrupted) : detailsExitCode(rows)
+      return exitCodeOfEntries(rows, interrupted)
     },
   },
   logs: {

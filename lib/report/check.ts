@@ -1,6 +1,6 @@
 // accessory-check's output: the report's sentences for people, or the published JSON contract
 // (schemas/check.schema.json, schemaVersion 1) for machines. Pure: entries in, text out.
-import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
+import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
 import { verdictOf, type InvocationContext, type ReportEntry } from './model.ts'
 
@@ -67,7 +67,7 @@ export function renderCheckJson(
   const document = {
     schemaVersion: CHECK_SCHEMA_VERSION,
     verb: 'check',
-    exitCode: interrupted ? exitCodeForSignal(interrupted) : exitCodeFor(entries),
+    exitCode: exitCodeOfEntries(entries, interrupted),
     ...(interrupted ? { interrupted } : {}),
     summary,
     results: described.map((entry) => ({

@@ -1,7 +1,7 @@
 // accessory-details as a table (people) or one JSON document (machines). Pure: report entries in, text
 // out. The VERDICT column is the entry's outcome in the table's words; the exit code and the "what to
 // do" sentences are the ones every other verb uses.
-import { exitCodeFor, exitCodeForSignal } from './exit-codes.ts'
+import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import { verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
 
@@ -18,10 +18,6 @@ export const VERDICT_LABELS: Readonly<Record<AccessoryVerdict, string>> = {
   drift: 'drift',
   missing: 'missing',
   unreachable: 'unreachable',
-}
-
-export function detailsExitCode(entries: readonly ReportEntry[]): number {
-  return exitCodeFor(entries)
 }
 
 const needsAttention = (entry: ReportEntry) => entry.outcome !== 'running' || (entry.leftovers?.length ?? 0) > 0
@@ -47,7 +43,7 @@ export function renderDetailsText(
   options: { quiet: boolean; interrupted?: string },
 ): string {
   const shown = options.quiet ? entries.filter(needsAttention) : entries
-  const code = options.interrupted ? exitCodeForSignal(options.interrupted) : detailsExitCode(entries)
+  const code = exitCodeOfEntries(entries, options.interrupted)
   if (shown.length === 0 && options.quiet) return ''
   const table = renderTable(
     DETAILS_COLUMNS,
@@ -81,7 +77,7 @@ export function renderDetailsJson(
   const described = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
   const document = {
     verb: 'details',
-    exitCode: interrupted ? exitCodeForSignal(interrupted) : detailsExitCode(entries),
+    exitCode: exitCodeOfEntries(entries, interrupted),
     ...(interrupted ? { interrupted } : {}),
     rows: described.map((entry) => ({
       accessory: entry.accessory,

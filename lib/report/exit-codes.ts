@@ -23,5 +23,10 @@ export function exitCodeForSignal(signal: string): number {
 
 /** A report's exit code: an interrupted run exits as the signal says, whatever its entries are. */
 export function exitCodeOf(report: Report): number {
-  return report.interrupted ? exitCodeForSignal(report.interrupted) : exitCodeFor(report.entries)
+  return exitCodeOfEntries(report.entries, report.interrupted)
+}
+
+/** The entries' exit code, or the signal's when one interrupted the run. */
+export function exitCodeOfEntries(entries: readonly ReportEntry[], interrupted: string | undefined): number {
+  return interrupted ? exitCodeForSignal(interrupted) : exitCodeFor(entries)
 }

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { detailsExitCode, renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
+import { renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
+import { exitCodeFor } from '../../lib/report/exit-codes.ts'
 import { entryFor } from '../../lib/flows/entries.ts'
 import { verdictOf, type InvocationContext, type ReportEntry } from '../../lib/report/model.ts'
 import { deploymentFrom } from '../support/deployment.ts'
@@ -86,11 +87,11 @@ test('details text: a sentence with the fix for every row that needs attention, 
 })
 
 test('details exit codes: unreachable → 1, drift or stopped → 2, all running in sync → 0', () => {
-  assert.is(detailsExitCode([inSync, drift, down]), 1)
-  assert.is(detailsExitCode([inSync, drift]), 2)
-  assert.is(detailsExitCode([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 2)
-  assert.is(detailsExitCode([inSync]), 0)
-  assert.is(detailsExitCode([]), 0)
+  assert.is(exitCodeFor([inSync, drift, down]), 1)
+  assert.is(exitCodeFor([inSync, drift]), 2)
+  assert.is(exitCodeFor([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 2)
+  assert.is(exitCodeFor([inSync]), 0)
+  assert.is(exitCodeFor([]), 0)
 })
 
 test('details -q keeps only rows that need attention, and prints nothing when all run in sync', () => {
