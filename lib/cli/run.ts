@@ -1,6 +1,6 @@
 // The one runner every script calls: parse flags, load config, pick accessories, run the verb, print
 // its report, and turn every outcome into the documented exit code.
-import { loadConfig, ConfigError, type LoadedConfig } from '../config/load.ts'
+import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
 import { checkCommandSizes } from '../docker/command-size.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
@@ -137,7 +137,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
           unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error',
         }),
       )
-      connections = { maxConcurrentStarts: concurrencyFlag ?? maxConcurrentStartsOf(loaded), hostTimeoutSeconds }
+      connections = { maxConcurrentStarts: concurrencyFlag ?? deployment.maxConcurrentStarts, hostTimeoutSeconds }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const count = `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`
@@ -312,7 +312,8 @@ async function runVerb(
 
 /** How hosts are reached in this run: `--concurrency` or `sshkit.max_concurrent_starts`, and `--host-timeout`. */
 interface ConnectionSettings {
-  maxConcurrentStarts: number
+  /** Unset: the transport's default (Kamal's 30). */
+  maxConcurrentStarts: number | undefined
   hostTimeoutSeconds: number
 }
 
@@ -325,14 +326,4 @@ function positiveIntegerFlag(value: string | boolean | undefined, flag: string):
     )
   }
   return Number(value)
-}
-
-/** Kamal's `sshkit.max_concurrent_starts` (a positive integer), else its default. */
-function maxConcurrentStartsOf(loaded: LoadedConfig): number {
-  const value = (loaded.config.sshkit as { max_concurrent_starts?: unknown } | undefined)?.max_concurrent_starts
-  if (value === undefined) return DEFAULT_MAX_CONCURRENT_STARTS
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value
-  throw new ConfigError([
-    `${loaded.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`,
-  ])
 }

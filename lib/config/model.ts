@@ -97,6 +97,8 @@ export interface Deployment {
   /** key_data secrets that could not be resolved (only when resolving for a read-only run). */
   unresolvedKeyData: string[]
   loggingArgs: string[]
+  /** `sshkit.max_concurrent_starts`: ssh handshakes in flight at once; unset leaves Kamal's default to the transport. */
+  maxConcurrentStarts?: number
   /** Said on stderr before the run (Kamal's deprecation of inline key_data, say). */
   warnings: string[]
 }
@@ -117,6 +119,17 @@ export interface ResolveOptions {
   run?: CommandRunner
 }
 
+/** Kamal validates `sshkit.max_concurrent_starts` as an integer (the schema); berth needs at least one handshake. */
+function resolveMaxConcurrentStarts(source: ConfigSource, problems: string[]): number | undefined {
+  const value = source.config.sshkit?.max_concurrent_starts
+  if (value === undefined) return undefined
+  if (Number.isInteger(value) && value >= 1) return value
+  problems.push(
+    `${source.locate(['sshkit', 'max_concurrent_starts'])}: /sshkit/max_concurrent_starts: must be a positive integer`,
+  )
+  return undefined
+}
+
 export function resolveDeployment(source: ConfigSource, options: ResolveOptions): Deployment {
   const problems: string[] = []
   const { config } = source
@@ -133,6 +146,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
   const warnings: string[] = []
   const unresolvedKeyData: string[] = []
   const sshKeyData = resolveKeyData(source, options, problems, warnings, unresolvedKeyData)
+  const maxConcurrentStarts = resolveMaxConcurrentStarts(source, problems)
   // the root registry is resolved for every accessory: say each of its problems once
   if (problems.length) throw new ConfigError([...new Set(problems)])
   return {
@@ -145,6 +159,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     sshKeyData,
     unresolvedKeyData,
     loggingArgs: logging,
+    ...(maxConcurrentStarts === undefined ? {} : { maxConcurrentStarts }),
     warnings,
   }
 }

@@ -75,6 +75,8 @@ export interface DeployConfig {
   registry?: RegistryConfig
   ssh?: SshConfig
   logging?: LoggingConfig
+  /** Kamal's sshkit.yml: integers (the schema checks them). */
+  sshkit?: { max_concurrent_starts?: number; pool_idle_timeout?: number; dns_retries?: number }
   accessories?: Record<string, AccessoryConfig>
   primary_role?: string
   secrets_path?: string
