@@ -36,10 +36,12 @@ async function viaTsx() {
   return main
 }
 
+/** berth's own words: those before `--` (after it comes exec's command). */
+const ownArgs = (/** @type {string[]} */ argv) => (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv)
+
 /** A word before `--` that could ask for help (`--help`, `-h`, `-qh`): only then is the help table read. */
 function mentionsHelp(/** @type {string[]} */ argv) {
-  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
-  return own.some((arg) => arg === '--help' || /^-[a-zA-Z]*h/.test(arg))
+  return ownArgs(argv).some((arg) => arg === '--help' || /^-[a-zA-Z]*h/.test(arg))
 }
 
 /**
@@ -50,7 +52,7 @@ function mentionsHelp(/** @type {string[]} */ argv) {
  */
 export function asksForHelp(argv, options) {
   if (!mentionsHelp(argv)) return false
-  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv
+  const own = ownArgs(argv)
   // Kamal's `-h HOSTS` is a usage error the runner explains (berth's -h is help): never answer it with help.
   if (
     own.some((arg, i) => (arg === '-h' && own[i + 1] !== undefined && !own[i + 1].startsWith('-')) || /^-h./.test(arg))
