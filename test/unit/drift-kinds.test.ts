@@ -193,13 +193,18 @@ test('secrets: a rotated value is drift, named but never shown; an unresolved on
 
 test('what cannot be compared is listed, never drift: unknown options, shell syntax in cmd, env without the image', () => {
   const config = berthConfig()
-  config.accessories!.db!.options = { memory: '64m', cpus: '0.5', 'health-cmd': 'true', ulimit: 'nofile=1024' }
+  config.accessories!.db!.options = {
+    memory: '64m',
+    cpus: '0.5',
+    'health-cmd': 'true',
+    'security-opt': 'no-new-privileges',
+  }
   config.accessories!.db!.cmd = 'sh -c "sleep $TIME"'
   const verdict = verdictOf(config, 'db')
   assert.is(verdict.kind, 'in_sync', reasons(verdict).join('; '))
   assert.equal(verdict.kind === 'in_sync' && verdict.notCompared, [
     'cmd (it uses shell syntax, which the remote shell expands)',
-    'option --ulimit',
+    'option --security-opt',
   ])
   const noImages = verdictOf(kamalConfig(), 'mysql', { images: [] })
   assert.is(noImages.kind, 'in_sync')
