@@ -274,8 +274,11 @@ function comparePort(
     }
     wanted.push(...bindings)
   }
-  const show = (b: PortBinding) =>
-    `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort ? `${b.hostPort}:` : ''}${b.key.replace(/\/tcp$/, '')}`
+  const show = (b: PortBinding) => {
+    const port = b.key.replace(/\/tcp$/, '')
+    const ip = b.hostIp.includes(':') ? `[${b.hostIp}]` : b.hostIp
+    return ip ? `${ip}:${b.hostPort}:${port}` : b.hostPort ? `${b.hostPort}:${port}` : port
+  }
   const sorted = (list: PortBinding[]) => list.map((b) => `${b.key} ${b.hostIp} ${b.hostPort}`).sort()
   if (sameWords(sorted(wanted), sorted(observed))) return []
   return [

@@ -201,6 +201,7 @@ function csvFields(text: string): string[] | undefined {
     } else {
       const end = text.indexOf(',', i)
       field = text.slice(i, end < 0 ? text.length : end)
+      if (field.includes('"')) return undefined // Go's csv: a bare quote in a field that is not quoted
       i = end < 0 ? text.length : end
     }
     fields.push(field)
