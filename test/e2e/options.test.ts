@@ -5,7 +5,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { HOST1, berth, bootedProject, image, labSsh, shopConfig, useLab } from './support.ts'
+import { spawnSync } from 'node:child_process'
+import { hostDocker, labHosts } from '../lab/lab-info.mjs'
+import { HOST1, berth, bootedProject, homeOf, image, labSsh, project, shopConfig, useLab } from './support.ts'
 
 // Published ports are bound to the lab host's own address: other labs on this machine use the same ports.
 const SINGLE = {
@@ -186,6 +188,54 @@ test('deploy.config.mjs: options in list form and Kamal-set values (service labe
   const clean = await check(dir)
   assert.equal(reasons(clean.results), [])
   assert.is(clean.code, 0, clean.text)
+})
+
+test("Kamal's exact docker run with options and a folded cmd (its quoting, cmd appended as is) is in sync", async () => {
+  await hostDocker(HOST1, ['pull', image('postgres:16')])
+  await hostDocker(HOST1, ['network', 'create', 'kamal'])
+  const cmd = `sh -c 'trap "exit 0" TERM; sleep 1000 & wait' \\\n  -c shared_buffers=64MB \\\n  -c work_mem=2MB\n`
+  // Kamal 2.x's accessory run: options through optionize (each value in Ruby's dump quoting), then cmd.
+  const kamalRun =
+    `docker run --name shop-pg --detach --restart unless-stopped --network kamal --log-opt max-size="10m" ` +
+    `--env KAMAL_HOST="${HOST1}" --env-file .kamal/apps/shop/env/accessories/pg.env --label service="shop-pg" ` +
+    `--label "team=ops" --label "x=a b" --env "EXTRA=1" --add-host "db.internal:10.0.0.1" --cap-add "net_admin" ` +
+    `--ulimit "nofile=1024:2048" --tmpfs "/run:rw,size=64m" --network-alias "pg-a" ${image('postgres:16')} ${cmd}`
+  const home = homeOf(HOST1)
+  spawnSync('mkdir', ['-p', path.join(home, '.kamal/apps/shop/env/accessories')])
+  writeFileSync(path.join(home, '.kamal/apps/shop/env/accessories/pg.env'), '\n')
+  const started = spawnSync('sh', ['-c', kamalRun], {
+    cwd: home,
+    env: { ...process.env, DOCKER_HOST: labHosts().find((h) => h.addr === HOST1)!.dockerHost },
+    encoding: 'utf8',
+  })
+  assert.is(started.status, 0, started.stderr)
+  const dir = project(`service: shop
+image: shop/app
+ssh:
+  config: ${JSON.stringify(labSsh().config)}
+accessories:
+  pg:
+    image: ${image('postgres:16')}
+    host: ${HOST1}
+    options:
+      label:
+        - team=ops
+        - x=a b
+      env: EXTRA=1
+      add-host: db.internal:10.0.0.1
+      cap-add: net_admin
+      ulimit: nofile=1024:2048
+      tmpfs: /run:rw,size=64m
+      network-alias: pg-a
+    cmd: >
+      sh -c 'trap "exit 0" TERM; sleep 1000 & wait' \\
+        -c shared_buffers=64MB \\
+        -c work_mem=2MB
+`)
+  const clean = await check(dir)
+  assert.equal(reasons(clean.results), [])
+  assert.is(clean.code, 0, clean.text)
+  assert.equal(clean.results[0]!.notCompared, [])
 })
 
 test.run()
