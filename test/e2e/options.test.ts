@@ -4,9 +4,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { hostDocker, labHosts } from '../lab/lab-info.mjs'
+import { canariesFound, canaryName, hostileValues } from '../support/hostile-values.ts'
 import { HOST1, berth, bootedProject, homeOf, image, labSsh, project, shopConfig, useLab } from './support.ts'
 
 // Published ports are bound to the lab host's own address: other labs on this machine use the same ports.
@@ -94,6 +96,8 @@ async function check(dir: string) {
 const reasons = (results: Awaited<ReturnType<typeof check>>['results']) =>
   results.flatMap((r) => r.drift.flatMap((d) => d.reasons.map((reason) => `${r.accessory}: ${reason}`)))
 
+const CANARY = path.join(tmpdir(), canaryName('options'))
+
 useLab(test)
 
 test('config/deploy.yml: every pass-through option, single and listed, and a folded cmd are in sync after boot', async () => {
@@ -178,16 +182,25 @@ test('config/deploy.yml: every pass-through option, single and listed, and a fol
   assert.is(after.code, 0, after.text)
 })
 
-test('deploy.config.mjs: options in list form and Kamal-set values (service label, KAMAL_HOST) are not drift', async () => {
+test('deploy.config.mjs: options in list form, hostile values, and what Kamal sets (service label, KAMAL_HOST) are not drift', async () => {
+  const hostile = hostileValues(CANARY).filter((v) => !v.value.includes('\0') && v.value.length < 1000)
   const dir = await bootedProject(
     shopConfig({
-      ops: { image: image('redis:7'), host: HOST1, options: { label: ['team=ops', 'x=1'], env: ['EXTRA=1'] } },
+      ops: {
+        image: image('redis:7'),
+        host: HOST1,
+        options: {
+          label: ['team=ops', 'x=1', ...hostile.map((v, i) => `h${i}=${v.value}`)],
+          env: ['EXTRA=1', ...hostile.map((v, i) => `H${i}=${v.value}`)],
+        },
+      },
       one: { image: image('redis:7'), host: HOST1, options: { label: 'team=ops', env: 'EXTRA=1' } },
     }),
   )
   const clean = await check(dir)
   assert.equal(reasons(clean.results), [])
   assert.is(clean.code, 0, clean.text)
+  assert.equal(canariesFound(CANARY, [homeOf(HOST1)]), [])
 })
 
 test("Kamal's exact docker run with options and a folded cmd (its quoting, cmd appended as is) is in sync", async () => {
