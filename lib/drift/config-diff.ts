@@ -208,6 +208,8 @@ export function compareSettings(
   if (options.has('publish-all')) notCompared.push("port (options: publish-all publishes the image's ports)")
   else config.push(...comparePort([accessory.port, ...(options.get('publish') ?? [])], settings, notCompared))
   if (options.has('volumes-from')) notCompared.push('volumes (options: volumes-from also mounts volumes)')
+  else if (options.get('volume')?.some((v) => EXPANDED.test(v)))
+    notCompared.push('volumes (an options volume has ${...}, which the remote shell expands when Kamal boots it)')
   else config.push(...compareVolumes(accessory, options, settings, notCompared))
   if (settings.networkMode !== accessory.network)
     config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
@@ -447,7 +449,7 @@ interface ListOption {
 
 const self = (value: string | undefined): [string, string] | undefined =>
   value === undefined ? undefined : [value, value]
-const capabilities: ListOption['observed'] = (s) => texts(s.hostConfig.CapAdd).map((c) => self(capability(c))!)
+const capabilities = (list: unknown) => texts(list).map((c) => self(capability(c))!)
 const limitText = (soft: unknown, hard: unknown) => `${String(soft)}:${String(hard)}`
 const tmpfsOptions = (options: string) => options.split(',').filter(Boolean).sort().join(',')
 const mountText = (type: string, readOnly: boolean, source: string) => `${type}:${readOnly ? 'ro' : 'rw'}:${source}`
@@ -458,12 +460,8 @@ const LIST_OPTIONS: Record<string, ListOption> = {
     observed: (s) => texts(s.hostConfig.ExtraHosts).map((h) => self(extraHost(h))!),
     extras: true,
   },
-  'cap-add': { wanted: (v) => self(capability(v)), observed: capabilities, extras: true },
-  'cap-drop': {
-    wanted: (v) => self(capability(v)),
-    observed: (s) => texts(s.hostConfig.CapDrop).map((c) => self(capability(c))!),
-    extras: true,
-  },
+  'cap-add': { wanted: (v) => self(capability(v)), observed: (s) => capabilities(s.hostConfig.CapAdd), extras: true },
+  'cap-drop': { wanted: (v) => self(capability(v)), observed: (s) => capabilities(s.hostConfig.CapDrop), extras: true },
   device: {
     wanted: (v) => self(deviceMapping(v)),
     observed: (s) =>
@@ -564,16 +562,7 @@ function compareOptions(
     const list = LIST_OPTIONS[name]
     const read = OPTIONS[name]
     if (list) {
-      reasons.push(
-        ...compareListOption(
-          name,
-          list,
-          values.filter((v) => !expanded.includes(v)),
-          accessory,
-          settings,
-          notCompared,
-        ),
-      )
+      reasons.push(...compareListOption(name, list, values, expanded.length > 0, accessory, settings, notCompared))
     } else if (!read) {
       notCompared.push(`option --${name}`)
     } else {
@@ -601,6 +590,7 @@ function compareListOption(
   name: string,
   option: ListOption,
   values: readonly string[],
+  someExpanded: boolean,
   accessory: Accessory,
   settings: ContainerSettings,
   notCompared: string[],
@@ -611,10 +601,17 @@ function compareListOption(
     return []
   }
   const wanted = new Map<string, { spec: string; value: string }>()
+  // A value not read here (a `${...}`, or what berth cannot parse) may be any of the container's: then only
+  // the values read are compared, and nothing the container has beyond them is called drift.
+  let unread = someExpanded
   for (const spec of values) {
+    if (EXPANDED.test(spec)) continue
     const entry = option.wanted(spec) ?? option.wanted(kamalShellValue(spec))
     if (entry) wanted.set(entry[0], { spec, value: entry[1] })
-    else notCompared.push(`option --${name} ${spec}`)
+    else {
+      notCompared.push(`option --${name} ${spec}`)
+      unread = true
+    }
   }
   const has = new Map(observed)
   const same = option.same ?? ((a: string, b: string) => a === b)
@@ -624,7 +621,7 @@ function compareListOption(
     if (running === undefined || !same(value, running))
       reasons.push(`option --${name} ${spec} is not what the container has`)
   }
-  if (option.extras)
+  if (option.extras && !unread)
     for (const [key] of observed)
       if (!wanted.has(key)) reasons.push(`option --${name} ${key} is set on the container but not configured`)
   return reasons

@@ -508,6 +508,12 @@ test('pass-through values docker inspect cannot tell: ${...} the remote shell ex
     'label ref (its ${...} is expanded by the remote shell when Kamal boots it)',
     'option --add-host h:${IP} (its ${...} is expanded by the remote shell when Kamal boots it)',
   ])
+  // A ${...} host may be any of the container's hosts: the others are not called extra.
+  const kamalBooted = passThrough([...PASS_THROUGH, ['add-host', 'h:${IP}']], {
+    ...DOCKER_RECORDED,
+    hostConfig: { ...DOCKER_RECORDED.hostConfig, ExtraHosts: [...DOCKER_RECORDED.hostConfig.ExtraHosts, 'h:10.9.9.9'] },
+  })
+  assert.equal(reasons(kamalBooted), [])
   const noAliases = passThrough(PASS_THROUGH, { ...DOCKER_RECORDED, aliases: undefined as unknown as string[] })
   assert.ok(noAliases.kind === 'in_sync', reasons(noAliases).join('; '))
   // Kamal's shell form of a label value (a newline kept as \n) is the same value.
