@@ -18,9 +18,11 @@ import { IMAGES_MARKER } from './inspect.ts'
 // JSON of them, one object a line, made an array by sed), about a quarter of docker's full output: less to
 // send, parse and collect at 200 hosts. The containers' image ids come from that output itself, so a host
 // costs three docker invocations.
+// Of the networks, only each one's aliases (`--network-alias`), as `[name, aliases, …, null]`.
 const CONTAINER_FIELDS =
   '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},' +
-  '"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}}}'
+  '"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}},' +
+  '"NetworkAliases":[{{range $n, $e := .NetworkSettings.Networks}}{{json $n}},{{json $e.Aliases}},{{end}}null]}'
 const IMAGE_FIELDS =
   '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
 const AS_ARRAY = `sed '1s/^/[/; $!s/$/,/; $s/$/]/'`

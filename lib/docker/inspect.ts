@@ -37,6 +37,8 @@ export interface ContainerSettings {
   networkMode: string
   restartPolicy: { name: string; maximumRetryCount: number }
   logConfig: { type: string; config: Record<string, string> }
+  /** Each network's aliases (`--network-alias`); absent when docker inspect did not say. */
+  networkAliases?: Record<string, string[]>
   /** Everything else in `HostConfig` and `Config`, for the options berth can compare. */
   hostConfig: Record<string, unknown>
   config: Record<string, unknown>
@@ -144,6 +146,7 @@ function toObservedContainer(entry: unknown): ObservedContainer {
               maximumRetryCount: typeof restart.MaximumRetryCount === 'number' ? restart.MaximumRetryCount : 0,
             },
             logConfig: { type: text(log.Type), config: textMap(log.Config) },
+            ...(Array.isArray(root.NetworkAliases) ? { networkAliases: networkAliases(root.NetworkAliases) } : {}),
             hostConfig,
             config,
           },
@@ -193,6 +196,14 @@ export function parseHostInspection(result: {
   const imagesPart = at >= 0 ? result.stdout.slice(at + IMAGES_MARKER.length + 2) : ''
   const containers = parseInspectResult({ ...result, stdout: containersPart })
   return containers && { containers, images: parseImageInspect(imagesPart) }
+}
+
+/** `[name, aliases, name, aliases, …, null]` (the inspect template's form) → aliases by network. */
+function networkAliases(list: unknown[]): Record<string, string[]> {
+  const byNetwork: Record<string, string[]> = {}
+  for (let i = 0; i + 1 < list.length; i += 2)
+    if (typeof list[i] === 'string') byNetwork[list[i] as string] = texts(list[i + 1])
+  return byNetwork
 }
 
 function containerState(status: string): ContainerState {

@@ -8,6 +8,19 @@ import type { ContainerSettings, ObservedContainer, ObservedImage } from '../doc
 import { dumpEnvValue } from '../docker/commands.ts'
 import { canonicalImageRef, parseImageRef } from './image-ref.ts'
 import { shellWords } from './shell-words.ts'
+import {
+  capability,
+  device,
+  deviceMapping,
+  extraHost,
+  keyValue,
+  mountSpec,
+  optionValues,
+  parsePortSpec,
+  tmpfs,
+  ulimit,
+  type PortBinding,
+} from './options.ts'
 
 export type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets'
 
@@ -126,14 +139,26 @@ export function compareSettings(
   const config: string[] = []
   const secrets: string[] = []
 
+  // What `options:` adds (`--env`, `--label`, `--publish`, `--volume`, …) is configured like the rest.
+  const options = optionValues(accessory.options)
+  const optionPairs = (name: string) => (options.get(name) ?? []).map(keyValue)
+
   // Environment: KAMAL_HOST and clear values are shown; secrets only named.
   const env = envMap(settings.env)
   const imageEnv = image ? envMap(image.env) : undefined
-  const clear: Array<[string, string]> = [['KAMAL_HOST', context.host], ...accessory.envClear]
-  for (const [key, value] of clear) {
+  const clear: Array<[string, string | undefined]> = [
+    ['KAMAL_HOST', context.host],
+    ...accessory.envClear,
+    ...optionPairs('env'),
+  ]
+  for (const [key, value] of new Map(clear)) {
+    if (value === undefined) {
+      notCompared.push(`env ${key} (options: env takes its value from the host's environment)`)
+      continue
+    }
     // Kamal hands values to the remote shell in Ruby's `dump` form: `${...}` expands there and `\n` stays two
     // characters; berth passes them literally. Either is what the config means; `${...}` cannot be known here.
-    if (/\$\{[^}]*\}/.test(value)) {
+    if (EXPANDED.test(value)) {
       notCompared.push(`env ${key} (its \${...} is expanded by the remote shell when Kamal boots it)`)
       continue
     }
@@ -151,33 +176,41 @@ export function compareSettings(
   }
   const configured = new Set([...clear.map(([k]) => k), ...accessory.envSecret.map(([k]) => k)])
   const extra = [...env.keys()].filter((k) => !configured.has(k))
-  if (imageEnv) {
+  if (options.has('env-file')) {
+    if (extra.length) notCompared.push(`env ${extra.join(', ')} (options: env-file may set them)`)
+  } else if (imageEnv) {
     for (const key of extra) if (imageEnv.get(key) !== env.get(key)) config.push(`env ${key} is set but not configured`)
   } else if (extra.length)
     notCompared.push(`env ${extra.join(', ')} (the container's image is not on the host to tell its own env apart)`)
 
-  // Labels: the image's own are not drift.
-  const labels = new Map(overlaps0(accessory, 'label', 'l') ? [] : accessory.labels)
+  // Labels: berth's and Kamal's `service`, `labels:` and `options: label`; the image's own are not drift.
+  const labels = new Map([...accessory.labels, ...optionPairs('label').map(([k, v]): [string, string] => [k, v ?? ''])])
   for (const [key, value] of labels) {
-    if (container.labels[key] !== value)
+    if (EXPANDED.test(value)) {
+      notCompared.push(`label ${key} (its \${...} is expanded by the remote shell when Kamal boots it)`)
+      continue
+    }
+    const running = container.labels[key]
+    if (running !== value && running !== kamalShellValue(value))
       config.push(
-        `label ${key} ${key in container.labels ? JSON.stringify(container.labels[key]) : 'unset'} → ${JSON.stringify(value)}`,
+        `label ${key} ${key in container.labels ? JSON.stringify(running) : 'unset'} → ${JSON.stringify(value)}`,
       )
   }
-  for (const [key, value] of Object.entries(container.labels)) {
-    if (labels.has(key)) continue
-    if (image ? image.labels[key] !== value : false) config.push(`label ${key} is set but not configured`)
-  }
+  const extraLabels = Object.entries(container.labels).filter(
+    ([key, value]) => !labels.has(key) && (image ? image.labels[key] !== value : false),
+  )
+  if (options.has('label-file')) {
+    if (extraLabels.length)
+      notCompared.push(`label ${extraLabels.map(([k]) => k).join(', ')} (options: label-file may set them)`)
+  } else for (const [key] of extraLabels) config.push(`label ${key} is set but not configured`)
 
-  // `options:` that set what berth compares as its own setting (`publish` beside `port`, say) make that
-  // setting not comparable: docker merges both.
-  const optionKeys = new Set(accessory.options.map(([k]) => k))
-  const overlaps = (...keys: string[]) => keys.some((k) => optionKeys.has(k))
   config.push(...compareCmd(accessory, settings, image, notCompared))
-  if (overlaps('publish', 'p', 'publish-all', 'P')) notCompared.push('port (options: also publish ports)')
-  else config.push(...comparePort(accessory, settings, notCompared))
-  if (overlaps('volume', 'v', 'mount', 'volumes-from')) notCompared.push('volumes (options: also mount volumes)')
-  else config.push(...compareVolumes(accessory, settings, notCompared))
+  if (options.has('publish-all')) notCompared.push("port (options: publish-all publishes the image's ports)")
+  else config.push(...comparePort([accessory.port, ...(options.get('publish') ?? [])], settings, notCompared))
+  if (options.has('volumes-from')) notCompared.push('volumes (options: volumes-from also mounts volumes)')
+  else if (options.get('volume')?.some((v) => EXPANDED.test(v)))
+    notCompared.push('volumes (an options volume has ${...}, which the remote shell expands when Kamal boots it)')
+  else config.push(...compareVolumes(accessory, options, settings, notCompared))
   if (settings.networkMode !== accessory.network)
     config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
   const [policy = '', retries = '0'] = accessory.restartPolicy.split(':')
@@ -186,7 +219,7 @@ export function compareSettings(
   if (settings.restartPolicy.name !== policy || settings.restartPolicy.maximumRetryCount !== Number(retries))
     config.push(`restart ${observedPolicy} → ${accessory.restartPolicy}`)
   config.push(...compareLogging(context.loggingArgs, settings))
-  config.push(...compareOptions(accessory, settings, notCompared))
+  config.push(...compareOptions(accessory, options, settings, notCompared))
 
   const findings: DriftFinding[] = []
   if (config.length) findings.push({ kind: 'config', reasons: config })
@@ -194,7 +227,8 @@ export function compareSettings(
   return { findings, notCompared }
 }
 
-const overlaps0 = (accessory: Accessory, ...keys: string[]) => accessory.options.some(([k]) => keys.includes(k))
+/** A `${...}` that Kamal leaves for the remote shell to expand. */
+const EXPANDED = /\$\{[^}]*\}/
 
 function compareCmd(
   accessory: Accessory,
@@ -204,7 +238,7 @@ function compareCmd(
 ): string[] {
   const running = settings.cmd ?? []
   const show = (words: readonly string[]) => (words.length ? words.join(' ') : 'none')
-  if (overlaps0(accessory, 'entrypoint')) {
+  if (accessory.options.some(([k]) => k === 'entrypoint')) {
     notCompared.push('cmd (options: entrypoint)')
     return []
   }
@@ -225,34 +259,41 @@ function compareCmd(
 
 const sameWords = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((w, i) => w === b[i])
 
-/** `[ip:]host:container[/proto]` (Kamal's `port:` after doubling) → docker's PortBindings key and binding. */
-function parsePublish(spec: string): { key: string; hostIp: string; hostPort: string } | undefined {
-  const [rest = '', proto = 'tcp'] = spec.split('/')
-  const parts = rest.startsWith('[') ? undefined : rest.split(':')
-  if (!parts || parts.length < 2 || parts.length > 3) return undefined
-  const [containerPort] = parts.slice(-1) as [string]
-  const [hostPort] = parts.slice(-2, -1) as [string]
-  if (!/^\d+$/.test(containerPort) || !/^\d*$/.test(hostPort)) return undefined
-  return { key: `${containerPort}/${proto}`, hostIp: parts.length === 3 ? parts[0]! : '', hostPort }
-}
-
-function comparePort(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
+/** `port:` and `options: publish` together, against docker's PortBindings (each binding once). */
+function comparePort(
+  specs: ReadonlyArray<string | undefined>,
+  settings: ContainerSettings,
+  notCompared: string[],
+): string[] {
   const observed = Object.entries(settings.portBindings).flatMap(([key, list]) => list.map((b) => ({ key, ...b })))
-  const show = (b: { key: string; hostIp: string; hostPort: string }) =>
-    `${b.hostIp ? `${b.hostIp}:` : ''}${b.hostPort}:${b.key.replace(/\/tcp$/, '')}`
-  const wanted = accessory.port === undefined ? undefined : parsePublish(accessory.port)
-  if (accessory.port !== undefined && !wanted) {
-    notCompared.push(`port ${accessory.port}`)
-    return []
+  const wanted: PortBinding[] = []
+  for (const spec of specs) {
+    if (spec === undefined) continue
+    const bindings = parsePortSpec(spec)
+    if (!bindings) {
+      notCompared.push(`port ${spec}`)
+      return []
+    }
+    wanted.push(...bindings)
   }
-  const same = (b: { key: string; hostIp: string; hostPort: string }) =>
-    wanted && b.key === wanted.key && b.hostPort === wanted.hostPort && (b.hostIp || '') === wanted.hostIp
-  if (wanted && observed.length === 1 && same(observed[0]!)) return []
-  if (!wanted && observed.length === 0) return []
-  return [`port ${observed.length ? observed.map(show).join(', ') : 'none'} → ${wanted ? show(wanted) : 'none'}`]
+  const show = (b: PortBinding) => {
+    const port = b.key.replace(/\/tcp$/, '')
+    const ip = b.hostIp.includes(':') ? `[${b.hostIp}]` : b.hostIp
+    return ip ? `${ip}:${b.hostPort}:${port}` : b.hostPort ? `${b.hostPort}:${port}` : port
+  }
+  const sorted = (list: PortBinding[]) => list.map((b) => `${b.key} ${b.hostIp} ${b.hostPort}`).sort()
+  if (sameWords(sorted(wanted), sorted(observed))) return []
+  return [
+    `port ${observed.length ? observed.map(show).join(', ') : 'none'} → ${wanted.length ? wanted.map(show).join(', ') : 'none'}`,
+  ]
 }
 
-function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
+function compareVolumes(
+  accessory: Accessory,
+  options: ReadonlyMap<string, string[]>,
+  settings: ContainerSettings,
+  notCompared: string[],
+): string[] {
   const reasons: string[] = []
   const binds = [...settings.binds]
   const take = (match: (bind: string) => boolean) => {
@@ -262,7 +303,7 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCo
     return true
   }
   const covered: string[] = []
-  for (const volume of accessory.volumes) {
+  for (const volume of [...accessory.volumes, ...(options.get('volume') ?? [])]) {
     if (!volume.includes(':')) {
       covered.push(volume)
       if (!settings.volumes.includes(volume)) reasons.push(`volume ${volume} is not mounted`)
@@ -287,6 +328,9 @@ function compareVolumes(accessory: Accessory, settings: ContainerSettings, notCo
   // A VOLUME the image declares with nothing mounted on it lives in an anonymous volume that a new container
   // does not get back: its data stays behind at every reboot (as with Kamal). Said, never drift.
   covered.push(...accessory.mounts.map((m) => m.containerPath))
+  // `options: mount` and `tmpfs` put something there too.
+  for (const spec of options.get('mount') ?? []) covered.push(mountSpec(spec)?.target ?? '')
+  for (const spec of options.get('tmpfs') ?? []) covered.push(tmpfs(spec).path)
   for (const path of settings.volumes) {
     if (!covered.includes(path))
       notCompared.push(
@@ -349,13 +393,15 @@ type OptionReader = (
 
 const health = (config: Record<string, unknown>) =>
   config.Healthcheck && typeof config.Healthcheck === 'object' ? (config.Healthcheck as Record<string, unknown>) : {}
-const listHas = (list: unknown, value: string) => Array.isArray(list) && list.includes(value)
 const numberIs = (observed: unknown, wanted: number | undefined) => wanted !== undefined && observed === wanted
+const texts = (list: unknown): string[] =>
+  Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : []
+const records = (list: unknown): Array<Record<string, unknown>> =>
+  Array.isArray(list) ? list.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object') : []
 
-/** The `options:` berth can read back from `docker inspect`; each says whether the container has the value. */
+/** The single-valued `options:` berth can read back from `docker inspect`: whether the container has the value. */
 const OPTIONS: Record<string, OptionReader> = {
   memory: (v, h) => numberIs(h.Memory, parseBytes(v)),
-  m: (v, h) => numberIs(h.Memory, parseBytes(v)),
   'memory-reservation': (v, h) => numberIs(h.MemoryReservation, parseBytes(v)),
   'memory-swap': (v, h) => numberIs(h.MemorySwap, v === '-1' ? -1 : parseBytes(v)),
   'shm-size': (v, h) => numberIs(h.ShmSize, parseBytes(v)),
@@ -374,16 +420,6 @@ const OPTIONS: Record<string, OptionReader> = {
   privileged: (v, h) => h.Privileged === (v !== 'false'),
   'read-only': (v, h) => h.ReadonlyRootfs === (v !== 'false'),
   init: (v, h) => h.Init === (v !== 'false'),
-  // docker records capabilities as CAP_<NAME> (or as given): either spelling is the same capability.
-  'cap-add': (v, h) =>
-    listHas(h.CapAdd, v) ||
-    listHas(h.CapAdd, `CAP_${v.toUpperCase()}`) ||
-    listHas(h.CapAdd, v.toUpperCase().replace(/^CAP_/, '')),
-  'cap-drop': (v, h) =>
-    listHas(h.CapDrop, v) ||
-    listHas(h.CapDrop, `CAP_${v.toUpperCase()}`) ||
-    listHas(h.CapDrop, v.toUpperCase().replace(/^CAP_/, '')),
-  'add-host': (v, h) => listHas(h.ExtraHosts, v),
   'health-cmd': (v, _h, c) => {
     const test = health(c).Test
     return Array.isArray(test) && test[0] === 'CMD-SHELL' && test[1] === v
@@ -391,46 +427,202 @@ const OPTIONS: Record<string, OptionReader> = {
   'health-interval': (v, _h, c) => numberIs(health(c).Interval, parseDuration(v)),
   'health-timeout': (v, _h, c) => numberIs(health(c).Timeout, parseDuration(v)),
   'health-start-period': (v, _h, c) => numberIs(health(c).StartPeriod, parseDuration(v)),
+  'health-start-interval': (v, _h, c) => numberIs(health(c).StartInterval, parseDuration(v)),
   'health-retries': (v, _h, c) => numberIs(health(c).Retries, Number(v)),
+  'no-healthcheck': (v, _h, c) => {
+    const test = health(c).Test
+    return v === 'false' || (Array.isArray(test) && test[0] === 'NONE')
+  },
 }
 
-function compareOptions(accessory: Accessory, settings: ContainerSettings, notCompared: string[]): string[] {
+/**
+ * A repeatable option as `key → value` in docker's resolved form, from the config and from the container.
+ * The same key given twice keeps the last value (docker's own rule); `extras` says whether whatever the
+ * container has beyond the config is drift (nothing but `options:` sets these) or may come from the daemon.
+ */
+interface ListOption {
+  wanted: (spec: string) => [string, string] | undefined
+  observed: (settings: ContainerSettings, accessory: Accessory) => Array<[string, string]> | undefined
+  same?: (wanted: string, observed: string) => boolean
+  extras: boolean
+}
+
+const self = (value: string | undefined): [string, string] | undefined =>
+  value === undefined ? undefined : [value, value]
+const capabilities = (list: unknown) => texts(list).map((c) => self(capability(c))!)
+const limitText = (soft: unknown, hard: unknown) => `${String(soft)}:${String(hard)}`
+const tmpfsOptions = (options: string) => options.split(',').filter(Boolean).sort().join(',')
+const mountText = (type: string, readOnly: boolean, source: string) => `${type}:${readOnly ? 'ro' : 'rw'}:${source}`
+
+const LIST_OPTIONS: Record<string, ListOption> = {
+  'add-host': {
+    wanted: (v) => self(extraHost(v)),
+    observed: (s) => texts(s.hostConfig.ExtraHosts).map((h) => self(extraHost(h))!),
+    extras: true,
+  },
+  'cap-add': { wanted: (v) => self(capability(v)), observed: (s) => capabilities(s.hostConfig.CapAdd), extras: true },
+  'cap-drop': { wanted: (v) => self(capability(v)), observed: (s) => capabilities(s.hostConfig.CapDrop), extras: true },
+  device: {
+    wanted: (v) => self(deviceMapping(v)),
+    observed: (s) =>
+      records(s.hostConfig.Devices).map((d) =>
+        self(device(String(d.PathOnHost), String(d.PathInContainer || d.PathOnHost), String(d.CgroupPermissions)))!,
+      ),
+    extras: true,
+  },
+  // The daemon's default-ulimits may be recorded on the container too: only the configured ones are compared.
+  ulimit: {
+    wanted: (v) => {
+      const limit = ulimit(v)
+      return limit && [limit.name, limitText(limit.soft, limit.hard)]
+    },
+    observed: (s) => records(s.hostConfig.Ulimits).map((u) => [String(u.Name), limitText(u.Soft, u.Hard)]),
+    extras: false,
+  },
+  sysctl: {
+    wanted: (v) => {
+      const [key, value] = keyValue(v)
+      return value === undefined ? undefined : [key.replaceAll('/', '.'), value]
+    },
+    observed: (s) =>
+      Object.entries(s.hostConfig.Sysctls ?? {}).map(([k, v]): [string, string] => [k.replaceAll('/', '.'), String(v)]),
+    extras: false,
+  },
+  tmpfs: {
+    wanted: (v) => {
+      const mount = tmpfs(v)
+      return [mount.path, tmpfsOptions(mount.options)]
+    },
+    observed: (s) =>
+      Object.entries(s.hostConfig.Tmpfs ?? {}).map(([k, v]): [string, string] => [k, tmpfsOptions(String(v))]),
+    extras: true,
+  },
+  mount: {
+    wanted: (v) => {
+      const mount = mountSpec(v)
+      return mount && [mount.target, mountText(mount.type, mount.readOnly, mount.source)]
+    },
+    observed: (s) =>
+      records(s.hostConfig.Mounts).map((m) => [
+        String(m.Target),
+        mountText(String(m.Type), m.ReadOnly === true, typeof m.Source === 'string' ? m.Source : ''),
+      ]),
+    // docker makes a relative bind source absolute from the login directory.
+    same: (wanted, observed) => {
+      if (wanted === observed) return true
+      const [type, mode, ...source] = wanted.split(':')
+      const relative = source.join(':').replace(/^(\.\/)+/, '')
+      return (
+        !wanted.includes(':/') &&
+        type === 'bind' &&
+        observed.startsWith(`bind:${mode}:/`) &&
+        observed.endsWith(`/${relative}`)
+      )
+    },
+    extras: true,
+  },
+  // docker adds the container's short id (before 25) or nothing: only the configured aliases are compared.
+  'network-alias': {
+    wanted: (v) => self(v),
+    observed: (s, a) => s.networkAliases && (s.networkAliases[a.network] ?? []).map((alias) => self(alias)!),
+    extras: false,
+  },
+}
+
+/** Compared with the setting they belong to, or not read back at all. */
+const COMPARED_ELSEWHERE = new Set([
+  'env',
+  'env-file',
+  'label',
+  'label-file',
+  'publish',
+  'publish-all',
+  'volume',
+  'volumes-from',
+  'entrypoint',
+])
+
+function compareOptions(
+  accessory: Accessory,
+  options: ReadonlyMap<string, string[]>,
+  settings: ContainerSettings,
+  notCompared: string[],
+): string[] {
   const reasons: string[] = []
-  const comparedElsewhere = new Set([
-    'publish',
-    'p',
-    'publish-all',
-    'P',
-    'volume',
-    'v',
-    'mount',
-    'volumes-from',
-    'label',
-    'l',
-    'entrypoint',
-  ])
-  for (const [key, value] of accessory.options) {
-    if (comparedElsewhere.has(key)) continue
-    const read = OPTIONS[key]
-    if (!read) {
-      notCompared.push(`option --${key}`)
-      continue
+  // Kamal hands a value to the remote shell in Ruby's `dump` form, which the shell reads back as the same
+  // value except for escapes such as `\n` (kept as two characters) and `${...}` (expanded there).
+  const forms = (value: string) => [...new Set([value, kamalShellValue(value)])]
+  for (const [name, values] of options) {
+    if (COMPARED_ELSEWHERE.has(name)) continue
+    const expanded = values.filter((v) => EXPANDED.test(v))
+    if (expanded.length)
+      notCompared.push(
+        `option --${name} ${expanded.join(', ')} (its \${...} is expanded by the remote shell when Kamal boots it)`,
+      )
+    const list = LIST_OPTIONS[name]
+    const read = OPTIONS[name]
+    if (list) {
+      reasons.push(...compareListOption(name, list, values, expanded.length > 0, accessory, settings, notCompared))
+    } else if (!read) {
+      notCompared.push(`option --${name}`)
+    } else {
+      const value = values.at(-1)!
+      if (!expanded.includes(value) && !forms(value).some((v) => read(v, settings.hostConfig, settings.config)))
+        reasons.push(`option --${name}${value === 'true' ? '' : ` ${value}`} is not what the container has`)
     }
-    if (!read(value ?? 'true', settings.hostConfig, settings.config))
-      reasons.push(`option --${key}${value === undefined ? '' : ` ${value}`} is not what the container has`)
   }
-  // Limits removed from the config stay on the container until it is recreated.
-  const configured = new Set(accessory.options.map(([k]) => k))
-  if (
-    !configured.has('memory') &&
-    !configured.has('m') &&
-    typeof settings.hostConfig.Memory === 'number' &&
-    settings.hostConfig.Memory > 0
-  ) {
+  // Options removed from the config stay on the container until it is recreated.
+  for (const [name, list] of Object.entries(LIST_OPTIONS)) {
+    if (!list.extras || options.has(name)) continue
+    for (const [key] of list.observed(settings, accessory) ?? [])
+      reasons.push(`option --${name} ${key} is set on the container but not configured`)
+  }
+  if (!options.has('memory') && typeof settings.hostConfig.Memory === 'number' && settings.hostConfig.Memory > 0) {
     reasons.push('option --memory is set on the container but not configured')
   }
-  if (!configured.has('cpus') && typeof settings.hostConfig.NanoCpus === 'number' && settings.hostConfig.NanoCpus > 0) {
+  if (!options.has('cpus') && typeof settings.hostConfig.NanoCpus === 'number' && settings.hostConfig.NanoCpus > 0) {
     reasons.push('option --cpus is set on the container but not configured')
   }
+  return reasons
+}
+
+function compareListOption(
+  name: string,
+  option: ListOption,
+  values: readonly string[],
+  someExpanded: boolean,
+  accessory: Accessory,
+  settings: ContainerSettings,
+  notCompared: string[],
+): string[] {
+  const observed = option.observed(settings, accessory)
+  if (!observed) {
+    notCompared.push(`option --${name} (docker inspect did not say)`)
+    return []
+  }
+  const wanted = new Map<string, { spec: string; value: string }>()
+  // A value not read here (a `${...}`, or what berth cannot parse) may be any of the container's: then only
+  // the values read are compared, and nothing the container has beyond them is called drift.
+  let unread = someExpanded
+  for (const spec of values) {
+    if (EXPANDED.test(spec)) continue
+    const entry = option.wanted(spec) ?? option.wanted(kamalShellValue(spec))
+    if (entry) wanted.set(entry[0], { spec, value: entry[1] })
+    else {
+      notCompared.push(`option --${name} ${spec}`)
+      unread = true
+    }
+  }
+  const has = new Map(observed)
+  const same = option.same ?? ((a: string, b: string) => a === b)
+  const reasons: string[] = []
+  for (const [key, { spec, value }] of wanted) {
+    const running = has.get(key)
+    if (running === undefined || !same(value, running))
+      reasons.push(`option --${name} ${spec} is not what the container has`)
+  }
+  if (option.extras && !unread)
+    for (const [key] of observed)
+      if (!wanted.has(key)) reasons.push(`option --${name} ${key} is set on the container but not configured`)
   return reasons
 }

@@ -193,13 +193,18 @@ test('secrets: a rotated value is drift, named but never shown; an unresolved on
 
 test('what cannot be compared is listed, never drift: unknown options, shell syntax in cmd, env without the image', () => {
   const config = berthConfig()
-  config.accessories!.db!.options = { memory: '64m', cpus: '0.5', 'health-cmd': 'true', ulimit: 'nofile=1024' }
+  config.accessories!.db!.options = {
+    memory: '64m',
+    cpus: '0.5',
+    'health-cmd': 'true',
+    'security-opt': 'no-new-privileges',
+  }
   config.accessories!.db!.cmd = 'sh -c "sleep $TIME"'
   const verdict = verdictOf(config, 'db')
   assert.is(verdict.kind, 'in_sync', reasons(verdict).join('; '))
   assert.equal(verdict.kind === 'in_sync' && verdict.notCompared, [
     'cmd (it uses shell syntax, which the remote shell expands)',
-    'option --ulimit',
+    'option --security-opt',
   ])
   const noImages = verdictOf(kamalConfig(), 'mysql', { images: [] })
   assert.is(noImages.kind, 'in_sync')
@@ -313,6 +318,213 @@ test('an image VOLUME with nothing mounted on it is said (its data stays behind 
     verdict.kind === 'in_sync' && verdict.notCompared.some((n) => n.startsWith('anonymous volume /var/lib/pgdata')),
     JSON.stringify(verdict.kind === 'in_sync' && verdict.notCompared),
   )
+})
+
+// What docker 28 (on a 20.10 engine) recorded for each pass-through option, as read on the lab.
+const DOCKER_RECORDED = {
+  labels: { team: 'ops', bare: '', tier: 'db' },
+  env: ['EXTRA=1', 'B=two words', 'HOME=/root'],
+  hostConfig: {
+    ExtraHosts: ['db:10.0.0.1', 'x:10.0.0.2', 'v6:::1'],
+    CapAdd: ['CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_SYS_TIME'],
+    Devices: [
+      { PathOnHost: '/dev/null', PathInContainer: '/dev/xnull', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/full', PathInContainer: '/dev/full', CgroupPermissions: 'r' },
+      { PathOnHost: '/dev/urandom', PathInContainer: '/dev/ur', CgroupPermissions: 'rw' },
+    ],
+    // nproc is the daemon's own default-ulimits: not configured, not drift.
+    Ulimits: [
+      { Name: 'core', Hard: -1, Soft: -1 },
+      { Name: 'nofile', Hard: 2048, Soft: 1024 },
+      { Name: 'nproc', Hard: 512, Soft: 512 },
+    ],
+    Sysctls: { 'net.core.somaxconn': '1024', 'net.ipv4.tcp_syncookies': '1' },
+    Tmpfs: { '/run': 'rw,size=64m', '/t1': '', '/t3': 'size=1g,mode=1777' },
+    Mounts: [
+      { Type: 'volume', Source: 'myvol', Target: '/data' },
+      { Type: 'bind', Source: '/tmp', Target: '/host-tmp', ReadOnly: true },
+      { Type: 'bind', Source: '/home/app/ins-db/data', Target: '/rel' },
+      { Type: 'tmpfs', Target: '/tm', TmpfsOptions: { SizeBytes: 1000000 } },
+      { Type: 'volume', Target: '/anon' },
+    ],
+    Healthcheck: undefined,
+  },
+  config: {
+    Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 5e9, Timeout: 2e9, StartPeriod: 1e9, Retries: 3 },
+  },
+  ports: {
+    '80/tcp': [{ hostIp: '', hostPort: '8080' }],
+    '81/udp': [{ hostIp: '127.0.0.1', hostPort: '8081' }],
+    '82/tcp': [{ hostIp: '', hostPort: '' }],
+    '83/tcp': [{ hostIp: '127.0.0.1', hostPort: '' }],
+    '84/tcp': [{ hostIp: '::1', hostPort: '8084' }],
+    '90/tcp': [{ hostIp: '', hostPort: '9000' }],
+    '91/tcp': [{ hostIp: '', hostPort: '9001' }],
+    '95/tcp': [{ hostIp: '', hostPort: '9500-9510' }],
+  },
+  aliases: ['db1', 'db2', 'b9c578e0ab5d'],
+}
+
+/** The options that make DOCKER_RECORDED, single and listed, spelled as a config would. */
+const PASS_THROUGH: Array<[string, string | undefined]> = [
+  ['label', 'team=ops'],
+  ['l', 'bare'],
+  ['label', 'tier=db'],
+  ['env', 'EXTRA=1'],
+  ['e', 'B=two words'],
+  ['env', 'HOME'],
+  ['add-host', 'db:10.0.0.1'],
+  ['add-host', 'x=10.0.0.2'],
+  ['add-host', 'v6:[::1]'],
+  ['cap-add', 'net_admin'],
+  ['cap-add', 'CAP_SYS_PTRACE'],
+  ['cap-add', 'Sys_Time'],
+  ['device', '/dev/null:/dev/xnull'],
+  ['device', '/dev/zero'],
+  ['device', '/dev/full:r'],
+  ['device', '/dev/urandom:/dev/ur:wr'],
+  ['ulimit', 'nofile=1024:2048'],
+  ['ulimit', 'core=-1'],
+  ['sysctl', 'net.core.somaxconn=1024'],
+  ['sysctl', 'net/ipv4/tcp_syncookies=1'],
+  ['tmpfs', '/run:size=64m,rw'],
+  ['tmpfs', '/t1'],
+  ['tmpfs', '/t3:size=1g,mode=1777'],
+  ['mount', 'type=volume,source=myvol,target=/data'],
+  ['mount', 'type=bind,src=/tmp,dst=/host-tmp,readonly'],
+  ['mount', 'type=bind,source=./data,target=/rel'],
+  ['mount', 'type=tmpfs,target=/tm,tmpfs-size=1000000'],
+  ['mount', 'target=/anon'],
+  ['publish', '8080:80'],
+  ['p', '127.0.0.1:8081:81/UDP'],
+  ['publish', '82'],
+  ['publish', '127.0.0.1::83'],
+  ['publish', '[::1]:8084:84'],
+  ['publish', '9000-9001:90-91'],
+  ['publish', '9500-9510:95'],
+  ['network-alias', 'db1'],
+  ['net-alias', 'db2'],
+  ['health-cmd', 'true'],
+  ['health-interval', '5s'],
+  ['health-timeout', '2s'],
+  ['health-start-period', '1s'],
+  ['health-retries', '3'],
+  ['memory', '1g'],
+  ['memory', '64m'],
+]
+
+function passThrough(options: Array<[string, string | undefined]>, recorded = DOCKER_RECORDED) {
+  const deployment = deploymentFrom(berthConfig(), { secrets: SECRETS })
+  const db = { ...deployment.accessories[0]!, port: undefined }
+  const base = containers.find((c) => c.name === 'ins-db')!
+  const settings = base.settings!
+  const container = {
+    ...base,
+    labels: { ...base.labels, ...recorded.labels },
+    settings: {
+      ...settings,
+      env: [...settings.env, ...recorded.env],
+      portBindings: recorded.ports,
+      networkAliases: recorded.aliases ? { kamal: recorded.aliases } : undefined,
+      hostConfig: { ...settings.hostConfig, ...recorded.hostConfig },
+      config: { ...settings.config, ...recorded.config },
+    },
+  }
+  return judge(
+    { ...db, options: [...db.options.filter(([k]) => k !== 'memory'), ...options] },
+    HOST,
+    {
+      ok: true,
+      containers: [container],
+      images,
+    },
+    { loggingArgs: deployment.loggingArgs },
+  )
+}
+
+test("pass-through options (label, env, add-host, cap-add, device, ulimit, sysctl, tmpfs, mount, publish, network-alias, health-*), single and listed, in docker's recorded form are in sync", () => {
+  const verdict = passThrough(PASS_THROUGH)
+  assert.equal(reasons(verdict), [])
+  assert.equal(verdict.kind === 'in_sync' && verdict.notCompared, [
+    "env HOME (options: env takes its value from the host's environment)",
+  ])
+})
+
+test('a changed pass-through option is drift, named; one taken out of the config is drift until a reboot', () => {
+  const changed = (key: string, from: string, to: string) =>
+    reasons(
+      passThrough(
+        PASS_THROUGH.map(([k, v]): [string, string | undefined] => (k === key && v === from ? [k, to] : [k, v])),
+      ),
+    )
+  assert.equal(changed('label', 'team=ops', 'team=dev'), ['config: label team "ops" → "dev"'])
+  assert.equal(changed('e', 'B=two words', 'B=three'), ['config: env B changed (configured "three")'])
+  assert.equal(changed('add-host', 'x=10.0.0.2', 'x=10.0.0.3'), [
+    'config: option --add-host x=10.0.0.3 is not what the container has',
+    'config: option --add-host x:10.0.0.2 is set on the container but not configured',
+  ])
+  assert.equal(changed('device', '/dev/full:r', '/dev/full:rw'), [
+    'config: option --device /dev/full:rw is not what the container has',
+    'config: option --device /dev/full:/dev/full:r is set on the container but not configured',
+  ])
+  assert.equal(changed('ulimit', 'nofile=1024:2048', 'nofile=1024'), [
+    'config: option --ulimit nofile=1024 is not what the container has',
+  ])
+  assert.equal(changed('sysctl', 'net.core.somaxconn=1024', 'net.core.somaxconn=4096'), [
+    'config: option --sysctl net.core.somaxconn=4096 is not what the container has',
+  ])
+  assert.equal(changed('tmpfs', '/run:size=64m,rw', '/run:size=32m,rw'), [
+    'config: option --tmpfs /run:size=32m,rw is not what the container has',
+  ])
+  assert.equal(changed('mount', 'type=bind,src=/tmp,dst=/host-tmp,readonly', 'type=bind,src=/tmp,dst=/host-tmp'), [
+    'config: option --mount type=bind,src=/tmp,dst=/host-tmp is not what the container has',
+  ])
+  assert.equal(changed('publish', '8080:80', '8088:80'), [
+    'config: port 8080:80, 127.0.0.1:8081:81/udp, 82, 127.0.0.1::83, [::1]:8084:84, 9000:90, 9001:91, 9500-9510:95 → ' +
+      '8088:80, 127.0.0.1:8081:81/udp, 82, 127.0.0.1::83, [::1]:8084:84, 9000:90, 9001:91, 9500-9510:95',
+  ])
+  assert.equal(changed('net-alias', 'db2', 'db3'), ['config: option --network-alias db3 is not what the container has'])
+  assert.equal(changed('health-retries', '3', '4'), ['config: option --health-retries 4 is not what the container has'])
+  // The last value of a single-valued flag is the container's.
+  assert.equal(changed('memory', '64m', '128m'), ['config: option --memory 128m is not what the container has'])
+  const without = (key: string) => reasons(passThrough(PASS_THROUGH.filter(([k]) => k !== key)))
+  assert.equal(without('tmpfs'), [
+    'config: option --tmpfs /run is set on the container but not configured',
+    'config: option --tmpfs /t1 is set on the container but not configured',
+    'config: option --tmpfs /t3 is set on the container but not configured',
+  ])
+  // labels: {team: core} is under the option's team=ops (docker takes the last --label team).
+  assert.equal(without('label'), ['config: label team "ops" → "core"', 'config: label tier is set but not configured'])
+  // Aliases docker adds (the short id) and the daemon's default ulimits are not drift.
+  assert.equal(without('network-alias').length, 0)
+})
+
+test('pass-through values docker inspect cannot tell: ${...} the remote shell expands, aliases not recorded', () => {
+  const verdict = passThrough([...PASS_THROUGH, ['label', 'ref=${GIT_REF}'], ['add-host', 'h:${IP}']])
+  assert.equal(reasons(verdict), [])
+  assert.equal(verdict.kind === 'in_sync' && verdict.notCompared, [
+    "env HOME (options: env takes its value from the host's environment)",
+    'label ref (its ${...} is expanded by the remote shell when Kamal boots it)',
+    'option --add-host h:${IP} (its ${...} is expanded by the remote shell when Kamal boots it)',
+  ])
+  // A ${...} host may be any of the container's hosts: the others are not called extra.
+  const kamalBooted = passThrough([...PASS_THROUGH, ['add-host', 'h:${IP}']], {
+    ...DOCKER_RECORDED,
+    hostConfig: { ...DOCKER_RECORDED.hostConfig, ExtraHosts: [...DOCKER_RECORDED.hostConfig.ExtraHosts, 'h:10.9.9.9'] },
+  })
+  assert.equal(reasons(kamalBooted), [])
+  const noAliases = passThrough(PASS_THROUGH, { ...DOCKER_RECORDED, aliases: undefined as unknown as string[] })
+  assert.ok(noAliases.kind === 'in_sync', reasons(noAliases).join('; '))
+  // Kamal's shell form of a label value (a newline kept as \n) is the same value.
+  const kamal = passThrough(
+    [...PASS_THROUGH.filter(([k]) => k !== 'label'), ['label', 'team=o\nps'], ['label', 'bare'], ['label', 'tier=db']],
+    {
+      ...DOCKER_RECORDED,
+      labels: { ...DOCKER_RECORDED.labels, team: 'o\\nps' },
+    },
+  )
+  assert.equal(reasons(kamal), [])
 })
 
 test.run()
