@@ -10,9 +10,9 @@ const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection'])
 type CstNode = { type?: string; offset?: number; value?: CstNode; items?: Array<{ key?: CstNode; value?: CstNode }> }
 
 /**
- * The offset of the first list or map in a YAML text's tokens (yaml's `Parser`) nested more than MAX_DEPTH deep (the document's own map is
- * the first level), or undefined. Reads yaml's concrete syntax tree (its parser keeps a stack of its own)
- * along what yaml's composer recurses into (a document's value, each item's key and value), with an explicit
+ * The offset of the first list or map nested more than MAX_DEPTH deep (the document's own map is the first
+ * level) in a YAML text's syntax tree, as yaml's `Parser` builds it (with a stack of its own), or undefined.
+ * Walks what yaml's composer recurses into (a document's value, each item's key and value) with an explicit
  * stack.
  */
 export function tooDeepOffset(tokens: readonly CST.Token[]): number | undefined {
