@@ -183,7 +183,7 @@ function resolveKeyData(
   const keys: KeyData[] = []
   ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
     const value = source.secrets[entry]
-    if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
+    if (value !== undefined && value.trim() !== '') keys.push({ name: entry, key: value })
     else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
       warnings.push(
         `${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal ` +

@@ -68,6 +68,7 @@ test('a key_data secret that holds no key is a config error for every run that c
   for (const files of [
     { '.kamal/secrets': 'SSH_KEY=$UNSET_9f3a\n' },
     { '.kamal/secrets': "SSH_KEY=''\n" },
+    { '.kamal/secrets': 'SSH_KEY="  \n  "\n' },
     {},
   ] as Record<string, string>[])
     for (const unresolvedSecrets of ['allow', 'error'] as const) {
