@@ -2,9 +2,10 @@
 // plain JavaScript files instead of registering tsx (whose hooks thread handles every import: about 0.2 s of
 // CPU before the first ssh handshake can start). No build step: the first run after a change bundles lib/
 // with esbuild (the one tsx itself uses) in about as long as tsx would have cost, and every later run
-// imports the bundle. A bundle is used only while every file it was built from has the size and mtime it
-// had then; anything unexpected (no esbuild, a cache directory that is not private, a failed build) falls
-// back to tsx. BERTH_COMPILED=0 always uses tsx. The cache lives in ~/.cache/berth ($XDG_CACHE_HOME/berth),
+// imports the bundle. A bundle is used only while every file it was built from, and every file it is made
+// of (a lazily loaded chunk too), has the size, mtime and ctime it had then: a few dozen stats, no hashing.
+// Anything unexpected (no esbuild, a cache directory that is not private, a failed build) falls back to
+// tsx. BERTH_COMPILED=0 always uses tsx. The cache lives in ~/.cache/berth ($XDG_CACHE_HOME/berth),
 // 0700, one slot per lib/ directory and Node version.
 import { createHash, randomBytes } from 'node:crypto'
 import {
@@ -147,8 +148,11 @@ async function build(/** @type {string} */ slot) {
   const settled = fresh(inputs) && used.every((f) => before.has(f))
   renameSync(outdir, path.join(slot, id))
   if (settled) {
+    // and every file of the build as written, so that a chunk emptied, cut short, rewritten or deleted since
+    // (loaded only when its verb runs, long after main.mjs) means a new build, never a run that fails
+    const outputs = readdirSync(path.join(slot, id)).map((name) => stamp(path.join(slot, id, name)))
     const current = path.join(slot, `current.${id}.json`)
-    writeFileSync(current, JSON.stringify({ id, inputs }), { mode: 0o600 })
+    writeFileSync(current, JSON.stringify({ id, inputs, outputs }), { mode: 0o600 })
     renameSync(current, path.join(slot, 'current.json'))
     for (const name of readdirSync(slot)) {
       const old = path.join(slot, name)
@@ -183,7 +187,10 @@ export async function compiledMain() {
         typeof current.id === 'string' &&
         /^[a-z0-9-]+$/.test(current.id) &&
         Array.isArray(current.inputs) &&
-        fresh(current.inputs)
+        Array.isArray(current.outputs) &&
+        current.outputs.length > 0 &&
+        fresh(current.inputs) &&
+        fresh(current.outputs)
       ) {
         // In use: the next build's clean-up keeps it (its chunks load when the verb runs).
         const now = new Date()

@@ -135,6 +135,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
           cwd: io.cwd,
           env: io.env,
           unresolvedSecrets: verb.toleratesUnresolvedSecrets ? 'allow' : 'error',
+          contactsHosts: verb.contactsHosts?.(args) !== false,
         }),
       )
       connections = { maxConcurrentStarts: concurrencyFlag ?? deployment.maxConcurrentStarts, hostTimeoutSeconds }

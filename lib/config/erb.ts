@@ -82,9 +82,17 @@ class EvalError extends Error {}
 
 const METHODS: Record<string, number[]> = { split: [0, 1], strip: [0], chomp: [0], to_s: [0] }
 
+/**
+ * Operators, calls, parentheses and interpolations one tag may hold: far more than any config writes, few
+ * enough that parsing and evaluating (both recursive) never run out of stack (`((((…` 5000 times, `!!!!…`,
+ * `.strip.strip…`).
+ */
+const MAX_TAG_STEPS = 256
+
 /** A recursive-descent parser over one tag's Ruby code. */
 class RubyParser {
   private pos = 0
+  private steps = 0
   private readonly src: string
   constructor(src: string) {
     this.src = src
@@ -120,19 +128,35 @@ class RubyParser {
     return m?.[0]
   }
 
+  /** Counts one more nesting or chained operation; past MAX_TAG_STEPS the tag is refused. */
+  private step(): void {
+    if (++this.steps > MAX_TAG_STEPS)
+      throw new Unsupported(`more than ${MAX_TAG_STEPS} nested or chained operations in one tag`)
+  }
+
   or(): Expr {
+    this.step()
     let a = this.and()
-    while (this.eat('||')) a = { t: 'or', a, b: this.and() }
+    while (this.eat('||')) {
+      this.step()
+      a = { t: 'or', a, b: this.and() }
+    }
     return a
   }
   private and(): Expr {
     let a = this.not()
-    while (this.eat('&&')) a = { t: 'and', a, b: this.not() }
+    while (this.eat('&&')) {
+      this.step()
+      a = { t: 'and', a, b: this.not() }
+    }
     return a
   }
   private not(): Expr {
     if (this.peek('!=')) throw new Unsupported('a stray !=')
-    if (this.eat('!')) return { t: 'not', a: this.not() }
+    if (this.eat('!')) {
+      this.step()
+      return { t: 'not', a: this.not() }
+    }
     const a = this.postfix()
     if (this.eat('==')) return { t: 'eq', a, b: this.postfix(), negate: false }
     if (this.eat('!=')) return { t: 'eq', a, b: this.postfix(), negate: true }
@@ -141,6 +165,7 @@ class RubyParser {
   private postfix(): Expr {
     let e = this.primary()
     while (this.peek('.') && !this.peek('..')) {
+      this.step()
       this.pos++
       const name = this.word()
       if (!name || !(name in METHODS))
@@ -490,16 +515,18 @@ function yamlComments(src: string, pieces: Piece[]): Array<[number, number]> {
     blank = blank.slice(0, start) + fill + blank.slice(end)
   }
   const ranges: Array<[number, number]> = []
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(walk)
+  // an explicit stack, not recursion: the text may nest 5000 `[` (depth.ts refuses it after ERB)
+  const stack: unknown[] = Array.from(new Parser().parse(blank))
+  while (stack.length) {
+    const node = stack.pop()
+    if (Array.isArray(node)) for (const item of node) stack.push(item)
     else if (node && typeof node === 'object') {
       const t = node as { type?: string; offset?: number; source?: string }
       if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string')
         ranges.push([t.offset, t.offset + t.source.length])
-      for (const value of Object.values(node)) if (value && typeof value === 'object') walk(value)
+      for (const value of Object.values(node)) if (value && typeof value === 'object') stack.push(value)
     }
   }
-  for (const token of new Parser().parse(blank)) walk(token)
   return ranges
 }
 

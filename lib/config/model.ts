@@ -94,7 +94,7 @@ export interface Deployment {
   ssh: SshSettings
   /** `ssh.key_data`, resolved from the secrets: loaded into a private ssh-agent for a run that contacts hosts. */
   sshKeyData: KeyData[]
-  /** key_data secrets that could not be resolved (only when resolving for a read-only run). */
+  /** key_data secrets that hold no key here (only when resolving for a run that contacts no host). */
   unresolvedKeyData: string[]
   loggingArgs: string[]
   /** `sshkit.max_concurrent_starts`: ssh handshakes in flight at once; unset leaves Kamal's default to the transport. */
@@ -115,6 +115,11 @@ export interface ResolveOptions {
   cwd: string
   env: Record<string, string | undefined>
   unresolvedSecrets?: 'error' | 'allow'
+  /**
+   * false: the run reaches no host (accessory-config, exec --dry-run), so a `key_data` secret that holds no key
+   * is recorded, not a config error. Every run that contacts hosts needs its keys, read-only or not.
+   */
+  contactsHosts?: boolean
   /** Runs backticks in `.erb` files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
   run?: CommandRunner
 }
@@ -178,19 +183,18 @@ function resolveKeyData(
   const keys: KeyData[] = []
   ;(source.config.ssh?.key_data ?? []).forEach((entry, i) => {
     const value = source.secrets[entry]
-    if (value !== undefined && value !== '') keys.push({ name: entry, key: value })
+    if (value !== undefined && value.trim() !== '') keys.push({ name: entry, key: value })
     else if (/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(entry.trim())) {
       warnings.push(
         `${source.locate(['ssh', 'key_data', i])}: an inline private key in key_data is deprecated by Kamal ` +
           '(it will be removed in Kamal 3); put it in a secret and name the secret here.',
       )
       keys.push({ name: `inline key ${i}`, key: entry })
-    } else if (options.unresolvedSecrets === 'allow') {
+    } else if (options.contactsHosts === false) {
       unresolved.push(entry)
     } else {
       problems.push(
-        `${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ` +
-          `${secretNotFound(entry, source.secretFiles)} (key_data names secrets that hold private keys)`,
+        `${source.locate(['ssh', 'key_data', i])}: /ssh/key_data/${i}: ${keyDataMissing(entry, value, source.secretFiles)}`,
       )
     }
   })
@@ -413,6 +417,24 @@ function resolveRegistryLogin(
     ...(Array.isArray(registry.username) ? { usernameSecret: registry.username[0] } : {}),
     ...(Array.isArray(registry.password) ? { passwordSecret: registry.password[0] } : {}),
   }
+}
+
+/**
+ * A key_data secret with no key in it: without it no host can be logged into (the CI set-up whose repository
+ * secret is missing: `SSH_KEY=$SSH_KEY` in .kamal/secrets expands to nothing), so no verb that contacts hosts
+ * runs.
+ */
+function keyDataMissing(key: string, value: string | undefined, files: string[]): string {
+  const where = files.join(' or ')
+  const what =
+    value === undefined
+      ? `is not set in ${where}`
+      : `is empty (in ${where}, a \`$VARIABLE\` that is not set expands to nothing)`
+  const assignment = /^\w+$/.test(key) ? `\`${key}=...\`` : 'it'
+  return (
+    `The secret ${show(key)} named by key_data ${what}, so no host could be logged into; set ${assignment} to the ` +
+    "private key there (in GitHub Actions: add the repository secret and pass it in the step's `env`)."
+  )
 }
 
 export function secretNotFound(key: string, files: string[]): string {

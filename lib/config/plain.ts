@@ -18,6 +18,11 @@ export interface DataProblem {
 /** Deeper than any real config; deep enough to stop before the stack runs out. */
 export const MAX_DEPTH = 64
 
+/** The end of every sentence about a config nested past MAX_DEPTH (YAML, ERB and JavaScript configs alike). */
+export function nestingLimit(): string {
+  return `more than ${MAX_DEPTH} levels deep, berth's limit; no real config is that deep, so flatten it.`
+}
+
 /** A JSON pointer for messages: `/accessories/db/env`, or `(root)`; control characters escaped, long keys cut. */
 export function pointer(path: Path): string {
   if (path.length === 0) return '(root)'
@@ -94,7 +99,7 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
     if (ancestors.length >= MAX_DEPTH) {
       problems.push({
         path,
-        message: `is nested more than ${MAX_DEPTH} levels deep; no config is that deep, so flatten it.`,
+        message: `is nested ${nestingLimit()}`,
       })
       return undefined
     }

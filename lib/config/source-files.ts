@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs'
 import { parse as parsePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseDocument } from 'yaml'
+import { Composer, Parser, YAMLParseError, type Document } from 'yaml'
 import { expandErb, lineColOf } from './erb.ts'
 import type { CommandRunner } from './commands.ts'
 import { psychTags, settleTimestamps } from './psych.ts'
-import { errorText, isPlainObject, plainData, pointer } from './plain.ts'
+import { tooDeepNode, tooDeepOffset } from './depth.ts'
+import { errorText, isPlainObject, nestingLimit, plainData, pointer } from './plain.ts'
 import { show } from './values.ts'
 import { locate, type SourceFile } from './positions.ts'
 
@@ -36,20 +37,43 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
   for (const problem of erb.problems) problems.push(`${file}:${problem.line}:${problem.col}: ${problem.message}`)
   const rawPosition = lineColOf(raw)
   const position = (offset: number) => rawPosition(erb.sourceOffset(offset))
-  // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings
-  const document = parseDocument(erb.output, {
-    version: '1.1',
-    customTags: psychTags,
-    prettyErrors: false,
-    merge: true,
-    uniqueKeys: true,
-  })
+  // before anything that recurses through the nesting (yaml's composer and toJS, timestamps, plainData)
+  const tooDeep = (offset: number, how: string) => {
+    const at = position(offset)
+    problems.push(`${file}:${at.line}:${at.col}: (root): ${how} ${nestingLimit()}`)
+  }
+  // yaml's syntax tree, built without recursion, measured before anything recursive (its composer) reads it
+  const tokens = Array.from(new Parser().parse(erb.output))
+  const deepAt = tooDeepOffset(tokens)
+  if (deepAt !== undefined) {
+    tooDeep(deepAt, 'lists and maps are nested here')
+    return { file, position, data: {} }
+  }
+  // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings; composed
+  // from those tokens as yaml's parseDocument would (one document; a second is an error)
+  const composer = new Composer({ version: '1.1', customTags: psychTags, merge: true, uniqueKeys: true })
+  const [document, second] = Array.from(composer.compose(tokens, true, erb.output.length)) as Document.Parsed[]
+  if (!document) throw new Error('yaml composed no document')
+  if (second)
+    document.errors.push(
+      new YAMLParseError(
+        second.range.slice(0, 2) as [number, number],
+        'MULTIPLE_DOCS',
+        'the file holds more than one YAML document (a second `---`); keep one',
+      ),
+    )
   for (const error of document.errors) {
     const at = position(error.pos[0])
     problems.push(`${file}:${at.line}:${at.col}: (root): ${error.code}: ${yamlErrorMessage(error.message)}`)
   }
   const source: SourceFile = { file, document, position }
   if (document.errors.length > 0) return source
+  const deepNode = tooDeepNode(document)
+  if (deepNode) {
+    tooDeep(deepNode.range?.[0] ?? 0, 'with its aliases expanded, lists and maps are nested here')
+    source.data = {}
+    return source
+  }
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES })

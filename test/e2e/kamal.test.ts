@@ -3,7 +3,7 @@
 // reboots, and leaves Kamal's audit lines on the host; no key is written anywhere and the agent is gone.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { labDir } from '../lab/lab-info.mjs'
@@ -137,6 +137,58 @@ test('a key_data secret that is no key is a config error naming the secret (78);
   assert.is(r.code, 78, r.stdout + r.stderr)
   assert.match(r.stderr, /^ssh\.key_data SSH_KEY could not be loaded into ssh-agent/)
   assert.not.ok(r.stderr.includes('not-a-key-9f3a'))
+  assert.is(await containerOn(HOST1, 'kd-cache'), undefined)
+  assert.equal(agentsUnder(tmp), [])
+})
+
+test('a key_data secret that holds no key is 78 for every verb that contacts hosts, before any ssh starts', async () => {
+  const { dir, tmp } = keyDataProject('redis:7')
+  const ssh = loggingSsh()
+  // GitHub Actions without the repository secret: `SSH_KEY=$SSH_KEY` expands to nothing; or no secrets file at all
+  const setups: [string, () => void, RegExp][] = [
+    [
+      'SSH_KEY=$SSH_KEY, unset',
+      () => writeFileSync(path.join(dir, '.kamal/secrets'), 'SSH_KEY=$SSH_KEY\n'),
+      /The secret "SSH_KEY" named by key_data is empty \(in \.kamal\/secrets-common or \.kamal\/secrets, a `\$VARIABLE` that is not set expands to nothing\)/,
+    ],
+    [
+      'no .kamal/secrets',
+      () => rmSync(path.join(dir, '.kamal/secrets')),
+      /The secret "SSH_KEY" named by key_data is not set in \.kamal\/secrets-common or \.kamal\/secrets/,
+    ],
+  ]
+  const runs: [string, string[]][] = [
+    ['check', ['all']],
+    ['check', ['all', '--json']],
+    ['details', ['all']],
+    ['logs', ['cache']],
+    ['exec', ['cache', '--', 'true']],
+    ['start', ['cache']],
+    ['stop', ['cache']],
+    ['restart', ['cache']],
+    ['remove', ['cache', '-y']],
+    ['lock', ['status']],
+    ['lock', ['release']],
+    ['boot', ['all']],
+    ['reboot', ['all', '-y']],
+  ]
+  for (const [setup, write, says] of setups) {
+    write()
+    for (const [verb, args] of runs) {
+      const env = { SSH_AUTH_SOCK: undefined, SSH_KEY: undefined, TMPDIR: tmp, PATH: ssh.PATH }
+      const r = await berth(verb, args, { cwd: dir, env })
+      const what = `${setup}: ${verb} ${args.join(' ')}: ${r.stdout}${r.stderr}`
+      assert.is(r.code, 78, what)
+      assert.match(r.stderr, says, what)
+      assert.match(r.stderr, /so no host could be logged into; set `SSH_KEY=\.\.\.` to the private key there/, what)
+      assert.match(r.stderr, /No host was contacted\.\n$/, what)
+      assert.is(ssh.calls(), '', `${what}: no ssh was started`)
+    }
+    // accessory-config contacts no host: it prints the config, the secret shown as not set
+    const config = await berth('config', ['all'], { cwd: dir, env: { SSH_KEY: undefined, PATH: ssh.PATH } })
+    assert.is(config.code, 0, config.stdout + config.stderr)
+    assert.match(config.stdout, /key_data SSH_KEY=\[not set here\]/)
+  }
   assert.is(await containerOn(HOST1, 'kd-cache'), undefined)
   assert.equal(agentsUnder(tmp), [])
 })

@@ -150,4 +150,64 @@ test('a deploy.config.mjs that imports TypeScript loads when the run is bundled,
   })
 })
 
+/** The chunk a verb loads when it runs (not main.mjs, not a chunk main.mjs imports up front). */
+const lazyChunk = (build: string, prefix: string) => {
+  const name = readdirSync(build).find((f) => f.startsWith(`${prefix}-`) && f.endsWith('.mjs'))
+  assert.ok(name, `a ${prefix}-*.mjs chunk in ${readdirSync(build).join(' ')}`)
+  return path.join(build, name!)
+}
+
+const damages: [string, (file: string) => void][] = [
+  ['emptied', (file) => writeFileSync(file, '')],
+  ['truncated', (file) => writeFileSync(file, readFileSync(file).subarray(0, Math.floor(statSync(file).size / 2)))],
+  ['replaced by garbage', (file) => writeFileSync(file, 'export const {{{ ] not javascript')],
+  ['stripped of its exports (valid JavaScript)', (file) => writeFileSync(file, 'export const nothing = 1\n')],
+  ['deleted', (file) => rmSync(file)],
+]
+
+for (const [how, damage] of damages)
+  test(`a lazily loaded chunk ${how} is rebuilt by the next run, which works as ever`, async () => {
+    await withCache(async (cache) => {
+      const project = path.join(cache, 'project')
+      mkdirSync(project)
+      writeFileSync(
+        path.join(project, 'deploy.config.mjs'),
+        "export default { service: 's', image: 'i', accessories: { a: { image: 'x:1', host: '127.0.0.1' } } }\n",
+      )
+      const script = new URL('../../scripts/accessory-config.mjs', import.meta.url).pathname
+      const run = () =>
+        spawnSync(process.execPath, [script, 'all'], {
+          cwd: project,
+          encoding: 'utf8',
+          env: { ...process.env, XDG_CACHE_HOME: cache, BERTH_COMPILED: '1', NODE_OPTIONS: '' },
+        })
+      const first = run()
+      assert.is(first.status, 0, first.stdout + first.stderr)
+      const slot = slotOf(cache)
+      const damaged = currentOf(slot).id
+      // accessory-config's report (lib/report/config.ts) is a chunk of its own, imported when the verb runs
+      damage(lazyChunk(path.join(slot, damaged), 'config'))
+      for (const attempt of ['the next run', 'the run after it']) {
+        const r = run()
+        assert.is(r.status, 0, `${attempt}: ${r.stdout}${r.stderr}`)
+        assert.is(r.stdout, first.stdout, `${attempt} prints what the first did`)
+        assert.is(r.stderr, '', `${attempt} says nothing about the cache`)
+      }
+      const healed = currentOf(slot).id
+      assert.is.not(healed, damaged, 'built anew')
+      assert.ok(statSync(lazyChunk(path.join(slot, healed), 'config')).size > 100, 'the new build has the chunk whole')
+    })
+  })
+
+test('a build recorded before its files were stamped (an older berth) is built anew', async () => {
+  await withCache(async (cache) => {
+    assert.type(await compiledMain(), 'function')
+    const slot = slotOf(cache)
+    const before = currentOf(slot)
+    writeFileSync(path.join(slot, 'current.json'), JSON.stringify({ id: before.id, inputs: before.inputs }))
+    assert.type(await compiledMain(), 'function')
+    assert.is.not(currentOf(slot).id, before.id)
+  })
+})
+
 test.run()

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig, ConfigError } from '../../lib/config/load.ts'
-import { resolveDeployment } from '../../lib/config/model.ts'
+import { resolveDeployment, type ResolveOptions } from '../../lib/config/model.ts'
 import { sshArgv, SshTransport } from '../../lib/remote/ssh.ts'
 import { AgentError, startAgent } from '../../lib/remote/ssh-agent.ts'
 import { tempDir } from '../support/files.ts'
@@ -22,10 +22,14 @@ function freshKey(): string {
 const alive = (pid: number) =>
   existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2]!.startsWith('Z')
 
-async function load(yml: string, files: Record<string, string> = {}) {
+async function load(
+  yml: string,
+  files: Record<string, string> = {},
+  options: Pick<ResolveOptions, 'unresolvedSecrets' | 'contactsHosts'> = {},
+) {
   const cwd = tempDir({ 'config/deploy.yml': yml, ...files })
   const loaded = await loadConfig({ cwd, env: {} })
-  return resolveDeployment(loaded, { cwd, env: {} })
+  return resolveDeployment(loaded, { cwd, env: {}, ...options })
 }
 
 const HEAD = 'service: app\nimage: app\naccessories:\n  db:\n    image: postgres:16\n    host: db1\n'
@@ -58,6 +62,38 @@ test('log_level, sshkit: what Kamal refuses is refused', async () => {
   assert.equal(ok.sshKeyData, [])
 })
 
+test('a key_data secret that holds no key is a config error for every run that contacts hosts, read-only ones too', async () => {
+  const yml = `${HEAD}ssh:\n  key_data: [SSH_KEY]\n`
+  // SSH_KEY=$SSH_KEY in .kamal/secrets, the variable unset (GitHub Actions without the repository secret); no file
+  for (const files of [
+    { '.kamal/secrets': 'SSH_KEY=$UNSET_9f3a\n' },
+    { '.kamal/secrets': "SSH_KEY=''\n" },
+    { '.kamal/secrets': 'SSH_KEY="  \n  "\n' },
+    {},
+  ] as Record<string, string>[])
+    for (const unresolvedSecrets of ['allow', 'error'] as const) {
+      try {
+        await load(yml, files, { unresolvedSecrets })
+        assert.unreachable(`${JSON.stringify(files)} ${unresolvedSecrets}`)
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e
+        assert.is(e.problems.length, 1)
+        assert.match(
+          e.problems[0]!,
+          /^config\/deploy\.yml:8:14: \/ssh\/key_data\/0: The secret "SSH_KEY" named by key_data is /,
+        )
+        assert.match(e.problems[0]!, files['.kamal/secrets'] ? /is empty/ : /is not set in/)
+        assert.match(e.problems[0]!, /set `SSH_KEY=\.\.\.` to the private key/)
+      }
+    }
+  // a run that reaches no host (accessory-config, exec --dry-run) shows it as not set
+  for (const unresolvedSecrets of ['allow', 'error'] as const) {
+    const d = await load(yml, { '.kamal/secrets': 'SSH_KEY=\n' }, { unresolvedSecrets, contactsHosts: false })
+    assert.equal(d.sshKeyData, [])
+    assert.equal(d.unresolvedKeyData, ['SSH_KEY'])
+  }
+})
+
 test("key_data names secrets; a missing one is a config error; an inline key is Kamal's deprecated form, with its warning", async () => {
   const key = freshKey()
   const d = await load(`${HEAD}ssh:\n  key_data: [SSH_KEY]\n`, { '.kamal/secrets': `SSH_KEY="${key.trimEnd()}"\n` })
@@ -67,7 +103,9 @@ test("key_data names secrets; a missing one is a config error; an inline key is 
     assert.unreachable()
   } catch (e) {
     assert.equal((e as ConfigError).problems, [
-      "config/deploy.yml:8:14: /ssh/key_data/0: Secret 'NOPE' not found in .kamal/secrets-common, .kamal/secrets; add `NOPE=...` to one of them (key_data names secrets that hold private keys)",
+      'config/deploy.yml:8:14: /ssh/key_data/0: The secret "NOPE" named by key_data is not set in ' +
+        '.kamal/secrets-common or .kamal/secrets, so no host could be logged into; set `NOPE=...` to the private key ' +
+        "there (in GitHub Actions: add the repository secret and pass it in the step's `env`).",
     ])
   }
   const inline = await load(`${HEAD}ssh:\n  key_data:\n    - ${JSON.stringify(key)}\n`)
