@@ -96,7 +96,7 @@ export function readLockStatus(exitCode: number, stdout: string): LockState {
   if (exitCode === NO_DETAILS)
     return {
       held: true,
-      problem: 'it has no details file (a run may have been killed between taking the lock and writing who holds it)',
+      problem: 'it has no details file, as when a run was killed between taking the lock and writing who holds it',
     }
   const encoded = stdout.replace(/\s+/g, '')
   if (encoded === '') return { held: true, problem: 'its details file is empty' }
