@@ -60,6 +60,8 @@ export interface Verb {
   changesHosts?: boolean
   /** false when this run reaches no host (config; exec --dry-run): no ssh-agent, no connection ahead of the flow. */
   contactsHosts?(args: ParsedArgs): boolean
+  /** The usage error when no positional is given (default: name an accessory, or `all`). */
+  noTarget?: string
   /** The positional when none is given (config: all). */
   defaultTarget?: string
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */

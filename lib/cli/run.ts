@@ -120,7 +120,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       return 0
     }
     args.target ??= verb.defaultTarget
-    if (!args.target) throw new UsageError(`Name an accessory, or \`all\`.`)
+    if (!args.target) throw new UsageError(verb.noTarget ?? 'Name an accessory, or `all`.')
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)

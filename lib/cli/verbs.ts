@@ -96,19 +96,29 @@ export const VERBS: Record<string, Verb> = {
   lock: {
     script: 'lock',
     usage: 'status|release [options]',
-    summary: 'Shows or releases the deploy lock (Kamal-compatible: .kamal/lock-<service>[-<destination>]).',
+    summary:
+      'Shows or releases the deploy lock (Kamal-compatible: .kamal/lock-<service>[-<destination>]), also one whose\n' +
+      'details cannot be read. release --dry-run says what it would release and changes nothing.',
     options: {},
     selectsAccessories: false,
+    noTarget: 'Name a lock action: `status` (show the deploy lock) or `release` (remove it).',
     validate: (args) => {
       if (args.target !== 'status' && args.target !== 'release')
-        throw new UsageError(`Expected \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
+        throw new UsageError(`Expected a lock action, \`status\` or \`release\`, got ${argText(args.target ?? '')}.`)
     },
-    run: async ({ deployment, transport, args, io }) => {
-      const { lockCommand } = await import('../flows/lock.ts')
-      const report = await lockCommand(deployment, transport, args.target as 'status' | 'release')
+    run: async ({ deployment, transport, args, io, invocation }) => {
+      const [{ lockCommand }, { scriptCommand }] = await Promise.all([
+        import('../flows/lock.ts'),
+        import('../report/messages.ts'),
+      ])
+      const action = args.target as 'status' | 'release'
+      const report = await lockCommand(deployment, transport, action, {
+        dryRun: args.dryRun,
+        releaseCommand: scriptCommand('lock', 'release', invocation),
+      })
       io.stdout(
         args.json
-          ? `${JSON.stringify({ verb: 'lock', action: args.target, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n`
+          ? `${JSON.stringify({ verb: 'lock', action, dryRun: args.dryRun, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n`
           : `${report.lines.join('\n')}\n`,
       )
       return report.exitCode

@@ -1,6 +1,7 @@
 // accessory-start / -stop / -restart / -remove: observe every host, act on the container Kamal's label
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
+// The dry run and the run share each pair's plan (planAction, planRemove), so their verdicts are the same.
 import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import {
@@ -52,11 +53,20 @@ export function actionCommand(action: LifecycleAction, container: ObservedContai
   }
 }
 
-/** What the entry says besides "Started/Stopped": a no-op is named as such, not hidden. */
-export function actionDetail(action: LifecycleAction, container: ObservedContainer): string | undefined {
-  if (action === 'start' && container.state === 'running') return 'it was already running'
-  if (action === 'stop' && !isUp(container.state)) return `it was already ${container.state}`
-  return undefined
+/**
+ * What an action does to the container the label found, decided once for the dry run and the run, so the
+ * two cannot disagree: a start of a running container, or a stop of one that is not up, sends nothing.
+ */
+export type ActionPlan = { change: true; command: RemoteCommand } | { change: false; detail: string }
+
+export function planAction(action: LifecycleAction, container: ObservedContainer): ActionPlan {
+  if (action === 'start' && container.state === 'running') return { change: false, detail: 'it is already running' }
+  if (action === 'stop' && !isUp(container.state))
+    return {
+      change: false,
+      detail: `it is already ${container.state === 'created' ? 'created, never started' : container.state}`,
+    }
+  return { change: true, command: actionCommand(action, container) }
 }
 
 function noContainerError(action: string, accessory: Accessory, host: string, invocation: InvocationContext): string {
@@ -136,17 +146,20 @@ export async function changeAccessories(
       })
       continue
     }
-    const command = actionCommand(action, verdict.container)
-    if (options.dryRun) {
-      found.set(key, { outcome: 'planned', detail: action, plannedCommands: [describeCommand(command)] })
+    const plan = planAction(action, verdict.container)
+    if (!plan.change) {
+      found.set(key, { outcome: 'unchanged', detail: plan.detail })
       continue
     }
-    const detail = actionDetail(action, verdict.container)
+    if (options.dryRun) {
+      found.set(key, { outcome: 'planned', detail: action, plannedCommands: [describeCommand(plan.command)] })
+      continue
+    }
     work.push({
       key,
       host: verdict.host,
-      steps: [{ description: `${action} ${verdict.container.name}`, command }],
-      done: () => ({ outcome: DONE[action], ...(detail ? { detail } : {}) }),
+      steps: [{ description: `${action} ${verdict.container.name}`, command: plan.command }],
+      done: () => ({ outcome: DONE[action] }),
       audit: () => AUDIT_OF[action](verdict.accessory.name),
     })
   }
@@ -306,8 +319,10 @@ export async function removeAccessories(
       },
       audit: (results) => {
         const removed = plan.steps.map((step, i) => removedBy(step, results[i]))
+        // Kamal's `accessory remove` runs its `stop` first, with that verb's audit line.
+        const container = removed.some((r) => r?.startsWith('container '))
         return [
-          ...(removed.some((r) => r?.startsWith('container ')) ? [AUDIT.removedContainer(accessory.name)] : []),
+          ...(container ? [AUDIT.stopped(accessory.name), AUDIT.removedContainer(accessory.name)] : []),
           ...(removed.some((r) => r?.startsWith('image ')) ? [AUDIT.removedImage(accessory.name)] : []),
         ]
       },

@@ -1,38 +1,63 @@
-// scripts/lock.mjs: show or release the deploy lock on the config's one lock host.
+// scripts/lock.mjs: show or release the deploy lock on the config's one lock host. A lock whose details
+// cannot be read (not base64, or no details file) is still a lock: status says so, release removes it.
 import type { Deployment } from '../config/model.ts'
-import { lockDirectory, lockStatus, releaseLock } from '../lock/commands.ts'
+import { lockDirectory, lockStatus, NO_DETAILS, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
+
+export type LockAction = 'status' | 'release'
 
 export interface LockReport {
   lines: string[]
   exitCode: number
 }
 
+export interface LockCommandOptions {
+  /** release: say what would be released, change nothing (exit 2 when there is a lock). */
+  dryRun: boolean
+  /** The command that releases this lock, for messages. */
+  releaseCommand: string
+}
+
 export async function lockCommand(
   deployment: Deployment,
   transport: Transport,
-  action: 'status' | 'release',
+  action: LockAction,
+  options: LockCommandOptions,
 ): Promise<LockReport> {
   const directory = lockDirectory(deployment.service, deployment.destination)
   const lockHost = lockHostOf(deployment)
-  if (!lockHost) return { lines: ['This config has no hosts, so it has no deploy lock.'], exitCode: 0 }
+  if (!lockHost) return { lines: ['This config has no hosts, so it has no deploy lock.'], exitCode: EXIT_OK }
   const { host } = lockHost
   const status = await transport.run(host, lockStatus(directory))
-  if (isConnectionFailure(status)) {
+  if (isConnectionFailure(status) || ![0, NO_LOCK, NO_DETAILS].includes(status.exitCode)) {
     return {
-      lines: [`Could not check the deploy lock on ${host} (${lockHost.why}): ${describeFailure(host, 'stat', status)}`],
-      exitCode: 1,
+      lines: [`Could not check the deploy lock on ${host} (${lockHost.why}): ${describeFailure(host, 'sh', status)}`],
+      exitCode: EXIT_ERROR,
     }
   }
-  if (status.exitCode !== 0) return { lines: [`No deploy lock ${directory} on ${host}.`], exitCode: 0 }
-  const details = status.stdout.trim().replaceAll('\n', '; ')
-  if (action === 'status') return { lines: [`Deploy lock ${directory} on ${host}: ${details}`], exitCode: 0 }
-  const released = await transport.run(host, releaseLock(directory))
+  const state = readLockStatus(status.exitCode, status.stdout)
+  if (!state.held) return { lines: [`No deploy lock ${directory} on ${host}.`], exitCode: EXIT_OK }
+  const what = state.details ? state.text.replaceAll('\n', '; ') : `its holder cannot be read: ${state.problem}`
+  if (action === 'status') {
+    const release = state.details ? '' : `; if no run holds it, release it with \`${options.releaseCommand}\`.`
+    return { lines: [`Deploy lock ${directory} on ${host}: ${what}${release}`], exitCode: EXIT_OK }
+  }
+  const release = releaseLock(directory, status.exitCode !== NO_DETAILS)
+  if (options.dryRun)
+    return {
+      lines: [
+        `Would release the deploy lock ${directory} on ${host} (${what}); run without --dry-run to do it:`,
+        `    ${describeCommand(release)}`,
+      ],
+      exitCode: EXIT_DRIFT,
+    }
+  const released = await transport.run(host, release)
   if (released.exitCode !== 0)
     return {
       lines: [`Could not release the deploy lock on ${host}: ${describeFailure(host, 'rm', released)}`],
-      exitCode: 1,
+      exitCode: EXIT_ERROR,
     }
-  return { lines: [`Released the deploy lock ${directory} on ${host} (${details}).`], exitCode: 0 }
+  return { lines: [`Released the deploy lock ${directory} on ${host} (${what}).`], exitCode: EXIT_OK }
 }

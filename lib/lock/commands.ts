@@ -1,6 +1,6 @@
 // Kamal's deploy lock, command for command (lib/kamal/commands/lock.rb): a directory made with `mkdir`
 // (atomic: only one run can create it) holding a base64 `details` file, on one host.
-import { combine, pipe, write } from '../remote/joiners.ts'
+import { combine } from '../remote/joiners.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 
 /** `.kamal/lock-<service>[-<destination>]`, relative to the login directory. */
@@ -43,14 +43,73 @@ export function acquireLock(directory: string, details: string): RemoteCommand {
   }
 }
 
-export function releaseLock(directory: string): RemoteCommand {
-  return { argv: combine(['rm', `${directory}/details`], ['rm', '-r', directory]) }
+/**
+ * Kamal's release (`rm details && rm -r dir`); a lock without a details file (a run killed between `mkdir`
+ * and writing them) is removed with `rm -r` alone, as Kamal's own `rm` of the missing file would stop it.
+ */
+export function releaseLock(directory: string, hasDetails = true): RemoteCommand {
+  return { argv: combine(hasDetails && ['rm', `${directory}/details`], ['rm', '-r', directory]) }
 }
 
-/** Prints the decoded details, or fails when there is no lock. */
+/** lockStatus's exit when there is no lock directory, and when the directory has no details file. */
+export const NO_LOCK = 3
+export const NO_DETAILS = 4
+
+/**
+ * Prints the details file as it is (base64, decoded here by readLockStatus, so a file that does not decode
+ * is still seen); exits NO_LOCK without a lock and NO_DETAILS for a lock directory without details.
+ */
 export function lockStatus(directory: string): RemoteCommand {
   return {
-    argv: combine(write(['stat', directory], ['/dev/null']), pipe(['cat', `${directory}/details`], ['base64', '-d'])),
+    argv: [
+      'sh',
+      '-c',
+      `[ -e "$1" ] || exit ${NO_LOCK}; [ -e "$1"/details ] || exit ${NO_DETAILS}; cat "$1"/details`,
+      'sh',
+      directory,
+    ],
     readOnly: true,
   }
+}
+
+/** What lockStatus found: no lock, or a lock with its details, or a lock whose details could not be read (why, and what could). */
+export type LockState =
+  | { held: false }
+  | { held: true; details: LockDetails; text: string }
+  | { held: true; details?: undefined; problem: string }
+
+/** Control characters of a file someone else wrote, made visible (they would drive the terminal). */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** At most 200 characters of `text`, control characters shown as escapes. */
+function excerpt(text: string): string {
+  const cut = text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text
+  return printable(cut)
+}
+
+/** Reads a successful lockStatus's output (exit 0, NO_LOCK or NO_DETAILS); pure. */
+export function readLockStatus(exitCode: number, stdout: string): LockState {
+  if (exitCode === NO_LOCK) return { held: false }
+  if (exitCode === NO_DETAILS)
+    return {
+      held: true,
+      problem: 'it has no details file, as when a run was killed between taking the lock and writing who holds it',
+    }
+  const encoded = stdout.replace(/\s+/g, '')
+  if (encoded === '') return { held: true, problem: 'its details file is empty' }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded) || encoded.length % 4 === 1)
+    return { held: true, problem: `its details file is not base64; it reads: ${excerpt(stdout.trim())}` }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'))
+  } catch {
+    return { held: true, problem: 'its details file decodes to bytes that are not text' }
+  }
+  const details = parseLockDetails(text)
+  if (!details)
+    return { held: true, problem: `its details are not in Kamal's form; they read: ${excerpt(text.trim())}` }
+  return { held: true, details, text: printable(text.trim()) }
 }

@@ -5,7 +5,7 @@
 import os from 'node:os'
 import type { Deployment } from '../config/model.ts'
 import { describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
-import { acquireLock, formatLockDetails, lockDirectory, lockStatus, parseLockDetails, releaseLock } from './commands.ts'
+import { acquireLock, formatLockDetails, lockDirectory, lockStatus, readLockStatus, releaseLock } from './commands.ts'
 
 export class LockHeldError extends Error {
   constructor(message: string) {
@@ -128,8 +128,12 @@ export class DeployLock {
   async heldMessage(): Promise<string> {
     const { transport, waitSeconds, releaseCommand } = this.options
     const status = await transport.run(this.host, lockStatus(this.directory))
-    const details = parseLockDetails(status.stdout)
-    const who = details ? `by ${details.lockedBy} since ${details.at} (${details.message})` : 'by another run'
+    const state = readLockStatus(status.exitCode, status.stdout)
+    const who = !state.held
+      ? 'by another run'
+      : state.details
+        ? `by ${state.details.lockedBy} since ${state.details.at} (${state.details.message})`
+        : `by a run that cannot be named (${state.problem})`
     const waited = waitSeconds > 0 ? ` after waiting ${waitSeconds}s` : ''
     return (
       `The deploy lock ${this.directory} on ${this.host} is held ${who}${waited}; wait for that run to finish, ` +

@@ -134,6 +134,8 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
       return `Restarted accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
     case 'removed':
       return `Removed accessory ${name} on ${entry.host}${entry.detail ? ` (${entry.detail})` : ''}.`
+    case 'unchanged':
+      return `Nothing to do for accessory ${name} on ${entry.host}: ${entry.detail ?? 'it is already as asked'}.`
     case 'planned':
       return `Would ${entry.detail ?? 'change'} accessory ${name} on ${entry.host}; run without --dry-run to do it.`
     case 'missing':

@@ -5,7 +5,8 @@ import type { ContainerState } from '../docker/inspect.ts'
  * What happened to one accessory on one host. State found: running (the configured image), stopped,
  * created (never started), restarting (a crash loop), paused, dead, missing, drift.
  * Done: booted, rebooted, restored (after an interrupted reboot), started, stopped_on_request,
- * restarted, removed. Dry run: would_boot, would_reboot, planned (any other verb).
+ * restarted, removed. Nothing to do (a start of a running container, a stop of a stopped one; nothing
+ * sent, in a dry run as in the run): unchanged. Dry run: would_boot, would_reboot, planned (any other verb).
  * Problems: failed, skipped (not attempted).
  */
 export type Outcome =
@@ -16,6 +17,7 @@ export type Outcome =
   | 'stopped_on_request'
   | 'restarted'
   | 'removed'
+  | 'unchanged'
   | 'would_boot'
   | 'would_reboot'
   | 'planned'
@@ -40,6 +42,7 @@ export const SETTLED_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
   'stopped_on_request',
   'restarted',
   'removed',
+  'unchanged',
 ])
 
 /** Needs a person (exit 2): drift, a container that is not running, one that is missing, a dry run that would change something. */

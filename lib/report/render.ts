@@ -13,6 +13,7 @@ const SUMMARY_WORDS: Record<Outcome, string> = {
   stopped_on_request: 'stopped on request',
   restarted: 'restarted',
   removed: 'removed',
+  unchanged: 'already as asked',
   would_boot: 'to boot',
   would_reboot: 'to reboot',
   planned: 'to change',

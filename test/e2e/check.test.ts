@@ -3,7 +3,7 @@
 // every JSON document valid against the published schema, and hosts left exactly as they were.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv } from 'ajv'
 import { countAcceptedConnections, hostDocker, labHosts, registry } from '../lab/lab-info.mjs'
@@ -14,6 +14,7 @@ import {
   REPO,
   berth,
   homeOf,
+  hostSnapshot,
   image,
   labSsh,
   project,
@@ -202,28 +203,6 @@ test("Kamal's exact docker run from an image with its own ENV, LABEL and CMD is 
   assert.is(code, 0, JSON.stringify(doc.results))
   assert.equal(doc.results[0].notCompared, [])
 })
-
-/** Everything check could change on a host: containers, images, networks, volumes, and files under its home. */
-async function hostSnapshot(addr: string): Promise<string> {
-  const docker = async (args: string[]) => (await hostDocker(addr, args)).stdout.trim()
-  const files: string[] = []
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name)
-      const stat = statSync(full)
-      files.push(`${path.relative(homeOf(addr), full)} ${stat.size} ${stat.mtimeMs}`)
-      if (stat.isDirectory()) walk(full)
-    }
-  }
-  walk(homeOf(addr))
-  return [
-    await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}} {{.Image}}']),
-    await docker(['image', 'ls', '-a', '--no-trunc', '-q']),
-    await docker(['network', 'ls', '-q']),
-    await docker(['volume', 'ls', '-q']),
-    files.sort().join('\n'),
-  ].join('\n--\n')
-}
 
 test('check leaves every host as it was: no container, image, file or lock changes, no engine events, one ssh session per host', async () => {
   const dir = await booted()

@@ -94,7 +94,10 @@ test('stop, start and restart act on the real containers, on every selected host
 
   const again = await berth('start', ['db'], { cwd: dir })
   assert.is(again.code, 0, again.stdout + again.stderr)
-  assert.ok(again.stdout.includes(`Started accessory \`db\` on ${HOST2} (it was already running).`), again.stdout)
+  assert.ok(
+    again.stdout.includes(`Nothing to do for accessory \`db\` on ${HOST2}: it is already running.`),
+    again.stdout,
+  )
   assert.equal([await state(HOST1, 'mart-db'), await state(HOST2, 'mart-db')], ['running', 'running'])
 
   const before = (await hostDocker(HOST3, ['inspect', 'mart-cache', '--format', '{{.State.StartedAt}} {{.Id}}'])).stdout

@@ -1,6 +1,6 @@
 // Runs berth's real scripts, as a user would, against the lab's real hosts.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -118,6 +118,48 @@ export const SECRETS = { '.kamal/secrets': 'POSTGRES_PASSWORD=s3cr3t-value\n' }
 
 /** A lab host's login directory (its $HOME), where env files and service directories land. */
 export const homeOf = (addr: string) => labHosts().find((h) => h.addr === addr)!.home
+
+/** Everything a run could change on a host: containers, images, networks, volumes, and files under its home (the lock, the audit log). */
+export async function hostSnapshot(addr: string): Promise<string> {
+  const docker = async (args: string[]) => (await hostDocker(addr, args)).stdout.trim()
+  const files: string[] = []
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name)
+      const stat = statSync(full)
+      files.push(`${path.relative(homeOf(addr), full)} ${stat.size} ${stat.mtimeMs}`)
+      if (stat.isDirectory()) walk(full)
+    }
+  }
+  walk(homeOf(addr))
+  return [
+    await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}} {{.Image}}']),
+    await docker(['image', 'ls', '-a', '--no-trunc', '-q']),
+    await docker(['network', 'ls', '-q']),
+    await docker(['volume', 'ls', '-q']),
+    files.sort().join('\n'),
+  ].join('\n--\n')
+}
+
+/** The engine events on a host between two engineTime() readings that change something (create, start, kill, ...). */
+export async function changeEvents(addr: string, since: string, until: string): Promise<string[]> {
+  const events = await hostDocker(addr, [
+    'events',
+    '--since',
+    since,
+    '--until',
+    until,
+    '--format',
+    '{{.Type}} {{.Action}}',
+  ])
+  return events.stdout
+    .split('\n')
+    .filter((e) =>
+      /^(container|image|network|volume) (create|start|stop|kill|die|pull|destroy|rename|connect|disconnect|tag|untag|delete|remove|mount|unmount|pause|unpause|restart)/.test(
+        e,
+      ),
+    )
+}
 
 /** A container's configured image, status and id on a host, read from its engine directly. */
 export async function containerOn(

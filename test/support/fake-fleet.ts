@@ -9,7 +9,7 @@ export interface FakeContainer {
   id: string
   name: string
   image: string
-  state: 'running' | 'exited' | 'created'
+  state: 'running' | 'exited' | 'created' | 'paused'
   labels: Record<string, string>
   /** The `docker run`/`create` flags it was made with; containers added by hand have none. */
   runArgs?: string[]
@@ -104,13 +104,15 @@ export class FakeFleet implements Transport {
       host.locks.add(lock[1]!)
       return ok()
     }
-    const release = /^rm (\S+)\/details && rm -r /.exec(line)
+    const release = /^(?:rm \S+\/details && )?rm -r (\S+)$/.exec(line)
     if (release) return host.locks.delete(release[1]!) ? ok() : fail('rm: cannot remove: No such file or directory')
-    const status = /^stat (\S+) /.exec(line)
+    const status = /^sh -c '\[ -e "\$1" \] \|\| exit (\d+);.*' sh (\S+)$/.exec(line)
     if (status)
-      return host.locks.has(status[1]!)
-        ? ok('Locked by: test at 2026-01-01T00:00:00Z\nVersion: berth\nMessage: test\n')
-        : fail('stat: cannot stat')
+      return host.locks.has(status[2]!)
+        ? ok(
+            `${Buffer.from('Locked by: test at 2026-01-01T00:00:00Z\nVersion: berth\nMessage: test').toString('base64')}\n`,
+          )
+        : fail('', Number(status[1]))
     if (line.startsWith('sh -c ') || line.startsWith('mkdir -p ')) return ok()
     if (host.engineDown && line.startsWith('docker '))
       return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
@@ -166,7 +168,7 @@ export class FakeFleet implements Transport {
       case 'container stop': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
-        if (c.state === 'running') c.state = 'exited'
+        if (c.state === 'running' || c.state === 'paused') c.state = 'exited'
         return ok(`${args[0]}\n`)
       }
       case 'start':
@@ -174,6 +176,14 @@ export class FakeFleet implements Transport {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
         this.start(c)
+        return ok(`${args[0]}\n`)
+      }
+      case 'unpause':
+      case 'container unpause': {
+        const c = find(args[0]!)
+        if (!c) return noSuch(args[0]!)
+        if (c.state !== 'paused') return fail(`Error response from daemon: Container ${c.id} is not paused`)
+        c.state = 'running'
         return ok(`${args[0]}\n`)
       }
       case 'rename':

@@ -1,7 +1,7 @@
 // Kamal's audit log lines, as Kamal's auditor writes them (lib/kamal/commands/auditor.rb, tags.rb).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AUDIT, auditLine, auditLogFile, recordAudit } from '../../lib/audit/commands.ts'
+import { AUDIT, auditLine, auditLogFile, kamalAuditText, recordAudit } from '../../lib/audit/commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 const now = new Date('2026-11-30T01:02:03.456Z')
@@ -41,8 +41,28 @@ test("Kamal's messages, and one remote command appending every line in order", (
   )
   assert.is(
     command,
-    "mkdir -p .kamal && echo '[2026-11-30T01:02:03Z] [o'\\''brien] Stopped db accessory' >> .kamal/app-audit.log && echo '[2026-11-30T01:02:03Z] [o'\\''brien] Booted db accessory' >> .kamal/app-audit.log",
+    "mkdir -p .kamal && printf '%s\\n' '[2026-11-30T01:02:03Z] [o'\\''brien] Stopped db accessory' >> .kamal/app-audit.log && printf '%s\\n' '[2026-11-30T01:02:03Z] [o'\\''brien] Booted db accessory' >> .kamal/app-audit.log",
   )
+})
+
+test('a newline cannot forge a record: the text is what Kamal\'s `echo "<String#dump>"` leaves through bash', () => {
+  const line = auditLine(
+    { service: 'app', performer: 'dev@example.com\n[2026-01-01T00:00:00Z] [boss] Removed db accessory image' },
+    AUDIT.executed('db', 'psql -c "select 1"\necho hi'),
+    now,
+  )
+  assert.is(
+    kamalAuditText(line),
+    '[2026-11-30T01:02:03Z] [dev@example.com\\n[2026-01-01T00:00:00Z] [boss] Removed db accessory image] ' +
+      'Executed cmd \'psql -c "select 1"\\necho hi\' on db accessory',
+  )
+  // Ruby's dump, less what bash's double quotes take back: \\ \" \$ \` give \ " $ `; the rest stays escaped
+  assert.is(kamalAuditText('a\\b"c$d`e'), 'a\\b"c$d`e')
+  assert.is(kamalAuditText('\t\r\f\v\b\x07\x1b\x00\x01\x7f'), '\\t\\r\\f\\v\\b\\a\\e\\x00\\x01\\x7F')
+  assert.is(kamalAuditText('#{x} #$y #@z #a'), '\\#{x} \\#$y \\#@z #a')
+  assert.is(kamalAuditText('é\u2028ü'), 'é\u2028ü')
+  assert.is(kamalAuditText('${HOME} $(id)'), '${HOME} $(id)')
+  assert.not.match(kamalAuditText(line), /\n/)
 })
 
 test.run()

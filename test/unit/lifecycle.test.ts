@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ObservedContainer } from '../../lib/docker/inspect.ts'
-import { actionCommand, actionDetail, namedVolumes, planRemove, removeQuestion } from '../../lib/flows/lifecycle.ts'
+import { actionCommand, namedVolumes, planAction, planRemove, removeQuestion } from '../../lib/flows/lifecycle.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
@@ -53,13 +53,21 @@ test('start, stop and restart act on the container the label found, by its name'
   )
 })
 
-test('a start of a running container or a stop of a stopped one is said to be a no-op', () => {
-  assert.is(actionDetail('start', container({})), 'it was already running')
-  assert.is(actionDetail('start', container({ state: 'stopped' })), undefined)
-  assert.is(actionDetail('stop', container({ state: 'stopped' })), 'it was already stopped')
-  assert.is(actionDetail('stop', container({ state: 'created' })), 'it was already created')
-  assert.is(actionDetail('stop', container({})), undefined)
-  assert.is(actionDetail('restart', container({ state: 'stopped' })), undefined)
+test('a start of a running container or a stop of one that is not up sends nothing, in the dry run as in the run', () => {
+  const plan = (action: 'start' | 'stop' | 'restart', state: ObservedContainer['state']) => {
+    const p = planAction(action, container({ state }))
+    return p.change ? shellJoin(p.command.argv) : p.detail
+  }
+  assert.is(plan('start', 'running'), 'it is already running')
+  assert.is(plan('start', 'stopped'), 'docker container start shop-db')
+  assert.is(plan('start', 'paused'), 'docker container unpause shop-db')
+  assert.is(plan('start', 'restarting'), 'docker container start shop-db')
+  assert.is(plan('stop', 'stopped'), 'it is already stopped')
+  assert.is(plan('stop', 'created'), 'it is already created, never started')
+  assert.is(plan('stop', 'dead'), 'it is already dead')
+  assert.is(plan('stop', 'running'), 'docker container stop shop-db')
+  assert.is(plan('stop', 'paused'), 'docker container stop shop-db')
+  assert.is(plan('restart', 'stopped'), 'docker container stop shop-db && docker container start shop-db')
 })
 
 const none = { image: false, directory: false, volumes: false }

@@ -7,7 +7,10 @@ import {
   formatLockDetails,
   lockDirectory,
   lockStatus,
+  NO_DETAILS,
+  NO_LOCK,
   parseLockDetails,
+  readLockStatus,
   releaseLock,
 } from '../../lib/lock/commands.ts'
 import { lockHostOf } from '../../lib/lock/deploy-lock.ts'
@@ -42,9 +45,36 @@ test('lock commands: mkdir (atomic) with details on stdin, status decoded, relea
   )
   assert.is(
     shellJoin(lockStatus('.kamal/lock-app').argv),
-    'stat .kamal/lock-app > /dev/null && cat .kamal/lock-app/details | base64 -d',
+    `sh -c '[ -e "$1" ] || exit 3; [ -e "$1"/details ] || exit 4; cat "$1"/details' sh .kamal/lock-app`,
   )
   assert.is(shellJoin(releaseLock('.kamal/lock-app').argv), 'rm .kamal/lock-app/details && rm -r .kamal/lock-app')
+  assert.is(shellJoin(releaseLock('.kamal/lock-app', false).argv), 'rm -r .kamal/lock-app')
+})
+
+test("the lock's status is read here: no lock, Kamal's details, or a lock whose details cannot be read, and why", () => {
+  const text = formatLockDetails(details)
+  // Kamal writes `echo "<Base64.encode64>"`: 60-character lines and a newline
+  assert.equal(readLockStatus(0, `${encodeDetails(text)}\n\n`), { held: true, details, text })
+  assert.equal(readLockStatus(NO_LOCK, ''), { held: false })
+  const noDetails = readLockStatus(NO_DETAILS, '')
+  assert.ok(noDetails.held && !noDetails.details)
+  assert.match(noDetails.held && !noDetails.details ? noDetails.problem : '', 'it has no details file')
+  const problem = (stdout: string) => {
+    const state = readLockStatus(0, stdout)
+    return state.held && !state.details ? state.problem : `read: ${JSON.stringify(state)}`
+  }
+  assert.is(problem(''), 'its details file is empty')
+  assert.is(problem('not base64!\n'), 'its details file is not base64; it reads: not base64!')
+  assert.is(problem('a\u001b[31mb\u0000'), 'its details file is not base64; it reads: a\\x1b[31mb\\x00')
+  assert.match(problem(`${'x'.repeat(300)}!`), /^its details file is not base64; it reads: x{200}… \(301 characters\)$/)
+  assert.is(
+    problem(Buffer.from([0xff, 0xfe, 0x00]).toString('base64')),
+    'its details file decodes to bytes that are not text',
+  )
+  assert.is(
+    problem(Buffer.from('someone\nelse').toString('base64')),
+    "its details are not in Kamal's form; they read: someone\nelse",
+  )
 })
 
 test("one lock host per config: the primary role's first host, else the first host of the first accessory", () => {

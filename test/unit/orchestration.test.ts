@@ -68,7 +68,7 @@ test('reboot: pull everywhere first, then create beside, swap in one command, ve
     /^docker rename (\w{12}) shop-db-berth-old-\w+ && docker rename (\w{12}) shop-db && docker stop \1 && docker start \2$/,
     /^docker inspect \w{12} --format /,
     /^docker container rm --force \w{12}$/,
-    /^mkdir -p \.kamal && echo '\[[\dTZ:-]+\] \[[^\]]+\] Pull db accessory image' >> \.kamal\/shop-audit\.log && echo '.* Stopped db accessory' >> .* Remove db accessory container' >> .* Booted db accessory' >> \.kamal\/shop-audit\.log$/,
+    /^mkdir -p \.kamal && printf '%s\\n' '\[[\dTZ:-]+\] \[[^\]]+\] Pull db accessory image' >> \.kamal\/shop-audit\.log && printf '%s\\n' '.* Stopped db accessory' >> .* Remove db accessory container' >> .* Booted db accessory' >> \.kamal\/shop-audit\.log$/,
     /^rm \.kamal\/lock-shop\/details && rm -r \.kamal\/lock-shop$/,
   ]
   const h1 = fleet.lines('h1')
@@ -247,7 +247,7 @@ for (const phase of ['before', 'after'] as const) {
       for (const line of after)
         assert.match(
           line,
-          /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
+          /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && printf )/,
           `${where}: sent after the signal: ${line}`,
         )
     }
