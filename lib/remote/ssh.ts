@@ -14,7 +14,14 @@ import {
   spawnSsh,
   sshConfigFiles,
 } from './connections.ts'
-import { TIMED_OUT, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
+import {
+  TIMED_OUT,
+  Tail,
+  type CommandResult,
+  type OutputSink,
+  type RemoteCommand,
+  type Transport,
+} from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -111,21 +118,30 @@ export class SshTransport implements Transport {
   }
 
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
-    let stdout = ''
-    let stderr = ''
-    const outcome = await this.exec(host, command, {
-      stdout: (chunk) => (stdout += chunk),
-      stderr: (chunk) => (stderr += chunk),
+    const stdout: Uint8Array[] = []
+    const stderr: Uint8Array[] = []
+    const result = await this.stream(host, command, {
+      stdout: (chunk) => void stdout.push(chunk),
+      stderr: (chunk) => void stderr.push(chunk),
     })
-    if (outcome.timedOut) {
-      const seconds = this.hostTimeoutMs / 1000
-      return { exitCode: TIMED_OUT, stdout, stderr, timedOut: { seconds } }
-    }
-    return { exitCode: outcome.exitCode, stdout, stderr }
+    return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
-    return (await this.exec(host, command, sink, signal)).exitCode
+  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+    const stdout = new Tail()
+    const stderr = new Tail()
+    const outcome = await this.exec(
+      host,
+      command,
+      {
+        stdout: (chunk) => (stdout.push(chunk), sink.stdout(chunk)),
+        stderr: (chunk) => (stderr.push(chunk), sink.stderr(chunk)),
+      },
+      signal,
+    )
+    const tails = { stdout: stdout.toString(), stderr: stderr.toString() }
+    if (outcome.timedOut) return { exitCode: TIMED_OUT, ...tails, timedOut: { seconds: this.hostTimeoutMs / 1000 } }
+    return { exitCode: outcome.exitCode, ...tails }
   }
 
   prepare(hosts: readonly string[]): void {
@@ -147,8 +163,8 @@ export class SshTransport implements Transport {
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
     const connection = await this.pool.connect(host)
     if (!connection.ok) {
-      sink.stdout(connection.failure.stdout)
-      sink.stderr(connection.failure.stderr)
+      await sink.stdout(Buffer.from(connection.failure.stdout))
+      await sink.stderr(Buffer.from(connection.failure.stderr))
       return { exitCode: connection.failure.exitCode, timedOut: false }
     }
     const args = sshArgv(this.settings, host, {
@@ -159,8 +175,8 @@ export class SshTransport implements Transport {
     const spawnIt = () =>
       spawnSsh([...args, remote], {
         input: command.input,
-        stdout: (chunk) => sink.stdout(chunk),
-        stderr: (chunk) => sink.stderr(chunk),
+        stdout: sink.stdout,
+        stderr: sink.stderr,
         signal,
         env: this.pool.env,
         // Only a read-only round trip is ever cut short: a command that changes a host runs to its end.
