@@ -87,6 +87,7 @@ export class LineSplitter {
 
 /**
  * Streams the container's log until it stops (exit 0) or the user interrupts; --grep applies per line.
+ * It runs on a remote terminal, so an interrupt hangs up `docker logs` on the host too (as Kamal's `ssh -t`).
  * Returns the exit code: 0, or 1 with the reason on stderr.
  */
 export async function followLogs(
@@ -95,7 +96,7 @@ export async function followLogs(
   options: LogsOptions,
   io: { stdout: (text: string) => void; stderr: (text: string) => void },
 ): Promise<number> {
-  const command = logsCommand(target.accessory.serviceName, options)
+  const command: RemoteCommand = { ...logsCommand(target.accessory.serviceName, options), terminal: true }
   const lines = new LineSplitter((line) => {
     if (options.grep === undefined || line.includes(options.grep)) io.stdout(`${line}\n`)
   })
@@ -113,7 +114,7 @@ export async function followLogs(
   lines.flush()
   // Interrupted by the user: following ends here, as `docker logs --follow` does on Ctrl-C.
   if (result.exitCode === 0 || engine.interruptedBy) return 0
-  // `2>&1`: docker's own errors arrive on stdout, whose last lines the result keeps.
+  // `2>&1` on a terminal: docker's own errors arrive on stdout, whose last lines the result keeps.
   const failure = describeFailure(target.host, `\`${describeCommand(command)}\``, result)
   io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${failure}\n`)
   return 1

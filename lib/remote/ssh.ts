@@ -56,7 +56,7 @@ export const MAX_REMOTE_COMMAND_BYTES = 120_000
 export function sshArgv(
   settings: SshSettings,
   host: string,
-  options: { stdin: boolean; includeFile?: string; extra?: readonly string[] },
+  options: { stdin: boolean; includeFile?: string; extra?: readonly string[]; terminal?: boolean },
 ): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
   if (settings.configFiles === false) args.push('-F', '/dev/null')
@@ -71,6 +71,9 @@ export function sshArgv(
   if (settings.keysOnly) args.push('-o', 'IdentitiesOnly=yes')
   if (settings.forwardAgent !== undefined) args.push(settings.forwardAgent ? '-A' : '-a')
   if (settings.logLevel) args.push('-o', `LogLevel=${settings.logLevel}`)
+  // A remote terminal, so the remote command is hung up when the local end goes. LogLevel=ERROR keeps ssh's
+  // closing "Shared connection to HOST closed." off stderr (a configured log_level is left as it is).
+  if (options.terminal) args.push('-tt', ...(settings.logLevel ? [] : ['-o', 'LogLevel=ERROR']))
   if (options.extra) args.push(...options.extra) // connection sharing, keepalives (connections.ts)
   if (settings.port !== undefined) args.push('-p', String(settings.port))
   args.push('-l', settings.user)
@@ -171,6 +174,7 @@ export class SshTransport implements Transport {
       stdin: command.input !== undefined,
       includeFile: this.include(),
       extra: connection.options,
+      terminal: command.terminal,
     })
     const spawnIt = () =>
       spawnSsh([...args, remote], {

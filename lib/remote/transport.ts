@@ -11,6 +11,11 @@ export interface RemoteCommand {
    * end it. A command that changes a host never has a time limit.
    */
   readOnly?: boolean
+  /**
+   * Runs on a remote terminal (`ssh -tt`), so ending the local end hangs the remote command up instead of
+   * leaving it running (logs --follow). Its stdout and stderr then arrive together, on stdout.
+   */
+  terminal?: boolean
 }
 
 export interface CommandResult {

@@ -1,14 +1,15 @@
-// Output that streams (issue 19.4-19.5), on the lab with the real scripts: `accessory-exec` passes a
-// command's bytes through unchanged with its exit code, whatever the size, in flat memory.
+// Output that streams (issue 19.3-19.5), on the lab with the real scripts: `accessory-exec` passes a
+// command's bytes through unchanged with its exit code, whatever the size, in flat memory; `accessory-logs
+// --follow` leaves nothing running on either side after SIGINT/SIGTERM.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { sshConfigPath } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, REPO, bootedProject, image, useLab } from './support.ts'
+import { labHosts, sshConfigPath } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, REPO, bootedProject, image, startBerth, useLab } from './support.ts'
 
 const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
 
@@ -72,7 +73,71 @@ function capture(
   })
 }
 
+const pids = () =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+
+function procFile(pid: number, file: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+/** `docker logs` processes a lab host runs (the hosts are this machine's processes, told apart by DOCKER_HOST). */
+function dockerLogsOn(addr: string): number[] {
+  const dockerHost = labHosts().find((h) => h.addr === addr)!.dockerHost
+  return pids().filter((pid) => {
+    const argv = procFile(pid, 'cmdline').split('\0')
+    return (
+      path.basename(argv[0] ?? '') === 'docker' &&
+      argv[1] === 'logs' &&
+      procFile(pid, 'environ').split('\0').includes(`DOCKER_HOST=${dockerHost}`)
+    )
+  })
+}
+
+/** Local ssh processes whose command line names this file (the test's own ssh config). */
+function sshNaming(file: string): number[] {
+  return pids().filter((pid) => {
+    const argv = procFile(pid, 'cmdline').split('\0')
+    return path.basename(argv[0] ?? '') === 'ssh' && argv.includes(file)
+  })
+}
+
+async function waitFor(what: string, ready: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !ready();) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 useLab(test)
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  test(`logs --follow on a quiet container: after ${signal} (exit ${code}) nothing it started runs on either side`, async () => {
+    const sshConfig = ownSshConfig()
+    const dir = await bootedProject(config(sshConfig))
+    assert.equal(dockerLogsOn(HOST2), [], 'no docker logs before')
+    const following = startBerth('logs', ['db', '--follow', '--hosts', HOST2], { cwd: dir })
+    await waitFor('docker logs --follow on the host', () => dockerLogsOn(HOST2).length > 0, 30_000)
+    following.signal(signal)
+    const r = await following.done
+    assert.is(r.code, code, r.stdout + r.stderr)
+    assert.not.match(r.stderr, /Shared connection to .* closed/)
+    // The hang-up reaches the host within moments; a `docker logs` left behind would live until the next line.
+    await waitFor('docker logs to end on the host', () => dockerLogsOn(HOST2).length === 0, 10_000).catch(() => {})
+    const left = dockerLogsOn(HOST2)
+    for (const pid of left) process.kill(pid, 'SIGKILL') // the failing case leaves them: they are this test's
+    assert.equal(left, [], `docker logs still running on ${HOST2} after ${signal}`)
+    assert.equal(sshNaming(sshConfig), [], `a local ssh of this run is still running after ${signal}`)
+  })
+}
 
 test('exec on one host: the bytes and exit code are the command’s own (printf, binary, gzip, stderr)', async () => {
   const dir = await bootedProject(config(ownSshConfig()))
