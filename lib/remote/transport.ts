@@ -1,5 +1,6 @@
-// How a command reaches a host. Every remote command in berth goes through `Transport.run`, so this is
-// the one place that decides quoting, stdin and what -v prints; failures and commands are described here too.
+// How a command reaches a host. Every remote command in berth goes through `Transport.run` (output collected)
+// or `Transport.stream` (output passed on as it arrives, byte for byte), so this is the one place that decides
+// quoting, stdin and what -v prints; failures and commands are described here too.
 import { shellJoin, type ShellWord } from './quote.ts'
 
 export interface RemoteCommand {
