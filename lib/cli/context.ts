@@ -12,8 +12,9 @@ import type { OptionSpec, ParsedArgs } from './args.ts'
 export interface ScriptIO {
   cwd: string
   env: Record<string, string | undefined>
-  stdout: (text: string) => void
-  stderr: (text: string) => void
+  /** Text, or bytes as they are (exec); a returned promise settles once the stream has room again (backpressure). */
+  stdout: (chunk: string | Uint8Array) => void | Promise<void>
+  stderr: (chunk: string | Uint8Array) => void | Promise<void>
   /** Orchestration tests hand in a fake transport here; scripts reach hosts with the system ssh. */
   transport?: (deployment: Deployment, observe: CommandObserver | undefined) => Transport
   /** How long a rebooted container must stay up; tests shorten it. */

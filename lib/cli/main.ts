@@ -15,7 +15,20 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const closed = { stdout: false, stderr: false }
   process.stdout.on('error', () => void (closed.stdout = true))
   process.stderr.on('error', () => void (closed.stderr = true))
-  const write = (stream: 'stdout' | 'stderr') => (text: string) => void (closed[stream] || process[stream].write(text))
+  const write =
+    (name: 'stdout' | 'stderr') =>
+    (chunk: string | Uint8Array): void | Promise<void> => {
+      const stream = process[name]
+      if (closed[name] || stream.write(chunk)) return
+      // Full: the caller waits for room (exec's output is passed through, never piled up in memory).
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off('drain', done).off('error', done).off('close', done)
+          resolve()
+        }
+        stream.on('drain', done).on('error', done).on('close', done)
+      })
+    }
   const json = asksForJson(argv)
   let code: number
   try {

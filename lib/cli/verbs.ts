@@ -287,16 +287,24 @@ export const VERBS: Record<string, Verb> = {
       }
     },
     run: async ({ selection, engine, args, io, printReport }) => {
-      const [{ execOnHosts, planExecReport }, { renderExec, renderSectionsJson }] = await Promise.all([
-        import('../flows/exec.ts'),
-        import('../report/sections.ts'),
-      ])
+      const [
+        { execOnHosts, planExecReport },
+        { collected, passThrough, sections },
+        { execOutcome, renderSectionsJson },
+      ] = await Promise.all([import('../flows/exec.ts'), import('./exec-output.ts'), import('../report/sections.ts')])
       const fresh = args.flags.new === true
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
-      const results = await execOnHosts(selection, engine, args.command, fresh)
-      return printSections(io, args.json, renderExec(results, { quiet: args.quiet }), (exitCode) =>
-        renderSectionsJson('exec', 'results', results, exitCode),
-      )
+      if (args.json) {
+        const json = collected()
+        const { exitCode } = execOutcome(await execOnHosts(selection, engine, args.command, fresh, json))
+        io.stdout(renderSectionsJson('exec', 'results', json.results, exitCode))
+        return exitCode
+      }
+      const one = selection.length === 1 && selection[0]!.hosts.length === 1
+      const output = one ? passThrough(io) : sections(io, args.quiet)
+      const { exitCode, summary } = execOutcome(await execOnHosts(selection, engine, args.command, fresh, output))
+      if (summary) io.stderr(summary)
+      return exitCode
     },
   },
   remove: {

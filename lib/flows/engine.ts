@@ -3,7 +3,13 @@
 // no new command starts; only commands that put a host back as it was (`restore`) still run.
 import { recordAudit, type AuditContext } from '../audit/commands.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
-import { describeFailure, type CommandResult, type RemoteCommand, type Transport } from '../remote/transport.ts'
+import {
+  describeFailure,
+  type CommandResult,
+  type OutputSink,
+  type RemoteCommand,
+  type Transport,
+} from '../remote/transport.ts'
 
 /** Thrown instead of starting a remote command once the run has been signalled. */
 export class Interrupted extends Error {
@@ -80,6 +86,15 @@ export class StepEngine {
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
     this.checkpoint()
     return this.transport.run(host, command)
+  }
+
+  /**
+   * One remote command whose output goes to `sink` as it arrives (exec, logs --follow); never starts after a
+   * signal. `until` ends it early (logs --follow ends on the run's own signal); without it, it runs to its end.
+   */
+  async stream(host: string, command: RemoteCommand, sink: OutputSink, until?: AbortSignal): Promise<CommandResult> {
+    this.checkpoint()
+    return this.transport.stream(host, command, sink, until)
   }
 
   /** A command that puts a host back as it was (rollback, cleanup): it runs even after a signal. */

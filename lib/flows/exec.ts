@@ -5,7 +5,13 @@ import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
 import { shellJoin } from '../remote/quote.ts'
-import { describeCommand, describeFailure, isConnectionFailure, type RemoteCommand } from '../remote/transport.ts'
+import {
+  describeCommand,
+  describeFailure,
+  isConnectionFailure,
+  type OutputSink,
+  type RemoteCommand,
+} from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import type { ExecResult } from '../report/sections.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
@@ -39,32 +45,36 @@ export function planExec(accessory: Accessory, command: string[], fresh: boolean
   return steps
 }
 
+/** Where exec's output goes, per accessory × host, as it arrives. */
+export interface ExecOutput {
+  /** One accessory × host's run begins; its output goes to the sink returned, byte for byte. */
+  begin(accessory: string, host: string): OutputSink
+  /** That run has ended (or never started: `error` says why). */
+  end(result: ExecResult): void | Promise<void>
+}
+
+/**
+ * Runs the command on every accessory × host, one after another in config order, each one's output handed to
+ * `output` as it arrives and never held, so memory stays flat whatever the size (the hosts' connections were
+ * opened together beforehand). A host that cannot be reached, or a failed login, is that run's `error`.
+ */
 export async function execOnHosts(
   selection: readonly Selection[],
   engine: StepEngine,
   command: string[],
   fresh: boolean,
+  output: ExecOutput,
 ): Promise<ExecResult[]> {
-  const pairs = selection.flatMap((s) => s.hosts.map((host) => ({ accessory: s.accessory, host })))
-  const results = new Map<string, ExecResult>()
-  const key = (accessory: string, host: string) => `${accessory}\0${host}`
-  const outcomes = await engine.onHosts([...new Set(pairs.map((p) => p.host))], async (host) => {
-    for (const { accessory } of pairs.filter((p) => p.host === host)) {
-      results.set(key(accessory.name, host), await execOne(engine, accessory, host, command, fresh))
+  const results: ExecResult[] = []
+  for (const { accessory, hosts } of selection) {
+    for (const host of hosts) {
+      const sink = output.begin(accessory.name, host)
+      const result = await execOne(engine, accessory, host, command, fresh, sink)
+      await output.end(result)
+      results.push(result)
     }
-  })
-  return pairs.map(({ accessory, host }) => {
-    const found = results.get(key(accessory.name, host))
-    if (found) return found
-    const failure = outcomes.find((o) => o.host === host && !o.ok)
-    return {
-      accessory: accessory.name,
-      host,
-      stdout: '',
-      stderr: '',
-      error: failure && !failure.ok ? failure.error.message : 'not run',
-    }
-  })
+  }
+  return results
 }
 
 async function execOne(
@@ -73,28 +83,30 @@ async function execOne(
   host: string,
   command: string[],
   fresh: boolean,
+  sink: OutputSink,
 ): Promise<ExecResult> {
-  const base = { accessory: accessory.name, host, stdout: '', stderr: '' }
+  const base = { accessory: accessory.name, host }
   try {
     for (const step of planExec(accessory, command, fresh)) {
-      const result = await engine.run(host, step.command)
-      if (step.isCommand && !isConnectionFailure(result)) {
-        await engine.audit(host, [AUDIT.executed(accessory.name, command.join(' '))])
-        const failed = result.exitCode !== 0
-        return {
-          ...base,
-          exitCode: result.exitCode,
-          stdout: result.stdout,
-          stderr: result.stderr,
-          ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
-        }
+      if (!step.isCommand) {
+        const result = await engine.run(host, step.command)
+        if (result.exitCode !== 0) return { ...base, error: describeFailure(host, step.description, result) }
+        continue
       }
-      if (result.exitCode !== 0) return { ...base, error: describeFailure(host, step.description, result) }
+      const result = await engine.stream(host, step.command, sink)
+      if (isConnectionFailure(result)) return { ...base, error: describeFailure(host, step.description, result) }
+      await engine.audit(host, [AUDIT.executed(accessory.name, command.join(' '))])
+      const failed = result.exitCode !== 0
+      return {
+        ...base,
+        exitCode: result.exitCode,
+        ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
+      }
     }
     return { ...base, error: 'not run' }
   } catch (error) {
     if (error instanceof Interrupted) return { ...base, error: `not run: the run was interrupted by ${error.signal}.` }
-    throw error
+    return { ...base, error: error instanceof Error ? error.message : String(error) }
   }
 }
 

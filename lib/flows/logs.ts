@@ -87,6 +87,7 @@ export class LineSplitter {
 
 /**
  * Streams the container's log until it stops (exit 0) or the user interrupts; --grep applies per line.
+ * It runs on a remote terminal, so an interrupt hangs up `docker logs` on the host too (as Kamal's `ssh -t`).
  * Returns the exit code: 0, or 1 with the reason on stderr.
  */
 export async function followLogs(
@@ -95,35 +96,26 @@ export async function followLogs(
   options: LogsOptions,
   io: { stdout: (text: string) => void; stderr: (text: string) => void },
 ): Promise<number> {
-  engine.checkpoint()
-  const command = logsCommand(target.accessory.serviceName, options)
-  // `2>&1`: docker's own errors arrive on stdout too, so the last lines are kept to explain a failure.
-  let last: string[] = []
+  const command: RemoteCommand = { ...logsCommand(target.accessory.serviceName, options), terminal: true }
   const lines = new LineSplitter((line) => {
-    last = [...last.slice(-1), line]
     if (options.grep === undefined || line.includes(options.grep)) io.stdout(`${line}\n`)
   })
-  let stderr = ''
-  const code = await engine.transport.stream(
+  const decoder = new TextDecoder()
+  const result = await engine.stream(
     target.host,
     command,
     {
-      stdout: (chunk) => lines.push(chunk),
-      stderr: (chunk) => {
-        stderr += chunk
-        io.stderr(chunk)
-      },
+      stdout: (chunk) => lines.push(decoder.decode(chunk, { stream: true })),
+      stderr: (chunk) => io.stderr(Buffer.from(chunk).toString('utf8')),
     },
     engine.signal,
   )
+  lines.push(decoder.decode())
   lines.flush()
   // Interrupted by the user: following ends here, as `docker logs --follow` does on Ctrl-C.
-  if (code === 0 || engine.interruptedBy) return 0
-  const failure = describeFailure(target.host, `\`${describeCommand(command)}\``, {
-    exitCode: code,
-    stdout: last.join('\n'),
-    stderr,
-  })
+  if (result.exitCode === 0 || engine.interruptedBy) return 0
+  // `2>&1` on a terminal: docker's own errors arrive on stdout, whose last lines the result keeps.
+  const failure = describeFailure(target.host, `\`${describeCommand(command)}\``, result)
   io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${failure}\n`)
   return 1
 }

@@ -61,8 +61,9 @@ export function spawnSsh(
   args: string[],
   io: {
     input?: string
-    stdout?: (chunk: string) => void
-    stderr?: (chunk: string) => void
+    /** Output as it arrives; a returned promise pauses that stream until it settles (backpressure). */
+    stdout?: (chunk: Buffer) => void | Promise<void>
+    stderr?: (chunk: Buffer) => void | Promise<void>
     signal?: AbortSignal
     timeoutMs?: number
     /** The child's environment (SSH_AUTH_SOCK of berth's private agent for `ssh.key_data`); unset: berth's own. */
@@ -79,15 +80,27 @@ export function spawnSsh(
       env: io.env,
     })
   } catch (error) {
-    io.stderr?.(`could not run the local ssh client: ${(error as Error).message}\n`)
+    void io.stderr?.(Buffer.from(`could not run the local ssh client: ${(error as Error).message}\n`))
     return Promise.resolve({ exitCode: SSH_FAILED, timedOut: false })
   }
   if (io.input !== undefined) {
     child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
     child.stdin?.end(io.input)
   }
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => io.stdout?.(chunk))
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => io.stderr?.(chunk))
+  for (const [stream, take] of [
+    [child.stdout, io.stdout],
+    [child.stderr, io.stderr],
+  ] as const) {
+    stream?.on('data', (chunk: Buffer) => {
+      const taken = take?.(chunk)
+      if (!taken) return
+      stream.pause()
+      void taken.then(
+        () => stream.resume(),
+        () => stream.resume(),
+      )
+    })
+  }
   io.running?.(child)
   let timedOut = false
   let stopped = false
@@ -111,7 +124,7 @@ export function spawnSsh(
       resolve({ exitCode, timedOut })
     }
     child.on('error', (error) => {
-      io.stderr?.(`could not run the local ssh client: ${error.message}\n`)
+      void io.stderr?.(Buffer.from(`could not run the local ssh client: ${error.message}\n`))
       settle(SSH_FAILED)
     })
     child.on('close', (code) => settle(code ?? SIGNALLED))
@@ -410,7 +423,7 @@ export class ConnectionPool {
       let child: ChildProcess | undefined
       const started = await spawnSsh(this.options.argv(host, [...options, '-N']), {
         env: this.options.env,
-        stderr: (chunk) => (stderr += chunk),
+        stderr: (chunk) => void (stderr += chunk.toString()),
         timeoutMs: this.options.hostTimeoutMs || undefined,
         running: (running) => {
           if (running) this.starting.add((child = running))
@@ -434,7 +447,7 @@ export class ConnectionPool {
         let out = ''
         void spawnSsh(['-G', ...this.options.argv(host, [])], {
           env: this.options.env,
-          stdout: (chunk) => (out += chunk),
+          stdout: (chunk) => void (out += chunk.toString()),
           timeoutMs: 10_000,
         }).then(({ exitCode }) => resolve(exitCode === 0 && userSharesConnections(out)))
       })

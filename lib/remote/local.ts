@@ -1,8 +1,8 @@
 // Running the same remote commands on this machine, through /bin/sh: the transport for the `local`
 // pseudo-host and for checking what the remote quoting really yields in a POSIX shell.
-import { $ } from 'zx'
+import { spawn } from 'node:child_process'
 import { shellJoin } from './quote.ts'
-import type { CommandResult, OutputSink, RemoteCommand, Transport } from './transport.ts'
+import { Tail, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
 
 export class LocalTransport implements Transport {
   private readonly cwd: string
@@ -10,21 +10,40 @@ export class LocalTransport implements Transport {
     this.cwd = cwd
   }
 
-  async run(_host: string, command: RemoteCommand): Promise<CommandResult> {
-    const output = await $({
-      input: command.input,
-      cwd: this.cwd,
-      nothrow: true,
-      quiet: true,
-      verbose: false,
-    })`/bin/sh -c ${shellJoin(command.argv)}`
-    return { exitCode: output.exitCode ?? 128, stdout: output.stdout, stderr: output.stderr }
+  async run(host: string, command: RemoteCommand): Promise<CommandResult> {
+    const stdout: Uint8Array[] = []
+    const stderr: Uint8Array[] = []
+    const result = await this.stream(host, command, {
+      stdout: (chunk) => void stdout.push(chunk),
+      stderr: (chunk) => void stderr.push(chunk),
+    })
+    return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {
-    const result = await this.run(host, command)
-    sink.stdout(result.stdout)
-    sink.stderr(result.stderr)
-    return result.exitCode
+  stream(_host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+    const child = spawn('/bin/sh', ['-c', shellJoin(command.argv)], {
+      cwd: this.cwd,
+      stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      signal,
+    })
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(command.input)
+    const tails = { stdout: new Tail(), stderr: new Tail() }
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = child[name]!
+      stream.on('data', (chunk: Buffer) => {
+        tails[name].push(chunk)
+        const taken = sink[name](chunk)
+        if (!taken) return
+        stream.pause()
+        void taken.finally(() => stream.resume())
+      })
+    }
+    return new Promise((resolve) => {
+      child.on('error', () => {}) // an abort: 'close' follows
+      child.on('close', (code) =>
+        resolve({ exitCode: code ?? 128, stdout: tails.stdout.toString(), stderr: tails.stderr.toString() }),
+      )
+    })
   }
 }

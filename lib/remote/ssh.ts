@@ -14,7 +14,14 @@ import {
   spawnSsh,
   sshConfigFiles,
 } from './connections.ts'
-import { TIMED_OUT, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
+import {
+  TIMED_OUT,
+  Tail,
+  type CommandResult,
+  type OutputSink,
+  type RemoteCommand,
+  type Transport,
+} from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -49,7 +56,7 @@ export const MAX_REMOTE_COMMAND_BYTES = 120_000
 export function sshArgv(
   settings: SshSettings,
   host: string,
-  options: { stdin: boolean; includeFile?: string; extra?: readonly string[] },
+  options: { stdin: boolean; includeFile?: string; extra?: readonly string[]; terminal?: boolean },
 ): string[] {
   const args = ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${settings.connectTimeoutSeconds}`]
   if (settings.configFiles === false) args.push('-F', '/dev/null')
@@ -64,6 +71,9 @@ export function sshArgv(
   if (settings.keysOnly) args.push('-o', 'IdentitiesOnly=yes')
   if (settings.forwardAgent !== undefined) args.push(settings.forwardAgent ? '-A' : '-a')
   if (settings.logLevel) args.push('-o', `LogLevel=${settings.logLevel}`)
+  // A remote terminal, so the remote command is hung up when the local end goes. LogLevel=ERROR keeps ssh's
+  // closing "Shared connection to HOST closed." off stderr (a configured log_level is left as it is).
+  if (options.terminal) args.push('-tt', ...(settings.logLevel ? [] : ['-o', 'LogLevel=ERROR']))
   if (options.extra) args.push(...options.extra) // connection sharing, keepalives (connections.ts)
   if (settings.port !== undefined) args.push('-p', String(settings.port))
   args.push('-l', settings.user)
@@ -111,21 +121,30 @@ export class SshTransport implements Transport {
   }
 
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
-    let stdout = ''
-    let stderr = ''
-    const outcome = await this.exec(host, command, {
-      stdout: (chunk) => (stdout += chunk),
-      stderr: (chunk) => (stderr += chunk),
+    const stdout: Uint8Array[] = []
+    const stderr: Uint8Array[] = []
+    const result = await this.stream(host, command, {
+      stdout: (chunk) => void stdout.push(chunk),
+      stderr: (chunk) => void stderr.push(chunk),
     })
-    if (outcome.timedOut) {
-      const seconds = this.hostTimeoutMs / 1000
-      return { exitCode: TIMED_OUT, stdout, stderr, timedOut: { seconds } }
-    }
-    return { exitCode: outcome.exitCode, stdout, stderr }
+    return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
-    return (await this.exec(host, command, sink, signal)).exitCode
+  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+    const stdout = new Tail()
+    const stderr = new Tail()
+    const outcome = await this.exec(
+      host,
+      command,
+      {
+        stdout: (chunk) => (stdout.push(chunk), sink.stdout(chunk)),
+        stderr: (chunk) => (stderr.push(chunk), sink.stderr(chunk)),
+      },
+      signal,
+    )
+    const tails = { stdout: stdout.toString(), stderr: stderr.toString() }
+    if (outcome.timedOut) return { exitCode: TIMED_OUT, ...tails, timedOut: { seconds: this.hostTimeoutMs / 1000 } }
+    return { exitCode: outcome.exitCode, ...tails }
   }
 
   prepare(hosts: readonly string[]): void {
@@ -147,20 +166,21 @@ export class SshTransport implements Transport {
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
     const connection = await this.pool.connect(host)
     if (!connection.ok) {
-      sink.stdout(connection.failure.stdout)
-      sink.stderr(connection.failure.stderr)
+      await sink.stdout(Buffer.from(connection.failure.stdout))
+      await sink.stderr(Buffer.from(connection.failure.stderr))
       return { exitCode: connection.failure.exitCode, timedOut: false }
     }
     const args = sshArgv(this.settings, host, {
       stdin: command.input !== undefined,
       includeFile: this.include(),
       extra: connection.options,
+      terminal: command.terminal,
     })
     const spawnIt = () =>
       spawnSsh([...args, remote], {
         input: command.input,
-        stdout: (chunk) => sink.stdout(chunk),
-        stderr: (chunk) => sink.stderr(chunk),
+        stdout: sink.stdout,
+        stderr: sink.stderr,
         signal,
         env: this.pool.env,
         // Only a read-only round trip is ever cut short: a command that changes a host runs to its end.

@@ -1,5 +1,6 @@
-// How a command reaches a host. Every remote command in berth goes through `Transport.run`, so this is
-// the one place that decides quoting, stdin and what -v prints; failures and commands are described here too.
+// How a command reaches a host. Every remote command in berth goes through `Transport.run` (output collected)
+// or `Transport.stream` (output passed on as it arrives, byte for byte), so this is the one place that decides
+// quoting, stdin and what -v prints; failures and commands are described here too.
 import { shellJoin, type ShellWord } from './quote.ts'
 
 export interface RemoteCommand {
@@ -11,6 +12,11 @@ export interface RemoteCommand {
    * end it. A command that changes a host never has a time limit.
    */
   readOnly?: boolean
+  /**
+   * Runs on a remote terminal (`ssh -tt`), so ending the local end hangs the remote command up instead of
+   * leaving it running (logs --follow). Its stdout and stderr then arrive together, on stdout.
+   */
+  terminal?: boolean
 }
 
 export interface CommandResult {
@@ -24,19 +30,37 @@ export interface CommandResult {
 /** The exit code of a read-only command that the per-host time limit ended (as timeout(1)). */
 export const TIMED_OUT = 124
 
+/** Output as it arrives, byte for byte. A returned promise holds the next chunk back until it settles (backpressure). */
 export interface OutputSink {
-  stdout(chunk: string): void
-  stderr(chunk: string): void
+  stdout(chunk: Uint8Array): void | Promise<void>
+  stderr(chunk: Uint8Array): void | Promise<void>
+}
+
+/** How much of each stream `Transport.stream` keeps to describe a failure. */
+export const TAIL_BYTES = 4096
+
+/** The last `TAIL_BYTES` of a stream (what a failure sentence quotes), decoded when asked. */
+export class Tail {
+  private kept = Buffer.alloc(0)
+  push(chunk: Uint8Array): void {
+    // A copy, so a large chunk's memory is not held by the few bytes kept of it.
+    const joined = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([this.kept, chunk])
+    this.kept = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_BYTES)))
+  }
+  toString(): string {
+    return this.kept.toString('utf8')
+  }
 }
 
 export interface Transport {
   /** Runs one command on one host. Never throws for a non-zero exit: the caller decides. */
   run(host: string, command: RemoteCommand): Promise<CommandResult>
   /**
-   * Runs one command, handing output over as it arrives (logs --follow); resolves with the exit code.
-   * When `signal` fires, the local end is closed and the promise resolves.
+   * Runs one command, handing its output over byte for byte as it arrives (logs --follow, exec), never holding
+   * it: the result's stdout and stderr are only their last `TAIL_BYTES`, to describe a failure. When `signal`
+   * fires, the local end is closed and the promise resolves.
    */
-  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number>
+  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult>
   /** Starts connecting to these hosts now (their first commands come later); never fails by itself. */
   prepare?(hosts: readonly string[]): void
   /** Ends what the transport holds open (shared ssh connections); the runner calls it once, at the end. */

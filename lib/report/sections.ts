@@ -28,14 +28,12 @@ export interface HostLogs {
   error?: string
 }
 
-/** One accessory × host's exec result, as the exec flow ran it. */
+/** One accessory × host's exec result, as the exec flow ran it (its output went through as it came). */
 export interface ExecResult {
   accessory: string
   host: string
   /** The command's exit code; absent when it never ran (login or ssh failed). */
   exitCode?: number
-  stdout: string
-  stderr: string
   /** Why it did not run, or that it failed. */
   error?: string
 }
@@ -43,9 +41,8 @@ export interface ExecResult {
 /** Text for one output stream, in the order it must be written. */
 export type Chunk = { stream: 'stdout' | 'stderr'; text: string }
 
-/** What the logs and exec flows hand over, per accessory × host. */
+/** What the logs flow hands over, per accessory × host. */
 type LogsSection = HostLogs
-type ExecSection = ExecResult
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
@@ -75,21 +72,20 @@ export function renderLogs(
   return { chunks, exitCode: failed ? 1 : 0 }
 }
 
-/** accessory-exec: header + the command's stdout (its stderr on stderr) per accessory × host; exit 1 if any failed. */
-export function renderExec(
-  sections: readonly ExecSection[],
-  options: { quiet: boolean },
-): { chunks: Chunk[]; exitCode: number } {
-  const chunks: Chunk[] = []
-  for (const s of sections) {
-    chunks.push({ stream: 'stdout', text: renderSection(s.accessory, s.host, s.stdout, options) })
-    if (s.stderr) chunks.push({ stream: 'stderr', text: s.stderr.endsWith('\n') ? s.stderr : `${s.stderr}\n` })
-    if (s.error) chunks.push({ stream: 'stderr', text: `Accessory \`${s.accessory}\` on ${s.host}: ${s.error}\n` })
-  }
-  const failed = sections.filter((s) => s.error !== undefined).length
-  if (failed)
-    chunks.push({ stream: 'stderr', text: `${failed} of ${plural(sections.length, 'run')} failed (exit 1).\n` })
-  return { chunks, exitCode: failed ? 1 : 0 }
+/** accessory-exec: what stderr says after one accessory × host's section when it failed or never ran. */
+export function execFailureLine(result: ExecResult): string {
+  return result.error === undefined ? '' : `Accessory \`${result.accessory}\` on ${result.host}: ${result.error}\n`
+}
+
+/**
+ * accessory-exec's exit code. One accessory × host: the command's own (1 when it never ran). Several: 1 if any
+ * failed or never ran, else 0, with a closing line for stderr.
+ */
+export function execOutcome(results: readonly ExecResult[]): { exitCode: number; summary: string } {
+  if (results.length === 1) return { exitCode: results[0]!.exitCode ?? 1, summary: '' }
+  const failed = results.filter((r) => r.error !== undefined).length
+  if (!failed) return { exitCode: 0, summary: '' }
+  return { exitCode: 1, summary: `${failed} of ${plural(results.length, 'run')} failed (exit 1).\n` }
 }
 
 /** `{ verb, exitCode, <key>: [...] }` for logs and exec. */

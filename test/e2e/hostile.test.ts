@@ -17,6 +17,7 @@ import { dumpEnvValue, envFileContent } from '../../lib/docker/commands.ts'
 import { assertLabUp, hostDocker, labHosts, registry, resetLab, sshConfigPath } from '../lab/lab-info.mjs'
 import { INVALID_CONFIGS, namingLine, writeCorpusProject } from '../support/invalid-configs.ts'
 import { canariesFound, canaryName, hostileValues } from '../support/hostile-values.ts'
+import { asText } from '../support/run-script.ts'
 import { HOST1, HOST2, HOST3, REPO, berth, homeOf, image, labSsh, loggingSsh } from './support.ts'
 
 const CANARY = path.join(tmpdir(), canaryName('hv'))
@@ -53,7 +54,7 @@ function projectDir(files: Record<string, string>): string {
 /** The scripts' runner, called in this process (the logging ssh is first on this process's PATH). */
 async function inProcess(verb: string, argv: string[], cwd: string): Promise<{ code: number; output: string }> {
   let output = ''
-  const write = (t: string) => void (output += t)
+  const write = (t: string | Uint8Array) => void (output += asText(t))
   const code = await runScript(verb, argv, {
     cwd,
     env: { ...process.env, FORCE_COLOR: '0' },
@@ -557,8 +558,8 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
   const io = (out: string[]) => ({
     cwd: dir,
     env: { ...process.env },
-    stdout: (t: string) => void out.push(t),
-    stderr: (t: string) => void out.push(t),
+    stdout: (t: string | Uint8Array) => void out.push(asText(t)),
+    stderr: (t: string | Uint8Array) => void out.push(asText(t)),
   })
   const ARGS: Array<{ id: string; argv: (v: string) => [string, string[]]; expect: number | number[] }> = [
     { id: 'NAME', argv: (v) => ['details', [v]], expect: 64 },

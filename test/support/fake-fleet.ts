@@ -78,11 +78,11 @@ export class FakeFleet implements Transport {
     return result
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {
+  async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<CommandResult> {
     const result = await this.run(host, command)
-    sink.stdout(result.stdout)
-    sink.stderr(result.stderr)
-    return result.exitCode
+    await sink.stdout(Buffer.from(result.stdout))
+    await sink.stderr(Buffer.from(result.stderr))
+    return result
   }
 
   private execute(host: FakeHost, argv: ShellWord[]): CommandResult {

@@ -20,10 +20,14 @@ export async function runWithFleet(
   const code = await runScript(verb, args, {
     cwd: options.cwd,
     env: {},
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
+    stdout: (t) => void (stdout += asText(t)),
+    stderr: (t) => void (stderr += asText(t)),
     transport: () => options.fleet,
     settleMs: options.settleMs ?? 0,
   })
   return { code, stdout, stderr }
 }
+
+/** What a script wrote (text, or exec's bytes) as text. */
+export const asText = (chunk: string | Uint8Array): string =>
+  typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')

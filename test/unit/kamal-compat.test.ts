@@ -27,6 +27,7 @@ import {
 import { LocalTransport } from '../../lib/remote/local.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { startAgent } from '../../lib/remote/ssh-agent.ts'
+import { asText } from '../support/run-script.ts'
 import { tempDir } from '../support/files.ts'
 import { shellWords } from '../support/shell-words.ts'
 import { parseAccessoryTest, type KamalCall } from '../support/kamal-ruby.ts'
@@ -60,7 +61,7 @@ test("`kamal init`'s template loads unchanged (ERB in a comment included), and `
   const code = await runScript('boot', ['all'], {
     cwd,
     env: {},
-    stdout: (t) => void (stdout += t),
+    stdout: (t) => void (stdout += asText(t)),
     stderr: () => {},
     transport: () => assert.unreachable('no host') as never,
   })

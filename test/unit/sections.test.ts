@@ -1,7 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  renderExec,
+  execFailureLine,
+  execOutcome,
   renderLogs,
   renderSection,
   renderSectionsJson,
@@ -42,22 +43,18 @@ test('logs: sections in order; a failed host is named on stderr with why; exit 1
   assert.is(renderLogs([{ accessory: 'db', host: 'h1', ok: true, lines: [] }], { quiet: false }).exitCode, 0)
 })
 
-test('exec: stdout under the header, stderr on stderr, a failed command named with its exit code; exit 1', () => {
-  const { chunks, exitCode } = renderExec(
-    [
-      { accessory: 'db', host: 'h1', exitCode: 0, stdout: 'ok\n', stderr: '' },
-      { accessory: 'db', host: 'h2', exitCode: 3, stdout: '', stderr: 'boom', error: '`false` exited 3 on h2.' },
-    ],
-    { quiet: false },
-  )
-  assert.is(exitCode, 1)
-  assert.equal(chunks, [
-    { stream: 'stdout', text: '== db on h1 ==\nok\n' },
-    { stream: 'stdout', text: '== db on h2 ==\n' },
-    { stream: 'stderr', text: 'boom\n' },
-    { stream: 'stderr', text: 'Accessory `db` on h2: `false` exited 3 on h2.\n' },
-    { stream: 'stderr', text: '1 of 2 runs failed (exit 1).\n' },
-  ])
+test("exec: one accessory × host exits with the command's own code; several exit 1 if any failed", () => {
+  const ok = { accessory: 'db', host: 'h1', exitCode: 0 }
+  const three = { accessory: 'db', host: 'h2', exitCode: 3, error: '`false` exited 3 on h2.' }
+  const unreached = { accessory: 'db', host: 'h3', error: 'could not connect to h3 over ssh' }
+  assert.equal(execOutcome([ok]), { exitCode: 0, summary: '' })
+  assert.equal(execOutcome([three]), { exitCode: 3, summary: '' })
+  assert.equal(execOutcome([{ accessory: 'db', host: 'h', exitCode: 255 }]), { exitCode: 255, summary: '' })
+  assert.equal(execOutcome([unreached]), { exitCode: 1, summary: '' })
+  assert.equal(execOutcome([ok, ok]), { exitCode: 0, summary: '' })
+  assert.equal(execOutcome([ok, three, unreached]), { exitCode: 1, summary: '2 of 3 runs failed (exit 1).\n' })
+  assert.is(execFailureLine(three), 'Accessory `db` on h2: `false` exited 3 on h2.\n')
+  assert.is(execFailureLine(ok), '')
 })
 
 test('sections as one JSON document', () => {

@@ -44,6 +44,21 @@ test("forward_agent and log_level reach ssh as -A/-a and LogLevel (Kamal's logge
   assert.not.ok(/ -A | -a |LogLevel/.test(argv), argv)
 })
 
+test('a terminal command (logs --follow) gets ssh -tt, quiet about the closing line unless log_level is set', async () => {
+  const unset = await load(HEAD)
+  const argv = sshArgv(unset.ssh, 'db1', { stdin: false, terminal: true })
+  assert.equal(argv.slice(4, 7), ['-tt', '-o', 'LogLevel=ERROR'])
+  assert.equal(argv.slice(-3), ['-n', '--', 'db1'])
+  const set = await load(`${HEAD}ssh:\n  log_level: debug\n`)
+  assert.equal(sshArgv(set.ssh, 'db1', { stdin: false, terminal: true }).slice(4, 8), [
+    '-o',
+    'LogLevel=DEBUG',
+    '-tt',
+    '-l',
+  ])
+  assert.not.ok(sshArgv(unset.ssh, 'db1', { stdin: false }).includes('-tt'))
+})
+
 test('log_level, sshkit: what Kamal refuses is refused', async () => {
   try {
     await load(
