@@ -2,7 +2,7 @@
 // put different things before them) and exits with the runner's code.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { renderFailureJson } from '../report/render.ts'
+import { renderFailureJson } from '../report/failure.ts'
 import { asksForJson } from './args.ts'
 import { runScript } from './run.ts'
 

@@ -17,7 +17,8 @@ import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, ReportEntry } from '../report/model.ts'
-import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
+import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
+import { renderJson, renderText } from '../report/render.ts'
 import {
   COMMON_OPTIONS,
   argText,
