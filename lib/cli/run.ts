@@ -188,13 +188,14 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, args, configFile, deployment, selection, io, agent, connections, failWith)
+    return await runVerb(verbName, verb, args, configFile, deployment, selection, io, agent, connections, failWith)
   } finally {
     agent?.stop()
   }
 }
 
 async function runVerb(
+  verbName: string,
   verb: Verb,
   args: ParsedArgs,
   configFile: string,
@@ -238,12 +239,25 @@ async function runVerb(
     audit: { service: deployment.service, destination: deployment.destination, performer: auditPerformer(io.cwd) },
   })
   const colour = colourWanted(io.env, io.isTTY ?? false)
-  const publish = (verbName: string, entries: readonly ReportEntry[]) => {
-    if (io.env.GITHUB_ACTIONS !== 'true') return
+  const inActions = io.env.GITHUB_ACTIONS === 'true'
+  let published: { verb: string; entries: readonly ReportEntry[] } | undefined
+  const publish = (reportVerb: string, entries: readonly ReportEntry[]) => {
+    if (!inActions) return
     // Workflow commands are read from stderr too, which keeps stdout one JSON document under --json.
-    io.stderr(githubAnnotations(verbName, entries, invocation))
+    io.stderr(githubAnnotations(reportVerb, entries, invocation))
+    published = { verb: reportVerb, entries }
+  }
+  /** The job summary, written last: it states the exit code the process ends with, and the signal. */
+  const finish = (exitCode: number, error?: string): number => {
     const summaryFile = io.env.GITHUB_STEP_SUMMARY
-    if (summaryFile) appendFileSync(summaryFile, githubStepSummary(verbName, entries, invocation))
+    if (inActions && summaryFile) {
+      const end = { exitCode, interrupted: engine.interruptedBy, error }
+      appendFileSync(
+        summaryFile,
+        githubStepSummary(published?.verb ?? verbName, published?.entries ?? [], invocation, end),
+      )
+    }
+    return exitCode
   }
   const locks: DeployLock[] = []
   const context: VerbContext = {
@@ -293,17 +307,18 @@ async function runVerb(
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
-    if (engine.interruptedBy) return exitCodeForSignal(engine.interruptedBy)
-    return releaseErrors.length ? EXIT_ERROR : code
+    if (engine.interruptedBy) return finish(exitCodeForSignal(engine.interruptedBy))
+    return finish(releaseErrors.length ? EXIT_ERROR : code, releaseErrors.map((e) => e.message).join(' ') || undefined)
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n`)
-      return failWith(EXIT_USAGE, 'usage', error.message)
+      return finish(failWith(EXIT_USAGE, 'usage', error.message), error.message)
     }
     const message = error instanceof Error ? error.message : String(error)
     io.stderr(`berth: ${message}\n`)
     const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
-    return failWith(engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR, kind, message)
+    const code = engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR
+    return finish(failWith(code, kind, message), message)
   } finally {
     // After the last command (the lock's release included): every shared connection ends, its socket goes.
     await transport.close?.()

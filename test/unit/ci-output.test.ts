@@ -35,12 +35,25 @@ test('annotations: a warning per pair that needs attention, an error per failure
 })
 
 test('job summary: a Markdown table with the exit code', () => {
-  const summary = githubStepSummary('boot', entries, context)
+  const summary = githubStepSummary('boot', entries, context, { exitCode: 1 })
   assert.ok(
     summary.startsWith('### berth boot: exit 1\n\n| Accessory | Host | Outcome | What to do |\n|---|---|---|---|\n'),
     summary,
   )
   assert.ok(summary.includes('| db | h2 | drift | Accessory `db` image has changed on h2'), summary)
+})
+
+test('job summary: the exit code the process ends with, the signal that interrupted it, the error that ended it', () => {
+  const interrupted = githubStepSummary('reboot', entries, context, { exitCode: 143, interrupted: 'SIGTERM' })
+  assert.ok(
+    interrupted.startsWith(
+      '### berth reboot: exit 143 (interrupted by SIGTERM)\n\nInterrupted by SIGTERM: no new step was started after it',
+    ),
+    interrupted,
+  )
+  assert.ok(interrupted.includes('| db | h3 | failed |'), interrupted)
+  const held = githubStepSummary('reboot', [], context, { exitCode: 1, error: 'The deploy lock is held | by x\ny' })
+  assert.is(held, '### berth reboot: exit 1\n\nThe deploy lock is held \\| by x y\n\n')
 })
 
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {
