@@ -14,6 +14,8 @@ export interface ScriptIO {
   env: Record<string, string | undefined>
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** berth's own GitHub workflow commands (annotations), written as they are; in Actions stdout and stderr escape any. */
+  annotate?: (text: string) => void
   /** Orchestration tests hand in a fake transport here; scripts reach hosts with the system ssh. */
   transport?: (deployment: Deployment, observe: CommandObserver | undefined) => Transport
   /** How long a rebooted container must stay up; tests shorten it. */

@@ -3,6 +3,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderFailureJson } from '../report/failure.ts'
+import { workflowCommandGuard } from '../report/github.ts'
 import { asksForJson } from './args.ts'
 import { runScript } from './run.ts'
 
@@ -15,7 +16,13 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const closed = { stdout: false, stderr: false }
   process.stdout.on('error', () => void (closed.stdout = true))
   process.stderr.on('error', () => void (closed.stderr = true))
-  const write = (stream: 'stdout' | 'stderr') => (text: string) => void (closed[stream] || process[stream].write(text))
+  const raw = (stream: 'stdout' | 'stderr') => (text: string) => void (closed[stream] || process[stream].write(text))
+  // In GitHub Actions nothing berth prints but its own annotations can be read as a workflow command.
+  const guards =
+    process.env.GITHUB_ACTIONS === 'true'
+      ? { stdout: workflowCommandGuard(raw('stdout')), stderr: workflowCommandGuard(raw('stderr')) }
+      : undefined
+  const write = (stream: 'stdout' | 'stderr') => guards?.[stream].write ?? raw(stream)
   const json = asksForJson(argv)
   let code: number
   try {
@@ -24,6 +31,10 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
       env: process.env,
       stdout: write('stdout'),
       stderr: write('stderr'),
+      annotate: (text) => {
+        guards?.stderr.flush()
+        raw('stderr')(text)
+      },
       isTTY: process.stdout.isTTY === true,
     })
   } catch (error) {
@@ -39,6 +50,8 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
       )
     code = 1
   }
+  guards?.stdout.flush()
+  guards?.stderr.flush()
   // Flush before exiting: process.exit would cut off a large piped report.
   if (!closed.stdout) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)

@@ -7,6 +7,7 @@ import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
+import { printable } from '../remote/quote.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
@@ -208,7 +209,7 @@ async function runVerb(
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) =>
-        io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
+        io.stderr(`[${host}] ${printable(line)}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
   const ssh = agent
     ? {
@@ -244,7 +245,7 @@ async function runVerb(
   const publish = (reportVerb: string, entries: readonly ReportEntry[]) => {
     if (!inActions) return
     // Workflow commands are read from stderr too, which keeps stdout one JSON document under --json.
-    io.stderr(githubAnnotations(reportVerb, entries, invocation))
+    ;(io.annotate ?? io.stderr)(githubAnnotations(reportVerb, entries, invocation))
     published = { verb: reportVerb, entries }
   }
   /** The job summary, written last: it states the exit code the process ends with, and the signal. */

@@ -4,7 +4,7 @@
 import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
-import { shellJoin } from '../remote/quote.ts'
+import { displayJoin } from '../remote/quote.ts'
 import { describeCommand, describeFailure, isConnectionFailure, type RemoteCommand } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import type { ExecResult } from '../report/sections.ts'
@@ -86,7 +86,7 @@ async function execOne(
           exitCode: result.exitCode,
           stdout: result.stdout,
           stderr: result.stderr,
-          ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
+          ...(failed ? { error: `\`${displayJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
         }
       }
       if (result.exitCode !== 0) return { ...base, error: describeFailure(host, step.description, result) }
@@ -107,7 +107,7 @@ export function planExecReport(selection: readonly Selection[], command: string[
       host,
       configuredImage: accessory.image,
       outcome: 'planned',
-      detail: `run \`${shellJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
+      detail: `run \`${displayJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
       plannedCommands: planExec(accessory, command, fresh).map((s) => describeCommand(s.command)),
     })),
   )

@@ -1,6 +1,6 @@
 // How a command reaches a host. Every remote command in berth goes through `Transport.run`, so this is
 // the one place that decides quoting, stdin and what -v prints; failures and commands are described here too.
-import { shellJoin, type ShellWord } from './quote.ts'
+import { displayJoin, type ShellWord } from './quote.ts'
 
 export interface RemoteCommand {
   argv: ShellWord[]
@@ -48,7 +48,7 @@ export const SSH_CONNECTION_FAILED = 255
 
 /** A remote command as the user could type it; stdin is named by size only (it may hold secrets). */
 export function describeCommand(command: RemoteCommand): string {
-  const line = shellJoin(command.argv)
+  const line = displayJoin(command.argv)
   return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
 }
 

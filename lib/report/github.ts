@@ -47,3 +47,55 @@ export function githubStepSummary(
   const table = rows.length ? ['| Accessory | Host | Outcome | What to do |', '|---|---|---|---|', ...rows, ''] : []
   return [heading, '', ...notes.flatMap((n) => [n, '']), ...table].join('\n') + '\n'
 }
+
+/**
+ * A writer for everything berth prints in GitHub Actions but its own annotations (remote commands, values, logs,
+ * remote output): what the runner would read as a workflow command, a line that starts with `::` after blanks
+ * (`::add-mask::`, `::stop-commands::`, `::error::`…) or `##[` anywhere in a line (the older form), is escaped as
+ * GitHub escapes a command's data (`%3A:`, `##%5B`), so no value can add a mask, an annotation or stop the
+ * commands. The runner splits lines at `\n` and `\r`; a line may come in several writes, so its start is held
+ * until it is clear, and `flush` writes what is held when the run ends.
+ */
+export function workflowCommandGuard(write: (text: string) => void): {
+  write: (text: string) => void
+  flush: () => void
+} {
+  let held = ''
+  let atLineStart = true
+  return {
+    write(text: string) {
+      let rest = held + text
+      held = ''
+      let out = ''
+      while (rest !== '') {
+        const end = rest.search(/[\r\n]/)
+        let piece = end < 0 ? rest : rest.slice(0, end)
+        const lineBreak = end < 0 ? '' : rest[end]!
+        rest = end < 0 ? '' : rest.slice(end + 1)
+        if (atLineStart) {
+          const blanks = /^[^\S\r\n]*/.exec(piece)![0]
+          const after = piece.slice(blanks.length)
+          if (!lineBreak && (after === '' || after === ':')) {
+            held = piece
+            break
+          }
+          if (after.startsWith('::')) piece = `${blanks}%3A${after.slice(1)}`
+        }
+        piece = piece.replaceAll('##[', '##%5B')
+        if (!lineBreak) {
+          // `#` or `##` at the end may begin a `##[` that the next write completes.
+          const hashes = /#{1,2}$/.exec(piece)?.[0] ?? ''
+          held = hashes
+          piece = piece.slice(0, piece.length - hashes.length)
+        }
+        out += piece + lineBreak
+        atLineStart = lineBreak !== ''
+      }
+      if (out) write(out)
+    },
+    flush() {
+      if (held) write(held)
+      held = ''
+    },
+  }
+}

@@ -176,6 +176,60 @@ test('GitHub Actions: annotations on stderr, a table in the job summary, stdout 
   assert.not.match(quietCi.stderr, /^::/m, 'no annotations outside GitHub Actions')
 })
 
+test('GitHub Actions: no value, log line or remote output starts a workflow command; only annotations do', async () => {
+  // Values with a newline and then a workflow command, as an ERB `ENV[…]` (a branch name, a PR title) gives them.
+  const inject = (what: string) => `${what}\n::error::${what}\n::add-mask::${what}\n::stop-commands::${what}`
+  const dir = project({
+    service: 'ci',
+    image: 'ci/app',
+    ssh: labSsh(),
+    accessories: {
+      cache: {
+        image: `${registry()}/redis:7`,
+        hosts: [HOST1],
+        env: { clear: { BRANCH: inject('env'), TITLE: `pr\r::warning::carriage` } },
+        labels: { pr: inject('label') },
+        // The container's own log lines try it too (printed by `logs`); the shell never reaches the last line.
+        cmd: `sh -c 'echo ::add-mask::from-the-log; echo "  ::error::indented"; echo "x ##[error]old form"; exec sleep 1000\n::warning::cmd'`,
+      },
+    },
+  })
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: undefined }
+  const runs: Array<[string, string[]]> = [
+    ['config', ['all']],
+    ['boot', ['all', '--dry-run']],
+    ['boot', ['all', '-v']],
+    ['details', ['all', '-v']],
+    ['check', ['all', '-v']],
+    ['logs', ['all', '-v']],
+    ['reboot', ['all', '--dry-run', '-v']],
+    ['exec', ['cache', '-v', '--', 'sh', '-c', `echo 'out\n::error::exec'; echo '::add-mask::exec-stderr' >&2`]],
+  ]
+  const own = /^::(warning|error) title=berth [a-z]+%3A /
+  const seen: string[] = []
+  for (const [verb, args] of runs) {
+    const r = await berth(verb, args, { cwd: dir, env })
+    assert.ok([0, 2].includes(r.code), `${verb} ${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`)
+    for (const line of `${r.stdout}\n${r.stderr}`.split(/\r\n|\r|\n/)) {
+      if (line.trimStart().startsWith('::')) assert.match(line, own, `${verb}: a line that is not berth's annotation`)
+      assert.not.ok(line.includes('##['), `${verb}: ${line}`)
+    }
+    seen.push(r.stdout + r.stderr)
+  }
+  const [config, dryBoot, boot, , , logs, , exec] = seen
+  // The values are there, as the shell quotes them: ANSI-C quoting for the newline, nothing left raw.
+  assert.ok(config!.includes(`--env 'BRANCH=env'$'\\n''::error::env'$'\\n''::add-mask::env'`), config)
+  assert.ok(config!.includes(`--label 'pr=label'$'\\n''::error::label'`), config)
+  assert.ok(config!.includes(`--env 'TITLE=pr'$'\\r''::warning::carriage'`), config)
+  assert.ok(dryBoot!.includes(`exec sleep 1000'$'\\n''::warning::cmd'`), dryBoot)
+  assert.match(boot!, /\[[\d.]+\] docker run .*--label 'pr=label'\$'\\n''::error::label'/)
+  // What a container or a command prints is escaped as GitHub escapes command data.
+  // (`logs` puts docker's timestamp first: only the older form, anywhere in a line, needs escaping there.)
+  assert.match(logs!, /Z ::add-mask::from-the-log\n/)
+  assert.ok(logs!.includes('x ##%5Berror]old form'), logs)
+  assert.ok(exec!.includes('%3A:error::exec') && exec!.includes('%3A:add-mask::exec-stderr'), exec)
+})
+
 /** Runs a script on a pseudo-terminal with the given environment; returns what the terminal showed. */
 function onPty(script: string, args: string[], cwd: string, env: Record<string, string | undefined>): Promise<string> {
   const line = shellJoin([

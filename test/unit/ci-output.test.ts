@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { colourWanted, paint } from '../../lib/report/colour.ts'
-import { githubAnnotations, githubStepSummary } from '../../lib/report/github.ts'
+import { githubAnnotations, githubStepSummary, workflowCommandGuard } from '../../lib/report/github.ts'
 import { renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
 
@@ -54,6 +54,29 @@ test('job summary: the exit code the process ends with, the signal that interrup
   assert.ok(interrupted.includes('| db | h3 | failed |'), interrupted)
   const held = githubStepSummary('reboot', [], context, { exitCode: 1, error: 'The deploy lock is held | by x\ny' })
   assert.is(held, '### berth reboot: exit 1\n\nThe deploy lock is held \\| by x y\n\n')
+})
+
+/** What a guarded writer lets out when `text` arrives in the given pieces. */
+function guarded(pieces: string[]): string {
+  let out = ''
+  const guard = workflowCommandGuard((t) => void (out += t))
+  for (const piece of pieces) guard.write(piece)
+  guard.flush()
+  return out
+}
+
+test('workflow commands: a line that starts with :: (after blanks) or holds ##[ is escaped, however the text is cut', () => {
+  const text =
+    'ok\n::error::a\n  ::add-mask::b\r::stop-commands::c\n\t::warning::d\nx ##[error]e\nmid :: stays\n:\n#\n::\n'
+  const want =
+    'ok\n%3A:error::a\n  %3A:add-mask::b\r%3A:stop-commands::c\n\t%3A:warning::d\nx ##%5Berror]e\nmid :: stays\n:\n#\n%3A:\n'
+  assert.is(guarded([text]), want)
+  // Every way of cutting the text in two and in single characters gives the same.
+  for (let i = 0; i <= text.length; i++) assert.is(guarded([text.slice(0, i), text.slice(i)]), want, `cut at ${i}`)
+  assert.is(guarded([...text]), want)
+  assert.is(guarded(['plain text, no newline']), 'plain text, no newline')
+  assert.is(guarded(['ends with ', ':']), 'ends with :')
+  assert.is(guarded([':']), ':')
 })
 
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {
