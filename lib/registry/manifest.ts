@@ -115,7 +115,7 @@ export async function registryDigest(
       }
     if (!response.ok) return { ok: false, error: `${url} answered ${response.status}` }
     const digest = response.headers.get('docker-content-digest')
-    if (digest !== null) return from(url, parseDigest(digest))
+    if (digest?.trim()) return from(url, parseDigest(digest))
     // Some registries leave the header off a HEAD: the digest is the sha256 of the manifest's bytes.
     const got = await ask('GET', authorization)
     const body = Buffer.from(await got.arrayBuffer())

@@ -62,6 +62,10 @@ test.before(async () => {
       if (req.method === 'HEAD') return void res.writeHead(200).end()
       return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html>\n::error::x')
     }
+    if (url.pathname === '/v2/emptyheader/app/manifests/1')
+      return void res
+        .writeHead(200, { 'docker-content-digest': ' ', 'content-type': 'application/vnd.oci.image.index.v1+json' })
+        .end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
     if (url.pathname === '/v2/upper/app/manifests/1')
       return void res.writeHead(200, { 'docker-content-digest': DIGEST.toUpperCase() }).end()
     if (url.pathname === '/v2/malformed/app/manifests/1')
@@ -145,6 +149,8 @@ test('a HEAD without the digest and a GET that is no manifest (500 page, HTML) i
 
 test('a digest is checked to be algorithm:hex and compared in lower case', async () => {
   assert.equal(await registryDigest(`127.0.0.1:${port}/upper/app:1`), { ok: true, digest: DIGEST })
+  const empty = await registryDigest(`127.0.0.1:${port}/emptyheader/app:1`)
+  assert.ok(empty.ok && empty.digest.startsWith('sha256:'), 'an empty header is no header: the manifest is fetched')
   const malformed = await registryDigest(`127.0.0.1:${port}/malformed/app:1`)
   assert.match(
     !malformed.ok ? malformed.error : '',
