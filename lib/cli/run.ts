@@ -251,7 +251,8 @@ async function runVerb(
   /** The job summary, written last: it states the exit code the process ends with, and the signal. */
   const finish = (exitCode: number, error?: string): number => {
     const summaryFile = io.env.GITHUB_STEP_SUMMARY
-    if (inActions && summaryFile) {
+    // Runs that report entries, and any that does not end 0 (a failed `logs`, a held lock, a signal).
+    if (inActions && summaryFile && (published || exitCode !== 0)) {
       const end = { exitCode, interrupted: engine.interruptedBy, error }
       appendFileSync(
         summaryFile,

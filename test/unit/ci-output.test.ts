@@ -5,6 +5,11 @@ import { colourWanted, paint } from '../../lib/report/colour.ts'
 import { githubAnnotations, githubStepSummary, workflowCommandGuard } from '../../lib/report/github.ts'
 import { renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { FakeFleet } from '../support/fake-fleet.ts'
+import { tempDir } from '../support/files.ts'
+import { runWithFleet } from '../support/run-script.ts'
 
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2']]]) }
 const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
@@ -54,6 +59,20 @@ test('job summary: the exit code the process ends with, the signal that interrup
   assert.ok(interrupted.includes('| db | h3 | failed |'), interrupted)
   const held = githubStepSummary('reboot', [], context, { exitCode: 1, error: 'The deploy lock is held | by x\ny' })
   assert.is(held, '### berth reboot: exit 1\n\nThe deploy lock is held \\| by x y\n\n')
+})
+
+test('job summary: written once for a run that reports entries or ends non-zero, not for a config print', async () => {
+  const dir = tempDir({
+    'config/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n    host: h1\n',
+  })
+  const summary = path.join(dir, 'summary.md')
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }
+  assert.is((await runWithFleet('config', [], { cwd: dir, fleet: new FakeFleet(), env })).code, 0)
+  assert.not.ok(existsSync(summary), 'accessory-config has nothing to summarize')
+  const check = await runWithFleet('check', ['all'], { cwd: dir, fleet: new FakeFleet(), env })
+  const written = readFileSync(summary, 'utf8')
+  assert.ok(written.startsWith(`### berth check: exit ${check.code}\n`), written)
+  assert.is(written.match(/### berth/g)!.length, 1)
 })
 
 /** What a guarded writer lets out when `text` arrives in the given pieces. */
