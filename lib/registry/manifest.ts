@@ -48,7 +48,12 @@ export function parseDigest(text: string): { ok: true; digest: string } | { ok: 
   const trimmed = text.trim()
   return DIGEST.test(trimmed)
     ? { ok: true, digest: trimmed.toLowerCase() }
-    : { ok: false, error: `sent ${show(text)} as the manifest's digest, which is not algorithm:hex` }
+    : {
+        ok: false,
+        error:
+          `sent ${show(text)} as the manifest's digest, which is not algorithm:hex; ` +
+          'check that the image reference points at a registry and that the registry works',
+      }
 }
 
 /**
