@@ -1,10 +1,15 @@
 // Entry point for the scripts/ files: finds the script's own arguments in process.argv (zx and node
 // put different things before them) and exits with the runner's code.
+import { fstatSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { renderFailureJson } from '../report/render.ts'
+import { renderFailureJson } from '../report/failure.ts'
+import { workflowCommandGuard } from '../report/github.ts'
 import { asksForJson } from './args.ts'
 import { runScript } from './run.ts'
+
+type StreamName = 'stdout' | 'stderr'
+type Write = (chunk: string | Uint8Array) => void | Promise<void>
 
 export async function main(verb: string, scriptUrl: string): Promise<never> {
   const scriptPath = fileURLToPath(scriptUrl)
@@ -15,9 +20,9 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const closed = { stdout: false, stderr: false }
   process.stdout.on('error', () => void (closed.stdout = true))
   process.stderr.on('error', () => void (closed.stderr = true))
-  const write =
-    (name: 'stdout' | 'stderr') =>
-    (chunk: string | Uint8Array): void | Promise<void> => {
+  const raw =
+    (name: StreamName): Write =>
+    (chunk) => {
       const stream = process[name]
       if (closed[name] || stream.write(chunk)) return
       // Full: the caller waits for room (exec's output is passed through, never piled up in memory).
@@ -29,6 +34,11 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
         stream.on('drain', done).on('error', done).on('close', done)
       })
     }
+  const guards = {
+    stdout: actionsGuard('stdout', raw('stdout')),
+    stderr: actionsGuard('stderr', raw('stderr')),
+  }
+  const write = (name: StreamName): Write => guards[name]?.write ?? raw(name)
   const json = asksForJson(argv)
   let code: number
   try {
@@ -37,12 +47,16 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
       env: process.env,
       stdout: write('stdout'),
       stderr: write('stderr'),
+      annotate: (text) => {
+        guards.stderr?.flush()
+        void raw('stderr')(text)
+      },
       isTTY: process.stdout.isTTY === true,
     })
   } catch (error) {
-    write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
+    void write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
     if (json)
-      write('stdout')(
+      void write('stdout')(
         renderFailureJson({
           verb,
           exitCode: 1,
@@ -52,7 +66,38 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
       )
     code = 1
   }
+  guards.stdout?.flush()
+  guards.stderr?.flush()
   // Flush before exiting: process.exit would cut off a large piped report.
   if (!closed.stdout) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)
+}
+
+/**
+ * In GitHub Actions nothing berth prints but its own annotations can be read as a workflow command. A
+ * stream redirected to a regular file is never read by the runner, so it stays byte for byte (exec's
+ * `> backup.dump`). Bytes are guarded as latin1 text, so only the escaped sequences change.
+ */
+function actionsGuard(name: StreamName, write: Write): { write: Write; flush: () => void } | undefined {
+  if (process.env.GITHUB_ACTIONS !== 'true' || isRegularFile(name === 'stdout' ? 1 : 2)) return undefined
+  let bytes = false
+  let pending: void | Promise<void>
+  const guard = workflowCommandGuard((text) => void (pending = write(bytes ? Buffer.from(text, 'latin1') : text)))
+  return {
+    write: (chunk) => {
+      pending = undefined
+      bytes = typeof chunk !== 'string'
+      guard.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1'))
+      return pending
+    },
+    flush: () => guard.flush(),
+  }
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile()
+  } catch {
+    return false
+  }
 }

@@ -7,6 +7,7 @@ import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
+import { printable } from '../remote/quote.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
 import { EXIT_CONFIG, EXIT_ERROR, EXIT_USAGE, exitCodeForSignal, exitCodeOf } from '../report/exit-codes.ts'
@@ -17,7 +18,8 @@ import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
 import { githubAnnotations, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, ReportEntry } from '../report/model.ts'
-import { renderFailureJson, renderJson, renderText, type RunFailureKind } from '../report/render.ts'
+import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
+import { renderJson, renderText } from '../report/render.ts'
 import {
   COMMON_OPTIONS,
   argText,
@@ -188,13 +190,14 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, args, configFile, deployment, selection, io, agent, connections, failWith)
+    return await runVerb(verbName, verb, args, configFile, deployment, selection, io, agent, connections, failWith)
   } finally {
     agent?.stop()
   }
 }
 
 async function runVerb(
+  verbName: string,
   verb: Verb,
   args: ParsedArgs,
   configFile: string,
@@ -207,7 +210,7 @@ async function runVerb(
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) =>
-        io.stderr(`[${host}] ${line}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
+        io.stderr(`[${host}] ${printable(line)}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
   const ssh = agent
     ? {
@@ -238,12 +241,26 @@ async function runVerb(
     audit: { service: deployment.service, destination: deployment.destination, performer: auditPerformer(io.cwd) },
   })
   const colour = colourWanted(io.env, io.isTTY ?? false)
-  const publish = (verbName: string, entries: readonly ReportEntry[]) => {
-    if (io.env.GITHUB_ACTIONS !== 'true') return
+  const inActions = io.env.GITHUB_ACTIONS === 'true'
+  let published: { verb: string; entries: readonly ReportEntry[] } | undefined
+  const publish = (reportVerb: string, entries: readonly ReportEntry[]) => {
+    if (!inActions) return
     // Workflow commands are read from stderr too, which keeps stdout one JSON document under --json.
-    io.stderr(githubAnnotations(verbName, entries, invocation))
+    ;(io.annotate ?? io.stderr)(githubAnnotations(reportVerb, entries, invocation))
+    published = { verb: reportVerb, entries }
+  }
+  /** The job summary, written last: it states the exit code the process ends with, and the signal. */
+  const finish = (exitCode: number, error?: string): number => {
     const summaryFile = io.env.GITHUB_STEP_SUMMARY
-    if (summaryFile) appendFileSync(summaryFile, githubStepSummary(verbName, entries, invocation))
+    // Runs that report entries, and any that does not end 0 (a failed `logs`, a held lock, a signal).
+    if (inActions && summaryFile && (published || exitCode !== 0)) {
+      const end = { exitCode, interrupted: engine.interruptedBy, error }
+      appendFileSync(
+        summaryFile,
+        githubStepSummary(published?.verb ?? verbName, published?.entries ?? [], invocation, end),
+      )
+    }
+    return exitCode
   }
   const locks: DeployLock[] = []
   const context: VerbContext = {
@@ -293,17 +310,18 @@ async function runVerb(
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
     for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
-    if (engine.interruptedBy) return exitCodeForSignal(engine.interruptedBy)
-    return releaseErrors.length ? EXIT_ERROR : code
+    if (engine.interruptedBy) return finish(exitCodeForSignal(engine.interruptedBy))
+    return finish(releaseErrors.length ? EXIT_ERROR : code, releaseErrors.map((e) => e.message).join(' ') || undefined)
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`${error.message}\n`)
-      return failWith(EXIT_USAGE, 'usage', error.message)
+      return finish(failWith(EXIT_USAGE, 'usage', error.message), error.message)
     }
     const message = error instanceof Error ? error.message : String(error)
     io.stderr(`berth: ${message}\n`)
     const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
-    return failWith(engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR, kind, message)
+    const code = engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR
+    return finish(failWith(code, kind, message), message)
   } finally {
     // After the last command (the lock's release included): every shared connection ends, its socket goes.
     await transport.close?.()

@@ -102,7 +102,8 @@ export function compareRegistry(
   const known = repoDigests.filter((d) => repoOf(d) === repo).map((d) => d.slice(d.indexOf('@') + 1))
   if (known.length === 0)
     return { notCompared: `registry digest (the running image has no digest from ${ref(accessory.image).domain})` }
-  if (known.includes(digest)) return {}
+  // Digests are hex: one in upper case is the same digest.
+  if (known.some((d) => d.toLowerCase() === digest.toLowerCase())) return {}
   return {
     finding: {
       kind: 'registry',

@@ -4,7 +4,7 @@
 import { AUDIT } from '../audit/commands.ts'
 import type { Accessory } from '../config/model.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
-import { shellJoin } from '../remote/quote.ts'
+import { displayJoin } from '../remote/quote.ts'
 import {
   describeCommand,
   describeFailure,
@@ -100,7 +100,7 @@ async function execOne(
       return {
         ...base,
         exitCode: result.exitCode,
-        ...(failed ? { error: `\`${shellJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
+        ...(failed ? { error: `\`${displayJoin(command)}\` exited ${result.exitCode} on ${host}.` } : {}),
       }
     }
     return { ...base, error: 'not run' }
@@ -119,7 +119,7 @@ export function planExecReport(selection: readonly Selection[], command: string[
       host,
       configuredImage: accessory.image,
       outcome: 'planned',
-      detail: `run \`${shellJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
+      detail: `run \`${displayJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
       plannedCommands: planExec(accessory, command, fresh).map((s) => describeCommand(s.command)),
     })),
   )

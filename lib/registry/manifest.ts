@@ -2,14 +2,17 @@
 // manifest lists and OCI indexes too, so a multi-arch tag gives the digest docker records in RepoDigests),
 // anonymously or with the config's registry credentials through the token flow Docker registries use.
 import { createHash } from 'node:crypto'
+import { show } from '../config/values.ts'
 import { parseImageRef } from '../drift/image-ref.ts'
 
-export const MANIFEST_ACCEPT = [
+/** The manifest media types berth asks for; a GET's body is hashed only when it is one of them. */
+export const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
-].join(', ')
+] as const
+export const MANIFEST_ACCEPT = MANIFEST_TYPES.join(', ')
 
 export interface RegistryCredentials {
   username: string
@@ -35,6 +38,44 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   for (const match of header.slice(space + 1).matchAll(/([a-zA-Z_]+)="([^"]*)"/g))
     params[match[1]!.toLowerCase()] = match[2]!
   return { scheme, params }
+}
+
+/** OCI's digest grammar: `algorithm:hex` (sha256 and sha512 in practice), compared in lower case. */
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-f0-9]{32,}$/i
+
+/** A digest as a registry sent it → its lower-case form, or why it is not one. */
+export function parseDigest(text: string): { ok: true; digest: string } | { ok: false; error: string } {
+  const trimmed = text.trim()
+  return DIGEST.test(trimmed)
+    ? { ok: true, digest: trimmed.toLowerCase() }
+    : {
+        ok: false,
+        error:
+          `sent ${show(text)} as the manifest's digest, which is not algorithm:hex; ` +
+          'check that the image reference points at a registry and that the registry works',
+      }
+}
+
+/**
+ * A GET of the manifest → its digest: the sha256 of the body, only when the status and media type say the
+ * body is a manifest (a 500 page or an HTML login page is an error, never a digest to compare).
+ */
+export function manifestBodyDigest(
+  status: number,
+  contentType: string | null,
+  body: Buffer,
+): { ok: true; digest: string } | { ok: false; error: string } {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
+  if (status === 200 && (MANIFEST_TYPES as readonly string[]).includes(type))
+    return { ok: true, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` }
+  const start = body.length ? ` starting ${show(body.toString('utf8', 0, 64))}` : ''
+  const what = `${contentType ? show(contentType) : 'no content type'}, ${body.length} bytes${start}`
+  return {
+    ok: false,
+    error:
+      `answered the manifest's GET with ${status} (${what}), which is not a manifest; ` +
+      'check that the image reference points at a registry and that the registry is up',
+  }
 }
 
 const basic = (c: RegistryCredentials) => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`
@@ -79,16 +120,21 @@ export async function registryDigest(
       }
     if (!response.ok) return { ok: false, error: `${url} answered ${response.status}` }
     const digest = response.headers.get('docker-content-digest')
-    if (digest) return { ok: true, digest }
+    if (digest?.trim()) return from(url, parseDigest(digest))
     // Some registries leave the header off a HEAD: the digest is the sha256 of the manifest's bytes.
-    const body = Buffer.from(await (await ask('GET', authorization)).arrayBuffer())
-    return { ok: true, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` }
+    const got = await ask('GET', authorization)
+    const body = Buffer.from(await got.arrayBuffer())
+    return from(url, manifestBodyDigest(got.status, got.headers.get('content-type'), body))
   } catch (error) {
     const cause =
       error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
     return { ok: false, error: `could not reach ${url} (${cause})` }
   }
 }
+
+/** A judged answer with the URL that gave it named in its error. */
+const from = (url: string, answer: DigestAnswer): DigestAnswer =>
+  answer.ok ? answer : { ok: false, error: `${url} ${answer.error}` }
 
 /** The token flow: GET the realm with service and scope, with basic auth when credentials are configured. */
 async function bearerToken(

@@ -1,7 +1,7 @@
 // How a command reaches a host. Every remote command in berth goes through `Transport.run` (output collected)
 // or `Transport.stream` (output passed on as it arrives, byte for byte), so this is the one place that decides
 // quoting, stdin and what -v prints; failures and commands are described here too.
-import { shellJoin, type ShellWord } from './quote.ts'
+import { displayJoin, type ShellWord } from './quote.ts'
 
 export interface RemoteCommand {
   argv: ShellWord[]
@@ -72,7 +72,7 @@ export const SSH_CONNECTION_FAILED = 255
 
 /** A remote command as the user could type it; stdin is named by size only (it may hold secrets). */
 export function describeCommand(command: RemoteCommand): string {
-  const line = shellJoin(command.argv)
+  const line = displayJoin(command.argv)
   return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
 }
 

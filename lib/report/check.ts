@@ -1,15 +1,16 @@
 // accessory-check's output: the report's sentences for people, or the published JSON contract
-// (schemas/check.schema.json, schemaVersion 1) for machines. Pure: entries in, text out.
+// (schemas/check.schema.json, schemaVersion 2) for machines. Pure: entries in, text out.
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
-import { verdictOf, type InvocationContext, type ReportEntry } from './model.ts'
+import { failureError, verdictOf, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
-export const CHECK_SCHEMA_VERSION = 1
+/** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
+export const CHECK_SCHEMA_VERSION = 2
 
 export type CheckVerdict = 'in_sync' | 'drift' | 'missing' | 'not_running' | 'unreachable'
 
 /**
- * The contract's word (schemaVersion 1) for an entry's verdict: the same words, except that the states other
+ * The contract's word (since schemaVersion 1) for an entry's verdict: the same words, except that the states other
  * than running (stopped, created, paused, restarting, dead) are one, `not_running`; `state` tells which.
  */
 export function checkVerdict(entry: ReportEntry): CheckVerdict {
@@ -52,14 +53,7 @@ export function renderCheckJson(
   interrupted?: string,
 ): string {
   const described = describeEntries({ verb: 'check', dryRun: false, entries: [...entries] }, context)
-  const summary: Record<CheckVerdict | 'leftovers', number> = {
-    in_sync: 0,
-    drift: 0,
-    missing: 0,
-    not_running: 0,
-    unreachable: 0,
-    leftovers: 0,
-  }
+  const summary = emptySummary()
   for (const entry of entries) {
     summary[checkVerdict(entry)]++
     if (entry.leftovers?.length) summary.leftovers++
@@ -92,6 +86,28 @@ export function renderCheckJson(
       message: entry.message,
       fix: entry.fix ?? null,
     })),
+  }
+  return `${JSON.stringify(document, null, 2)}\n`
+}
+
+const emptySummary = (): Record<CheckVerdict | 'leftovers', number> => ({
+  in_sync: 0,
+  drift: 0,
+  missing: 0,
+  not_running: 0,
+  unreachable: 0,
+  leftovers: 0,
+})
+
+/** A check that ended without a report (usage, config, anything else): the same contract, with `error`. */
+export function renderCheckFailureJson(failure: RunFailure): string {
+  const document = {
+    schemaVersion: CHECK_SCHEMA_VERSION,
+    verb: 'check',
+    exitCode: failure.exitCode,
+    error: failureError(failure),
+    summary: emptySummary(),
+    results: [],
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }

@@ -6,7 +6,7 @@ import type { Accessory, Deployment } from '../config/model.ts'
 import { SSH_LOG_LEVELS } from '../config/model.ts'
 import { runAccessory } from '../docker/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { shellJoin } from '../remote/quote.ts'
+import { displayJoin } from '../remote/quote.ts'
 /** An accessory and the hosts a run touches for it (lib/flows/selection.ts has the same shape). */
 type Selection = { accessory: Accessory; hosts: string[] }
 
@@ -93,7 +93,7 @@ function accessoryDocument(
       : null,
     // the env file's path is in it, never its content; KAMAL_HOST differs per host
     dockerRun: Object.fromEntries(
-      hosts.map((host) => [host, shellJoin(runAccessory(accessory, host, loggingArgs).argv)]),
+      hosts.map((host) => [host, displayJoin(runAccessory(accessory, host, loggingArgs).argv)]),
     ),
   }
 }
@@ -189,7 +189,7 @@ export function renderConfigText(document: ConfigDocument): string {
           : ''
       lines.push(`  directory: ${d.hostPath}${modeAndOwner}`)
     }
-    if (a.options.length) lines.push(`  options: ${a.options.join(' ')}`)
+    if (a.options.length) lines.push(`  options: ${displayJoin(a.options)}`)
     if (a.registry)
       lines.push(
         `  registry login: ${a.registry.server ?? 'Docker Hub'} as ${a.registry.username}, password ${a.registry.password}`,

@@ -1,5 +1,5 @@
 // One complete sentence per report entry, with the fix in it. Text and JSON output share these.
-import { shellJoin } from '../remote/quote.ts'
+import { displayJoin } from '../remote/quote.ts'
 import type { InvocationContext, ReportEntry } from './model.ts'
 
 /** The command a user runs next, repeating the invocation's -c and -d, quoted for a POSIX shell to paste. */
@@ -12,7 +12,7 @@ export function scriptCommand(
   const words = ['npx', 'zx', `scripts/${script}.mjs`, target, ...extra]
   if (context.configFlag) words.push('-c', context.configFlag)
   if (context.destination) words.push('-d', context.destination)
-  return shellJoin(words)
+  return displayJoin(words)
 }
 
 /** `--hosts` only when the command must not touch every host of the accessory. */

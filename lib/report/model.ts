@@ -137,3 +137,20 @@ export interface InvocationContext {
   /** Every host of each accessory in this run, to tell "all hosts" from "some hosts". */
   accessoryHosts: ReadonlyMap<string, readonly string[]>
 }
+
+/** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */
+export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
+
+/** A run that ended without a report: with --json it still prints one JSON document on stdout. */
+export interface RunFailure {
+  verb: string
+  exitCode: number
+  kind: RunFailureKind
+  message: string
+  problems?: string[]
+}
+
+/** The `error` member of a failure document: what kind of failure, its sentence, and a config's problems. */
+export function failureError(failure: RunFailure): { kind: RunFailureKind; message: string; problems?: string[] } {
+  return { kind: failure.kind, message: failure.message, ...(failure.problems ? { problems: failure.problems } : {}) }
+}

@@ -90,27 +90,3 @@ export function renderJson(report: Report, context: InvocationContext): string {
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }
-
-/** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */
-export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
-
-/** With --json, a run that ends without a report still prints one JSON document on stdout. */
-export function renderFailureJson(failure: {
-  verb: string
-  exitCode: number
-  kind: RunFailureKind
-  message: string
-  problems?: string[]
-}): string {
-  const document = {
-    verb: failure.verb,
-    exitCode: failure.exitCode,
-    error: {
-      kind: failure.kind,
-      message: failure.message,
-      ...(failure.problems ? { problems: failure.problems } : {}),
-    },
-    entries: [],
-  }
-  return `${JSON.stringify(document, null, 2)}\n`
-}

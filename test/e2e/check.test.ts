@@ -11,6 +11,7 @@ import {
   HOST1,
   HOST2,
   HOST3,
+  DOWN_HOST,
   REPO,
   berth,
   homeOf,
@@ -96,6 +97,32 @@ test('in sync after boot; each config change is named per host, and boot and reb
   const reboot = await berth('reboot', ['all', '--drifted', '-y'], { cwd: dir })
   assert.is(reboot.code, 0, reboot.stdout + reboot.stderr)
   assert.is((await checkJson(dir)).code, 0)
+})
+
+test('--json follows the published schema on every path: in sync, drift, a host down, usage 64, invalid config 78', async () => {
+  const dir = await booted()
+  const byCode = new Map<number, { error?: { kind: string; message: string; problems?: string[] } }>()
+  const run = async (args: string[], expected: number) => {
+    const r = await checkJson(dir, args)
+    assert.is(r.code, expected, `${args.join(' ')}: ${JSON.stringify(r.doc)}`)
+    assert.is(r.doc.exitCode, expected)
+    byCode.set(expected, r.doc)
+  }
+  await run(['all'], 0)
+  writeConfig(dir, config({ tag: '17' }))
+  await run(['all'], 2)
+  await run(['all', '--no-such-flag'], 64)
+  await run(['nope'], 64)
+  await run(['all', '--host-timeout', 'soon'], 64)
+  writeConfig(dir, { ...config(), accessories: { db: { ...config().accessories.db, hosts: [DOWN_HOST] } } })
+  await run(['all'], 1)
+  writeConfig(dir, { ...config(), service: 'bad service' })
+  await run(['all'], 78)
+  assert.is(byCode.get(0)!.error, undefined)
+  assert.is(byCode.get(1)!.error, undefined, "a host's failure is in its result")
+  assert.equal(byCode.get(64)!.error!.kind, 'usage')
+  assert.equal(byCode.get(78)!.error!.kind, 'config')
+  assert.match(byCode.get(78)!.error!.problems!.join('\n'), /service/)
 })
 
 test('a rotated secret is drift, named and never shown (stdout, stderr, JSON, -v)', async () => {

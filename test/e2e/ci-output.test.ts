@@ -5,10 +5,12 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { hostDocker, registry } from '../lab/lab-info.mjs'
-import { HOST1, HOST2, HOST3, REPO, berth, labSsh, project, useLab } from './support.ts'
+import { hostDocker, labNet, registry } from '../lab/lab-info.mjs'
+import { HOST1, HOST2, HOST3, REPO, berth, labSsh, project, re, useLab } from './support.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 const TAG = `${registry()}/rolling:1`
@@ -73,6 +75,82 @@ test('a registry that cannot be reached is an error for those accessories (exit 
   )
 })
 
+type Breakage = 'none' | 'head-without-digest-then-500' | 'html-200' | 'upper-case-digest' | 'malformed-digest'
+
+/**
+ * A registry in front of the lab's, on the lab's loopback block: it passes every request through, except that
+ * a manifest's HEAD and GET break the way `mode` says (docker pulls through it as from any registry).
+ */
+async function brokenRegistry(): Promise<{ address: string; mode: (m: Breakage) => void; close: () => void }> {
+  let mode: Breakage = 'none'
+  const [upstreamHost, upstreamPort] = registry().split(':') as [string, string]
+  const server = createServer((req, res) => {
+    const manifest = /\/manifests\//.test(req.url ?? '')
+    if (manifest && mode !== 'none' && req.method === 'GET' && mode === 'head-without-digest-then-500')
+      return void res.writeHead(500, { 'content-type': 'text/html' }).end('<html><h1>502 Bad Gateway</h1></html>\n')
+    if (manifest && mode === 'html-200' && req.method === 'GET')
+      return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Sign in</title>\n')
+    const upstream = request(
+      { host: upstreamHost, port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        const headers = { ...answer.headers }
+        if (manifest && req.method === 'HEAD') {
+          const digest = headers['docker-content-digest'] as string | undefined
+          if (mode === 'head-without-digest-then-500' || mode === 'html-200') delete headers['docker-content-digest']
+          if (mode === 'upper-case-digest' && digest) headers['docker-content-digest'] = digest.toUpperCase()
+          if (mode === 'malformed-digest') headers['docker-content-digest'] = 'sha256:<html>'
+        }
+        res.writeHead(answer.statusCode ?? 502, headers)
+        answer.pipe(res)
+      },
+    )
+    upstream.on('error', () => res.writeHead(502).end())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, `${labNet()}.20`, resolve))
+  return {
+    address: `${labNet()}.20:${(server.address() as AddressInfo).port}`,
+    mode: (m) => void (mode = m),
+    close: () => void server.close(),
+  }
+}
+
+test('--registry: a registry that answers with no manifest is an error (exit 1) naming what came back, never drift', async () => {
+  const broken = await brokenRegistry()
+  try {
+    const tag = `${broken.address}/redis:7`
+    const dir = project({
+      service: 'ci',
+      image: 'ci/app',
+      ssh: labSsh(),
+      accessories: { cache: { image: tag, hosts: [HOST1] } },
+    })
+    const boot = await berth('boot', ['all'], { cwd: dir })
+    assert.is(boot.code, 0, boot.stdout + boot.stderr)
+    const healthy = await berth('check', ['all', '--registry'], { cwd: dir })
+    assert.is(healthy.code, 0, healthy.stdout + healthy.stderr)
+    const url = `http://${broken.address}/v2/redis/manifests/7`
+    for (const [mode, what] of [
+      ['head-without-digest-then-500', `answered the manifest's GET with 500 ("text/html", 38 bytes starting "<html>`],
+      ['html-200', `answered the manifest's GET with 200 ("text/html", 38 bytes starting "<!doctype html>`],
+      ['malformed-digest', `sent "sha256:<html>" as the manifest's digest, which is not algorithm:hex`],
+    ] as const) {
+      broken.mode(mode)
+      const r = await berth('check', ['all', '--registry'], { cwd: dir })
+      assert.is(r.code, 1, `${mode}: ${r.stdout}${r.stderr}`)
+      assert.match(r.stdout, new RegExp(re(`could not ask the registry for ${tag}: ${url} ${what}`)), mode)
+      assert.not.match(r.stdout, /drifted/, mode)
+      const json = JSON.parse((await berth('check', ['all', '--registry', '--json'], { cwd: dir })).stdout)
+      assert.equal([json.exitCode, json.results[0].verdict], [1, 'unreachable'], mode)
+    }
+    broken.mode('upper-case-digest')
+    const upper = await berth('check', ['all', '--registry'], { cwd: dir })
+    assert.is(upper.code, 0, `the same digest in upper case is no drift: ${upper.stdout}`)
+  } finally {
+    broken.close()
+  }
+})
+
 test('GitHub Actions: annotations on stderr, a table in the job summary, stdout still one JSON document', async () => {
   await pushAs('redis:7')
   const dir = project(config())
@@ -96,6 +174,60 @@ test('GitHub Actions: annotations on stderr, a table in the job summary, stdout 
   assert.ok(table.includes(`| cache | ${HOST2} | drift |`), table)
   const quietCi = await berth('check', ['all'], { cwd: project(config()) })
   assert.not.match(quietCi.stderr, /^::/m, 'no annotations outside GitHub Actions')
+})
+
+test('GitHub Actions: no value, log line or remote output starts a workflow command; only annotations do', async () => {
+  // Values with a newline and then a workflow command, as an ERB `ENV[…]` (a branch name, a PR title) gives them.
+  const inject = (what: string) => `${what}\n::error::${what}\n::add-mask::${what}\n::stop-commands::${what}`
+  const dir = project({
+    service: 'ci',
+    image: 'ci/app',
+    ssh: labSsh(),
+    accessories: {
+      cache: {
+        image: `${registry()}/redis:7`,
+        hosts: [HOST1],
+        env: { clear: { BRANCH: inject('env'), TITLE: `pr\r::warning::carriage` } },
+        labels: { pr: inject('label') },
+        // The container's own log lines try it too (printed by `logs`); the shell never reaches the last line.
+        cmd: `sh -c 'echo ::add-mask::from-the-log; echo "  ::error::indented"; echo "x ##[error]old form"; exec sleep 1000\n::warning::cmd'`,
+      },
+    },
+  })
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: undefined }
+  const runs: Array<[string, string[]]> = [
+    ['config', ['all']],
+    ['boot', ['all', '--dry-run']],
+    ['boot', ['all', '-v']],
+    ['details', ['all', '-v']],
+    ['check', ['all', '-v']],
+    ['logs', ['all', '-v']],
+    ['reboot', ['all', '--dry-run', '-v']],
+    ['exec', ['cache', '-v', '--', 'sh', '-c', `echo 'out\n::error::exec'; echo '::add-mask::exec-stderr' >&2`]],
+  ]
+  const own = /^::(warning|error) title=berth [a-z]+%3A /
+  const seen: string[] = []
+  for (const [verb, args] of runs) {
+    const r = await berth(verb, args, { cwd: dir, env })
+    assert.ok([0, 2].includes(r.code), `${verb} ${args.join(' ')}: exit ${r.code}\n${r.stdout}${r.stderr}`)
+    for (const line of `${r.stdout}\n${r.stderr}`.split(/\r\n|\r|\n/)) {
+      if (line.trimStart().startsWith('::')) assert.match(line, own, `${verb}: a line that is not berth's annotation`)
+      assert.not.ok(line.includes('##['), `${verb}: ${line}`)
+    }
+    seen.push(r.stdout + r.stderr)
+  }
+  const [config, dryBoot, boot, , , logs, , exec] = seen
+  // The values are there, as the shell quotes them: ANSI-C quoting for the newline, nothing left raw.
+  assert.ok(config!.includes(`--env 'BRANCH=env'$'\\n''::error::env'$'\\n''::add-mask::env'`), config)
+  assert.ok(config!.includes(`--label 'pr=label'$'\\n''::error::label'`), config)
+  assert.ok(config!.includes(`--env 'TITLE=pr'$'\\r''::warning::carriage'`), config)
+  assert.ok(dryBoot!.includes(`exec sleep 1000'$'\\n''::warning::cmd'`), dryBoot)
+  assert.match(boot!, /\[[\d.]+\] docker run .*--label 'pr=label'\$'\\n''::error::label'/)
+  // What a container or a command prints is escaped as GitHub escapes command data.
+  // (`logs` puts docker's timestamp first: only the older form, anywhere in a line, needs escaping there.)
+  assert.match(logs!, /Z ::add-mask::from-the-log\n/)
+  assert.ok(logs!.includes('x ##%5Berror]old form'), logs)
+  assert.ok(exec!.includes('%3A:error::exec') && exec!.includes('%3A:add-mask::exec-stderr'), exec)
 })
 
 /** Runs a script on a pseudo-terminal with the given environment; returns what the terminal showed. */

@@ -3,7 +3,7 @@
 // lock released, no half-made container left, and exit 143.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { hostDocker } from '../lab/lab-info.mjs'
 import {
@@ -59,12 +59,20 @@ for (const point of [
       path.join(dir, 'deploy.config.mjs'),
       `export default ${JSON.stringify(config('17', '7', neverHealthy))}\n`,
     )
-    const run = startBerth('reboot', ['db', '-y', '-v', '--hosts', HOST1, '--health-timeout', '300'], { cwd: dir })
+    // In GitHub Actions: the job summary states the exit the process ends with, and the signal.
+    const summary = path.join(dir, 'summary.md')
+    const run = startBerth('reboot', ['db', '-y', '-v', '--hosts', HOST1, '--health-timeout', '300'], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+    })
     await run.stderrLine(point.line)
     run.signal('SIGTERM')
     const r = await run.done
     assert.is(r.code, 143, r.stdout + r.stderr)
     assert.match(r.stdout, /Interrupted by SIGTERM/)
+    const written = readFileSync(summary, 'utf8')
+    assert.ok(written.startsWith('### berth reboot: exit 143 (interrupted by SIGTERM)\n'), written)
+    assert.match(written, /\| db \| 127\.[\d.]+ \| /)
     const after = await containerOn(HOST1, 'shop-db')
     assert.equal(after, { ...before!, status: 'running' }, 'the same old container serves under its name')
     assert.equal(await leftovers(HOST1), [], 'no -berth- container left')

@@ -13,13 +13,13 @@ export interface FleetRun {
 export async function runWithFleet(
   verb: string,
   args: string[],
-  options: { cwd: string; fleet: FakeFleet; settleMs?: number },
+  options: { cwd: string; fleet: FakeFleet; settleMs?: number; env?: Record<string, string> },
 ): Promise<FleetRun> {
   let stdout = ''
   let stderr = ''
   const code = await runScript(verb, args, {
     cwd: options.cwd,
-    env: {},
+    env: options.env ?? {},
     stdout: (t) => void (stdout += asText(t)),
     stderr: (t) => void (stderr += asText(t)),
     transport: () => options.fleet,

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { checkVerdict, renderCheckJson, renderCheckText } from '../../lib/report/check.ts'
+import { renderFailureJson } from '../../lib/report/failure.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
 
 const schema = JSON.parse(readFileSync(new URL('../../schemas/check.schema.json', import.meta.url), 'utf8'))
@@ -45,7 +46,7 @@ test('the document validates against the published schema, with the summary and 
   const doc = JSON.parse(renderCheckJson(entries, context))
   const valid: boolean = validate(doc)
   assert.ok(valid, JSON.stringify(validate.errors))
-  assert.is(doc.schemaVersion, 1)
+  assert.is(doc.schemaVersion, 2)
   assert.is(doc.exitCode, 1)
   assert.equal(doc.summary, { in_sync: 1, drift: 1, missing: 1, not_running: 1, unreachable: 1, leftovers: 1 })
   assert.equal(
@@ -70,13 +71,45 @@ test('a wrong document fails validation (strict: no extra properties, known verd
     (d: any) => void (d.results[1].drift[0].kind = 'vibes'),
     (d: any) => void delete d.results[0].desired,
     (d: any) => void (d.results[0].running.secret = 'x'),
-    (d: any) => void (d.schemaVersion = 2),
+    (d: any) => void (d.schemaVersion = 1),
+    (d: any) => void (d.exitCode = 3),
+    (d: any) => void (d.error = { kind: 'usage' }),
+    (d: any) => void (d.error = { kind: 'oops', message: 'x' }),
   ]
   for (const spoil of wrong) {
     const doc = good()
     spoil(doc)
     assert.not.ok(validate(doc), spoil.toString())
   }
+})
+
+test('a check that ends without a report (usage, config, lock, error) prints the same contract with `error`', () => {
+  for (const [exitCode, kind, problems] of [
+    [64, 'usage', undefined],
+    [78, 'config', ['config/deploy.yml:3:1: /service: is required']],
+    [1, 'lock', undefined],
+    [1, 'error', undefined],
+    [143, 'error', undefined],
+  ] as const) {
+    const doc = JSON.parse(
+      renderFailureJson({ verb: 'check', exitCode, kind, message: 'Why.', problems: problems && [...problems] }),
+    )
+    const valid: boolean = validate(doc)
+    assert.ok(valid, `${kind}: ${JSON.stringify(validate.errors)}`)
+    assert.equal(doc.error, { kind, message: 'Why.', ...(problems ? { problems } : {}) })
+    assert.equal([doc.exitCode, doc.results, doc.summary.in_sync], [exitCode, [], 0])
+  }
+  const usage = JSON.parse(renderFailureJson({ verb: 'check', exitCode: 64, kind: 'usage', message: 'Why.' }))
+  delete usage.error
+  const valid: boolean = validate(usage)
+  assert.not.ok(valid, 'exit 64 without `error`')
+  // Other verbs keep the report's shape.
+  assert.equal(JSON.parse(renderFailureJson({ verb: 'boot', exitCode: 64, kind: 'usage', message: 'Why.' })), {
+    verb: 'boot',
+    exitCode: 64,
+    error: { kind: 'usage', message: 'Why.' },
+    entries: [],
+  })
 })
 
 test('text: the sentences with their fixes, and what was not compared', () => {

@@ -2,9 +2,14 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { colourWanted, paint } from '../../lib/report/colour.ts'
-import { githubAnnotations, githubStepSummary } from '../../lib/report/github.ts'
+import { githubAnnotations, githubStepSummary, workflowCommandGuard } from '../../lib/report/github.ts'
 import { renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { FakeFleet } from '../support/fake-fleet.ts'
+import { tempDir } from '../support/files.ts'
+import { runWithFleet } from '../support/run-script.ts'
 
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2']]]) }
 const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
@@ -35,12 +40,62 @@ test('annotations: a warning per pair that needs attention, an error per failure
 })
 
 test('job summary: a Markdown table with the exit code', () => {
-  const summary = githubStepSummary('boot', entries, context)
+  const summary = githubStepSummary('boot', entries, context, { exitCode: 1 })
   assert.ok(
     summary.startsWith('### berth boot: exit 1\n\n| Accessory | Host | Outcome | What to do |\n|---|---|---|---|\n'),
     summary,
   )
   assert.ok(summary.includes('| db | h2 | drift | Accessory `db` image has changed on h2'), summary)
+})
+
+test('job summary: the exit code the process ends with, the signal that interrupted it, the error that ended it', () => {
+  const interrupted = githubStepSummary('reboot', entries, context, { exitCode: 143, interrupted: 'SIGTERM' })
+  assert.ok(
+    interrupted.startsWith(
+      '### berth reboot: exit 143 (interrupted by SIGTERM)\n\nInterrupted by SIGTERM: no new step was started after it',
+    ),
+    interrupted,
+  )
+  assert.ok(interrupted.includes('| db | h3 | failed |'), interrupted)
+  const held = githubStepSummary('reboot', [], context, { exitCode: 1, error: 'The deploy lock is held | by x\ny' })
+  assert.is(held, '### berth reboot: exit 1\n\nThe deploy lock is held \\| by x y\n\n')
+})
+
+test('job summary: written once for a run that reports entries or ends non-zero, not for a config print', async () => {
+  const dir = tempDir({
+    'config/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n    host: h1\n',
+  })
+  const summary = path.join(dir, 'summary.md')
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }
+  assert.is((await runWithFleet('config', [], { cwd: dir, fleet: new FakeFleet(), env })).code, 0)
+  assert.not.ok(existsSync(summary), 'accessory-config has nothing to summarize')
+  const check = await runWithFleet('check', ['all'], { cwd: dir, fleet: new FakeFleet(), env })
+  const written = readFileSync(summary, 'utf8')
+  assert.ok(written.startsWith(`### berth check: exit ${check.code}\n`), written)
+  assert.is(written.match(/### berth/g)!.length, 1)
+})
+
+/** What a guarded writer lets out when `text` arrives in the given pieces. */
+function guarded(pieces: string[]): string {
+  let out = ''
+  const guard = workflowCommandGuard((t) => void (out += t))
+  for (const piece of pieces) guard.write(piece)
+  guard.flush()
+  return out
+}
+
+test('workflow commands: a line that starts with :: (after blanks) or holds ##[ is escaped, however the text is cut', () => {
+  const text =
+    'ok\n::error::a\n  ::add-mask::b\r::stop-commands::c\n\t::warning::d\nx ##[error]e\nmid :: stays\n:\n#\n::\n'
+  const want =
+    'ok\n%3A:error::a\n  %3A:add-mask::b\r%3A:stop-commands::c\n\t%3A:warning::d\nx ##%5Berror]e\nmid :: stays\n:\n#\n%3A:\n'
+  assert.is(guarded([text]), want)
+  // Every way of cutting the text in two and in single characters gives the same.
+  for (let i = 0; i <= text.length; i++) assert.is(guarded([text.slice(0, i), text.slice(i)]), want, `cut at ${i}`)
+  assert.is(guarded([...text]), want)
+  assert.is(guarded(['plain text, no newline']), 'plain text, no newline')
+  assert.is(guarded(['ends with ', ':']), 'ends with :')
+  assert.is(guarded([':']), ':')
 })
 
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {

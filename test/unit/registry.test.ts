@@ -4,7 +4,14 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { MANIFEST_ACCEPT, manifestUrl, parseChallenge, registryDigest } from '../../lib/registry/manifest.ts'
+import {
+  MANIFEST_ACCEPT,
+  manifestBodyDigest,
+  manifestUrl,
+  parseChallenge,
+  parseDigest,
+  registryDigest,
+} from '../../lib/registry/manifest.ts'
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32)
 let server: Server
@@ -41,7 +48,28 @@ test.before(async () => {
       return void res.writeHead(200, { 'docker-content-digest': DIGEST }).end()
     }
     if (url.pathname === '/v2/noheader/app/manifests/1')
-      return void res.writeHead(200).end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
+      return void res
+        .writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' })
+        .end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
+    // Broken registries: a HEAD without the digest header, then a GET that is no manifest.
+    if (url.pathname === '/v2/error500/app/manifests/1') {
+      if (req.method === 'HEAD') return void res.writeHead(200).end()
+      return void res
+        .writeHead(500, { 'content-type': 'text/html' })
+        .end('<html><body>Internal Server Error</body></html>')
+    }
+    if (url.pathname === '/v2/html/app/manifests/1') {
+      if (req.method === 'HEAD') return void res.writeHead(200).end()
+      return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html>\n::error::x')
+    }
+    if (url.pathname === '/v2/emptyheader/app/manifests/1')
+      return void res
+        .writeHead(200, { 'docker-content-digest': ' ', 'content-type': 'application/vnd.oci.image.index.v1+json' })
+        .end(req.method === 'GET' ? '{"schemaVersion":2}' : undefined)
+    if (url.pathname === '/v2/upper/app/manifests/1')
+      return void res.writeHead(200, { 'docker-content-digest': DIGEST.toUpperCase() }).end()
+    if (url.pathname === '/v2/malformed/app/manifests/1')
+      return void res.writeHead(200, { 'docker-content-digest': 'sha256:<html>' }).end()
     res.writeHead(404).end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -100,6 +128,59 @@ test('basic auth, a missing tag, a registry that cannot be reached, and a HEAD w
     ok: true,
     digest: 'sha256:' + (await import('node:crypto')).createHash('sha256').update('{"schemaVersion":2}').digest('hex'),
   })
+})
+
+test('a HEAD without the digest and a GET that is no manifest (500 page, HTML) is an error naming what came back', async () => {
+  const error500 = await registryDigest(`127.0.0.1:${port}/error500/app:1`)
+  assert.equal(error500.ok, false)
+  assert.match(
+    !error500.ok ? error500.error : '',
+    /answered the manifest's GET with 500 \("text\/html", 47 bytes starting "<html>/,
+  )
+  const html = await registryDigest(`127.0.0.1:${port}/html/app:1`)
+  assert.equal(html.ok, false)
+  const message = !html.ok ? html.error : ''
+  assert.match(
+    message,
+    /GET with 200 \("text\/html; charset=utf-8", 26 bytes starting "<!doctype html>\\n::error::x"\)/,
+  )
+  assert.not.match(message, /\n/, 'what came back is shown escaped, on one line')
+})
+
+test('a digest is checked to be algorithm:hex and compared in lower case', async () => {
+  assert.equal(await registryDigest(`127.0.0.1:${port}/upper/app:1`), { ok: true, digest: DIGEST })
+  const empty = await registryDigest(`127.0.0.1:${port}/emptyheader/app:1`)
+  assert.ok(empty.ok && empty.digest.startsWith('sha256:'), 'an empty header is no header: the manifest is fetched')
+  const malformed = await registryDigest(`127.0.0.1:${port}/malformed/app:1`)
+  assert.match(
+    !malformed.ok ? malformed.error : '',
+    /sent "sha256:<html>" as the manifest's digest, which is not algorithm:hex/,
+  )
+  assert.equal(parseDigest(` SHA256:${'AB'.repeat(32)}`), { ok: true, digest: DIGEST })
+  assert.equal(parseDigest(`sha512:${'0f'.repeat(64)}`), { ok: true, digest: `sha512:${'0f'.repeat(64)}` })
+  for (const bad of ['', 'sha256:', 'ab'.repeat(32), 'sha256:xyz', `sha256:${'ab'.repeat(32)}\n::error::x`, ':abcd'])
+    assert.equal(parseDigest(bad).ok, false, JSON.stringify(bad))
+})
+
+test('only a 200 whose media type is a manifest is hashed', () => {
+  const body = Buffer.from('{}')
+  for (const type of [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.docker.distribution.manifest.v2+json; x=y',
+  ])
+    assert.ok(manifestBodyDigest(200, type, body).ok, type)
+  for (const [status, type] of [
+    [200, null],
+    [200, 'application/json'],
+    [200, 'text/html'],
+    [203, 'application/vnd.oci.image.manifest.v1+json'],
+    [500, 'application/vnd.oci.image.manifest.v1+json'],
+  ] as const)
+    assert.equal(manifestBodyDigest(status, type, body).ok, false, `${status} ${type}`)
+  assert.match(
+    (manifestBodyDigest(502, null, Buffer.alloc(0)) as { error: string }).error,
+    /502 \(no content type, 0 bytes\)/,
+  )
 })
 
 test.run()
