@@ -43,6 +43,8 @@ export class FakeFleet implements Transport {
   readonly unpullable = new Set<string>()
   /** Called with each command before it runs (`before`) and after it ran (`after`). */
   onCommand?: (command: SentCommand, phase: 'before' | 'after', index: number) => void
+  /** Called before each `docker` command of a compound line runs (a race inside one remote command). */
+  onDocker?: (host: string, words: string[]) => void
 
   host(name: string): FakeHost {
     let host = this.hosts.get(name)
@@ -123,6 +125,7 @@ export class FakeFleet implements Transport {
     for (const [i, part] of parts.entries()) {
       const before = parts[i - 1]?.after
       if (before === '&&' && last.exitCode !== 0) break
+      this.onDocker?.(this.nameOf(host), part.words)
       const result = this.docker(host, part.words)
       last = { exitCode: result.exitCode, stdout: last.stdout + result.stdout, stderr: last.stderr + result.stderr }
     }
@@ -195,6 +198,8 @@ export class FakeFleet implements Transport {
       case 'inspect': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
+        // Which container holds a name (the rollback looks before it removes anything).
+        if (args.includes('{{.Id}} {{.State.Status}} {{.Config.Image}}')) return ok(`${c.id} ${c.state} ${c.image}\n`)
         const behaviour = this.behaviour.get(c.image) ?? 'ok'
         const health = behaviour === 'unhealthy' ? 'unhealthy' : 'none'
         return ok(`${c.state === 'running' ? 'running' : c.state} 0 ${health}\n`)
@@ -202,6 +207,10 @@ export class FakeFleet implements Transport {
       default:
         return fail(`fake: unknown docker command ${words.join(' ')}`, 127)
     }
+  }
+
+  private nameOf(host: FakeHost): string {
+    return [...this.hosts].find(([, h]) => h === host)![0]
   }
 
   private start(c: FakeContainer): void {

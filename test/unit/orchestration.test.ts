@@ -39,8 +39,8 @@ function bootedFleet(): FakeFleet {
   return fleet
 }
 
-const run = (verb: string, args: string[], fleet: FakeFleet, dir: string) =>
-  runWithFleet(verb, args, { cwd: dir, fleet })
+const run = (verb: string, args: string[], fleet: FakeFleet, dir: string, settleMs?: number) =>
+  runWithFleet(verb, args, { cwd: dir, fleet, ...(settleMs === undefined ? {} : { settleMs }) })
 
 const names = (fleet: FakeFleet, host: string) =>
   fleet
@@ -241,13 +241,14 @@ for (const phase of ['before', 'after'] as const) {
         h1.containers.some((c) => c.name.includes('-berth-new-')),
         `${where}: no half-made container`,
       )
-      // After the signal only commands that restore a host or release the lock were sent.
+      // After the signal only commands that restore a host (the rollback: put back, look, remove the new
+      // container) or release the lock were sent.
       const after = fleet.lines().slice(signalledAt + 1)
       // (and the audit line recording a change already made)
       for (const line of after)
         assert.match(
           line,
-          /^(docker rm --force|docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
+          /^(docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
           `${where}: sent after the signal: ${line}`,
         )
     }
@@ -341,6 +342,178 @@ test('an engine that does not answer is an error for its host, never "missing": 
     'nothing booted',
   )
   assert.equal([...new Set(fleet.lines('h2').map((l) => l.slice(0, 12)))], ["sh -c 'ids=$"], 'h2 was only read')
+})
+
+// A rollback never deletes the only good container (issue 18.4): the old container is removed by hand at each
+// point of the swap and the verification, and the final state always has a container under the accessory's name
+// (running when the new one can run), with a message that says what the host showed afterwards.
+const oldId = (fleet: FakeFleet) =>
+  fleet
+    .host('h1')
+    .containers.find((c) => c.name === 'shop-db')!
+    .id.slice(0, 12)
+const removeOld = (fleet: FakeFleet, id: string) =>
+  void (fleet.host('h1').containers = fleet.host('h1').containers.filter((c) => !c.id.startsWith(id)))
+const KEPT_NEW =
+  /the old container \(postgres:16\) is gone \(removed while the reboot ran\), so the new container \(postgres:17\) was kept under the name shop-db and started: it runs\./
+
+for (const [where, words] of [
+  ['before the swap renames it aside', (w: string[], id: string) => w[1] === 'rename' && w[2] === id],
+  ['after it was renamed aside, before it is stopped', (w: string[], id: string) => w[1] === 'stop' && w[2] === id],
+] as const) {
+  test(`rollback: the old container removed by hand ${where}: the new one is kept under the name and runs`, async () => {
+    const fleet = bootedFleet()
+    const id = oldId(fleet)
+    fleet.onDocker = (host, w) => {
+      if (host === 'h1' && words(w, id)) removeOld(fleet, id)
+    }
+    const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+    assert.is(r.code, 1, r.stdout + r.stderr)
+    assert.match(r.stdout, /could not swap the containers: .*No such container/)
+    assert.match(r.stdout, KEPT_NEW)
+    assert.not.match(r.stdout, /rolled back/)
+    assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+  })
+}
+
+test('rollback: the old container removed by hand during the verification, which fails: the new one is kept', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'unhealthy')
+  const id = oldId(fleet)
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
+      removeOld(fleet, id)
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1, r.stdout + r.stderr)
+  assert.match(r.stdout, /the new container reported unhealthy; the old container \(postgres:16\) is gone/)
+  assert.match(r.stdout, KEPT_NEW)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+})
+
+test('rollback: a new container that crashes, with the old one gone: kept, and said to be exited, not "back"', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash')
+  const id = oldId(fleet)
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
+      removeOld(fleet, id)
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /so the new container \(postgres:17\) was kept under the name shop-db, but it is exited: read `docker logs shop-db` on h1 and fix the cause\./,
+  )
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:exited`])
+})
+
+test('rollback: a stopped old container removed by hand before the swap: the new one is kept and started', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h1').containers[0]!.state = 'exited'
+  const id = oldId(fleet)
+  fleet.onDocker = (host, w) => {
+    if (host === 'h1' && w[1] === 'rename' && w[2] === id) removeOld(fleet, id)
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(r.stdout, KEPT_NEW)
+  assert.not.match(r.stdout, /stopped as it was/)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+})
+
+test('rollback: the new container removed by hand (docker rm -f shop-db) after the swap: the old one runs again', async () => {
+  const fleet = bootedFleet()
+  let removals = 0
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line) && !removals++)
+      fleet.host('h1').containers = fleet.host('h1').containers.filter((c) => c.name !== 'shop-db')
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /the new container is gone \(removed while the reboot ran\); rolled back: the old container \(postgres:16\) runs again\./,
+  )
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+test('rollback: the new container cannot start (gone before its start): the old one gets its name back and runs', async () => {
+  const fleet = bootedFleet()
+  fleet.onDocker = (host, w) => {
+    if (
+      host === 'h1' &&
+      w[1] === 'start' &&
+      fleet.host('h1').containers.find((c) => c.id.startsWith(w[2]!))?.image === NEW
+    )
+      fleet.host('h1').containers = fleet.host('h1').containers.filter((c) => c.image !== NEW)
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /could not swap the containers: .*; rolled back: the old container \(postgres:16\) runs again\./,
+  )
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
+test('rollback: a stopped old container is put back stopped, and the message says so because the host shows it', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h1').containers[0]!.state = 'exited'
+  fleet.behaviour.set(NEW, 'crash')
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(r.stdout, /rolled back: the old container \(postgres:16\) is back, stopped as it was\./)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:exited`])
+})
+
+test('rollback: both containers removed by hand: said plainly, with the reboot that creates it again', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash')
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
+      fleet.host('h1').containers = []
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /the old container \(postgres:16\) is gone \(removed while the reboot ran\), and so is the new one: no container is named shop-db on h1 now; run the reboot again to create it\./,
+  )
+})
+
+test('the old container removed by hand after a verified swap: rebooted, and its removal is not said to have failed', async () => {
+  const fleet = bootedFleet()
+  const id = oldId(fleet)
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && sent.line === `docker container rm --force ${id}`)
+      removeOld(fleet, id)
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 0, r.stdout)
+  assert.match(
+    r.stdout,
+    /Rebooted accessory `db` on h1 \(postgres:16 → postgres:17\); the old container was already gone: it was removed while the reboot ran\./,
+  )
+  assert.not.match(r.stdout, /kept/)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+})
+
+test('a SIGTERM during the verification with the old container gone: the new one is kept and started', async () => {
+  const fleet = bootedFleet()
+  const id = oldId(fleet)
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line)) {
+      removeOld(fleet, id)
+      process.emit('SIGTERM', 'SIGTERM')
+    }
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)), 1000)
+  assert.is(r.code, 143, r.stdout)
+  assert.match(r.stdout, /interrupted by SIGTERM before the new container was verified; the old container/)
+  assert.match(r.stdout, KEPT_NEW)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
+  assert.equal([...fleet.host('h1').locks], [])
 })
 
 test.run()
