@@ -3,7 +3,7 @@
 // the lock released on every path.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { FakeFleet } from '../support/fake-fleet.ts'
@@ -514,6 +514,116 @@ test('a SIGTERM during the verification with the old container gone: the new one
   assert.match(r.stdout, KEPT_NEW)
   assert.equal(names(fleet, 'h1'), [`shop-db:${NEW}:running`])
   assert.equal([...fleet.host('h1').locks], [])
+})
+
+// The dry run prints what the run sends (issue 18.13, 19): both come from one plan. The changing commands a real
+// run sends through the fake fleet, per host, equal the commands the dry run lists, once the run's own stamp and
+// the id `docker create` printed are written as the dry run writes them (STAMP, NEW_ID). (Recovery steps come
+// first in both; with several accessories on a host, the run's logins and pulls all come before the rest.)
+const READS_AND_LOCK = /^(mkdir -p \.kamal && (mkdir|echo) |rm \.kamal\/lock-|sh -c 'ids=|docker inspect )/
+
+async function dryRunAgreesWithRun(name: string, setup: () => FakeFleet, config: object, args: string[]) {
+  const dir = projectWith(config)
+  const dryFleet = setup()
+  const dry = await run('reboot', [...args, '--dry-run', '--json'], dryFleet, dir)
+  const listed = new Map<string, string[]>()
+  const pairs = new Map<string, number>()
+  for (const entry of JSON.parse(dry.stdout).entries as Array<{ host: string; plannedCommands?: string[] }>) {
+    if (entry.plannedCommands) pairs.set(entry.host, (pairs.get(entry.host) ?? 0) + 1)
+    listed.set(entry.host, [
+      ...(listed.get(entry.host) ?? []),
+      ...(entry.plannedCommands ?? []).map((l) => l.replace(/ {2}# (stdin: \d+ bytes, not shown|prints NEW_ID)$/, '')),
+    ])
+  }
+  // The same containers, with the same ids, as the dry run looked at.
+  const fleet = setup()
+  for (const [name, host] of fleet.hosts) host.containers = structuredClone(dryFleet.host(name).containers)
+  const before = new Set([...fleet.hosts.values()].flatMap((h) => h.containers.map((c) => c.id)))
+  const r = await run('reboot', [...args, '-y'], fleet, dir)
+  assert.is(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
+  const created = [...fleet.hosts.values()].flatMap((h) => h.containers.filter((c) => !before.has(c.id)))
+  for (const host of new Set([...fleet.sent.map((c) => c.host), ...listed.keys()])) {
+    const sent = fleet
+      .lines(host)
+      .filter((l) => !READS_AND_LOCK.test(l))
+      .map((l) => created.reduce((line, c) => line.replaceAll(c.id.slice(0, 12), 'NEW_ID'), l))
+      .map((l) => l.replace(/-berth-(new|old)-[0-9a-z]+/g, '-berth-$1-STAMP'))
+    // The run logs in and pulls for every accessory of a host before it replaces any (the dry run lists by pair).
+    const pullPhase = (l: string) => l.startsWith('docker image pull') || l.includes('docker login')
+    const printed = listed.get(host) ?? []
+    const inRunOrder =
+      (pairs.get(host) ?? 0) > 1 ? [...printed.filter(pullPhase), ...printed.filter((l) => !pullPhase(l))] : printed
+    assert.equal(inRunOrder, sent, `${name}, ${host}`)
+  }
+  return { dry: dry.stdout, listed }
+}
+
+test('reboot --dry-run lists exactly the changing commands the run sends, host by host, in order', async () => {
+  const twoOnH2 = {
+    service: 'shop',
+    image: 'shop/app',
+    registry: { server: 'registry.example', username: 'u', password: 'p' },
+    accessories: {
+      db: { image: NEW, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
+      cache: { image: 'redis:8', host: 'h2' },
+    },
+  }
+  const { listed } = await dryRunAgreesWithRun('registry login, two accessories on h2', bootedFleet, twoOnH2, ['all'])
+  for (const host of ['h1', 'h2'])
+    assert.is(listed.get(host)!.filter((l) => l.includes('docker login')).length, 1, `one login on ${host}`)
+
+  await dryRunAgreesWithRun(
+    'no network to create, one host',
+    bootedFleet,
+    {
+      service: 'shop',
+      image: 'shop/app',
+      accessories: { db: { image: NEW, host: 'h1', network: 'bridge', directories: ['a:/a', 'b:/b'] } },
+    },
+    ['db'],
+  )
+
+  const missingOnH1 = () => {
+    const fleet = bootedFleet()
+    fleet.host('h1').containers = []
+    return fleet
+  }
+  await dryRunAgreesWithRun('a missing accessory, and one to replace', missingOnH1, config(NEW), ['db'])
+  await dryRunAgreesWithRun('after an interrupted reboot', interruptedFleet, config(NEW), ['db'])
+  await dryRunAgreesWithRun('after an interrupted reboot, --drifted', interruptedFleet, config(NEW), [
+    'db',
+    '--drifted',
+  ])
+})
+
+test('reboot --dry-run with files: uploads listed as sent (stdin named by size), same as the run', async () => {
+  const setup = bootedFleet
+  const cfg = {
+    service: 'shop',
+    image: 'shop/app',
+    accessories: { db: { image: NEW, hosts: ['h1', 'h2'], files: ['conf/my.cnf:/etc/my.cnf'] } },
+  }
+  const dir = projectWith(cfg)
+  mkdirSync(path.join(dir, 'conf'))
+  writeFileSync(path.join(dir, 'conf/my.cnf'), '[mysqld]\n')
+  const dry = await run('reboot', ['db', '--dry-run'], setup(), dir)
+  assert.match(dry.stdout, /sh -c .*shop-db\/etc\/my\.cnf.* {2}# stdin: 9 bytes, not shown/)
+  const fleet = setup()
+  const r = await run('reboot', ['db', '-y'], fleet, dir)
+  assert.is(r.code, 0, r.stdout)
+  const uploads = fleet.lines().filter((l) => l.startsWith('sh -c') && l.includes('shop-db/etc/my.cnf'))
+  assert.is(uploads.length, 2, 'one upload per host')
+  for (const line of uploads) assert.ok(dry.stdout.includes(line), line)
+})
+
+test('reboot --dry-run of a missing accessory never starts a temporary name: it starts what docker create printed', async () => {
+  const fleet = bootedFleet()
+  fleet.host('h1').containers = []
+  const r = await run('reboot', ['db', '--dry-run', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 2, r.stdout)
+  assert.match(r.stdout, /docker create --name shop-db-berth-new-STAMP .* {2}# prints NEW_ID\n/)
+  assert.match(r.stdout, /\n {4}docker rename NEW_ID shop-db && docker start NEW_ID\n/)
+  assert.not.match(r.stdout, /docker start shop-db-berth-new-STAMP/)
 })
 
 test.run()
