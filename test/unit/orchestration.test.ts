@@ -626,4 +626,29 @@ test('reboot --dry-run of a missing accessory never starts a temporary name: it 
   assert.not.match(r.stdout, /docker start shop-db-berth-new-STAMP/)
 })
 
+test('start/stop/restart with only a set-aside old container: the one fix that applies (the reboot that restores it)', async () => {
+  for (const verb of ['start', 'stop', 'restart']) {
+    const fleet = bootedFleet()
+    fleet.host('h1').containers = []
+    fleet.addContainer('h1', {
+      name: 'shop-db-berth-old-lx1abc',
+      image: OLD,
+      state: 'exited',
+      labels: { service: 'shop-db' },
+    })
+    const r = await run(verb, ['db', '--hosts', 'h1'], fleet, projectWith(config(OLD)))
+    assert.is(r.code, 1, r.stdout)
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `Accessory \`db\` failed on h1: it has no container named shop-db there, so there is nothing to ${verb}\\. ` +
+          'An interrupted reboot left shop-db-berth-old-lx1abc \\(stopped\\) there; run `npx zx scripts/accessory-reboot\\.mjs db --hosts h1` to restore',
+      ),
+      verb,
+    )
+    assert.not.match(r.stdout, /accessory-boot/, `${verb}: boot would make a second container beside the one set aside`)
+    assert.is(fleet.lines('h1').filter((l) => l.startsWith('docker container')).length, 0, `${verb} changed nothing`)
+  }
+})
+
 test.run()
