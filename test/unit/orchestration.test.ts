@@ -651,4 +651,21 @@ test('start/stop/restart with only a set-aside old container: the one fix that a
   }
 })
 
+test('rollback: a host that cannot be reached after the failure: nothing is removed blindly, and that is said', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash')
+  fleet.onCommand = (sent, phase) => {
+    if (phase === 'after' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
+      fleet.host('h1').unreachable = true
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /the new container did not stay up \(exited\); berth could not look at h1 after rolling back \(.*Connection refused.*\); check `docker ps -a --filter label=service=shop-db` on h1\./,
+  )
+  fleet.host('h1').unreachable = false
+  assert.equal(names(fleet, 'h1').length, 2, 'both containers are still there')
+})
+
 test.run()
