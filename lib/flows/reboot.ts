@@ -1,8 +1,10 @@
 // accessory-reboot: replace accessory containers with ones from the configured image, with the least
 // downtime and nothing lost. Per host: pull first (on every target host, before anything stops), create
 // the new container beside the old one, then rename old aside → rename new → stop old → start new in one
-// remote command, verify, and roll back to the old container if the new one does not stay up. After a
-// signal no new step starts; a host mid-swap goes back to its old container unless the new one was verified.
+// remote command, verify, and roll back to the old container if the new one does not stay up (rollback.ts:
+// the new one is kept if the old one is gone). After a signal no new step starts; a host mid-swap goes back to
+// its old container unless the new one was verified. The steps come from one plan per pair (reboot-plan.ts),
+// which `--dry-run` prints.
 import { AUDIT } from '../audit/commands.ts'
 import type { Deployment } from '../config/model.ts'
 import { containerHealth, containerLogs } from '../docker/commands.ts'
