@@ -160,7 +160,7 @@ async function rebootOne(
 
   let created
   try {
-    engine.progress(host, plan.create.description)
+    engine.progress(host, `creating the new ${accessory.serviceName} container beside the old one`)
     created = await engine.run(host, plan.create.command)
   } catch (error) {
     if (error instanceof Interrupted)
