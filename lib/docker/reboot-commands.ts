@@ -26,10 +26,12 @@ export function swapCommand(
 }
 
 /**
- * A rollback's first step, which removes nothing: the new container goes back to its temporary name (freeing
- * the accessory's name), the old one gets the name back and, if it was running, is started again. Each step runs
- * whatever the one before did (the swap may have stopped short, or a container may be gone); the flow then looks
- * at what holds the name (`nameHolder`) and only then removes the new container, or keeps it if the old is gone.
+ * A rollback's first step, which removes nothing: the new container is stopped (a crash-looping one cannot be
+ * renamed, and the old one must not start beside a running one on the same data; `docker stop` lets it shut
+ * down cleanly) and goes back to its temporary name, freeing the accessory's name; the old one gets the name
+ * back and, only if it did and it was running, is started again. Each step runs whatever the one before did
+ * (the swap may have stopped short, or a container may be gone); the flow then looks at what holds the name
+ * (`nameHolder`) and only then removes the new container, or keeps it if the old one could not be put back.
  */
 export function putBackCommand(
   serviceName: string,
@@ -38,9 +40,12 @@ export function putBackCommand(
 ): RemoteCommand {
   return {
     argv: chain(
+      ['docker', 'stop', next.id, { raw: '2>/dev/null' }],
       ['docker', 'rename', next.id, next.temporaryName, { raw: '2>/dev/null' }],
-      ['docker', 'rename', old.id, serviceName, { raw: '2>/dev/null' }],
-      old.wasRunning ? ['docker', 'start', old.id] : ['true'],
+      combine(
+        ['docker', 'rename', old.id, serviceName, { raw: '2>/dev/null' }],
+        old.wasRunning && ['docker', 'start', old.id],
+      ),
     ),
   }
 }

@@ -54,22 +54,29 @@ export async function rollBack(engine: StepEngine, subject: RollbackSubject, set
     return `berth could not look at ${host} after rolling back (${holder.error}); ${lookAgain}`
   if (holder.kind === 'container' && holds(holder, old.id))
     return oldIsBack(engine, { ...subject, old }, holder, settleMs)
-  if (holder.kind === 'container')
+  if (holder.kind === 'container' && !holds(holder, next.id))
     return (
       `another container (${holder.id.slice(0, 12)}, ${holder.image}, ${holder.status}) took the name ${name} on ` +
       `${host} while the reboot ran; berth left every container as it is: ${lookAgain}`
     )
-  // Nothing holds the name: the old container is gone. The new one is all there is: keep it, and start it.
+  // The old container could not be put back: it is gone, or the new one kept the name. The new one is all that
+  // can serve: keep it under the name, and start it.
+  const why =
+    holder.kind === 'none'
+      ? `the old container (${old.image}) is gone (removed while the reboot ran)`
+      : `the old container (${old.image}) could not get its name back (the new one could not be moved aside) and ` +
+        `was left as it is`
   await engine.restore(host, keepNewCommand(name, next.id))
   const kept = parseHolder(host, await engine.restore(host, nameHolder(name)))
-  const gone = `the old container (${old.image}) is gone (removed while the reboot ran)`
-  if (kept.kind === 'unknown')
-    return `${gone}; berth could not look at ${host} afterwards (${kept.error}); ${lookAgain}`
+  if (kept.kind === 'unknown') return `${why}; berth could not look at ${host} afterwards (${kept.error}); ${lookAgain}`
   if (kept.kind !== 'container' || !holds(kept, next.id))
-    return `${gone}, and so is the new one: no container is named ${name} on ${host} now; run the reboot again to create it`
+    return (
+      `${why}${holder.kind === 'none' ? ', and so is the new one' : '; the new one is gone too'}: ` +
+      `no container is named ${name} on ${host} now; run the reboot again to create it`
+    )
   return kept.status === 'running'
-    ? `${gone}, so the new container (${kept.image}) was kept under the name ${name} and started: it runs`
-    : `${gone}, so the new container (${kept.image}) was kept under the name ${name}, but it is ${kept.status}: ` +
+    ? `${why}, so the new container (${kept.image}) was kept under the name ${name} and started: it runs`
+    : `${why}, so the new container (${kept.image}) was kept under the name ${name}, but it is ${kept.status}: ` +
         `read \`docker logs ${name}\` on ${host} and fix the cause`
 }
 

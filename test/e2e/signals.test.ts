@@ -80,7 +80,7 @@ for (const point of [
     for (const line of afterSignal.filter((l) => l.startsWith('['))) {
       assert.match(
         line,
-        /^\[[\d.]+\] (docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop)/,
+        /^\[[\d.]+\] (docker stop \w{12} 2>\/dev\/null ; docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop)/,
         `sent after the signal: ${line}`,
       )
     }

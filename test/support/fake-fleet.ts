@@ -9,14 +9,14 @@ export interface FakeContainer {
   id: string
   name: string
   image: string
-  state: 'running' | 'exited' | 'created'
+  state: 'running' | 'exited' | 'created' | 'restarting'
   labels: Record<string, string>
   /** The `docker run`/`create` flags it was made with; containers added by hand have none. */
   runArgs?: string[]
 }
 
-/** How a container from an image behaves once started. */
-export type ImageBehaviour = 'ok' | 'crash' | 'unhealthy'
+/** How a container from an image behaves once started (`crash-loop`: restarted by its policy, as docker does). */
+export type ImageBehaviour = 'ok' | 'crash' | 'crash-loop' | 'unhealthy'
 
 export class FakeHost {
   containers: FakeContainer[] = []
@@ -169,7 +169,7 @@ export class FakeFleet implements Transport {
       case 'container stop': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
-        if (c.state === 'running') c.state = 'exited'
+        if (c.state === 'running' || c.state === 'restarting') c.state = 'exited'
         return ok(`${args[0]}\n`)
       }
       case 'start':
@@ -183,6 +183,8 @@ export class FakeFleet implements Transport {
       case 'container rename': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
+        // docker cannot rename a container its restart policy is restarting (its network sandbox is gone).
+        if (c.state === 'restarting') return fail(`Error response from daemon: sandbox ${c.id} not found`)
         if (find(args[1]!)) return fail(`Conflict. The container name "/${args[1]}" is already in use`)
         c.name = args[1]!
         return ok()
@@ -214,7 +216,8 @@ export class FakeFleet implements Transport {
   }
 
   private start(c: FakeContainer): void {
-    c.state = this.behaviour.get(c.image) === 'crash' ? 'exited' : 'running'
+    const behaviour = this.behaviour.get(c.image)
+    c.state = behaviour === 'crash' ? 'exited' : behaviour === 'crash-loop' ? 'restarting' : 'running'
   }
 }
 

@@ -248,7 +248,7 @@ for (const phase of ['before', 'after'] as const) {
       for (const line of after)
         assert.match(
           line,
-          /^(docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
+          /^(docker stop \w{12} 2>\/dev\/null ; docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop|mkdir -p \.kamal && echo )/,
           `${where}: sent after the signal: ${line}`,
         )
     }
@@ -666,6 +666,18 @@ test('rollback: a host that cannot be reached after the failure: nothing is remo
   )
   fleet.host('h1').unreachable = false
   assert.equal(names(fleet, 'h1').length, 2, 'both containers are still there')
+})
+
+test('rollback of a new container its restart policy keeps restarting: stopped, then the old one runs again', async () => {
+  const fleet = bootedFleet()
+  fleet.behaviour.set(NEW, 'crash-loop')
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /the new container did not stay up \(restarting\); rolled back: the old container \(postgres:16\) runs again\./,
+  )
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
 })
 
 test.run()

@@ -21,7 +21,7 @@ test('swap without an old container: rename new to the name && start it', () => 
   )
 })
 
-test('rollback, first step: the new container back to its temporary name ; the old one gets the name ; start it', () => {
+test('rollback, first step: stop new ; new back to its temporary name ; the old one gets the name && start it', () => {
   assert.is(
     shellJoin(
       putBackCommand(
@@ -30,7 +30,8 @@ test('rollback, first step: the new container back to its temporary name ; the o
         { id: '0f0f0f0f0f0f', wasRunning: true },
       ).argv,
     ),
-    'docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; docker rename 0f0f0f0f0f0f shop-db 2>/dev/null ; docker start 0f0f0f0f0f0f',
+    'docker stop 1a1a1a1a1a1a 2>/dev/null ; docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; ' +
+      'docker rename 0f0f0f0f0f0f shop-db 2>/dev/null && docker start 0f0f0f0f0f0f',
   )
 })
 
@@ -44,7 +45,8 @@ test('rollback of a stopped old container: it gets its name back and stays stopp
   )
   assert.is(
     line,
-    'docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; docker rename 0f0f0f0f0f0f shop-db 2>/dev/null ; true',
+    'docker stop 1a1a1a1a1a1a 2>/dev/null ; docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; ' +
+      'docker rename 0f0f0f0f0f0f shop-db 2>/dev/null',
   )
   assert.not.match(line, / rm /)
 })
