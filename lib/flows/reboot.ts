@@ -120,9 +120,11 @@ async function verifyUp(
       throw new Error('the new container is gone (removed while the reboot ran)')
     if (result.exitCode !== 0) throw new Error(describeFailure(host, 'docker inspect', result))
     const [status, restarts, health] = result.stdout.trim().split(' ')
+    if (status === 'removing') throw new Error('the new container is being removed (by hand, while the reboot ran)')
     if (status !== 'running' || restarts !== '0') {
       const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
-      const tail = logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
+      // (`docker logs … 2>&1`: a failed read prints docker's error, which is no output of the container's)
+      const tail = logs.exitCode ? '' : logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
       const restarted = restarts !== '0' ? `, restarted ${restarts}×` : ''
       const output = tail ? `; its last output: ${tail}` : ''
       throw new Error(`the new container did not stay up (${status}${restarted})${output}`)
@@ -194,7 +196,7 @@ async function rebootOne(
       { accessory, host, next: { id: newId, temporaryName: plan.newName }, ...(old ? { old } : {}) },
       options.settleMs ?? SETTLE_MS,
     )
-    return { outcome: 'failed', error: `${failure}; ${rolledBack}.` }
+    return { outcome: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}.` }
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
   const name = accessory.name

@@ -9,7 +9,7 @@ export interface FakeContainer {
   id: string
   name: string
   image: string
-  state: 'running' | 'exited' | 'created' | 'restarting'
+  state: 'running' | 'exited' | 'created' | 'restarting' | 'removing'
   labels: Record<string, string>
   /** The `docker run`/`create` flags it was made with; containers added by hand have none. */
   runArgs?: string[]

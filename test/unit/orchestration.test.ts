@@ -680,4 +680,24 @@ test('rollback of a new container its restart policy keeps restarting: stopped, 
   assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
 })
 
+test('a new container caught being removed by hand during the verification: said so, and the old one runs again', async () => {
+  const fleet = bootedFleet()
+  let caught = 0
+  fleet.onCommand = (sent, phase) => {
+    const h1 = fleet.host('h1')
+    if (phase !== 'before' || sent.host !== 'h1') return
+    if (/^docker inspect \w{12} --format /.test(sent.line) && !caught++)
+      h1.containers.find((c) => c.image === NEW)!.state = 'removing'
+    else if (caught) h1.containers = h1.containers.filter((c) => c.state !== 'removing')
+  }
+  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  assert.is(r.code, 1)
+  assert.match(
+    r.stdout,
+    /the new container is being removed \(by hand, while the reboot ran\); rolled back: the old container \(postgres:16\) runs again\./,
+  )
+  assert.not.match(r.stdout, /its last output/)
+  assert.equal(names(fleet, 'h1'), [`shop-db:${OLD}:running`])
+})
+
 test.run()
