@@ -15,7 +15,7 @@ import {
   unpauseContainer,
 } from '../docker/commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
-import type { JudgeContext } from '../drift/verdicts.ts'
+import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Outcome, Report } from '../report/model.ts'
@@ -69,7 +69,16 @@ export function planAction(action: LifecycleAction, container: ObservedContainer
   return { change: true, command: actionCommand(action, container) }
 }
 
-function noContainerError(action: string, accessory: Accessory, host: string, invocation: InvocationContext): string {
+function noContainerError(
+  action: string,
+  verdict: Verdict & { kind: 'missing' },
+  invocation: InvocationContext,
+): string {
+  const { accessory, host } = verdict
+  // An old container set aside by an interrupted reboot is restored by a reboot (the report's sentence about the
+  // leftovers names it); booting anew would put a second container beside it.
+  if (verdict.leftovers.some((l) => l.role === 'old'))
+    return `it has no container named ${accessory.serviceName} there, so there is nothing to ${action}.`
   const boot = scriptCommand('accessory-boot', accessory.name, invocation, ['--hosts', host])
   return `it has no container there, so there is nothing to ${action}; run \`${boot}\` to boot it.`
 }
@@ -142,7 +151,7 @@ export async function changeAccessories(
     if (verdict.kind === 'missing') {
       found.set(key, {
         outcome: 'failed',
-        error: noContainerError(action, verdict.accessory, verdict.host, options.invocation),
+        error: noContainerError(action, verdict, options.invocation),
       })
       continue
     }

@@ -1,22 +1,24 @@
 // accessory-reboot: replace accessory containers with ones from the configured image, with the least
 // downtime and nothing lost. Per host: pull first (on every target host, before anything stops), create
 // the new container beside the old one, then rename old aside → rename new → stop old → start new in one
-// remote command, verify, and roll back to the old container if the new one does not stay up. After a
-// signal no new step starts; a host mid-swap goes back to its old container unless the new one was verified.
+// remote command, verify, and roll back to the old container if the new one does not stay up (rollback.ts:
+// the new one is kept if the old one is gone). After a signal no new step starts; a host mid-swap goes back to
+// its old container unless the new one was verified. The steps come from one plan per pair (reboot-plan.ts),
+// which `--dry-run` prints.
 import { AUDIT } from '../audit/commands.ts'
-import type { Accessory, Deployment } from '../config/model.ts'
-import { containerHealth, containerLogs, createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
+import type { Deployment } from '../config/model.ts'
+import { containerHealth, containerLogs } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
-import { rebootStamp, temporaryName } from '../docker/names.ts'
-import { rollbackCommand, swapCommand } from '../docker/reboot-commands.ts'
-import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
-import { describeCommand, describeFailure } from '../remote/transport.ts'
+import { rebootStamp } from '../docker/names.ts'
+import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
+import { describeCommand, describeFailure, type CommandResult } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
-import { loginStep, prepareSteps } from './prepare.ts'
-import { planRecovery } from './recovery.ts'
+import { plannedCommands, planReboot, STAMP, type RebootPlan } from './reboot-plan.ts'
+import { afterRecovery, planRecovery } from './recovery.ts'
+import { rollBack } from './rollback.ts'
 import type { Selection } from './selection.ts'
 
 export interface RebootOptions {
@@ -89,29 +91,6 @@ function sentence(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-export function rebootCommands(
-  accessory: Accessory,
-  host: string,
-  loggingArgs: string[],
-  container: ObservedContainer | undefined,
-): string[] {
-  const next = temporaryName(accessory.serviceName, 'new', 'STAMP')
-  return [
-    ...(accessory.registryLogin ? [loginStep(accessory.registryLogin).command] : []),
-    pullImage(accessory.image),
-    ...prepareSteps(accessory).map((s) => s.command),
-    createAccessory(accessory, host, loggingArgs, next),
-    swapCommand(
-      accessory.serviceName,
-      next,
-      container
-        ? { id: container.id.slice(0, 12), asideName: temporaryName(accessory.serviceName, 'old', 'STAMP') }
-        : undefined,
-    ),
-    ...(container ? [removeContainer(container.id.slice(0, 12))] : []),
-  ].map(describeCommand)
-}
-
 /** A new container must stay running this long (and not restart) to count as up. */
 export const SETTLE_MS = 1000
 const POLL_MS = 250
@@ -137,11 +116,15 @@ async function verifyUp(
   for (;;) {
     const elapsed = Date.now() - started
     const result = await engine.run(host, containerHealth(id))
+    if (result.exitCode === 1 && /No such (container|object)/i.test(result.stderr))
+      throw new Error('the new container is gone (removed while the reboot ran)')
     if (result.exitCode !== 0) throw new Error(describeFailure(host, 'docker inspect', result))
     const [status, restarts, health] = result.stdout.trim().split(' ')
+    if (status === 'removing') throw new Error('the new container is being removed (by hand, while the reboot ran)')
     if (status !== 'running' || restarts !== '0') {
       const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
-      const tail = logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
+      // (`docker logs … 2>&1`: a failed read prints docker's error, which is no output of the container's)
+      const tail = logs.exitCode ? '' : logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
       const restarted = restarts !== '0' ? `, restarted ${restarts}×` : ''
       const output = tail ? `; its last output: ${tail}` : ''
       throw new Error(`the new container did not stay up (${status}${restarted})${output}`)
@@ -165,15 +148,12 @@ const interrupted = (signal: string, what: string): PairResult => ({
 /** One accessory on one host: prepare, create beside, swap, verify; roll back on failure or signal. */
 async function rebootOne(
   engine: StepEngine,
-  deployment: Deployment,
-  target: RebootTarget,
+  plan: RebootPlan,
   options: RebootOptions,
   done: Set<string>,
 ): Promise<PairResult> {
-  const { accessory, host } = target
-  const old = containerOf(target)
-  const stamp = rebootStamp()
-  const prepared = await engine.steps(host, prepareSteps(accessory), done)
+  const { accessory, host, old } = plan
+  const prepared = await engine.steps(host, plan.prepare, done)
   if (!prepared.ok) {
     if (prepared.interrupted)
       return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
@@ -183,10 +163,7 @@ async function rebootOne(
   let created
   try {
     engine.progress(host, `creating the new ${accessory.serviceName} container beside the old one`)
-    created = await engine.run(
-      host,
-      createAccessory(accessory, host, deployment.loggingArgs, temporaryName(accessory.serviceName, 'new', stamp)),
-    )
+    created = await engine.run(host, plan.create.command)
   } catch (error) {
     if (error instanceof Interrupted)
       return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
@@ -199,16 +176,11 @@ async function rebootOne(
     }
   }
   const newId = created.stdout.trim().slice(0, 12)
-  const oldRef = old && {
-    id: old.id.slice(0, 12),
-    asideName: temporaryName(accessory.serviceName, 'old', stamp),
-    wasRunning: old.state === 'running',
-  }
 
   let failure: string | undefined
   try {
     engine.progress(host, `swapping ${accessory.serviceName} for the new container`)
-    const swapped = await engine.run(host, swapCommand(accessory.serviceName, newId, oldRef))
+    const swapped = await engine.run(host, plan.swap(newId))
     if (swapped.exitCode !== 0)
       failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
     else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
@@ -219,77 +191,55 @@ async function rebootOne(
         : sentence(error)
   }
   if (failure) {
-    const rolledBack = await engine.restore(host, rollbackCommand(accessory.serviceName, newId, oldRef))
-    let restored = !oldRef
-      ? 'the new container was removed'
-      : rolledBack.exitCode === 0
-        ? `rolled back: the old container (${old!.image}) ${oldRef.wasRunning ? 'runs again' : 'is back, stopped as it was'}`
-        : `the rollback failed too (${describeFailure(host, 'rollback', rolledBack)}); ` +
-          `check \`docker ps -a --filter label=service=${accessory.serviceName}\` on ${host}`
-    // The old container mounts what this reboot already rewrote (uploaded files, the env file is only read at
-    // creation): say what runs now, rather than assume it. Never waited for after a signal.
-    if (oldRef?.wasRunning && rolledBack.exitCode === 0 && !engine.interruptedBy) {
-      await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? SETTLE_MS))
-      const now = await engine.restore(host, containerHealth(oldRef.id))
-      const [status, , health] = now.stdout.trim().split(' ')
-      if (now.exitCode !== 0 || status !== 'running' || health === 'unhealthy') {
-        const files = accessory.files.map((f) => f.remotePath)
-        const unhealthy = health === 'unhealthy' ? ', unhealthy' : ''
-        const rewritten = files.length
-          ? ` (this reboot had already rewritten the files it mounts: ${files.join(', ')})`
-          : ''
-        restored =
-          `rolled back, but the old container (${old!.image}) is ${status || 'not readable'}${unhealthy} now${rewritten}; ` +
-          `the accessory is down on ${host}: read its logs and fix the cause`
-      }
-    }
-    return { outcome: 'failed', error: `${failure}; ${restored}.` }
+    const rolledBack = await rollBack(
+      engine,
+      { accessory, host, next: { id: newId, temporaryName: plan.newName }, ...(old ? { old } : {}) },
+      options.settleMs ?? SETTLE_MS,
+    )
+    return { outcome: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}.` }
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
   const name = accessory.name
   const audited = (oldRemoved: boolean) => [
     AUDIT.pulled(name),
-    ...(oldRef ? [AUDIT.stopped(name)] : []),
+    ...(old ? [AUDIT.stopped(name)] : []),
     ...(oldRemoved ? [AUDIT.removedContainer(name)] : []),
     AUDIT.booted(name),
   ]
-  if (!oldRef) {
+  if (!old || !plan.removeOld) {
     await engine.audit(host, audited(false))
     return { outcome: 'rebooted' }
   }
-  const keptOld = `the old container is kept, stopped, as ${oldRef.asideName}; remove it with \`docker rm ${oldRef.asideName}\` on ${host}`
+  const keptOld = `the old container is kept, stopped, as ${old.asideName}; remove it with \`docker rm ${old.asideName}\` on ${host}`
   let result: PairResult
+  let removed: CommandResult | undefined
   try {
-    const removed = await engine.run(host, removeContainer(oldRef.id))
+    removed = await engine.run(host, plan.removeOld)
     result =
       removed.exitCode === 0
         ? { outcome: 'rebooted' }
-        : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
+        : /No such container/i.test(removed.stderr)
+          ? { outcome: 'rebooted', detail: 'the old container was already gone: it was removed while the reboot ran' }
+          : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error
     result = { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
   }
-  await engine.audit(host, audited(result.detail === undefined))
+  await engine.audit(host, audited(removed?.exitCode === 0))
   return result
 }
 
-/** Login and pull of every target on one host; returns the failures by pair key. */
+/** Login and pull of every plan on one host (a login once); returns the failures by pair key. */
 async function pullOnHost(
   engine: StepEngine,
   host: string,
-  targets: readonly RebootTarget[],
+  plans: readonly RebootPlan[],
+  done: Set<string>,
 ): Promise<Map<string, PairResult>> {
   const failures = new Map<string, PairResult>()
-  const done = new Set<string>()
-  for (const target of targets) {
-    const { accessory } = target
-    const key = pairKey(accessory.name, host)
-    const login = accessory.registryLogin ? [loginStep(accessory.registryLogin)] : []
-    const result = await engine.steps(
-      host,
-      [...login, { description: `pull ${accessory.image}`, command: pullImage(accessory.image) }],
-      done,
-    )
+  for (const plan of plans) {
+    const key = pairKey(plan.accessory.name, host)
+    const result = await engine.steps(host, plan.pull, done)
     if (result.ok) continue
     if (result.interrupted)
       failures.set(key, interrupted(result.signal, 'before its image was pulled; nothing was stopped'))
@@ -302,6 +252,52 @@ async function pullOnHost(
   return failures
 }
 
+/**
+ * The dry run: the verdicts as they will be once the leftovers of an interrupted reboot are dealt with (judged
+ * again, as the run does after its recovery), then the same plans the run executes, listed.
+ */
+function dryRunReboot(
+  deployment: Deployment,
+  selection: Selection[],
+  found: { verdicts: Verdict[]; observations: Map<string, HostObservation> },
+  options: RebootOptions,
+): Report {
+  const results = new Map<string, PairResult>()
+  const recoveries = found.verdicts.flatMap((v) => {
+    const plan = planRecovery(v)
+    return plan ? [{ verdict: v, plan }] : []
+  })
+  const recovered = new Map(
+    [...found.observations].map(([host, observation]): [string, HostObservation] => {
+      if (!observation.ok) return [host, observation]
+      let containers = observation.containers
+      for (const { verdict, plan } of recoveries.filter((r) => r.verdict.host === host))
+        containers = afterRecovery(containers, plan, verdict.accessory.serviceName)
+      return [host, { ...observation, containers }]
+    }),
+  )
+  const targets = rebootTargets(
+    recoveries.length ? judgeAll(selection, recovered, options.judging) : found.verdicts,
+    options.drifted,
+  )
+  const plans = targets.map((t) => planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), STAMP))
+  const listed = plannedCommands(plans)
+  const recoveryOf = (v: Verdict) =>
+    recoveries.find((r) => r.verdict === v)?.plan.steps.map((s) => describeCommand(s.command)) ?? []
+  for (const v of found.verdicts) {
+    const key = pairKey(v.accessory.name, v.host)
+    const plan = plans.find((p) => pairKey(p.accessory.name, p.host) === key)
+    if (plan) results.set(key, { outcome: 'would_reboot', plannedCommands: [...recoveryOf(v), ...listed.get(plan)!] })
+    else if (recoveryOf(v).length)
+      results.set(key, {
+        outcome: 'planned',
+        detail: 'clean up after an interrupted reboot of',
+        plannedCommands: recoveryOf(v),
+      })
+  }
+  return { verb: 'reboot', dryRun: true, entries: entriesFor(found.verdicts, results) }
+}
+
 /** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
 export async function executeReboot(
   deployment: Deployment,
@@ -310,31 +306,11 @@ export async function executeReboot(
   options: RebootOptions,
 ): Promise<Report> {
   const { judging } = options
-  let { verdicts } = await observeSelection(engine, selection, judging)
+  const observed = await observeSelection(engine, selection, judging)
+  if (options.dryRun) return dryRunReboot(deployment, selection, observed, options)
+  let { verdicts } = observed
   const results = new Map<string, PairResult>()
   const keyOf = (t: Verdict) => pairKey(t.accessory.name, t.host)
-  if (options.dryRun) {
-    const targets = new Set<Verdict>(rebootTargets(verdicts, options.drifted))
-    for (const v of verdicts) {
-      const recovery = planRecovery(v)?.steps.map((s) => describeCommand(s.command)) ?? []
-      if (targets.has(v) && v.kind !== 'unreachable') {
-        results.set(keyOf(v), {
-          outcome: 'would_reboot',
-          plannedCommands: [
-            ...recovery,
-            ...rebootCommands(v.accessory, v.host, deployment.loggingArgs, containerOf(v)),
-          ],
-        })
-      } else if (recovery.length) {
-        results.set(keyOf(v), {
-          outcome: 'planned',
-          detail: 'clean up after an interrupted reboot of',
-          plannedCommands: recovery,
-        })
-      }
-    }
-    return { verb: 'reboot', dryRun: true, entries: entriesFor(verdicts, results) }
-  }
 
   // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
   const recovery = await recoverInterrupted(engine, verdicts)
@@ -350,14 +326,18 @@ export async function executeReboot(
   }
 
   // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is
-  //    rebooted nowhere, so its hosts never end up on different images.
+  //    rebooted nowhere, so its hosts never end up on different images. The plans are what a dry run lists.
+  const stamp = rebootStamp()
+  const plans = new Map(
+    targets.map((t) => [t, planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), stamp)]),
+  )
   const hostsOf = (list: readonly RebootTarget[]) => [...new Set(list.map((t) => t.host))]
+  const plansOn = (host: string, list: readonly RebootTarget[]) =>
+    list.filter((t) => t.host === host).map((t) => plans.get(t)!)
+  // Steps that run once per host (a login, a network) are done once across both phases.
+  const doneOn = new Map(hostsOf(targets).map((host) => [host, new Set<string>()]))
   const pulls = await engine.onHosts(hostsOf(targets), (host) =>
-    pullOnHost(
-      engine,
-      host,
-      targets.filter((t) => t.host === host),
-    ),
+    pullOnHost(engine, host, plansOn(host, targets), doneOn.get(host)!),
   )
   for (const outcome of pulls) {
     if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
@@ -383,17 +363,11 @@ export async function executeReboot(
   // 2. Replace. On one host, accessories go one after another in config order.
   const hosts = hostsOf(ready)
   const rebootHost = async (host: string): Promise<boolean> => {
-    // Logins already ran in the pull phase; network steps run once per host.
-    const done = new Set(
-      ready.flatMap((t) =>
-        t.host === host && t.accessory.registryLogin ? [loginStep(t.accessory.registryLogin).oncePerHost!] : [],
-      ),
-    )
     let ok = true
     for (const target of ready.filter((t) => t.host === host)) {
       let result: PairResult
       try {
-        result = await rebootOne(engine, deployment, target, options, done)
+        result = await rebootOne(engine, plans.get(target)!, options, doneOn.get(host)!)
       } catch (error) {
         result = { outcome: 'failed', error: sentence(error) }
       }

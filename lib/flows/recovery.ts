@@ -6,6 +6,7 @@
 //   was set aside: the newest old one gets the name back and is started again; the other temporary containers go.
 // Data lives in the mounted directories and volumes, which no step touches.
 import { removeContainer, renameContainer, startContainer } from '../docker/commands.ts'
+import type { ObservedContainer } from '../docker/inspect.ts'
 import type { Leftover, Verdict } from '../drift/verdicts.ts'
 import type { Step } from './engine.ts'
 
@@ -13,6 +14,20 @@ export interface RecoveryPlan {
   steps: Step[]
   /** What the plan does, in a few words for the report. */
   summary: string
+  /** The ids of the containers it removes, and of the one it renames back and starts. */
+  removes: string[]
+  restores?: string
+}
+
+/** The containers of a host as they will be once a recovery plan ran (what a dry run judges the reboot by). */
+export function afterRecovery(
+  containers: readonly ObservedContainer[],
+  plan: RecoveryPlan,
+  serviceName: string,
+): ObservedContainer[] {
+  return containers
+    .filter((c) => !plan.removes.includes(c.id))
+    .map((c) => (c.id === plan.restores ? { ...c, name: serviceName, state: 'running' as const } : c))
 }
 
 const newestFirst = (a: Leftover, b: Leftover) => stampOf(b) - stampOf(a)
@@ -29,6 +44,7 @@ export function planRecovery(verdict: Verdict): RecoveryPlan | undefined {
   const removeAll = (list: readonly Leftover[]): RecoveryPlan => ({
     steps: list.map(removal),
     summary: `removed ${list.map((l) => l.container.name).join(', ')}`,
+    removes: list.map((l) => l.container.id),
   })
   const olds = verdict.leftovers.filter((l) => l.role === 'old').sort(newestFirst)
   // A reboot interrupted after its swap (and before removing the old container) leaves the new container under
@@ -62,5 +78,10 @@ export function planRecovery(verdict: Verdict): RecoveryPlan | undefined {
     `renamed ${restore.container.name} (${restore.container.image}) back to ${serviceName} and started it`,
   ]
   if (stale.length) words.push(`removed ${stale.map((l) => l.container.name).join(', ')}`)
-  return { steps, summary: words.join('; ') }
+  return {
+    steps,
+    summary: words.join('; '),
+    removes: [...(neverStarted ? [neverStarted.id] : []), ...stale.map((l) => l.container.id)],
+    restores: restore.container.id,
+  }
 }

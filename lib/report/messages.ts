@@ -120,7 +120,10 @@ function stateMessage(entry: ReportEntry, fix: string | undefined): string {
     case 'failed':
       return `Accessory ${name} failed on ${entry.host}: ${entry.error}`
     case 'rebooted':
-      return `Rebooted accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage}).`
+      return (
+        `Rebooted accessory ${name} on ${entry.host} (${entry.runningImage ?? 'no container'} → ${entry.configuredImage})` +
+        `${entry.detail ? `; ${entry.detail}` : ''}.`
+      )
     case 'would_reboot':
       return (
         `Would reboot accessory ${name} on ${entry.host} ` +

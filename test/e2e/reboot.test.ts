@@ -16,10 +16,14 @@ import {
   writeConfig,
   bootedProject,
   shopConfig,
+  startBerth,
 } from './support.ts'
 
 /** `db` on the given hosts with a directory and a named volume, and `cache` on HOST3. */
-function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheTag?: string } = {}) {
+function config(
+  dbTag: string,
+  options: { hosts?: string[]; cmd?: string; cacheTag?: string; options?: Record<string, string> } = {},
+) {
   return shopConfig({
     db: {
       image: image(`postgres:${dbTag}`),
@@ -28,6 +32,7 @@ function config(dbTag: string, options: { hosts?: string[]; cmd?: string; cacheT
       directories: ['data:/var/lib/data'],
       volumes: ['shop-db-volume:/volume'],
       ...(options.cmd ? { cmd: options.cmd } : {}),
+      ...(options.options ? { options: options.options } : {}),
     },
     cache: { image: image(`redis:${options.cacheTag ?? '7'}`), host: HOST3 },
   })
@@ -277,6 +282,33 @@ test('--dry-run lists the reboot commands and changes nothing; unknown names exi
   const unknown = await berth('reboot', ['nope', '-y'], { cwd: dir })
   assert.is(unknown.code, 64)
   assert.match(unknown.stderr, /No accessory named 'nope' \(known: db, cache\)/)
+})
+
+test('the old container removed by hand mid-reboot, then the verification fails: the new one is kept and runs', async () => {
+  const dir = await bootedShop({ hosts: [HOST1] })
+  const old = await containerOn(HOST1, 'shop-db')
+  // The health check stays `starting` (start period 300s), so the reboot waits in its verification while the
+  // test plays the person at the host: the old container, set aside, is removed; the new one is stopped.
+  const waiting = { 'health-cmd': 'false', 'health-interval': '1s', 'health-start-period': '300s' }
+  writeConfig(dir, config('17', { hosts: [HOST1], options: waiting }))
+  const run = startBerth('reboot', ['db', '-y', '-v', '--health-timeout', '300'], { cwd: dir })
+  await run.stderrLine(/docker inspect \w{12} --format /)
+  const aside = await hostDocker(HOST1, ['ps', '-aq', '--filter', 'name=shop-db-berth-old-'])
+  assert.ok(aside.stdout.trim(), 'the old container is set aside during the verification')
+  assert.is((await hostDocker(HOST1, ['rm', '-f', aside.stdout.trim()])).exitCode, 0)
+  assert.is((await hostDocker(HOST1, ['stop', '--time', '1', 'shop-db'])).exitCode, 0)
+  const r = await run.done
+  assert.is(r.code, 1, r.stdout + r.stderr)
+  assert.ok(
+    r.stdout.includes(
+      `the old container (${image('postgres:16')}) is gone (removed while the reboot ran), so the new container ` +
+        `(${image('postgres:17')}) was kept under the name shop-db and started: it runs.`,
+    ),
+    r.stdout,
+  )
+  const now = await containerOn(HOST1, 'shop-db')
+  assert.equal(now && [now.image, now.status], [image('postgres:17'), 'running'])
+  assert.is.not(now!.id, old!.id)
 })
 
 test.run()

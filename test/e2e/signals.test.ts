@@ -82,10 +82,15 @@ for (const point of [
         r.stdout,
         /interrupted by SIGTERM before the new container was verified; rolled back: the old container/,
       )
-    // After the signal, only restoring commands and the lock release went out.
+    // After the signal, only restoring commands (the rollback: put back, look, remove the new container) and the
+    // lock release went out.
     const afterSignal = r.stderr.split('\n').slice(r.stderr.split('\n').findIndex((l) => /berth: SIGTERM/.test(l)) + 1)
     for (const line of afterSignal.filter((l) => l.startsWith('['))) {
-      assert.match(line, /^\[[\d.]+\] (docker rm --force|rm \.kamal\/lock-shop)/, `sent after the signal: ${line}`)
+      assert.match(
+        line,
+        /^\[[\d.]+\] (docker stop \w{12} 2>\/dev\/null ; docker rename \w{12} shop-db-berth-new-\w+ 2>\/dev\/null ; |docker inspect shop-db --type container |docker container rm --force|rm \.kamal\/lock-shop)/,
+        `sent after the signal: ${line}`,
+      )
     }
   })
 }

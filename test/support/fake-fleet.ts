@@ -9,14 +9,14 @@ export interface FakeContainer {
   id: string
   name: string
   image: string
-  state: 'running' | 'exited' | 'created' | 'paused'
+  state: 'running' | 'exited' | 'created' | 'paused' | 'restarting' | 'removing'
   labels: Record<string, string>
   /** The `docker run`/`create` flags it was made with; containers added by hand have none. */
   runArgs?: string[]
 }
 
-/** How a container from an image behaves once started. */
-export type ImageBehaviour = 'ok' | 'crash' | 'unhealthy'
+/** How a container from an image behaves once started (`crash-loop`: restarted by its policy, as docker does). */
+export type ImageBehaviour = 'ok' | 'crash' | 'crash-loop' | 'unhealthy'
 
 export class FakeHost {
   containers: FakeContainer[] = []
@@ -43,6 +43,8 @@ export class FakeFleet implements Transport {
   readonly unpullable = new Set<string>()
   /** Called with each command before it runs (`before`) and after it ran (`after`). */
   onCommand?: (command: SentCommand, phase: 'before' | 'after', index: number) => void
+  /** Called before each `docker` command of a compound line runs (a race inside one remote command). */
+  onDocker?: (host: string, words: string[]) => void
 
   host(name: string): FakeHost {
     let host = this.hosts.get(name)
@@ -125,6 +127,7 @@ export class FakeFleet implements Transport {
     for (const [i, part] of parts.entries()) {
       const before = parts[i - 1]?.after
       if (before === '&&' && last.exitCode !== 0) break
+      this.onDocker?.(this.nameOf(host), part.words)
       const result = this.docker(host, part.words)
       last = { exitCode: result.exitCode, stdout: last.stdout + result.stdout, stderr: last.stderr + result.stderr }
     }
@@ -168,7 +171,7 @@ export class FakeFleet implements Transport {
       case 'container stop': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
-        if (c.state === 'running' || c.state === 'paused') c.state = 'exited'
+        if (c.state === 'running' || c.state === 'paused' || c.state === 'restarting') c.state = 'exited'
         return ok(`${args[0]}\n`)
       }
       case 'start':
@@ -190,6 +193,8 @@ export class FakeFleet implements Transport {
       case 'container rename': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
+        // docker cannot rename a container its restart policy is restarting (its network sandbox is gone).
+        if (c.state === 'restarting') return fail(`Error response from daemon: sandbox ${c.id} not found`)
         if (find(args[1]!)) return fail(`Conflict. The container name "/${args[1]}" is already in use`)
         c.name = args[1]!
         return ok()
@@ -205,6 +210,8 @@ export class FakeFleet implements Transport {
       case 'inspect': {
         const c = find(args[0]!)
         if (!c) return noSuch(args[0]!)
+        // Which container holds a name (the rollback looks before it removes anything).
+        if (args.includes('{{.Id}} {{.State.Status}} {{.Config.Image}}')) return ok(`${c.id} ${c.state} ${c.image}\n`)
         const behaviour = this.behaviour.get(c.image) ?? 'ok'
         const health = behaviour === 'unhealthy' ? 'unhealthy' : 'none'
         return ok(`${c.state === 'running' ? 'running' : c.state} 0 ${health}\n`)
@@ -214,8 +221,13 @@ export class FakeFleet implements Transport {
     }
   }
 
+  private nameOf(host: FakeHost): string {
+    return [...this.hosts].find(([, h]) => h === host)![0]
+  }
+
   private start(c: FakeContainer): void {
-    c.state = this.behaviour.get(c.image) === 'crash' ? 'exited' : 'running'
+    const behaviour = this.behaviour.get(c.image)
+    c.state = behaviour === 'crash' ? 'exited' : behaviour === 'crash-loop' ? 'restarting' : 'running'
   }
 }
 

@@ -1,7 +1,7 @@
 // The reboot's swap and rollback as the text a host receives (lib/docker/reboot-commands.ts).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { rollbackCommand, swapCommand } from '../../lib/docker/reboot-commands.ts'
+import { keepNewCommand, nameHolder, putBackCommand, swapCommand } from '../../lib/docker/reboot-commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 
 test('swap with an old container: rename old aside && rename new to the name && stop old && start new', () => {
@@ -21,25 +21,50 @@ test('swap without an old container: rename new to the name && start it', () => 
   )
 })
 
-test('rollback of a running old container: rm new ; rename old back quietly ; start old', () => {
+test('rollback, first step: stop new ; new back to its temporary name ; the old one gets the name && start it', () => {
   assert.is(
-    shellJoin(rollbackCommand('shop-db', '1a1a1a1a1a1a', { id: '0f0f0f0f0f0f', wasRunning: true }).argv),
-    'docker rm --force 1a1a1a1a1a1a ; docker rename 0f0f0f0f0f0f shop-db 2>/dev/null ; docker start 0f0f0f0f0f0f',
+    shellJoin(
+      putBackCommand(
+        'shop-db',
+        { id: '1a1a1a1a1a1a', temporaryName: 'shop-db-berth-new-lx1abc' },
+        { id: '0f0f0f0f0f0f', wasRunning: true },
+      ).argv,
+    ),
+    'docker stop 1a1a1a1a1a1a 2>/dev/null ; docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; ' +
+      'docker rename 0f0f0f0f0f0f shop-db 2>/dev/null && docker start 0f0f0f0f0f0f',
   )
 })
 
-test('rollback of a stopped old container: it gets its name back and stays stopped', () => {
+test('rollback of a stopped old container: it gets its name back and stays stopped; nothing is removed', () => {
+  const line = shellJoin(
+    putBackCommand(
+      'shop-db',
+      { id: '1a1a1a1a1a1a', temporaryName: 'shop-db-berth-new-lx1abc' },
+      { id: '0f0f0f0f0f0f', wasRunning: false },
+    ).argv,
+  )
   assert.is(
-    shellJoin(rollbackCommand('shop-db', '1a1a1a1a1a1a', { id: '0f0f0f0f0f0f', wasRunning: false }).argv),
-    'docker rm --force 1a1a1a1a1a1a ; docker rename 0f0f0f0f0f0f shop-db 2>/dev/null ; true',
+    line,
+    'docker stop 1a1a1a1a1a1a 2>/dev/null ; docker rename 1a1a1a1a1a1a shop-db-berth-new-lx1abc 2>/dev/null ; ' +
+      'docker rename 0f0f0f0f0f0f shop-db 2>/dev/null',
+  )
+  assert.not.match(line, / rm /)
+})
+
+test('when the old container is gone, the new one takes the name and is started', () => {
+  assert.is(
+    shellJoin(keepNewCommand('shop-db', '1a1a1a1a1a1a').argv),
+    'docker rename 1a1a1a1a1a1a shop-db 2>/dev/null ; docker start 1a1a1a1a1a1a',
   )
 })
 
-test('rollback without an old container: the new one is removed, and nothing else', () => {
+test('what holds a name: one read-only inspect of containers only', () => {
+  const look = nameHolder('shop-db')
   assert.is(
-    shellJoin(rollbackCommand('shop-db', '1a1a1a1a1a1a', undefined).argv),
-    'docker rm --force 1a1a1a1a1a1a ; true',
+    shellJoin(look.argv),
+    "docker inspect shop-db --type container --format '{{.Id}} {{.State.Status}} {{.Config.Image}}'",
   )
+  assert.is(look.readOnly, true)
 })
 
 test.run()
