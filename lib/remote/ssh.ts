@@ -14,7 +14,14 @@ import {
   spawnSsh,
   sshConfigFiles,
 } from './connections.ts'
-import { TIMED_OUT, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
+import {
+  SSH_CONNECTION_FAILED,
+  TIMED_OUT,
+  type CommandResult,
+  type OutputSink,
+  type RemoteCommand,
+  type Transport,
+} from './transport.ts'
 
 export interface SshSettings {
   user: string
@@ -110,22 +117,31 @@ export class SshTransport implements Transport {
     return this.includeFile
   }
 
-  async run(host: string, command: RemoteCommand): Promise<CommandResult> {
+  async run(host: string, command: RemoteCommand, signal?: AbortSignal): Promise<CommandResult> {
     let stdout = ''
     let stderr = ''
-    const outcome = await this.exec(host, command, {
-      stdout: (chunk) => (stdout += chunk),
-      stderr: (chunk) => (stderr += chunk),
-    })
+    const outcome = await this.exec(
+      host,
+      command,
+      { stdout: (chunk) => (stdout += chunk), stderr: (chunk) => (stderr += chunk) },
+      // the run's signal ends a read-only command; one that changes the host runs to its end
+      { signal, cut: command.readOnly === true },
+    )
     if (outcome.timedOut) {
       const seconds = this.hostTimeoutMs / 1000
       return { exitCode: TIMED_OUT, stdout, stderr, timedOut: { seconds } }
     }
-    return { exitCode: outcome.exitCode, stdout, stderr }
+    return {
+      exitCode: outcome.exitCode,
+      stdout,
+      stderr,
+      ...(outcome.interrupted ? { interrupted: true } : {}),
+      ...(outcome.connectionFailed !== undefined ? { connectionFailed: outcome.connectionFailed } : {}),
+    }
   }
 
   async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<number> {
-    return (await this.exec(host, command, sink, signal)).exitCode
+    return (await this.exec(host, command, sink, { signal, cut: true })).exitCode
   }
 
   prepare(hosts: readonly string[]): void {
@@ -137,19 +153,29 @@ export class SshTransport implements Transport {
     return this.pool.close()
   }
 
+  /**
+   * One command over `host`'s shared connection. `signal` abandons the wait for the connection, and ends
+   * the command itself only when `cut` (read-only commands, logs --follow).
+   */
   private async exec(
     host: string,
     command: RemoteCommand,
     sink: OutputSink,
-    signal?: AbortSignal,
-  ): Promise<{ exitCode: number; timedOut: boolean }> {
+    { signal, cut }: { signal?: AbortSignal; cut: boolean },
+  ): Promise<{ exitCode: number; timedOut: boolean; interrupted: boolean; connectionFailed?: boolean }> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const connection = await this.pool.connect(host)
+    const connection = await this.pool.connect(host, signal)
     if (!connection.ok) {
-      sink.stdout(connection.failure.stdout)
-      sink.stderr(connection.failure.stderr)
-      return { exitCode: connection.failure.exitCode, timedOut: false }
+      const { failure } = connection
+      sink.stdout(failure.stdout)
+      sink.stderr(failure.stderr)
+      return {
+        exitCode: failure.exitCode,
+        timedOut: false,
+        interrupted: failure.interrupted === true,
+        connectionFailed: failure.interrupted ? undefined : true,
+      }
     }
     const args = sshArgv(this.settings, host, {
       stdin: command.input !== undefined,
@@ -161,12 +187,19 @@ export class SshTransport implements Transport {
         input: command.input,
         stdout: (chunk) => sink.stdout(chunk),
         stderr: (chunk) => sink.stderr(chunk),
-        signal,
+        signal: cut ? signal : undefined,
         env: this.pool.env,
         // Only a read-only round trip is ever cut short: a command that changes a host runs to its end.
         timeoutMs: command.readOnly && this.hostTimeoutMs ? this.hostTimeoutMs : undefined,
       })
-    return connection.gate ? connection.gate.run(spawnIt) : spawnIt()
+    const outcome = await (connection.gate ? connection.gate.run(spawnIt) : spawnIt())
+    const interrupted = outcome.aborted
+    // ssh exits 255 when the connection failed, and so does a remote command that exits 255: when the
+    // shared connection is still up afterwards, the 255 is the command's own.
+    let connectionFailed: boolean | undefined
+    if (outcome.exitCode === SSH_CONNECTION_FAILED && !outcome.timedOut && !interrupted)
+      if ((await this.pool.stillConnected(connection)) === true) connectionFailed = false
+    return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, interrupted, connectionFailed }
   }
 }
 
