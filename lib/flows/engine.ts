@@ -93,6 +93,24 @@ export class StepEngine {
     return this.transport.run(host, command)
   }
 
+  /**
+   * Waits for `work` that changes nothing (a registry look-up), unless the run is signalled first: then
+   * throws `Interrupted` at once and leaves `work` to end by itself (its own time limit bounds it).
+   */
+  async unlessInterrupted<T>(work: Promise<T>): Promise<T> {
+    this.checkpoint()
+    let abort = () => {}
+    const interrupted = new Promise<never>((_, reject) => {
+      abort = () => reject(new Interrupted(this.interruptedBy ?? 'SIGINT'))
+      this.signal.addEventListener('abort', abort, { once: true })
+    })
+    try {
+      return await Promise.race([work, interrupted])
+    } finally {
+      this.signal.removeEventListener('abort', abort)
+    }
+  }
+
   /** Waits, unless the run is signalled first (then throws `Interrupted`). */
   async sleep(ms: number): Promise<void> {
     this.checkpoint()

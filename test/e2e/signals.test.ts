@@ -18,6 +18,7 @@ import {
   privateTmp,
   project,
   startBerth,
+  stallingServer,
   stallingSshd,
   useLab,
   shopConfig,
@@ -146,6 +147,28 @@ test('SIGTERM during check while a host hangs after the ssh banner: report and e
     await assertNothingLeft(tmp, r)
   } finally {
     await stall.close()
+  }
+})
+
+test('SIGTERM during check --registry while the registry never answers: report and exit 143 within seconds', async () => {
+  const registry = await stallingServer()
+  try {
+    const dir = project(shopConfig({ db: { image: `${registry.host}:${registry.port}/postgres:16`, hosts: [HOST1] } }))
+    const run = startBerth('check', ['db', '--registry'], { cwd: dir })
+    const guard = setTimeout(() => run.signal('SIGKILL'), 60_000)
+    await registry.reached
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const signalled = Date.now()
+    run.signal('SIGTERM')
+    const r = await run.done
+    const seconds = (Date.now() - signalled) / 1000
+    clearTimeout(guard)
+    assert.is(r.code, 143, r.stdout + r.stderr)
+    // without the fix the look-up runs to its own 10 s limit first
+    assert.ok(seconds < 5, `exit ${seconds}s after SIGTERM (bound 5 s)`)
+    assert.match(r.stdout, /Interrupted by SIGTERM/)
+  } finally {
+    await registry.close()
   }
 })
 

@@ -247,22 +247,17 @@ export async function assertNothingLeft(tmp: string, r: RunResult): Promise<void
   assert.equal(masters, [], 'an ssh process of the run is still there')
 }
 
-export interface StallingSshd {
+export interface StallingServer {
   /** The address it listens on, in the lab's block (the lab's ssh config covers it). */
   host: string
   port: number
-  /** An ssh config for the project: the lab's, with this host's port (and `extra` lines). */
-  configFile: string
-  /** Resolves once a client has connected and sent its own banner. */
+  /** Resolves once a client has connected and sent something (ssh its banner, fetch its request). */
   reached: Promise<void>
   close(): Promise<void>
 }
 
-/**
- * A host whose sshd stalls: it accepts connections and, with `banner`, sends an SSH banner, then never says
- * another word. `extra` adds ssh config lines for that host (keepalives, say).
- */
-export async function stallingSshd(options: { banner: boolean; extra?: string[] }): Promise<StallingSshd> {
+/** A TCP server that accepts connections, sends `greeting` if any, then never says another word. */
+export async function stallingServer(greeting?: string): Promise<StallingServer> {
   const host = `${labNet()}.20`
   const sockets = new Set<Socket>()
   let reachedNow: () => void = () => {}
@@ -271,29 +266,13 @@ export async function stallingSshd(options: { banner: boolean; extra?: string[] 
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
-    socket.on('data', (chunk) => {
-      if (chunk.toString('latin1').startsWith('SSH-')) reachedNow()
-    })
-    if (options.banner) socket.write('SSH-2.0-OpenSSH_9.2p1 stalling\r\n')
+    socket.on('data', () => reachedNow())
+    if (greeting !== undefined) socket.write(greeting)
   })
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const port = (server.address() as { port: number }).port
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-e2e-stall-'))
-  const configFile = path.join(dir, 'ssh_config')
-  writeFileSync(
-    configFile,
-    [
-      `Include ${sshConfigPath()}`,
-      `Host ${host}`,
-      `  Port ${port}`,
-      ...(options.extra ?? []).map((l) => `  ${l}`),
-      '',
-    ].join('\n'),
-  )
   return {
     host,
-    port,
-    configFile,
+    port: (server.address() as { port: number }).port,
     reached,
     close: () =>
       new Promise<void>((resolve) => {
@@ -301,4 +280,21 @@ export async function stallingSshd(options: { banner: boolean; extra?: string[] 
         server.close(() => resolve())
       }),
   }
+}
+
+/**
+ * A host whose sshd stalls: it accepts connections and, with `banner`, sends an SSH banner, then never says
+ * another word. `configFile` is an ssh config for the project: the lab's, with this host's port and `extra`
+ * lines for it (keepalives, say).
+ */
+export async function stallingSshd(options: {
+  banner: boolean
+  extra?: string[]
+}): Promise<StallingServer & { configFile: string }> {
+  const server = await stallingServer(options.banner ? 'SSH-2.0-OpenSSH_9.2p1 stalling\r\n' : undefined)
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-e2e-stall-'))
+  const configFile = path.join(dir, 'ssh_config')
+  const lines = [`Include ${sshConfigPath()}`, `Host ${server.host}`, `  Port ${server.port}`]
+  writeFileSync(configFile, [...lines, ...(options.extra ?? []).map((l) => `  ${l}`), ''].join('\n'))
+  return { ...server, configFile }
 }
