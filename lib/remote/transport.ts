@@ -131,12 +131,14 @@ export function describeFailure(host: string, what: string, result: CommandResul
       `check the host and its Docker engine (\`ssh ${host} docker info\`), then run again.`
     )
   }
-  const detail = failureDetail(result)
   if (isConnectionFailure(result)) {
+    // ssh speaks on stderr only: whatever came on stdout is the remote command's, never the reason
+    const sshSaid = failureDetail({ ...result, stdout: '' })
     return (
-      `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); ` +
+      `could not connect to ${host} over ssh (${sshSaid || 'ssh exited 255'}); ` +
       `check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
     )
   }
+  const detail = failureDetail(result)
   return `${what} exited ${result.exitCode}${detail ? ` (${detail})` : ''}; fix the cause on ${host} and run again.`
 }

@@ -89,6 +89,8 @@ test("a command's own exit 255 is the command's: named, never 'could not connect
   // no words from ssh: without knowing more, exit 255 with nothing on stderr is taken as ssh's
   const ran: CommandResult = { exitCode: 255, stdout: 'ran\n', stderr: '' }
   assert.ok(isConnectionFailure(ran))
+  // and then the command's stdout is never given as ssh's reason
+  assert.match(describeFailure('h1', '`sh -c`', ran), /^could not connect to h1 over ssh \(ssh exited 255\); /)
   // the ssh transport asked the shared connection afterwards: it was up, so the 255 is the command's
   const held = { ...ran, connectionFailed: false }
   assert.not.ok(isConnectionFailure(held))
