@@ -18,7 +18,8 @@ export class LocalTransport implements Transport {
       quiet: true,
       verbose: false,
     })`/bin/sh -c ${shellJoin(command.argv)}`
-    return { exitCode: output.exitCode ?? 128, stdout: output.stdout, stderr: output.stderr }
+    // no ssh here: an exit 255 is always the command's own
+    return { exitCode: output.exitCode ?? 128, stdout: output.stdout, stderr: output.stderr, connectionFailed: false }
   }
 
   async stream(host: string, command: RemoteCommand, sink: OutputSink): Promise<number> {

@@ -4,6 +4,8 @@
 // the connection held.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { tmpdir } from 'node:os'
+import { LocalTransport } from '../../lib/remote/local.ts'
 import { describeFailure, isConnectionFailure, type CommandResult } from '../../lib/remote/transport.ts'
 
 const ssh = (...lines: string[]): CommandResult => ({
@@ -103,6 +105,13 @@ test("a command's own exit 255 is the command's: named, never 'could not connect
   assert.ok(isConnectionFailure({ exitCode: 255, stdout: '', stderr: 'something new\n', connectionFailed: true }))
   // a tty session's normal goodbye is no failure of ssh's
   assert.not.ok(isConnectionFailure({ exitCode: 255, stdout: '', stderr: 'oops\r\nConnection to h1 closed.\r\n' }))
+})
+
+test("a transport without ssh never reports a connection failure: a local exit 255 is the command's", async () => {
+  const result = await new LocalTransport(tmpdir()).run('local', { argv: ['sh', '-c', 'echo ran; exit 255'] })
+  assert.is(result.exitCode, 255)
+  assert.not.ok(isConnectionFailure(result))
+  assert.match(describeFailure('local', '`sh -c`', result), /^`sh -c` exited 255 \(ran\)/)
 })
 
 test('a wait the signal ended is neither a connection failure nor a time-out', () => {
