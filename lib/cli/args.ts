@@ -219,14 +219,50 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
   }
 }
 
-/** A non-negative number of seconds from a string flag, or a usage error naming the flag. */
+/**
+ * The most seconds a flag may name: Node's timers hold at most 2^31-1 ms (a longer one fires after 1 ms),
+ * so 2147483 s (about 24 days) is the longest wait berth can honour.
+ */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
+
+/** The most a count flag (`--concurrency`, `--lines`) may name. */
+export const MAX_COUNT = 999_999_999
+
+/**
+ * The one parser of numeric flags. Only plain decimal digits are numbers here: `0x10`, `1e3`, `Infinity`,
+ * `+5`, `.5` and `5.` are not what a person writes for seconds or a count, so they are usage errors instead
+ * of whatever JavaScript's Number() makes of them. Seconds may have a decimal fraction (`1.5`); counts may not.
+ */
+function numberFlag(
+  value: string | boolean | undefined,
+  flag: string,
+  spec: { seconds: boolean; min: number; max: number },
+): number | undefined {
+  if (value === undefined || value === false) return undefined
+  const text = typeof value === 'string' ? value.trim() : ''
+  const got = typeof value === 'string' ? argText(value) : 'no value'
+  const what = spec.seconds
+    ? `plain decimal seconds from ${spec.min} to ${spec.max} (such as --${flag} 30 or --${flag} 1.5)`
+    : `a whole number from ${spec.min} to ${spec.max} (such as --${flag} 10)`
+  if (!(spec.seconds ? /^\d+(?:\.\d+)?$/ : /^\d+$/).test(text))
+    throw new UsageError(`--${flag} takes ${what}, got ${got}.`)
+  const number = Number(text)
+  if (spec.seconds && number > spec.max)
+    throw new UsageError(
+      `--${flag} takes at most ${spec.max} seconds (about 24 days, the longest wait berth can honour), got ${got}.`,
+    )
+  if (number < spec.min || number > spec.max) throw new UsageError(`--${flag} takes ${what}, got ${got}.`)
+  return number
+}
+
+/** A number of seconds (0 up to MAX_SECONDS, fractions allowed) from a string flag, or a usage error naming the flag. */
 export function secondsFlag(value: string | boolean | undefined, flag: string, fallback: number): number {
-  if (value === undefined || value === false) return fallback
-  const seconds = Number(value)
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`--${flag} takes a number of seconds, got ${argText(String(value))}.`)
-  }
-  return seconds
+  return numberFlag(value, flag, { seconds: true, min: 0, max: MAX_SECONDS }) ?? fallback
+}
+
+/** A positive whole number (1 up to `max`) from a string flag, or a usage error naming the flag. */
+export function countFlag(value: string | boolean | undefined, flag: string, max = MAX_COUNT): number | undefined {
+  return numberFlag(value, flag, { seconds: false, min: 1, max })
 }
 
 export function optionsHelp(options: Record<string, OptionSpec>): string {

@@ -3,7 +3,7 @@
 import { DEFAULT_LINES, FOLLOW_LINES, type LogsOptions } from '../flows/logs.ts'
 import { selectionHosts } from '../flows/selection.ts'
 import type { Selection } from '../flows/selection.ts'
-import { UsageError, type ParsedArgs } from './args.ts'
+import { countFlag, UsageError, type ParsedArgs } from './args.ts'
 
 /** The verb's flags as options; a bad --lines or an empty --since/--grep is a usage error. */
 export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
@@ -13,12 +13,7 @@ export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
   if (since !== undefined && since.trim() === '')
     throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
   if (grep !== undefined && grep === '') throw new UsageError('--grep takes the text to look for, e.g. --grep ERROR.')
-  let lines: number | undefined
-  if (linesFlag !== undefined) {
-    if (!/^\d+$/.test(linesFlag.trim()) || Number(linesFlag) < 1)
-      throw new UsageError(`--lines takes a positive whole number, got '${linesFlag}'.`)
-    lines = Number(linesFlag)
-  }
+  let lines = countFlag(linesFlag, 'lines')
   const follow = flags.follow === true
   if (lines === undefined)
     lines = follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES

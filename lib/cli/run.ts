@@ -22,8 +22,8 @@ import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
 import { renderJson, renderText } from '../report/render.ts'
 import {
   COMMON_OPTIONS,
-  argText,
   asksForJson,
+  countFlag,
   optionsHelp,
   parseVerbArgs,
   secondsFlag,
@@ -126,7 +126,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     // checked before any host is contacted, not when the lock is first taken
     if ('lock-wait' in verb.options) secondsFlag(args.flags['lock-wait'], 'lock-wait', 0)
     verb.validate?.(args)
-    const concurrencyFlag = positiveIntegerFlag(args.flags.concurrency, 'concurrency')
+    const concurrencyFlag = countFlag(args.flags.concurrency, 'concurrency')
     const hostTimeoutSeconds = secondsFlag(args.flags['host-timeout'], 'host-timeout', DEFAULT_HOST_TIMEOUT_SECONDS)
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
@@ -334,15 +334,4 @@ interface ConnectionSettings {
   /** Unset: the transport's default (Kamal's 30). */
   maxConcurrentStarts: number | undefined
   hostTimeoutSeconds: number
-}
-
-/** A positive whole number from a string flag, or a usage error naming the flag. */
-function positiveIntegerFlag(value: string | boolean | undefined, flag: string): number | undefined {
-  if (value === undefined || value === false) return undefined
-  if (typeof value !== 'string' || !/^\s*\d+\s*$/.test(value) || Number(value) < 1) {
-    throw new UsageError(
-      `--${flag} takes a positive whole number, got ${typeof value === 'string' ? argText(value) : 'no value'}.`,
-    )
-  }
-  return Number(value)
 }

@@ -228,15 +228,13 @@ export const VERBS: Record<string, Verb> = {
       },
     },
     validate: (args) => {
-      const { since, lines } = args.flags
+      const { since } = args.flags
       if (typeof since === 'string' && since.trim() !== '' && !SINCE.test(since)) {
         throw new UsageError(
           `--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`,
         )
       }
-      if (typeof lines === 'string' && !(/^\s*\d{1,9}\s*$/.test(lines) && Number(lines) >= 1)) {
-        throw new UsageError(`--lines takes a positive whole number (up to 999999999), got ${argText(lines)}.`)
-      }
+      // --lines is read (and refused when it is no whole number) by logsOptions
       if (logsOptions(args.flags).follow && args.json)
         throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
     },

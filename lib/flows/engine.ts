@@ -1,6 +1,7 @@
 // The one way flows run remote commands: steps in order per host, hosts in parallel, results returned,
 // cleanup on failure, and the run's AbortSignal checked before every remote command. After SIGINT/SIGTERM
-// no new command starts; only commands that put a host back as it was (`restore`) still run.
+// no new command starts; only commands that put a host back as it was (`restore`) still run. The signal
+// also reaches the transport: waits that change nothing (connecting, read-only commands) end at once.
 import { recordAudit, type AuditContext } from '../audit/commands.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
 import {
@@ -82,10 +83,15 @@ export class StepEngine {
     if (signal) throw new Interrupted(signal)
   }
 
-  /** One remote command; never starts after a signal (throws `Interrupted` instead). */
+  /**
+   * One remote command; never starts after a signal (throws `Interrupted` instead). A signal that comes
+   * while it waits for its connection, or while a read-only command runs, throws `Interrupted` too.
+   */
   async run(host: string, command: RemoteCommand): Promise<CommandResult> {
     this.checkpoint()
-    return this.transport.run(host, command)
+    const result = await this.transport.run(host, command, this.signal)
+    if (result.interrupted) this.checkpoint()
+    return result
   }
 
   /**
@@ -100,6 +106,24 @@ export class StepEngine {
   /** A command that puts a host back as it was (rollback, cleanup): it runs even after a signal. */
   restore(host: string, command: RemoteCommand): Promise<CommandResult> {
     return this.transport.run(host, command)
+  }
+
+  /**
+   * Waits for `work` that changes nothing (a registry look-up), unless the run is signalled first: then
+   * throws `Interrupted` at once and leaves `work` to end by itself (its own time limit bounds it).
+   */
+  async unlessInterrupted<T>(work: Promise<T>): Promise<T> {
+    this.checkpoint()
+    let abort = () => {}
+    const interrupted = new Promise<never>((_, reject) => {
+      abort = () => reject(new Interrupted(this.interruptedBy ?? 'SIGINT'))
+      this.signal.addEventListener('abort', abort, { once: true })
+    })
+    try {
+      return await Promise.race([work, interrupted])
+    } finally {
+      this.signal.removeEventListener('abort', abort)
+    }
   }
 
   /** Waits, unless the run is signalled first (then throws `Interrupted`). */
@@ -131,7 +155,9 @@ export class StepEngine {
       const signal = this.interruptedBy
       if (signal) return { ok: false, interrupted: true, completed: index, results, signal }
       this.progress(host, step.description)
-      const result = await this.transport.run(host, step.command)
+      const result = await this.transport.run(host, step.command, this.signal)
+      if (result.interrupted)
+        return { ok: false, interrupted: true, completed: index, results, signal: this.interruptedBy! }
       results.push(result)
       if (result.exitCode !== 0 && !step.tolerate?.(result)) {
         if (step.cleanup) await this.restore(host, step.cleanup)

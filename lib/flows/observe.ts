@@ -3,7 +3,7 @@ import { inspectHost } from '../docker/commands.ts'
 import { parseHostInspection } from '../docker/inspect.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeFailure, isConnectionFailure } from '../remote/transport.ts'
-import type { StepEngine } from './engine.ts'
+import { Interrupted, type StepEngine } from './engine.ts'
 import { selectionHosts, type Selection } from './selection.ts'
 
 /**
@@ -25,7 +25,15 @@ export async function observeHosts(
   return new Map(
     outcomes.map((o) => [
       o.host,
-      o.ok ? o.value : { ok: false, error: `could not read containers on ${o.host}: ${o.error.message}` },
+      o.ok
+        ? o.value
+        : {
+            ok: false,
+            error:
+              o.error instanceof Interrupted
+                ? `not read: the run was interrupted by ${o.error.signal} before ${o.host} answered.`
+                : `could not read containers on ${o.host}: ${o.error.message}`,
+          },
     ]),
   )
 }

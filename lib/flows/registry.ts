@@ -3,7 +3,7 @@
 import type { Accessory } from '../config/model.ts'
 import { parseImageRef } from '../drift/image-ref.ts'
 import { registryDigest, type DigestAnswer, type RegistryCredentials } from '../registry/manifest.ts'
-import type { StepEngine } from './engine.ts'
+import { Interrupted, type StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'
 
 /** The login's credentials when they are for the registry the image lives in. */
@@ -22,12 +22,18 @@ export async function askRegistries(
   const images = new Map<string, Accessory>()
   for (const { accessory } of selection)
     if (!parseImageRef(accessory.image).digest && !images.has(accessory.image)) images.set(accessory.image, accessory)
-  engine.checkpoint()
-  const answers = await Promise.all(
+  const asked = Promise.all(
     [...images].map(
       async ([image, accessory]) =>
         [image, await registryDigest(image, { credentials: credentialsFor(accessory) })] as const,
     ),
   )
-  return new Map(answers)
+  try {
+    // read-only: a signal ends the wait at once, and the run goes on to its report
+    return new Map(await engine.unlessInterrupted(asked))
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error
+    const notAsked = `not asked: the run was interrupted by ${error.signal}`
+    return new Map([...images.keys()].map((image) => [image, { ok: false, error: notAsked }]))
+  }
 }

@@ -85,7 +85,12 @@ export class DeployLock {
         throw new Error(
           `interrupted by ${String(signal.reason)} while waiting for the deploy lock; nothing was changed.`,
         )
-      const result = await transport.run(this.host, acquireLock(this.directory, details))
+      // the signal abandons only a wait for the connection: a `mkdir` that was sent runs to its end
+      const result = await transport.run(this.host, acquireLock(this.directory, details), signal)
+      if (result.interrupted)
+        throw new Error(
+          `interrupted by ${String(signal?.reason)} while connecting to take the deploy lock; nothing was changed.`,
+        )
       if (result.exitCode === 0) break
       if (isConnectionFailure(result))
         throw new Error(this.unreachableMessage(describeFailure(this.host, 'mkdir', result)))

@@ -50,6 +50,8 @@ export interface SpawnOutcome {
   exitCode: number
   /** The time limit ended it (SIGTERM to the local ssh). */
   timedOut: boolean
+  /** `signal` ended it (SIGTERM to the local ssh). */
+  aborted: boolean
 }
 
 /**
@@ -81,7 +83,7 @@ export function spawnSsh(
     })
   } catch (error) {
     void io.stderr?.(Buffer.from(`could not run the local ssh client: ${(error as Error).message}\n`))
-    return Promise.resolve({ exitCode: SSH_FAILED, timedOut: false })
+    return Promise.resolve({ exitCode: SSH_FAILED, timedOut: false, aborted: false })
   }
   if (io.input !== undefined) {
     child.stdin?.on('error', () => {}) // ssh that failed to connect closes stdin early: its exit code tells why
@@ -103,6 +105,7 @@ export function spawnSsh(
   }
   io.running?.(child)
   let timedOut = false
+  let aborted = false
   let stopped = false
   let killTimer: NodeJS.Timeout | undefined
   const stop = () => {
@@ -111,7 +114,9 @@ export function spawnSsh(
     killTimer ??= setTimeout(() => child.kill('SIGKILL'), 2000)
   }
   const limit = io.timeoutMs ? setTimeout(() => ((timedOut = true), stop()), io.timeoutMs) : undefined
-  io.signal?.addEventListener('abort', stop, { once: true })
+  const abort = () => ((aborted = true), stop())
+  if (io.signal?.aborted) abort()
+  else io.signal?.addEventListener('abort', abort, { once: true })
   return new Promise((resolve) => {
     let settled = false
     const settle = (exitCode: number) => {
@@ -119,9 +124,9 @@ export function spawnSsh(
       settled = true
       clearTimeout(limit)
       clearTimeout(killTimer)
-      io.signal?.removeEventListener('abort', stop)
+      io.signal?.removeEventListener('abort', abort)
       io.running?.(undefined)
-      resolve({ exitCode, timedOut })
+      resolve({ exitCode, timedOut, aborted })
     }
     child.on('error', (error) => {
       void io.stderr?.(Buffer.from(`could not run the local ssh client: ${error.message}\n`))
@@ -158,50 +163,73 @@ function socketsIn(directory: string): string[] {
   }
 }
 
-// OpenSSH's multiplexing protocol (PROTOCOL.mux), the two messages `ssh -O exit` sends.
+// OpenSSH's multiplexing protocol (PROTOCOL.mux): the messages `ssh -O exit` and `ssh -O check` send.
 const MUX_MSG_HELLO = 0x00000001
+const MUX_C_ALIVE_CHECK = 0x10000004
 const MUX_C_TERMINATE = 0x10000005
+const MUX_S_OK = 0x80000001
+const MUX_S_ALIVE = 0x80000005
 const MUX_PROTOCOL_VERSION = 4
 
 /**
- * Asks the master listening on `socket` to exit, as `ssh -O exit` does: hello, then MUX_C_TERMINATE. The
- * master exits at once (its reply rarely makes it, as OpenSSH's own source notes), so the socket closing
- * after the request counts as done; an error, a refusal or no close within `timeoutMs` does not.
+ * One request to the master listening on `socket`: hello, then `request`. Resolves with whether the request
+ * was sent and the master's replies (its hello left out), once the master answers, closes the socket, fails,
+ * or `timeoutMs` passes. Spoken by berth itself, so no ssh process is started and no host is ever contacted.
  */
-export function terminateMaster(socket: string, timeoutMs = 2000): Promise<boolean> {
+function muxRequest(
+  socket: string,
+  request: number,
+  timeoutMs: number,
+): Promise<{ sent: boolean; replies: number[]; ended: 'reply' | 'closed' | 'error' | 'timeout' }> {
   return new Promise((resolve) => {
     const connection = createConnection(socket)
     let sent = false
-    let refused = false
-    const finish = (done: boolean) => {
+    const replies: number[] = []
+    const finish = (ended: 'reply' | 'closed' | 'error' | 'timeout') => {
       clearTimeout(timer)
       connection.destroy()
-      resolve(done)
+      resolve({ sent, replies, ended })
     }
-    const timer = setTimeout(() => finish(false), timeoutMs)
+    const timer = setTimeout(() => finish('timeout'), timeoutMs)
     connection.on('connect', () => {
-      const request = Buffer.alloc(24)
-      request.writeUInt32BE(8, 0)
-      request.writeUInt32BE(MUX_MSG_HELLO, 4)
-      request.writeUInt32BE(MUX_PROTOCOL_VERSION, 8)
-      request.writeUInt32BE(8, 12)
-      request.writeUInt32BE(MUX_C_TERMINATE, 16)
-      request.writeUInt32BE(1, 20)
-      connection.write(request, () => (sent = true))
+      const message = Buffer.alloc(24)
+      message.writeUInt32BE(8, 0)
+      message.writeUInt32BE(MUX_MSG_HELLO, 4)
+      message.writeUInt32BE(MUX_PROTOCOL_VERSION, 8)
+      message.writeUInt32BE(8, 12)
+      message.writeUInt32BE(request, 16)
+      message.writeUInt32BE(1, 20) // request id
+      connection.write(message, () => (sent = true))
     })
     let buffered = Buffer.alloc(0)
     connection.on('data', (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       while (buffered.length >= 8 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
         const type = buffered.readUInt32BE(4)
-        // Anything but the master's hello or MUX_S_OK (0x80000001): refused (MUX_S_PERMISSION_DENIED, ...).
-        if (type !== MUX_MSG_HELLO && type !== 0x80000001) refused = true
         buffered = buffered.subarray(4 + buffered.readUInt32BE(0))
+        if (type !== MUX_MSG_HELLO) replies.push(type)
       }
+      if (replies.length) finish('reply')
     })
-    connection.on('error', () => finish(false))
-    connection.on('close', () => finish(sent && !refused))
+    connection.on('error', () => finish('error'))
+    connection.on('close', () => finish('closed'))
   })
+}
+
+/**
+ * Asks the master listening on `socket` to exit, as `ssh -O exit` does. The master exits at once (its reply
+ * rarely makes it, as OpenSSH's own source notes), so the socket closing after the request counts as done;
+ * an error, a refusal or no close within `timeoutMs` does not.
+ */
+export async function terminateMaster(socket: string, timeoutMs = 2000): Promise<boolean> {
+  const { sent, replies, ended } = await muxRequest(socket, MUX_C_TERMINATE, timeoutMs)
+  // Anything but MUX_S_OK is a refusal (MUX_S_PERMISSION_DENIED, MUX_S_FAILURE).
+  return sent && (ended === 'closed' || ended === 'reply') && replies.every((type) => type === MUX_S_OK)
+}
+
+/** Whether a master listens on `socket` and answers, as `ssh -O check` asks (MUX_C_ALIVE_CHECK). */
+export async function masterAlive(socket: string, timeoutMs = 2000): Promise<boolean> {
+  return (await muxRequest(socket, MUX_C_ALIVE_CHECK, timeoutMs)).replies.includes(MUX_S_ALIVE)
 }
 
 /**
@@ -334,8 +362,29 @@ export interface PoolOptions {
   env?: NodeJS.ProcessEnv
 }
 
-/** How a command reaches a host, once `connect` has made sure a connection is there. */
-export type Connection = { ok: true; options: string[]; gate?: Gate } | { ok: false; failure: CommandResult }
+/**
+ * How a command reaches a host, once `connect` has made sure a connection is there: the ssh options, and
+ * `socket` when the connection is this run's own master (the user's own sharing has none).
+ */
+export type Connection =
+  { ok: true; options: string[]; gate?: Gate; socket?: string } | { ok: false; failure: CommandResult }
+
+/** A connection that could not be made: ssh's (or berth's) words, and certainly no remote command's exit. */
+const failed = (stderr: string): Connection => ({
+  ok: false,
+  failure: { exitCode: SSH_FAILED, stdout: '', stderr, connectionFailed: true },
+})
+
+/** A wait for a connection given up because the run was interrupted. */
+const abandoned = (host: string): Connection => ({
+  ok: false,
+  failure: {
+    exitCode: SSH_FAILED,
+    stdout: '',
+    stderr: `ssh: stopped waiting for the connection to ${host}: the run was interrupted\n`,
+    interrupted: true,
+  },
+})
 
 /** The shared connections of one run: one master per host, started at most N at a time, closed by `close()`. */
 export class ConnectionPool {
@@ -346,6 +395,10 @@ export class ConnectionPool {
   private readonly userSharing = new Map<string, Promise<boolean>>()
   /** Handshakes in progress (`ssh -N`), ended by `closeSync` so none becomes a master after the exit. */
   private readonly starting = new Set<ChildProcess>()
+  /** Ends every ssh the pool itself runs (handshakes, `ssh -G`) when the run closes: waiting for them reads nothing. */
+  private readonly stopping = new AbortController()
+  /** Each host's control socket in the private directory, named by berth (so its master can be asked directly). */
+  private readonly sockets = new Map<string, string>()
   private closed = false
   private readonly onExit = () => this.closeSync()
 
@@ -362,16 +415,23 @@ export class ConnectionPool {
     return this.options.userConfig.setsKeepalive ? [] : KEEPALIVE_OPTIONS
   }
 
-  private sharingOptions(): string[] {
+  /** The control socket of `host`'s master: a number in the private directory, one per host of this run. */
+  private socketOf(host: string): string {
     if (!this.directory) {
       this.directory = makeControlDirectory()
       process.once('exit', this.onExit)
     }
+    let socket = this.sockets.get(host)
+    if (!socket) this.sockets.set(host, (socket = path.join(this.directory, String(this.sockets.size))))
+    return socket
+  }
+
+  private sharingOptions(socket: string): string[] {
     return [
       '-o',
       'ControlMaster=auto',
       '-o',
-      `ControlPath=${path.join(this.directory, '%C')}`,
+      `ControlPath=${socket}`,
       '-o',
       `ControlPersist=${CONTROL_PERSIST_SECONDS}`,
     ]
@@ -385,14 +445,12 @@ export class ConnectionPool {
   /**
    * Makes sure `host` has a connection; resolves with the ssh options its commands use. Concurrent callers
    * for one host wait for the same handshake. A host that could not be reached resolves with ssh's own
-   * failure; the next command tries again.
+   * failure; the next command tries again. Once `signal` fires, this caller stops waiting at once (the
+   * result says `interrupted`): a handshake changes nothing on a host, and `close()` ends it.
    */
-  connect(host: string): Promise<Connection> {
-    if (this.closed)
-      return Promise.resolve({
-        ok: false,
-        failure: { exitCode: SSH_FAILED, stdout: '', stderr: 'ssh: the run has ended; no new connection is opened\n' },
-      })
+  connect(host: string, signal?: AbortSignal): Promise<Connection> {
+    if (this.closed) return Promise.resolve(failed('ssh: the run has ended; no new connection is opened\n'))
+    if (signal?.aborted) return Promise.resolve(abandoned(host))
     let pending = this.masters.get(host)
     if (!pending) {
       pending = this.start(host)
@@ -403,7 +461,24 @@ export class ConnectionPool {
     void seen.then((connection) => {
       if (!connection.ok && this.masters.get(host) === seen) this.masters.delete(host)
     })
-    return seen
+    if (!signal) return seen
+    return new Promise((resolve) => {
+      const abandon = () => resolve(abandoned(host))
+      signal.addEventListener('abort', abandon, { once: true })
+      void seen.then((connection) => {
+        signal.removeEventListener('abort', abandon)
+        resolve(connection)
+      })
+    })
+  }
+
+  /**
+   * After a command exited 255: is `host`'s connection still up? Only this run's own masters can be asked
+   * (over their socket, as `ssh -O check`); for the user's own sharing the answer is unknown (undefined).
+   */
+  async stillConnected(connection: Connection): Promise<boolean | undefined> {
+    if (!connection.ok || !connection.socket) return undefined
+    return masterAlive(connection.socket)
   }
 
   /** Starts the handshakes of hosts the run will reach, ahead of their first command. */
@@ -417,26 +492,31 @@ export class ConnectionPool {
       // command as a possible handshake.
       return { ok: true, options: this.keepalive, gate: this.gate }
     }
-    const options = [...this.keepalive, ...this.sharingOptions()]
+    const socket = this.socketOf(host)
+    const options = [...this.keepalive, ...this.sharingOptions(socket)]
     return this.gate.run(async () => {
+      // queued behind other handshakes while the run ended
+      if (this.closed) return failed('ssh: the run has ended; no new connection is opened\n')
       let stderr = ''
       let child: ChildProcess | undefined
       const started = await spawnSsh(this.options.argv(host, [...options, '-N']), {
         env: this.options.env,
         stderr: (chunk) => void (stderr += chunk.toString()),
         timeoutMs: this.options.hostTimeoutMs || undefined,
+        signal: this.stopping.signal,
         running: (running) => {
           if (running) this.starting.add((child = running))
           else if (child) this.starting.delete(child)
         },
       })
-      if (started.exitCode === 0 && !started.timedOut) return { ok: true, options } as const
+      if (started.exitCode === 0 && !started.timedOut && !started.aborted) return { ok: true, options, socket } as const
+      if (started.aborted) return failed(`ssh: connecting to ${host} was abandoned: the run has ended\n`)
       if (started.timedOut) {
         stderr =
           `ssh: no answer from ${host} within ${this.options.hostTimeoutMs / 1000}s while connecting ` +
           '(the per-host time limit, --host-timeout)\n'
       }
-      return { ok: false, failure: { exitCode: SSH_FAILED, stdout: '', stderr } } as const
+      return failed(stderr)
     })
   }
 
@@ -449,6 +529,7 @@ export class ConnectionPool {
           env: this.options.env,
           stdout: (chunk) => void (out += chunk.toString()),
           timeoutMs: 10_000,
+          signal: this.stopping.signal,
         }).then(({ exitCode }) => resolve(exitCode === 0 && userSharesConnections(out)))
       })
       this.userSharing.set(host, known)
@@ -461,6 +542,8 @@ export class ConnectionPool {
     if (this.closed) return
     this.closed = true
     process.off('exit', this.onExit)
+    // Handshakes still in flight read nothing anyone waits for: they end now (SIGTERM, by pid).
+    this.stopping.abort()
     const directory = this.directory
     if (!directory) return
     const hosts = await this.startedHosts()
@@ -494,7 +577,7 @@ export class ConnectionPool {
   }
 
   private exitArgv(host: string): string[] {
-    return this.options.argv(host, ['-o', `ControlPath=${path.join(this.directory!, '%C')}`, '-O', 'exit'])
+    return this.options.argv(host, ['-o', `ControlPath=${this.socketOf(host)}`, '-O', 'exit'])
   }
 
   private async startedHosts(): Promise<string[]> {

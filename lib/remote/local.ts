@@ -42,7 +42,13 @@ export class LocalTransport implements Transport {
     return new Promise((resolve) => {
       child.on('error', () => {}) // an abort: 'close' follows
       child.on('close', (code) =>
-        resolve({ exitCode: code ?? 128, stdout: tails.stdout.toString(), stderr: tails.stderr.toString() }),
+        // no ssh here: an exit 255 is always the command's own
+        resolve({
+          exitCode: code ?? 128,
+          stdout: tails.stdout.toString(),
+          stderr: tails.stderr.toString(),
+          connectionFailed: false,
+        }),
       )
     })
   }

@@ -15,6 +15,7 @@ import {
   sshConfigFiles,
 } from './connections.ts'
 import {
+  SSH_CONNECTION_FAILED,
   TIMED_OUT,
   Tail,
   type CommandResult,
@@ -120,17 +121,29 @@ export class SshTransport implements Transport {
     return this.includeFile
   }
 
-  async run(host: string, command: RemoteCommand): Promise<CommandResult> {
+  async run(host: string, command: RemoteCommand, signal?: AbortSignal): Promise<CommandResult> {
     const stdout: Uint8Array[] = []
     const stderr: Uint8Array[] = []
-    const result = await this.stream(host, command, {
-      stdout: (chunk) => void stdout.push(chunk),
-      stderr: (chunk) => void stderr.push(chunk),
-    })
+    const sink = {
+      stdout: (chunk: Uint8Array) => void stdout.push(chunk),
+      stderr: (chunk: Uint8Array) => void stderr.push(chunk),
+    }
+    // the run's signal ends a read-only command; one that changes the host runs to its end
+    const result = await this.streamed(host, command, sink, { signal, cut: command.readOnly === true })
     return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  async stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+  /** exec passes no signal (it is never cut short); logs --follow passes the one that ends it. */
+  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+    return this.streamed(host, command, sink, { signal, cut: true })
+  }
+
+  private async streamed(
+    host: string,
+    command: RemoteCommand,
+    sink: OutputSink,
+    options: { signal?: AbortSignal; cut: boolean },
+  ): Promise<CommandResult> {
     const stdout = new Tail()
     const stderr = new Tail()
     const outcome = await this.exec(
@@ -140,11 +153,16 @@ export class SshTransport implements Transport {
         stdout: (chunk) => (stdout.push(chunk), sink.stdout(chunk)),
         stderr: (chunk) => (stderr.push(chunk), sink.stderr(chunk)),
       },
-      signal,
+      options,
     )
     const tails = { stdout: stdout.toString(), stderr: stderr.toString() }
     if (outcome.timedOut) return { exitCode: TIMED_OUT, ...tails, timedOut: { seconds: this.hostTimeoutMs / 1000 } }
-    return { exitCode: outcome.exitCode, ...tails }
+    return {
+      exitCode: outcome.exitCode,
+      ...tails,
+      ...(outcome.interrupted ? { interrupted: true } : {}),
+      ...(outcome.connectionFailed !== undefined ? { connectionFailed: outcome.connectionFailed } : {}),
+    }
   }
 
   prepare(hosts: readonly string[]): void {
@@ -156,19 +174,29 @@ export class SshTransport implements Transport {
     return this.pool.close()
   }
 
+  /**
+   * One command over `host`'s shared connection. `signal` abandons the wait for the connection, and ends
+   * the command itself only when `cut` (read-only commands, logs --follow).
+   */
   private async exec(
     host: string,
     command: RemoteCommand,
     sink: OutputSink,
-    signal?: AbortSignal,
-  ): Promise<{ exitCode: number; timedOut: boolean }> {
+    { signal, cut }: { signal?: AbortSignal; cut: boolean },
+  ): Promise<{ exitCode: number; timedOut: boolean; interrupted: boolean; connectionFailed?: boolean }> {
     const remote = shellJoin(command.argv)
     this.observe?.(host, remote, command.input === undefined ? 0 : Buffer.byteLength(command.input))
-    const connection = await this.pool.connect(host)
+    const connection = await this.pool.connect(host, signal)
     if (!connection.ok) {
-      await sink.stdout(Buffer.from(connection.failure.stdout))
-      await sink.stderr(Buffer.from(connection.failure.stderr))
-      return { exitCode: connection.failure.exitCode, timedOut: false }
+      const { failure } = connection
+      await sink.stdout(Buffer.from(failure.stdout))
+      await sink.stderr(Buffer.from(failure.stderr))
+      return {
+        exitCode: failure.exitCode,
+        timedOut: false,
+        interrupted: failure.interrupted === true,
+        connectionFailed: failure.interrupted ? undefined : true,
+      }
     }
     const args = sshArgv(this.settings, host, {
       stdin: command.input !== undefined,
@@ -181,12 +209,19 @@ export class SshTransport implements Transport {
         input: command.input,
         stdout: sink.stdout,
         stderr: sink.stderr,
-        signal,
+        signal: cut ? signal : undefined,
         env: this.pool.env,
         // Only a read-only round trip is ever cut short: a command that changes a host runs to its end.
         timeoutMs: command.readOnly && this.hostTimeoutMs ? this.hostTimeoutMs : undefined,
       })
-    return connection.gate ? connection.gate.run(spawnIt) : spawnIt()
+    const outcome = await (connection.gate ? connection.gate.run(spawnIt) : spawnIt())
+    const interrupted = outcome.aborted
+    // ssh exits 255 when the connection failed, and so does a remote command that exits 255: when the
+    // shared connection is still up afterwards, the 255 is the command's own.
+    let connectionFailed: boolean | undefined
+    if (outcome.exitCode === SSH_CONNECTION_FAILED && !outcome.timedOut && !interrupted)
+      if ((await this.pool.stillConnected(connection)) === true) connectionFailed = false
+    return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, interrupted, connectionFailed }
   }
 }
 

@@ -25,6 +25,17 @@ export interface CommandResult {
   stderr: string
   /** A read-only command ended by the per-host time limit (its exit code is then TIMED_OUT). */
   timedOut?: { seconds: number }
+  /**
+   * The run's signal ended the wait: a read-only command was cut short, or the command never started
+   * because its connection was still being made. Nothing was changed on the host by it.
+   */
+  interrupted?: true
+  /**
+   * Set by a transport that knows whether the connection failed (true: the command never ran, e.g. the
+   * handshake failed) or held (false: a 255 is the remote command's own exit). Unset: guessed from exit
+   * 255 and ssh's own words on stderr (isConnectionFailure).
+   */
+  connectionFailed?: boolean
 }
 
 /** The exit code of a read-only command that the per-host time limit ended (as timeout(1)). */
@@ -53,8 +64,12 @@ export class Tail {
 }
 
 export interface Transport {
-  /** Runs one command on one host. Never throws for a non-zero exit: the caller decides. */
-  run(host: string, command: RemoteCommand): Promise<CommandResult>
+  /**
+   * Runs one command on one host. Never throws for a non-zero exit: the caller decides. Once `signal` (the
+   * run's) fires, waits that change nothing end at once with `interrupted`: connecting, and a `readOnly`
+   * command. A command that changes a host is never cut short.
+   */
+  run(host: string, command: RemoteCommand, signal?: AbortSignal): Promise<CommandResult>
   /**
    * Runs one command, handing its output over byte for byte as it arrives (logs --follow, exec), never holding
    * it: the result's stdout and stderr are only their last `TAIL_BYTES`, to describe a failure. When `signal`
@@ -76,26 +91,46 @@ export function describeCommand(command: RemoteCommand): string {
   return command.input === undefined ? line : `${line}  # stdin: ${Buffer.byteLength(command.input)} bytes, not shown`
 }
 
-// What ssh itself prints when it could not reach or log in to a host (OpenSSH's own messages).
-// These begin a line:
-const SSH_LINE_STARTS =
-  'ssh: |ssh_|kex_|Received disconnect|Bad owner|no such identity|could not run the local ssh client|' +
-  'channel \\d+: open failed|mux_client|Control socket|ControlPath'
+// What ssh itself prints when it could not reach, log in to or stay connected to a host: OpenSSH's own
+// messages (sshconnect.c, kex.c, packet.c's sshpkt_vfatal, clientloop.c, mux.c, readconf.c). These begin a line:
+const SSH_LINE_STARTS = [
+  'ssh: ', // ssh: connect to host H port P: Connection timed out/refused, ssh: Could not resolve hostname
+  'ssh_', // ssh_exchange_identification:, ssh_dispatch_run_fatal:
+  'kex_', // kex_exchange_identification: read: Connection reset by peer
+  'banner exchange: ', // banner exchange: Connection to H port P: invalid format
+  'Connection to \\S+ port \\d+ timed out', // packet.c: a handshake or connection that stopped answering
+  'Connection to \\S+ closed by remote host', // clientloop.c
+  'Connection (closed|reset) by ', // packet.c: Connection closed by H port P
+  'Disconnected from ',
+  'Received disconnect',
+  'Timeout, server \\S+ not responding',
+  'Unable to negotiate with ',
+  'client_loop: ',
+  'Bad owner',
+  'no such identity',
+  'could not run the local ssh client',
+  'channel \\d+: open failed',
+  'stdio forwarding failed',
+  'mux_client',
+  'Control socket',
+  'ControlPath',
+].join('|')
 // These may stand anywhere in its output:
 const SSH_ANYWHERE =
-  'Permission denied \\(|Host key verification failed|Connection (closed|reset|timed out|refused)|Could not resolve hostname'
+  'Permission denied \\(|Host key verification failed|Connection (closed|reset|timed out|refused)|Could not resolve hostname|' +
+  ': line \\d+: Bad configuration option: |: terminating, \\d+ bad configuration options'
 const SSH_OWN_ERROR = new RegExp(`(^|\\n)(${SSH_LINE_STARTS})|${SSH_ANYWHERE}`)
 
 /**
  * ssh exits 255 when it could not connect, and so may the remote command itself (`exit 255`, or a
- * failed `docker exec`): only 255 with ssh's own words on stderr (or none) is a connection failure.
+ * failed `docker exec`). A transport that could tell says so (`connectionFailed`: the ssh transport asks
+ * the shared connection whether it is still up); otherwise only 255 with ssh's own words on stderr (or
+ * none) is a connection failure.
  */
 export function isConnectionFailure(result: CommandResult): boolean {
-  return (
-    !result.timedOut &&
-    result.exitCode === SSH_CONNECTION_FAILED &&
-    (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
-  )
+  if (result.timedOut || result.interrupted) return false
+  if (result.connectionFailed !== undefined) return result.connectionFailed
+  return result.exitCode === SSH_CONNECTION_FAILED && (result.stderr.trim() === '' || SSH_OWN_ERROR.test(result.stderr))
 }
 
 // docker's pointers to its usage text, which bury the cause when only the last lines are kept.
@@ -113,18 +148,21 @@ export function failureDetail(result: CommandResult): string {
 
 /** A failure as one sentence that names the host and says what to do. */
 export function describeFailure(host: string, what: string, result: CommandResult): string {
+  if (result.interrupted) return `${what} did not run to its end on ${host}: the run was interrupted.`
   if (result.timedOut) {
     return (
       `${what} got no answer from ${host} within ${result.timedOut.seconds}s (the per-host time limit, --host-timeout); ` +
       `check the host and its Docker engine (\`ssh ${host} docker info\`), then run again.`
     )
   }
-  const detail = failureDetail(result)
   if (isConnectionFailure(result)) {
+    // ssh speaks on stderr only: whatever came on stdout is the remote command's, never the reason
+    const sshSaid = failureDetail({ ...result, stdout: '' })
     return (
-      `could not connect to ${host} over ssh (${detail || 'ssh exited 255'}); ` +
+      `could not connect to ${host} over ssh (${sshSaid || 'ssh exited 255'}); ` +
       `check that the host is up and that \`ssh ${host}\` works with the configured user and keys, then run again.`
     )
   }
+  const detail = failureDetail(result)
   return `${what} exited ${result.exitCode}${detail ? ` (${detail})` : ''}; fix the cause on ${host} and run again.`
 }

@@ -4,18 +4,21 @@
 // control directory, no socket) and no process names it (no ssh master). Counts, never times.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { countAcceptedConnections, countSessions, dockerdPid } from '../lab/lab-info.mjs'
+import { countAcceptedConnections, countSessions, dockerdPid, sshdPid } from '../lab/lab-info.mjs'
 import {
   HOST1,
   HOST2,
   HOST3,
   SECRETS,
+  assertNothingLeft,
   berth,
   image,
+  privateTmp,
   project,
+  re,
+  stallingSshd,
   startBerth,
   threeAccessories,
   type RunResult,
@@ -44,38 +47,6 @@ function delta(before: ReturnType<typeof counts>, after: ReturnType<typeof count
 
 /** sshd logs a connection or session just after accepting it: let the logs settle before counting. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300))
-
-/** Processes whose command line names `dir` (an ssh master started with a ControlPath inside it). */
-function processesNaming(dir: string): string[] {
-  const found: string[] = []
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
-      if (cmdline.includes(dir)) found.push(`${pid}: ${cmdline}`)
-    } catch {
-      // gone
-    }
-  }
-  return found
-}
-
-async function assertNothingLeft(tmp: string, r: RunResult) {
-  // (tsx keeps its compile cache in TMPDIR too: only berth's own directories count)
-  assert.equal(
-    readdirSync(tmp).filter((name) => name.startsWith('berth-')),
-    [],
-    `control directory left in ${tmp}: ${r.stdout}${r.stderr}`,
-  )
-  // A master unlinks its socket just before it exits: give the process table a moment to catch up.
-  let masters = processesNaming(path.join(tmp, 'berth-'))
-  for (let i = 0; i < 20 && masters.length; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    masters = processesNaming(path.join(tmp, 'berth-'))
-  }
-  assert.equal(masters, [], 'an ssh master is still running')
-}
-
-const privateTmp = () => mkdtempSync(path.join(tmpdir(), 'berth-e2e-tmp-'))
 
 useLab(test)
 
@@ -195,6 +166,80 @@ test('details with one engine stopped (SIGSTOP) ends at the per-host time limit:
     ),
   )
   await assertNothingLeft(tmp, r)
+})
+
+for (const stall of [
+  {
+    what: 'answers the banner, then stalls (its keepalives end the handshake)',
+    banner: true,
+    extra: ['ServerAliveInterval 1', 'ServerAliveCountMax 1'],
+    message: (host: string, port: number) => `Connection to ${host} port ${port} timed out`,
+  },
+  {
+    what: 'never sends a banner (ConnectTimeout ends the banner exchange)',
+    banner: false,
+    extra: [],
+    message: () => 'Connection timed out during banner exchange',
+  },
+]) {
+  test(`a host whose sshd ${stall.what}: "could not connect to HOST over ssh" with ssh's own words, exit 1`, async () => {
+    const sshd = await stallingSshd({ banner: stall.banner, extra: stall.extra })
+    try {
+      const dir = project({
+        service: 'shop',
+        image: 'shop/app',
+        ssh: { config: sshd.configFile },
+        accessories: { db: { image: image('postgres:16'), hosts: [HOST1, sshd.host] } },
+      })
+      const tmp = privateTmp()
+      const r = await berth('check', ['db'], { cwd: dir, env: { TMPDIR: tmp } })
+      assert.is(r.code, 1, r.stdout + r.stderr)
+      const line = r.stdout.split('\n').find((l) => l.includes(`failed on ${sshd.host}:`)) ?? r.stdout
+      assert.match(
+        line,
+        new RegExp(`could not connect to ${re(sshd.host)} over ssh \\([^)]*${re(stall.message(sshd.host, sshd.port))}`),
+      )
+      assert.not.match(line, /docker ps|exited 255|fix the cause/)
+      assert.ok(r.stdout.includes(`no container on ${HOST1}`), `the other host is reported: ${r.stdout}`)
+      await assertNothingLeft(tmp, r)
+    } finally {
+      await sshd.close()
+    }
+  })
+}
+
+test("exec: a command's own exit 255 is reported as exit 255 with its output; a host whose sshd is stopped is 'could not connect'", async () => {
+  const dir = project(shopConfig({ db: { image: image('postgres:16'), host: HOST1 } }))
+  assert.is((await berth('boot', ['db'], { cwd: dir })).code, 0)
+  const r = await berth('exec', ['db', '--', 'sh', '-c', 'echo ran; exit 255'], { cwd: dir })
+  assert.is(r.code, 1, r.stdout + r.stderr)
+  assert.match(r.stdout, /^ran$/m)
+  assert.ok(
+    (r.stdout + r.stderr).includes(`\`sh -c 'echo ran; exit 255'\` exited 255 on ${HOST1}`),
+    r.stdout + r.stderr,
+  )
+  assert.not.match(r.stdout + r.stderr, /could not connect/)
+  // the same with --json: the exit code is the command's
+  const json = await berth('exec', ['db', '--json', '--', 'sh', '-c', 'echo ran; exit 255'], { cwd: dir })
+  assert.match(json.stdout, /"exitCode": ?255/)
+
+  // sshd stopped (SIGSTOP): a new connection hangs before the banner, ssh gives up after ConnectTimeout
+  const pid = sshdPid(HOST1)
+  process.kill(pid, 'SIGSTOP')
+  let down: RunResult
+  try {
+    down = await berth('exec', ['db', '--', 'sh', '-c', 'echo ran; exit 255'], { cwd: dir })
+  } finally {
+    process.kill(pid, 'SIGCONT')
+  }
+  assert.is(down.code, 1, down.stdout + down.stderr)
+  assert.ok(
+    (down.stdout + down.stderr).includes(
+      `could not connect to ${HOST1} over ssh (Connection timed out during banner exchange`,
+    ),
+    down.stdout + down.stderr,
+  )
+  assert.not.match(down.stdout, /^ran$/m)
 })
 
 test.run()

@@ -10,12 +10,16 @@ import {
   HOST1,
   HOST2,
   HOST3,
+  assertNothingLeft,
   berth,
   containerOn,
   homeOf,
   image,
+  privateTmp,
   project,
   startBerth,
+  stallingServer,
+  stallingSshd,
   useLab,
   shopConfig,
 } from './support.ts'
@@ -124,6 +128,61 @@ test('two overlapping reboots of one accessory-only config with different select
   assert.equal((await containerOn(HOST3, 'shop-cache'))?.image, image('redis:8'))
   assert.equal([await leftovers(HOST1), await leftovers(HOST2)], [[], []])
   assert.not.ok(existsSync(lockDir()))
+})
+
+test('SIGTERM during check while a host hangs after the ssh banner: report and exit 143 within seconds, nothing left', async () => {
+  const stall = await stallingSshd({ banner: true })
+  try {
+    const dir = project({
+      service: 'shop',
+      image: 'shop/app',
+      ssh: { config: stall.configFile },
+      accessories: { db: { image: image('postgres:16'), hosts: [HOST1, stall.host] } },
+    })
+    const tmp = privateTmp()
+    const run = startBerth('check', ['db'], { cwd: dir, env: { TMPDIR: tmp } })
+    // Without the fix the run waits for ssh's keepalives (45 s) or the host time limit (60 s): the guard
+    // ends it long after the bound below, so the test fails instead of hanging.
+    const guard = setTimeout(() => run.signal('SIGKILL'), 90_000)
+    await stall.reached
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const signalled = Date.now()
+    run.signal('SIGTERM')
+    const r = await run.done
+    const seconds = (Date.now() - signalled) / 1000
+    clearTimeout(guard)
+    assert.is(r.code, 143, r.stdout + r.stderr)
+    assert.ok(seconds < 10, `exit ${seconds}s after SIGTERM (bound 10 s)`)
+    assert.match(r.stderr, /berth: SIGTERM/)
+    // the report is printed: the host that answered, and the interruption
+    assert.match(r.stdout, /Interrupted by SIGTERM/)
+    assert.ok(r.stdout.includes(HOST1), r.stdout)
+    await assertNothingLeft(tmp, r)
+  } finally {
+    await stall.close()
+  }
+})
+
+test('SIGTERM during check --registry while the registry never answers: report and exit 143 within seconds', async () => {
+  const registry = await stallingServer()
+  try {
+    const dir = project(shopConfig({ db: { image: `${registry.host}:${registry.port}/postgres:16`, hosts: [HOST1] } }))
+    const run = startBerth('check', ['db', '--registry'], { cwd: dir })
+    const guard = setTimeout(() => run.signal('SIGKILL'), 60_000)
+    await registry.reached
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const signalled = Date.now()
+    run.signal('SIGTERM')
+    const r = await run.done
+    const seconds = (Date.now() - signalled) / 1000
+    clearTimeout(guard)
+    assert.is(r.code, 143, r.stdout + r.stderr)
+    // without the fix the look-up runs to its own 10 s limit first
+    assert.ok(seconds < 5, `exit ${seconds}s after SIGTERM (bound 5 s)`)
+    assert.match(r.stdout, /Interrupted by SIGTERM/)
+  } finally {
+    await registry.close()
+  }
 })
 
 test.run()

@@ -1,6 +1,7 @@
 // Runs berth's real scripts, as a user would, against the lab's real hosts.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -252,4 +253,90 @@ export function loggingSsh(): { dir: string; PATH: string; calls(): string } {
     { mode: 0o755 },
   )
   return { dir, PATH: `${dir}:${process.env.PATH}`, calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '') }
+}
+
+/** A TMPDIR of the test's own, so "nothing left behind" can be checked there. */
+export const privateTmp = () => mkdtempSync(path.join(tmpdir(), 'berth-e2e-tmp-'))
+
+/** Processes whose command line names `dir` (an ssh master or handshake started with a ControlPath inside it). */
+export function processesNaming(dir: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      if (cmdline.includes(dir)) found.push(`${pid}: ${cmdline}`)
+    } catch {
+      // gone
+    }
+  }
+  return found
+}
+
+/** berth left nothing in `tmp` (no control directory, no socket) and no process names it (no ssh master). */
+export async function assertNothingLeft(tmp: string, r: RunResult): Promise<void> {
+  // (tsx keeps its compile cache in TMPDIR too: only berth's own directories count)
+  assert.equal(
+    readdirSync(tmp).filter((name) => name.startsWith('berth-')),
+    [],
+    `control directory left in ${tmp}: ${r.stdout}${r.stderr}`,
+  )
+  // A master unlinks its socket just before it exits: give the process table a moment to catch up.
+  let masters = processesNaming(path.join(tmp, 'berth-'))
+  for (let i = 0; i < 20 && masters.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    masters = processesNaming(path.join(tmp, 'berth-'))
+  }
+  assert.equal(masters, [], 'an ssh process of the run is still there')
+}
+
+export interface StallingServer {
+  /** The address it listens on, in the lab's block (the lab's ssh config covers it). */
+  host: string
+  port: number
+  /** Resolves once a client has connected and sent something (ssh its banner, fetch its request). */
+  reached: Promise<void>
+  close(): Promise<void>
+}
+
+/** A TCP server that accepts connections, sends `greeting` if any, then never says another word. */
+export async function stallingServer(greeting?: string): Promise<StallingServer> {
+  const host = `${labNet()}.20`
+  const sockets = new Set<Socket>()
+  let reachedNow: () => void = () => {}
+  const reached = new Promise<void>((resolve) => (reachedNow = resolve))
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    socket.on('data', () => reachedNow())
+    if (greeting !== undefined) socket.write(greeting)
+  })
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
+  return {
+    host,
+    port: (server.address() as { port: number }).port,
+    reached,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/**
+ * A host whose sshd stalls: it accepts connections and, with `banner`, sends an SSH banner, then never says
+ * another word. `configFile` is an ssh config for the project: the lab's, with this host's port and `extra`
+ * lines for it (keepalives, say).
+ */
+export async function stallingSshd(options: {
+  banner: boolean
+  extra?: string[]
+}): Promise<StallingServer & { configFile: string }> {
+  const server = await stallingServer(options.banner ? 'SSH-2.0-OpenSSH_9.2p1 stalling\r\n' : undefined)
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-e2e-stall-'))
+  const configFile = path.join(dir, 'ssh_config')
+  const lines = [`Include ${sshConfigPath()}`, `Host ${server.host}`, `  Port ${server.port}`]
+  writeFileSync(configFile, [...lines, ...(options.extra ?? []).map((l) => `  ${l}`), ''].join('\n'))
+  return { ...server, configFile }
 }

@@ -175,6 +175,18 @@ export function dockerdPid(addr) {
 }
 
 /**
+ * The pid of a host's sshd listener (from this lab's pid file), e.g. to SIGSTOP it: new connections then hang
+ * before the banner, while connections already made keep working.
+ * @param {string} addr host address or name
+ * @returns {number}
+ */
+export function sshdPid(addr) {
+  const pid = Number.parseInt(fs.readFileSync(hostByAddr(addr).sshdPid, 'utf8').trim(), 10)
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no sshd pid for ${addr}`)
+  return pid
+}
+
+/**
  * Remove every container, non-default network, volume and image on each host engine,
  * and empty each host's HOME (and its DOCKER_CONFIG). Same as `lab.mjs reset`.
  * @returns {Promise<void>}

@@ -1,6 +1,15 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { argText, hostMatches, parseVerbArgs, secondsFlag, UsageError } from '../../lib/cli/args.ts'
+import {
+  MAX_SECONDS,
+  argText,
+  countFlag,
+  hostMatches,
+  parseVerbArgs,
+  secondsFlag,
+  UsageError,
+} from '../../lib/cli/args.ts'
+import { logsOptions } from '../../lib/cli/logs-flags.ts'
 import { VERBS } from '../../lib/cli/verbs.ts'
 import { selectAccessories } from '../../lib/cli/select.ts'
 import { deploymentFrom } from '../support/deployment.ts'
@@ -52,7 +61,7 @@ test('verb flags and the command after --', () => {
 test('seconds flags take non-negative numbers only', () => {
   assert.is(secondsFlag('2.5', 'lock-wait', 0), 2.5)
   assert.is(secondsFlag(undefined, 'lock-wait', 7), 7)
-  assert.throws(() => secondsFlag('soon', 'lock-wait', 0), /--lock-wait takes a number of seconds, got 'soon'/)
+  assert.throws(() => secondsFlag('soon', 'lock-wait', 0), /--lock-wait takes plain decimal seconds .*, got 'soon'/)
   assert.throws(
     () => secondsFlag('-1', 'lock-wait', 0),
     (e: Error) => e instanceof UsageError,
@@ -102,6 +111,67 @@ test('unknown names and unmatched --hosts are usage errors with the known values
   )
 })
 
+test('seconds flags take only what a timer can honour: 2147483 s at most, named in the refusal', () => {
+  // Node's setTimeout holds 2^31-1 ms; 2147484 s would fire after 1 ms and fail every host at once.
+  assert.is(MAX_SECONDS, 2147483)
+  assert.ok(MAX_SECONDS * 1000 <= 2 ** 31 - 1 && (MAX_SECONDS + 1) * 1000 > 2 ** 31 - 1)
+  for (const flag of ['host-timeout', 'lock-wait', 'health-timeout']) {
+    assert.is(secondsFlag('2147483', flag, 0), 2147483)
+    for (const value of ['2147484', '2147483.5', '99999999999999999999', '1' + '0'.repeat(400)])
+      assert.throws(
+        () => secondsFlag(value, flag, 0),
+        (e: Error) =>
+          e instanceof UsageError &&
+          e.message.startsWith(`--${flag} takes at most 2147483 seconds`) &&
+          e.message.includes(argText(value).slice(0, 20)),
+      )
+  }
+})
+
+test('numeric flags are plain decimal: 0x10, 1e3, Infinity, signs and bare dots are usage errors', () => {
+  // Number() reads all of these; a person writing seconds or a count never means them.
+  for (const value of [
+    '0x10',
+    '0o7',
+    '0b1',
+    '1e3',
+    '1E3',
+    'Infinity',
+    '+5',
+    '-0',
+    '.5',
+    '5.',
+    '1_000',
+    '',
+    ' ',
+    '5s',
+    '1,5',
+  ])
+    assert.throws(
+      () => secondsFlag(value, 'host-timeout', 60),
+      (e: Error) =>
+        e instanceof UsageError && /^--host-timeout takes plain decimal seconds from 0 to 2147483/.test(e.message),
+      `--host-timeout ${JSON.stringify(value)}`,
+    )
+  // fractions were accepted before and still are (documented in --help and the README)
+  assert.is(secondsFlag('1.5', 'host-timeout', 60), 1.5)
+  assert.is(secondsFlag('0', 'host-timeout', 60), 0)
+  assert.is(secondsFlag(' 30 ', 'host-timeout', 60), 30)
+  assert.is(secondsFlag('007', 'lock-wait', 0), 7)
+  for (const value of ['0x10', '1e3', '1.5', '0', '-1', 'Infinity', '1000000000'])
+    assert.throws(
+      () => countFlag(value, 'concurrency'),
+      (e: Error) =>
+        e instanceof UsageError && /^--concurrency takes a whole number from 1 to 999999999/.test(e.message),
+      `--concurrency ${value}`,
+    )
+  assert.is(countFlag('30', 'concurrency'), 30)
+  assert.is(countFlag(undefined, 'concurrency'), undefined)
+  for (const lines of ['0x10', '1e3', '2.5', '0'])
+    assert.throws(() => logsOptions({ lines }), /^--lines takes a whole number from 1 to 999999999/)
+  assert.is(logsOptions({ lines: '25' }).lines, 25)
+})
+
 test('arguments that reach a host are checked: destination, --hosts patterns, --since, --lines, NUL, huge exec commands', () => {
   const usage = (argv: string[], pattern: RegExp) =>
     assert.throws(
@@ -118,7 +188,7 @@ test('arguments that reach a host are checked: destination, --hosts patterns, --
   const logs = (flags: Record<string, string>) => VERBS.logs!.validate!({ ...parseVerbArgs(['db']), flags })
   assert.throws(() => logs({ since: '-1h' }), /--since takes a duration/)
   assert.throws(() => logs({ since: '$(touch x)' }), /got "\$\(touch x\)"/)
-  assert.throws(() => logs({ lines: '1e9' }), /--lines takes a positive whole number/)
+  assert.throws(() => logs({ lines: '1e9' }), /--lines takes a whole number/)
   assert.throws(() => logs({ lines: '12345678901' }), /--lines/)
   for (const since of ['10m', '2h30m', '2024-01-31', '2024-01-31T12:00:00Z', '1700000000.5']) logs({ since })
   assert.is(argText('db'), "'db'")

@@ -13,6 +13,7 @@ import {
   Gate,
   makeControlDirectory,
   sshConfigFiles,
+  masterAlive,
   terminateMaster,
   UserSshConfig,
   userSharesConnections,
@@ -133,7 +134,7 @@ test('sshkit.max_concurrent_starts must be a positive integer (exit 78, no host 
 
 /** A unix socket that reads the 24-byte request and then answers as `reply` says. */
 async function fakeMaster(
-  reply: 'close' | 'deny' | 'silent',
+  reply: 'close' | 'deny' | 'silent' | 'alive',
 ): Promise<{ socket: string; received: () => Buffer; stop: () => void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-mux-test-'))
   const socket = path.join(dir, 'master')
@@ -148,6 +149,14 @@ async function fakeMaster(
       received = Buffer.concat([received, chunk])
       if (received.length < 24) return
       if (reply === 'close') connection.destroy()
+      if (reply === 'alive') {
+        const alive = Buffer.alloc(16) // MUX_S_ALIVE, the client's request id, the master's pid
+        alive.writeUInt32BE(12, 0)
+        alive.writeUInt32BE(0x80000005, 4)
+        alive.writeUInt32BE(1, 8)
+        alive.writeUInt32BE(4242, 12)
+        connection.write(alive)
+      }
       if (reply === 'deny') {
         const denied = Buffer.alloc(12)
         denied.writeUInt32BE(8, 0)
@@ -189,6 +198,28 @@ test('masters are asked to exit over their control socket, as `ssh -O exit` asks
     silent.stop()
   }
   assert.not.ok(await terminateMaster(path.join(tmpdir(), 'berth-no-such-socket')), 'no socket: no exit')
+})
+
+test('a master is asked whether it is up over its control socket, as `ssh -O check` asks (MUX_C_ALIVE_CHECK)', async () => {
+  const master = await fakeMaster('alive')
+  try {
+    assert.ok(await masterAlive(master.socket))
+    assert.is(
+      master.received().toString('hex'),
+      '00000008' + '00000001' + '00000004' + '00000008' + '10000004' + '00000001',
+    )
+  } finally {
+    master.stop()
+  }
+  for (const reply of ['close', 'deny', 'silent'] as const) {
+    const other = await fakeMaster(reply)
+    try {
+      assert.not.ok(await masterAlive(other.socket, 200), `a master that answers ${reply} is not up`)
+    } finally {
+      other.stop()
+    }
+  }
+  assert.not.ok(await masterAlive(path.join(tmpdir(), 'berth-no-such-socket')), 'no socket: no master')
 })
 
 test.run()
