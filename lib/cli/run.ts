@@ -31,6 +31,8 @@ import {
 } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
+import { hookEnv, hookFile, hookOutputShown, kamalCommand, PRE_CONNECT } from './hook-env.ts'
+import { hookExists, localVersion, runHook, type HookOutcome } from './hooks.ts'
 import { selectAccessories } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
@@ -103,6 +105,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let selection: Selection[]
   let configFile: string
   let connections: ConnectionSettings
+  let hookConfig: HookConfig
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = asksForJson(argv)
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -129,6 +132,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       configFile = loaded.file
+      hookConfig = {
+        hooksPath: loaded.config.hooks_path,
+        hooksOutput: loaded.config.hooks_output,
+        secrets: loaded.secrets,
+      }
       deployment = checkCommandSizes(
         loaded,
         resolveDeployment(loaded, {
@@ -187,7 +195,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verb, args, configFile, deployment, selection, io, agent, connections, failWith)
+    return await runVerb(verb, args, configFile, deployment, selection, io, agent, connections, hookConfig, failWith)
   } finally {
     agent?.stop()
   }
@@ -202,6 +210,7 @@ async function runVerb(
   io: ScriptIO,
   agent: SshAgent | undefined,
   connections: ConnectionSettings,
+  hookConfig: HookConfig,
   failWith: (code: number, kind: RunFailureKind, message: string, problems?: string[]) => number,
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
@@ -218,15 +227,14 @@ async function runVerb(
   const transport = io.transport
     ? io.transport(deployment, observe)
     : new SshTransport(ssh, { observe, ...connections })
-  // The hosts are known: their ssh handshakes start now, while the rest of the run is set up (the audit
-  // performer's `git config`) and the verb's modules load.
-  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
+  const contactsHosts = verb.contactsHosts?.(args) !== false
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
   }
   const lockHost = lockHostOf(deployment)
+  const performer = auditPerformer(io.cwd)
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
   const progress: ProgressSink =
@@ -234,7 +242,7 @@ async function runVerb(
   const engine = new StepEngine(transport, {
     signal: controller.signal,
     progress,
-    audit: { service: deployment.service, destination: deployment.destination, performer: auditPerformer(io.cwd) },
+    audit: { service: deployment.service, destination: deployment.destination, performer },
   })
   const colour = colourWanted(io.env, io.isTTY ?? false)
   const publish = (verbName: string, entries: readonly ReportEntry[]) => {
@@ -285,6 +293,18 @@ async function runVerb(
   }
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
+    // Kamal's pre-connect hook: once, before the first host is contacted (lock verbs contact the lock host)
+    if (contactsHosts && !args.skipHooks) {
+      const hosts = verb.selectsAccessories === false ? (lockHost ? [lockHost.host] : []) : selectionHosts(selection)
+      const hook = await preConnectHook(verb, args, deployment, hosts, performer, hookConfig, io, controller.signal)
+      if (!hook.ok) {
+        if (!hook.message) return hook.exitCode
+        io.stderr(`berth: ${hook.message}\n`)
+        return failWith(hook.exitCode, 'hook', hook.message)
+      }
+    }
+    // The hosts are known: their ssh handshakes start now, while the verb's modules load.
+    if (contactsHosts) transport.prepare?.(selectionHosts(selection))
     if (args.flags.registry === true) {
       const { askRegistries } = await import('../flows/registry.ts')
       context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
@@ -308,6 +328,44 @@ async function runVerb(
     await transport.close?.()
     untrap()
   }
+}
+
+/** What the pre-connect hook needs from the loaded config: where hooks are, how loud, and the secrets. */
+interface HookConfig {
+  hooksPath: unknown
+  hooksOutput: unknown
+  secrets: Record<string, string>
+}
+
+/** Runs `<hooks_path>/pre-connect` if there is one, with Kamal's variables for this run. */
+async function preConnectHook(
+  verb: Verb,
+  args: ParsedArgs,
+  deployment: Deployment,
+  hosts: string[],
+  performer: string,
+  hookConfig: HookConfig,
+  io: ScriptIO,
+  signal: AbortSignal,
+): Promise<HookOutcome> {
+  const file = hookFile(io.cwd, hookConfig.hooksPath)
+  if (!hookExists(file)) return { ok: true }
+  const env = hookEnv({
+    now: new Date(),
+    performer,
+    service: deployment.service,
+    destination: deployment.destination,
+    version: localVersion(io.cwd, io.env),
+    hosts,
+    roles: args.roles,
+    knownRoles: deployment.roles.map((r) => r.name),
+    // before the first connection no lock can be held yet
+    lock: false,
+    ...kamalCommand(verb.script, verb.selectsAccessories === false ? args.target : undefined),
+    secrets: hookConfig.secrets,
+  })
+  const showOutput = hookOutputShown(hookConfig.hooksOutput, PRE_CONNECT, args)
+  return runHook({ file, cwd: io.cwd, env: { ...io.env, ...env }, showOutput, stderr: io.stderr, signal })
 }
 
 /** How hosts are reached in this run: `--concurrency` or `sshkit.max_concurrent_starts`, and `--host-timeout`. */

@@ -91,7 +91,7 @@ export function renderJson(report: Report, context: InvocationContext): string {
 }
 
 /** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */
-export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
+export type RunFailureKind = 'usage' | 'config' | 'lock' | 'hook' | 'error'
 
 /** With --json, a run that ends without a report still prints one JSON document on stdout. */
 export function renderFailureJson(failure: {
