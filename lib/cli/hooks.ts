@@ -1,7 +1,7 @@
 // Kamal's `pre-connect` hook, run here once per command, before the first host is contacted: the hook file
 // executed as a program (exec bit and shebang, as Kamal's `/usr/bin/env <file>`), in the working directory,
 // with the process environment, the KAMAL_* variables and the secrets. Its output goes to stderr (stdout stays
-// the report's); a signal to berth ends the hook's whole process group.
+// the report's); a signal to berth ends the hook and every process under it.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants, existsSync } from 'node:fs'
@@ -12,6 +12,8 @@ import { kamalVersion, outputTail } from './hook-env.ts'
 /** A SIGTERM'd hook has this long to exit before its process group is killed. */
 const KILL_GRACE_MS = 5000
 const TAIL_BYTES = 8192
+/** After the hook exits, what it wrote is read for this long more (a process it left running may keep its pipes). */
+const DRAIN_MS = 500
 
 export type HookOutcome = { ok: true } | { ok: false; exitCode: number; message: string }
 
@@ -64,30 +66,37 @@ export async function runHook(options: {
     if (options.showOutput) stderr(chunk.toString('utf8'))
   }
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
+  // a NUL cannot be passed in an environment; say which variable, never its value (it may be a secret)
+  const withNul = Object.keys(env).filter((name) => name.includes('\0') || env[name]!.includes('\0'))
+  if (withNul.length)
+    return {
+      ok: false,
+      exitCode: EXIT_ERROR,
+      message:
+        `The pre-connect hook ${shown} cannot be given ${withNul.map((n) => JSON.stringify(n)).join(', ')}: ` +
+        `its value holds a NUL byte, which no environment can carry; no host was contacted. ` +
+        `Remove the NUL from that secret or variable, ${hint}.`,
+    }
   const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>(
     (resolve) => {
       let child: ReturnType<typeof spawn>
       try {
-        // its own process group: a signal to berth reaches the hook and whatever it started
-        child = spawn(file, [], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+        // berth's own session and process group, so a hook may still ask on the terminal (sudo, ssh)
+        child = spawn(file, [], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
       } catch (error) {
         resolve({ error: error as Error })
         return
       }
-      const killGroup = (sig: NodeJS.Signals) => {
-        try {
-          if (child.pid) process.kill(-child.pid, sig)
-        } catch {
-          // already gone
-        }
+      const killTree = (sig: NodeJS.Signals) => {
+        if (child.pid) for (const pid of processTree(child.pid)) signalProcess(pid, sig)
       }
       let grace: NodeJS.Timeout | undefined
       const onAbort = () => {
-        killGroup((String(signal.reason) as NodeJS.Signals) || 'SIGTERM')
-        grace = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS)
+        killTree((String(signal.reason) as NodeJS.Signals) || 'SIGTERM')
+        grace = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS)
       }
       // berth exiting at once (a second signal) takes the hook with it
-      const onExit = () => killGroup('SIGKILL')
+      const onExit = () => killTree('SIGKILL')
       signal.addEventListener('abort', onAbort, { once: true })
       process.on('exit', onExit)
       child.stdout!.on('data', keep)
@@ -98,8 +107,20 @@ export async function runHook(options: {
         if (grace) clearTimeout(grace)
         resolve(result)
       }
+      // The hook's end, not its pipes': a process it leaves running (a VPN, an ssh master) may hold them open.
+      child.on('exit', (code, sig) => {
+        const end = () => {
+          child.stdout!.destroy()
+          child.stderr!.destroy()
+          done({ code, signal: sig })
+        }
+        if (child.stdout!.readableEnded && child.stderr!.readableEnded) end()
+        else {
+          const drained = setTimeout(end, DRAIN_MS)
+          child.on('close', () => (clearTimeout(drained), end()))
+        }
+      })
       child.on('error', (error) => done({ error }))
-      child.on('close', (code, sig) => done({ code, signal: sig }))
     },
   )
   if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
@@ -123,6 +144,32 @@ export async function runHook(options: {
       `The pre-connect hook ${shown} ${how}, so no host was contacted. ` +
       (tail ? `Its last output:\n${tail.replace(/^/gm, '  ')}\n` : 'It printed nothing. ') +
       `Fix the hook (or what it needs), ${hint}.`,
+  }
+}
+
+/** `pid` and its descendants, from `ps` (the hook shares berth's process group, so no group kill). */
+function processTree(pid: number): number[] {
+  let table: string
+  try {
+    table = execFileSync('ps', ['-A', '-o', 'pid=', '-o', 'ppid='], { encoding: 'utf8', timeout: 2000 })
+  } catch {
+    return [pid]
+  }
+  const children = new Map<number, number[]>()
+  for (const line of table.split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number)
+    if (child && parent) children.set(parent, [...(children.get(parent) ?? []), child])
+  }
+  const tree = [pid]
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []))
+  return tree
+}
+
+function signalProcess(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig)
+  } catch {
+    // already gone
   }
 }
 

@@ -164,4 +164,39 @@ test('a hook that is not executable stops the run with the chmod that fixes it',
   assert.is(JSON.parse(r.stdout).error.kind, 'hook')
 })
 
+test('a secret holding a NUL byte: the run stops naming the secret, never showing its value', async () => {
+  const { dir, log } = hooked('echo run >> hook.log')
+  writeFileSync(path.join(dir, '.kamal/secrets'), 'TOKEN=top\0hidden-value\n')
+  const fleet = new FakeFleet()
+  const r = await runWithFleet('check', ['db'], { cwd: dir, fleet })
+  assert.is(r.code, 1)
+  assert.equal(fleet.sent, [])
+  assert.match(r.stderr, /cannot be given "TOKEN": its value holds a NUL byte/)
+  assert.not.match(r.stderr, /hidden-value/)
+  assert.not.ok(existsSync(log))
+})
+
+/** A process is still running (not gone, not a zombie). */
+function running(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z')
+  } catch {
+    return false
+  }
+}
+
+test('a hook that leaves a process running (a VPN, an ssh master) holding its output: the run goes on, it stays', async () => {
+  const { dir } = hooked('sleep 120 & echo $! > daemon.pid; echo started; exit 0')
+  const fleet = new FakeFleet()
+  const r = await runWithFleet('check', ['db'], { cwd: dir, fleet })
+  const daemon = Number(readFileSync(path.join(dir, 'daemon.pid'), 'utf8'))
+  try {
+    assert.ok(fleet.sent.length > 0, r.stderr)
+    assert.match(r.stderr, /started/)
+    assert.ok(running(daemon), 'the process the hook started is left running')
+  } finally {
+    process.kill(daemon, 'SIGKILL')
+  }
+})
+
 test.run()
