@@ -91,8 +91,13 @@ export async function runHook(options: {
         if (child.pid) for (const pid of processTree(child.pid)) signalProcess(pid, sig)
       }
       let grace: NodeJS.Timeout | undefined
+      let signalled: number[] = []
       const onAbort = () => {
-        killTree((String(signal.reason) as NodeJS.Signals) || 'SIGTERM')
+        const sig = (String(signal.reason) as NodeJS.Signals) || 'SIGTERM'
+        signalled = child.pid ? processTree(child.pid) : []
+        // a shell's background jobs ignore SIGINT: what the hook started also gets SIGTERM
+        for (const [i, pid] of signalled.entries())
+          for (const s of i === 0 ? [sig] : ([sig, 'SIGTERM'] as const)) signalProcess(pid, s)
         grace = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS)
       }
       // berth exiting at once (a second signal) takes the hook with it
@@ -108,7 +113,9 @@ export async function runHook(options: {
         resolve(result)
       }
       // The hook's end, not its pipes': a process it leaves running (a VPN, an ssh master) may hold them open.
-      child.on('exit', (code, sig) => {
+      child.on('exit', async (code, sig) => {
+        // signalled: what the hook had started ends too (SIGKILL for what is still there after the grace)
+        if (signalled.length) await gone(signalled.slice(1))
         const end = () => {
           child.stdout!.destroy()
           child.stderr!.destroy()
@@ -165,11 +172,21 @@ function processTree(pid: number): number[] {
   return tree
 }
 
-function signalProcess(pid: number, sig: NodeJS.Signals): void {
+/** Waits until these processes are gone, SIGKILLs any still there after the grace. */
+async function gone(pids: number[]): Promise<void> {
+  const alive = () => pids.filter((pid) => signalProcess(pid, 0))
+  for (let waited = 0; waited < KILL_GRACE_MS && alive().length; waited += 100)
+    await new Promise((r) => setTimeout(r, 100))
+  for (const pid of alive()) signalProcess(pid, 'SIGKILL')
+}
+
+/** Sends `sig` (0: none, only asks); false when the process is gone. */
+function signalProcess(pid: number, sig: NodeJS.Signals | 0): boolean {
   try {
     process.kill(pid, sig)
+    return true
   } catch {
-    // already gone
+    return false
   }
 }
 

@@ -151,21 +151,26 @@ function ended(pid: number): boolean {
   }
 }
 
-test('SIGTERM to berth while the hook hangs: the hook and its children end, exit 143, no host contacted', async () => {
-  const dir = project(config(), SECRETS)
-  writeHook(dir, '.kamal/hooks/pre-connect', 'sleep 300 & echo "hook $$ child $!" >&2; wait')
-  const before = connections()
-  const run = startBerth('boot', ['db'], { cwd: dir })
-  const line = await run.stderrLine(/^hook \d+ child \d+$/)
-  const [, hookPid, childPid] = /^hook (\d+) child (\d+)$/.exec(line)!.map(Number)
-  run.signal('SIGTERM')
-  const r = await run.done
-  assert.is(r.code, 143, r.stderr)
-  for (let i = 0; i < 100 && !(ended(hookPid!) && ended(childPid!)); i++) await new Promise((s) => setTimeout(s, 100))
-  assert.ok(ended(hookPid!), 'the hook ended')
-  assert.ok(ended(childPid!), "the hook's child ended")
-  assert.equal(connections(), before)
-  assert.is(await containerOn(HOST1, 'shop-db'), undefined)
-})
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const) {
+  test(`${signal} to berth while the hook hangs: the hook and its children end, exit ${code}, no host contacted`, async () => {
+    const dir = project(config(), SECRETS)
+    writeHook(dir, '.kamal/hooks/pre-connect', 'sleep 300 & echo "hook $$ child $!" >&2; wait')
+    const before = connections()
+    const run = startBerth('boot', ['db'], { cwd: dir })
+    const line = await run.stderrLine(/^hook \d+ child \d+$/)
+    const [, hookPid, childPid] = /^hook (\d+) child (\d+)$/.exec(line)!.map(Number)
+    run.signal(signal)
+    const r = await run.done
+    assert.is(r.code, code, r.stderr)
+    for (let i = 0; i < 100 && !(ended(hookPid!) && ended(childPid!)); i++) await new Promise((s) => setTimeout(s, 100))
+    assert.ok(ended(hookPid!), 'the hook ended')
+    assert.ok(ended(childPid!), "the hook's child ended")
+    assert.equal(connections(), before)
+    assert.is(await containerOn(HOST1, 'shop-db'), undefined)
+  })
+}
 
 test.run()
