@@ -228,6 +228,12 @@ async function runVerb(
     ? io.transport(deployment, observe)
     : new SshTransport(ssh, { observe, ...connections })
   const contactsHosts = verb.contactsHosts?.(args) !== false
+  // Kamal's pre-connect hook, if there is one, runs before any host is contacted (below, once signals are trapped)
+  const hookToRun =
+    contactsHosts && !args.skipHooks ? [hookFile(io.cwd, hookConfig.hooksPath)].find(hookExists) : undefined
+  // The hosts are known: without a hook to run first, their ssh handshakes start now, while the rest of the run
+  // is set up (the audit performer's `git config`) and the verb's modules load.
+  if (contactsHosts && !hookToRun) transport.prepare?.(selectionHosts(selection))
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
@@ -293,18 +299,27 @@ async function runVerb(
   }
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
-    // Kamal's pre-connect hook: once, before the first host is contacted (lock verbs contact the lock host)
-    if (contactsHosts && !args.skipHooks) {
+    if (hookToRun) {
+      // lock verbs contact only the lock host
       const hosts = verb.selectsAccessories === false ? (lockHost ? [lockHost.host] : []) : selectionHosts(selection)
-      const hook = await preConnectHook(verb, args, deployment, hosts, performer, hookConfig, io, controller.signal)
+      const hook = await preConnectHook(
+        hookToRun,
+        verb,
+        args,
+        deployment,
+        hosts,
+        performer,
+        hookConfig,
+        io,
+        controller.signal,
+      )
       if (!hook.ok) {
         if (!hook.message) return hook.exitCode
         io.stderr(`berth: ${hook.message}\n`)
         return failWith(hook.exitCode, 'hook', hook.message)
       }
+      transport.prepare?.(selectionHosts(selection))
     }
-    // The hosts are known: their ssh handshakes start now, while the verb's modules load.
-    if (contactsHosts) transport.prepare?.(selectionHosts(selection))
     if (args.flags.registry === true) {
       const { askRegistries } = await import('../flows/registry.ts')
       context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
@@ -337,8 +352,9 @@ interface HookConfig {
   secrets: Record<string, string>
 }
 
-/** Runs `<hooks_path>/pre-connect` if there is one, with Kamal's variables for this run. */
+/** Runs `<hooks_path>/pre-connect` (`file`) with Kamal's variables for this run. */
 async function preConnectHook(
+  file: string,
   verb: Verb,
   args: ParsedArgs,
   deployment: Deployment,
@@ -348,8 +364,6 @@ async function preConnectHook(
   io: ScriptIO,
   signal: AbortSignal,
 ): Promise<HookOutcome> {
-  const file = hookFile(io.cwd, hookConfig.hooksPath)
-  if (!hookExists(file)) return { ok: true }
   const env = hookEnv({
     now: new Date(),
     performer,
