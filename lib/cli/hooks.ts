@@ -11,7 +11,7 @@ import { kamalVersion, outputTail } from './hook-env.ts'
 
 /** A SIGTERM'd hook has this long to exit before its process group is killed. */
 const KILL_GRACE_MS = 5000
-const TAIL_BYTES = 8192
+const TAIL_CHARS = 8192
 /** After the hook exits, what it wrote is read for this long more (a process it left running may keep its pipes). */
 const DRAIN_MS = 500
 
@@ -61,9 +61,9 @@ export async function runHook(options: {
   }
   if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
   let output = ''
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-TAIL_BYTES)
-    if (options.showOutput) stderr(chunk.toString('utf8'))
+  const keep = (chunk: string) => {
+    output = (output + chunk).slice(-TAIL_CHARS)
+    if (options.showOutput) stderr(chunk)
   }
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
   // a NUL cannot be passed in an environment; say which variable, never its value (it may be a secret)
@@ -104,8 +104,9 @@ export async function runHook(options: {
       const onExit = () => killTree('SIGKILL')
       signal.addEventListener('abort', onAbort, { once: true })
       process.on('exit', onExit)
-      child.stdout!.on('data', keep)
-      child.stderr!.on('data', keep)
+      // decoded per stream, so a character split across two reads stays whole
+      child.stdout!.setEncoding('utf8').on('data', keep)
+      child.stderr!.setEncoding('utf8').on('data', keep)
       const done = (result: { code: number | null; signal: NodeJS.Signals | null } | { error: Error }) => {
         signal.removeEventListener('abort', onAbort)
         process.off('exit', onExit)
