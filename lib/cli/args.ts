@@ -35,7 +35,7 @@ export const COMMON_OPTIONS = {
     short: 'p',
     description: "only the primary host (the primary role's first), as Kamal's -p",
   },
-  'skip-hooks': { type: 'boolean', short: 'H', description: "accepted as Kamal's -H: berth runs no hooks" },
+  'skip-hooks': { type: 'boolean', short: 'H', description: "don't run the pre-connect hook (Kamal's -H)" },
   'dry-run': { type: 'boolean', description: 'inspect only; print the commands that would run' },
   json: { type: 'boolean', description: 'print the report as one JSON document' },
   quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
@@ -54,6 +54,8 @@ export interface ParsedArgs {
   /** `-p/--primary` */
   primary: boolean
   dryRun: boolean
+  /** `-H/--skip-hooks`: no pre-connect hook. */
+  skipHooks: boolean
   json: boolean
   quiet: boolean
   verbose: boolean
@@ -209,6 +211,7 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
     ...(roles ? { roles } : {}),
     primary: values.primary === true,
     dryRun: values['dry-run'] === true,
+    skipHooks: values['skip-hooks'] === true,
     json: values.json === true,
     quiet: values.quiet === true,
     verbose: values.verbose === true,

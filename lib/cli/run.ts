@@ -33,6 +33,8 @@ import {
 } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
+import { hookEnv, hookFile, hookOutputShown, kamalCommand, PRE_CONNECT } from './hook-env.ts'
+import { hookExists, localVersion, runHook, type HookOutcome } from './hooks.ts'
 import { selectAccessories } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
@@ -105,6 +107,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   let selection: Selection[]
   let configFile: string
   let connections: ConnectionSettings
+  let hookConfig: HookConfig
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = asksForJson(argv)
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
@@ -131,6 +134,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     try {
       const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
       configFile = loaded.file
+      hookConfig = {
+        hooksPath: loaded.config.hooks_path,
+        hooksOutput: loaded.config.hooks_output,
+        secrets: loaded.secrets,
+      }
       deployment = checkCommandSizes(
         loaded,
         resolveDeployment(loaded, {
@@ -190,7 +198,19 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     }
   }
   try {
-    return await runVerb(verbName, verb, args, configFile, deployment, selection, io, agent, connections, failWith)
+    return await runVerb(
+      verbName,
+      verb,
+      args,
+      configFile,
+      deployment,
+      selection,
+      io,
+      agent,
+      connections,
+      hookConfig,
+      failWith,
+    )
   } finally {
     agent?.stop()
   }
@@ -206,6 +226,7 @@ async function runVerb(
   io: ScriptIO,
   agent: SshAgent | undefined,
   connections: ConnectionSettings,
+  hookConfig: HookConfig,
   failWith: (code: number, kind: RunFailureKind, message: string, problems?: string[]) => number,
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
@@ -222,15 +243,20 @@ async function runVerb(
   const transport = io.transport
     ? io.transport(deployment, observe)
     : new SshTransport(ssh, { observe, ...connections })
-  // The hosts are known: their ssh handshakes start now, while the rest of the run is set up (the audit
-  // performer's `git config`) and the verb's modules load.
-  if (verb.contactsHosts?.(args) !== false) transport.prepare?.(selectionHosts(selection))
+  const contactsHosts = verb.contactsHosts?.(args) !== false
+  // Kamal's pre-connect hook, if there is one, runs before any host is contacted (below, once signals are trapped)
+  const hookToRun =
+    contactsHosts && !args.skipHooks ? [hookFile(io.cwd, hookConfig.hooksPath)].find(hookExists) : undefined
+  // The hosts are known: without a hook to run first, their ssh handshakes start now, while the rest of the run
+  // is set up (the audit performer's `git config`) and the verb's modules load.
+  if (contactsHosts && !hookToRun) transport.prepare?.(selectionHosts(selection))
   const invocation: InvocationContext = {
     configFlag: args.config,
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
   }
   const lockHost = lockHostOf(deployment)
+  const performer = auditPerformer(io.cwd)
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
   const progress: ProgressSink =
@@ -238,7 +264,7 @@ async function runVerb(
   const engine = new StepEngine(transport, {
     signal: controller.signal,
     progress,
-    audit: { service: deployment.service, destination: deployment.destination, performer: auditPerformer(io.cwd) },
+    audit: { service: deployment.service, destination: deployment.destination, performer },
   })
   const colour = colourWanted(io.env, io.isTTY ?? false)
   const inActions = io.env.GITHUB_ACTIONS === 'true'
@@ -303,6 +329,27 @@ async function runVerb(
   }
   const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
   try {
+    if (hookToRun) {
+      // lock verbs contact only the lock host
+      const hosts = verb.selectsAccessories === false ? (lockHost ? [lockHost.host] : []) : selectionHosts(selection)
+      const hook = await preConnectHook(
+        hookToRun,
+        verb,
+        args,
+        deployment,
+        hosts,
+        performer,
+        hookConfig,
+        io,
+        controller.signal,
+      )
+      if (!hook.ok) {
+        if (!hook.message) return hook.exitCode
+        io.stderr(`berth: ${hook.message}\n`)
+        return failWith(hook.exitCode, 'hook', hook.message)
+      }
+      transport.prepare?.(selectionHosts(selection))
+    }
     if (args.flags.registry === true) {
       const { askRegistries } = await import('../flows/registry.ts')
       context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
@@ -327,6 +374,43 @@ async function runVerb(
     await transport.close?.()
     untrap()
   }
+}
+
+/** What the pre-connect hook needs from the loaded config: where hooks are, how loud, and the secrets. */
+interface HookConfig {
+  hooksPath: unknown
+  hooksOutput: unknown
+  secrets: Record<string, string>
+}
+
+/** Runs `<hooks_path>/pre-connect` (`file`) with Kamal's variables for this run. */
+async function preConnectHook(
+  file: string,
+  verb: Verb,
+  args: ParsedArgs,
+  deployment: Deployment,
+  hosts: string[],
+  performer: string,
+  hookConfig: HookConfig,
+  io: ScriptIO,
+  signal: AbortSignal,
+): Promise<HookOutcome> {
+  const env = hookEnv({
+    now: new Date(),
+    performer,
+    service: deployment.service,
+    destination: deployment.destination,
+    version: localVersion(io.cwd, io.env),
+    hosts,
+    roles: args.roles,
+    knownRoles: deployment.roles.map((r) => r.name),
+    // before the first connection no lock can be held yet
+    lock: false,
+    ...kamalCommand(verb.script, verb.selectsAccessories === false ? args.target : undefined),
+    secrets: hookConfig.secrets,
+  })
+  const showOutput = hookOutputShown(hookConfig.hooksOutput, PRE_CONNECT, args)
+  return runHook({ file, cwd: io.cwd, env: { ...io.env, ...env }, showOutput, stderr: io.stderr, signal })
 }
 
 /** How hosts are reached in this run: `--concurrency` or `sshkit.max_concurrent_starts`, and `--host-timeout`. */

@@ -139,7 +139,7 @@ export interface InvocationContext {
 }
 
 /** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */
-export type RunFailureKind = 'usage' | 'config' | 'lock' | 'error'
+export type RunFailureKind = 'usage' | 'config' | 'lock' | 'hook' | 'error'
 
 /** A run that ended without a report: with --json it still prints one JSON document on stdout. */
 export interface RunFailure {

@@ -23,6 +23,7 @@ test('flags and their short forms', () => {
     hosts: ['a', 'b'],
     primary: false,
     dryRun: true,
+    skipHooks: false,
     json: true,
     quiet: false,
     verbose: true,
