@@ -1,5 +1,6 @@
 // Per-host output of accessory-logs and accessory-exec: a header line per accessory × host, then what
 // the host printed. Pure, so the exact shape is unit-tested.
+import { exitCodeForSignal } from './exit-codes.ts'
 
 export function sectionHeader(accessory: string, host: string): string {
   return `== ${accessory} on ${host} ==`
@@ -49,7 +50,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 /** accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed. */
 export function renderLogs(
   sections: readonly LogsSection[],
-  options: { quiet: boolean },
+  options: { quiet: boolean; interrupted?: string },
 ): { chunks: Chunk[]; exitCode: number } {
   const chunks: Chunk[] = []
   for (const s of sections) {
@@ -64,13 +65,17 @@ export function renderLogs(
       })
   }
   const failed = sections.filter((s) => !s.ok).length
+  const exitCode = options.interrupted ? exitCodeForSignal(options.interrupted) : failed ? 1 : 0
   if (failed)
     chunks.push({
       stream: 'stderr',
-      text: `${failed} of ${plural(sections.length, 'log')} could not be read (exit 1).\n`,
+      text: `${failed} of ${plural(sections.length, 'log')} could not be read${endedBy(options.interrupted)} (exit ${exitCode}).\n`,
     })
-  return { chunks, exitCode: failed ? 1 : 0 }
+  return { chunks, exitCode }
 }
+
+/** After a signal the closing line names it: the process exits as the signal says, not 1. */
+const endedBy = (interrupted: string | undefined) => (interrupted ? `, interrupted by ${interrupted}` : '')
 
 /** accessory-exec: what stderr says after one accessory × host's section when it failed or never ran. */
 export function execFailureLine(result: ExecResult): string {
@@ -81,9 +86,17 @@ export function execFailureLine(result: ExecResult): string {
  * accessory-exec's exit code. One accessory × host: the command's own (1 when it never ran). Several: 1 if any
  * failed or never ran, else 0, with a closing line for stderr.
  */
-export function execOutcome(results: readonly ExecResult[]): { exitCode: number; summary: string } {
-  if (results.length === 1) return { exitCode: results[0]!.exitCode ?? 1, summary: '' }
+export function execOutcome(
+  results: readonly ExecResult[],
+  interrupted?: string,
+): { exitCode: number; summary: string } {
   const failed = results.filter((r) => r.error !== undefined).length
+  if (interrupted) {
+    const exitCode = exitCodeForSignal(interrupted)
+    const ran = failed ? `${failed} of ${plural(results.length, 'run')} failed` : `${plural(results.length, 'run')}`
+    return { exitCode, summary: `${ran}${endedBy(interrupted)} (exit ${exitCode}).\n` }
+  }
+  if (results.length === 1) return { exitCode: results[0]!.exitCode ?? 1, summary: '' }
   if (!failed) return { exitCode: 0, summary: '' }
   return { exitCode: 1, summary: `${failed} of ${plural(results.length, 'run')} failed (exit 1).\n` }
 }

@@ -57,6 +57,26 @@ test("exec: one accessory × host exits with the command's own code; several exi
   assert.is(execFailureLine(ok), '')
 })
 
+test("logs and exec after a signal: the closing line and the exit code are the signal's (143), not 1", () => {
+  const failedLog = { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'the run was interrupted' }
+  const logs = renderLogs([{ accessory: 'db', host: 'h1', ok: true, lines: [] }, failedLog], {
+    quiet: false,
+    interrupted: 'SIGTERM',
+  })
+  assert.is(logs.exitCode, 143)
+  assert.equal(logs.chunks.at(-1), {
+    stream: 'stderr',
+    text: '1 of 2 logs could not be read, interrupted by SIGTERM (exit 143).\n',
+  })
+  const ok = { accessory: 'db', host: 'h1', exitCode: 0 }
+  const unreached = { accessory: 'db', host: 'h3', error: 'not run' }
+  assert.equal(execOutcome([ok, unreached], 'SIGINT'), {
+    exitCode: 130,
+    summary: '1 of 2 runs failed, interrupted by SIGINT (exit 130).\n',
+  })
+  assert.equal(execOutcome([ok], 'SIGTERM'), { exitCode: 143, summary: '1 run, interrupted by SIGTERM (exit 143).\n' })
+})
+
 test('sections as one JSON document', () => {
   assert.equal(JSON.parse(renderSectionsJson('logs', 'logs', [{ host: 'h1' }], 0)), {
     verb: 'logs',
