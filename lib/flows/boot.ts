@@ -4,10 +4,10 @@ import { AUDIT } from '../audit/commands.ts'
 import type { Accessory, Deployment } from '../config/model.ts'
 import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
-import { describeCommand, type CommandResult } from '../remote/transport.ts'
+import { describeCommand, describeFailure, type CommandResult } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Report } from '../report/model.ts'
-import type { StepEngine, Step } from './engine.ts'
+import { Interrupted, type StepEngine, type Step } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { configuredImagesOn, observeHosts, observeSelection, proxiedOn } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
@@ -135,6 +135,9 @@ async function bootOne(
   return { outcome: 'failed', error: result.error }
 }
 
+/** describeFailure's closing advice, replaced by the fix for a route. */
+const RUN_AGAIN = /(; fix the cause on \S+ and run again)?\.$/
+
 /** Kamal's boot of an accessory with `proxy:`: once `docker run` printed the container's id, route to it. */
 async function route(
   engine: StepEngine,
@@ -148,17 +151,24 @@ async function route(
     '--hosts',
     host,
   ])
-  const reboot = `fix the cause, then run \`${start}\` to route it`
+  const then = `fix the cause, then run \`${start}\` to route it`
   if (!/^[0-9a-f]{12}$/.test(id))
     return {
       outcome: 'failed',
-      error: `docker run printed no container id, so kamal-proxy was not told to route it; ${reboot}.`,
+      error: `docker run printed no container id, so kamal-proxy was not told to route it; ${then}.`,
     }
-  const routed = await engine.steps(host, [routeStep(accessory, id)])
-  if (routed.ok) return { outcome: 'booted' }
-  const why = routed.interrupted ? `the run was interrupted by ${routed.signal}` : routed.error
+  let why: string
+  try {
+    engine.progress(host, routeStep(accessory, id).description)
+    const routed = await engine.run(host, routeStep(accessory, id).command)
+    if (routed.exitCode === 0) return { outcome: 'booted' }
+    why = describeFailure(host, 'kamal-proxy deploy', routed)
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error
+    why = `the run was interrupted by ${error.signal}`
+  }
   return {
     outcome: 'failed',
-    error: `the container runs, but kamal-proxy does not route to it: ${why.replace(/\.$/, '')}; ${reboot}.`,
+    error: `the container was started, but kamal-proxy does not route to it: ${why.replace(RUN_AGAIN, '')}; ${then}.`,
   }
 }
