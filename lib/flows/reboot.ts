@@ -72,7 +72,10 @@ async function recoverInterrupted(
     for (const { verdict, plan } of plans.filter((p) => p.verdict.host === host)) {
       const key = pairKey(verdict.accessory.name, host)
       const result = await engine.steps(host, plan.steps)
-      if (result.ok) done.set(key, plan.summary)
+      // kamal-proxy may still route to a container the interrupted reboot made: route to the one that holds the name
+      if (result.ok && isProxied(verdict.accessory))
+        done.set(key, `${plan.summary}; ${await routeAfterRollback(engine, verdict.accessory, host)}`)
+      else if (result.ok) done.set(key, plan.summary)
       else if (result.interrupted)
         failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
       else

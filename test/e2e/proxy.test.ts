@@ -175,6 +175,50 @@ test('check: nothing on a fresh boot; each kind of route drift, with the fix', a
   assert.equal(await routes(HOST1), [[SERVICE, 'www.example.test', '/', `${id}:6379`, 'running', 'yes']])
 })
 
+test('a reboot interrupted after its swap: the recovery routes kamal-proxy back to the restored container', async () => {
+  await proxyOn(HOST1)
+  const dir = project(config())
+  assert.is((await berth('boot', ['web'], { cwd: dir })).code, 0)
+  const old = (await runningId(HOST1, SERVICE))!
+  // what a reboot killed after its swap and route leaves: the old container aside and stopped, the new one
+  // under the name (no longer running), kamal-proxy routing to the new one
+  const docker = async (...args: string[]) => {
+    const r = await hostDocker(HOST1, args)
+    assert.is(r.exitCode, 0, r.stderr)
+    return r.stdout.trim()
+  }
+  await docker('rename', SERVICE, `${SERVICE}-berth-old-zz`)
+  await docker('stop', old)
+  const next = (
+    await docker(
+      'run',
+      '--detach',
+      '--name',
+      SERVICE,
+      '--network',
+      'kamal',
+      '--label',
+      `service=${SERVICE}`,
+      image('redis:7'),
+    )
+  ).slice(0, 12)
+  await docker(
+    'exec',
+    'kamal-proxy',
+    'kamal-proxy',
+    'deploy',
+    SERVICE,
+    `--target=${next}:6379`,
+    '--host=web.example.test',
+  )
+  await docker('stop', next)
+  const r = await berth('reboot', ['web', '-y', '--drifted'], { cwd: dir })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, `kamal-proxy routes ${SERVICE} to ${old} again`)
+  assert.is(await runningId(HOST1, SERVICE), old)
+  await assertRoutedToCurrent(HOST1)
+})
+
 test('no kamal-proxy on a host: an error there with the fix, before anything is changed', async () => {
   await proxyOn(HOST1)
   const dir = project(
