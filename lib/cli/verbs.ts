@@ -38,10 +38,10 @@ export const VERBS: Record<string, Verb> = {
       'image differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
     changesHosts: true,
-    run: async ({ deployment, selection, engine, args, withLock, printReport, judging }) => {
+    run: async ({ deployment, selection, engine, args, withLock, printReport, judging, invocation }) => {
       const { bootAccessories } = await import('../flows/boot.ts')
       return printReport(
-        await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging }),
+        await bootAccessories(deployment, selection, engine, { dryRun: args.dryRun, withLock, judging, invocation }),
       )
     },
   },

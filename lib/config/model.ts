@@ -10,6 +10,7 @@ import { expandErb } from './erb.ts'
 import { shellRunner, type CommandRunner } from './commands.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
 import { dumpEnvValue } from './env-file.ts'
+import { resolveProxy, type AccessoryProxy } from './proxy.ts'
 
 export { publishValue }
 
@@ -81,6 +82,8 @@ export interface Accessory {
   registryLogin?: RegistryLogin
   /** Secret keys that could not be resolved (only when resolving for a read-only check). */
   unresolvedSecrets?: string[]
+  /** `proxy:`: registered with kamal-proxy after boot and start, removed on stop (Kamal's accessory proxy). */
+  proxy?: AccessoryProxy
 }
 
 export interface Deployment {
@@ -327,7 +330,14 @@ function resolveAccessory(
   )
 
   if (problems.length) throw new ConfigError(problems)
+  const proxy = resolveProxy(raw.proxy, {
+    service: config.service,
+    destination: source.destination,
+    deploy_timeout: config.deploy_timeout,
+    drain_timeout: config.drain_timeout,
+  })
   return {
+    ...(proxy ? { proxy } : {}),
     name,
     serviceName,
     image,

@@ -7,7 +7,9 @@ import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
 
 export { dumpEnvValue, RUBY_ESCAPES } from '../config/env-file.ts'
-import { IMAGES_MARKER } from './inspect.ts'
+import { IMAGES_MARKER, PROXY_MARKER } from './inspect.ts'
+import { proxyList } from './proxy-commands.ts'
+import { shellJoin } from '../remote/quote.ts'
 
 // The one read-only round trip per host. `docker ps` must fail the host when the engine does not answer (a
 // pipe into `docker inspect` would hide that as "no containers"); no labelled container prints `[]`. A
@@ -39,9 +41,20 @@ const INSPECT_HOST = [
   'exit $status',
 ].join('\n')
 
-/** Every container carrying a `service` label (Kamal's marker) inspected by id, and the images named. */
-export function inspectHost(images: readonly string[] = []): RemoteCommand {
-  return { argv: ['sh', '-c', INSPECT_HOST, 'sh', ...images], readOnly: true }
+// For a host of an accessory with `proxy:`, the same round trip also asks kamal-proxy what it routes, after a
+// marker line: `exit <status>` of `docker exec kamal-proxy kamal-proxy list`, then its output (or docker's error).
+const INSPECT_HOST_AND_PROXY = INSPECT_HOST.replace(
+  /\nexit \$status$/,
+  `\necho; echo '${PROXY_MARKER}'\n` +
+    `routes=$(${shellJoin(proxyList().argv)} 2>&1); echo "exit $?"; printf "%s\\n" "$routes"\nexit $status`,
+)
+
+/**
+ * Every container carrying a `service` label (Kamal's marker) inspected by id, and the images named; with
+ * `proxy`, what kamal-proxy routes too.
+ */
+export function inspectHost(images: readonly string[] = [], proxy = false): RemoteCommand {
+  return { argv: ['sh', '-c', proxy ? INSPECT_HOST_AND_PROXY : INSPECT_HOST, 'sh', ...images], readOnly: true }
 }
 
 /** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */

@@ -1,6 +1,7 @@
 // `docker inspect` JSON → what berth knows about a container. Pure: parses text, never throws on odd
 // fields, so a container created by hand or by another tool still yields a usable observation.
 
+import { parseProxyView, type ProxyView } from './proxy-commands.ts'
 export type ContainerState = 'running' | 'stopped' | 'paused' | 'restarting' | 'created' | 'dead'
 
 /** A container with a process that a stop would end: running, paused, or between restarts. */
@@ -181,6 +182,7 @@ export function parseImageInspect(stdout: string): ObservedImage[] {
 
 /** Marks where a host's image inspection starts in the one read-only round trip's output. */
 export const IMAGES_MARKER = '@@berth-images@@'
+export const PROXY_MARKER = '@@berth-kamal-proxy@@'
 
 /**
  * The one read-only round trip's result: containers (or why the host could not be read) and the images
@@ -190,12 +192,17 @@ export function parseHostInspection(result: {
   exitCode: number
   stdout: string
   stderr: string
-}): { containers: ObservedContainer[]; images: ObservedImage[] } | undefined {
-  const at = result.stdout.indexOf(`\n${IMAGES_MARKER}\n`)
-  const containersPart = at >= 0 ? result.stdout.slice(0, at) : result.stdout
-  const imagesPart = at >= 0 ? result.stdout.slice(at + IMAGES_MARKER.length + 2) : ''
+}): { containers: ObservedContainer[]; images: ObservedImage[]; proxy?: ProxyView } | undefined {
+  const routes = result.stdout.indexOf(`\n${PROXY_MARKER}\n`)
+  const inspected = routes >= 0 ? result.stdout.slice(0, routes) : result.stdout
+  const at = inspected.indexOf(`\n${IMAGES_MARKER}\n`)
+  const containersPart = at >= 0 ? inspected.slice(0, at) : inspected
+  const imagesPart = at >= 0 ? inspected.slice(at + IMAGES_MARKER.length + 2) : ''
   const containers = parseInspectResult({ ...result, stdout: containersPart })
-  return containers && { containers, images: parseImageInspect(imagesPart) }
+  if (!containers) return undefined
+  const images = parseImageInspect(imagesPart)
+  if (routes < 0) return { containers, images }
+  return { containers, images, proxy: parseProxyView(result.stdout.slice(routes + PROXY_MARKER.length + 2)) }
 }
 
 /** `[name, aliases, name, aliases, …, null]` (the inspect template's form) → aliases by network. */

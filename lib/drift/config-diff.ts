@@ -22,7 +22,7 @@ import {
   type PortBinding,
 } from './options.ts'
 
-export type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets'
+export type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets' | 'proxy'
 
 export interface DriftFinding {
   kind: DriftKind

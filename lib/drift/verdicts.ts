@@ -3,10 +3,12 @@ import type { Accessory } from '../config/model.ts'
 import type { ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
 import { compareImage, compareRegistry, compareSettings, type DriftFinding } from './config-diff.ts'
+import { compareProxy, proxyDownError, type ProxyView } from './proxy.ts'
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
 export type HostObservation =
-  { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
+  | { ok: true; containers: ObservedContainer[]; images?: ObservedImage[]; proxy?: ProxyView }
+  | { ok: false; error: string }
 
 /** What judging needs besides the accessory: the deployment's logging flags, and with --registry the registry's answers. */
 export interface JudgeContext {
@@ -92,6 +94,8 @@ export function judge(
       host,
       error: `could not ask the registry for ${accessory.image}: ${registry.error}`,
     }
+  if (accessory.proxy && observation.proxy && !observation.proxy.running)
+    return { kind: 'unreachable', accessory, host, error: proxyDownError(accessory, host, observation.proxy.error) }
   const { leftovers } = labelledContainers(accessory, observation.containers)
   const container = accessoryContainer(accessory, observation.containers)
   if (!container) return { kind: 'missing', accessory, host, leftovers }
@@ -107,9 +111,15 @@ export function judge(
   const notCompared = [...settings.notCompared]
   const fromRegistry = registry?.ok && !image.length ? compareRegistry(accessory, repoDigests, registry.digest) : {}
   if (fromRegistry.notCompared) notCompared.push(fromRegistry.notCompared)
+  const routed = compareProxy(accessory, container, observation.proxy)
   const findings = image.some((f) => f.kind === 'image')
     ? image
-    : [...image, ...(fromRegistry.finding ? [fromRegistry.finding] : []), ...settings.findings]
+    : [
+        ...image,
+        ...(fromRegistry.finding ? [fromRegistry.finding] : []),
+        ...settings.findings,
+        ...(routed ? [routed] : []),
+      ]
   const base = { accessory, host, container, repoDigests, leftovers, notCompared }
   return findings.length ? { kind: 'drift', ...base, findings } : { kind: 'in_sync', ...base }
 }

@@ -4,12 +4,15 @@ import { AUDIT } from '../audit/commands.ts'
 import type { Accessory, Deployment } from '../config/model.ts'
 import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
-import { describeCommand } from '../remote/transport.ts'
-import type { Report } from '../report/model.ts'
-import type { StepEngine, Step } from './engine.ts'
+import { describeCommand, describeFailure, type CommandResult } from '../remote/transport.ts'
+import { scriptCommand } from '../report/messages.ts'
+import type { InvocationContext, Report } from '../report/model.ts'
+import { Interrupted, type StepEngine, type Step } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
-import { configuredImagesOn, observeHosts, observeSelection } from './observe.ts'
+import { configuredImagesOn, observeHosts, observeSelection, proxiedOn } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
+import { isProxied, routeStep, type Proxied } from './proxy-steps.ts'
+import { NEW_ID } from './reboot-plan.ts'
 import type { Selection } from './selection.ts'
 
 /** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
@@ -31,6 +34,8 @@ export interface BootOptions {
   dryRun: boolean
   judging: JudgeContext
   withLock: <T>(work: () => Promise<T>) => Promise<T>
+  /** How the user ran berth, for the fix commands in messages. */
+  invocation?: InvocationContext
 }
 
 export async function bootAccessories(
@@ -50,7 +55,12 @@ export async function bootAccessories(
         pairKey(v.accessory.name, v.host),
         {
           outcome: 'would_boot',
-          plannedCommands: planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)),
+          plannedCommands: [
+            ...planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)),
+            ...(isProxied(v.accessory)
+              ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
+              : []),
+          ],
         },
       ]),
     )
@@ -61,7 +71,12 @@ export async function bootAccessories(
   const bootHosts = [...new Set(toBoot.map((v) => v.host))]
   return options.withLock(async () => {
     // Look again under the lock: another run may have booted some of these while we waited for it.
-    const now = await observeHosts(engine, bootHosts, (host) => configuredImagesOn(selection, host))
+    const now = await observeHosts(
+      engine,
+      bootHosts,
+      (host) => configuredImagesOn(selection, host),
+      (host) => proxiedOn(selection, host),
+    )
     const fresh = verdicts.map((v) =>
       toBoot.includes(v)
         ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging)
@@ -73,7 +88,7 @@ export async function bootAccessories(
     const outcomes = await engine.onHosts(bootHosts, async (host) => {
       const done = new Set<string>()
       for (const verdict of stillMissing.filter((v) => v.host === host)) {
-        results.set(pairKey(verdict.accessory.name, host), await bootOne(engine, deployment, verdict, done))
+        results.set(pairKey(verdict.accessory.name, host), await bootOne(engine, deployment, verdict, done, options))
       }
     })
     for (const outcome of outcomes) {
@@ -93,12 +108,15 @@ async function bootOne(
   deployment: Deployment,
   verdict: Verdict,
   done: Set<string>,
+  options: BootOptions,
 ): Promise<PairResult> {
   const steps = planBoot(verdict.accessory, verdict.host, deployment.loggingArgs)
   const result = await engine.steps(verdict.host, steps, done)
   if (result.ok) {
     await engine.audit(verdict.host, [AUDIT.booted(verdict.accessory.name)])
-    return { outcome: 'booted' }
+    return isProxied(verdict.accessory)
+      ? route(engine, verdict.accessory, verdict.host, result.results.at(-1), options)
+      : { outcome: 'booted' }
   }
   if (result.interrupted) {
     const ran = steps.slice(0, result.completed).filter((_, i) => result.results[i] !== undefined)
@@ -115,4 +133,42 @@ async function bootOne(
     }
   }
   return { outcome: 'failed', error: result.error }
+}
+
+/** describeFailure's closing advice, replaced by the fix for a route. */
+const RUN_AGAIN = /(; fix the cause on \S+ and run again)?\.$/
+
+/** Kamal's boot of an accessory with `proxy:`: once `docker run` printed the container's id, route to it. */
+async function route(
+  engine: StepEngine,
+  accessory: Proxied,
+  host: string,
+  run: CommandResult | undefined,
+  options: BootOptions,
+): Promise<PairResult> {
+  const id = run?.stdout.trim().slice(0, 12) ?? ''
+  const start = scriptCommand('accessory-start', accessory.name, options.invocation ?? { accessoryHosts: new Map() }, [
+    '--hosts',
+    host,
+  ])
+  const then = `fix the cause, then run \`${start}\` to route it`
+  if (!/^[0-9a-f]{12}$/.test(id))
+    return {
+      outcome: 'failed',
+      error: `docker run printed no container id, so kamal-proxy was not told to route it; ${then}.`,
+    }
+  let why: string
+  try {
+    engine.progress(host, routeStep(accessory, id).description)
+    const routed = await engine.run(host, routeStep(accessory, id).command)
+    if (routed.exitCode === 0) return { outcome: 'booted' }
+    why = describeFailure(host, 'kamal-proxy deploy', routed)
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error
+    why = `the run was interrupted by ${error.signal}`
+  }
+  return {
+    outcome: 'failed',
+    error: `the container was started, but kamal-proxy does not route to it: ${why.replace(RUN_AGAIN, '')}; ${then}.`,
+  }
 }

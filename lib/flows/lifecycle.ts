@@ -22,6 +22,7 @@ import type { InvocationContext, Outcome, Report } from '../report/model.ts'
 import type { Step, StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
+import { isProxied, routeStep, unrouteStep } from './proxy-steps.ts'
 import type { Selection } from './selection.ts'
 
 export type LifecycleAction = 'start' | 'stop' | 'restart'
@@ -67,6 +68,25 @@ export function planAction(action: LifecycleAction, container: ObservedContainer
       detail: `it is already ${container.state === 'created' ? 'created, never started' : container.state}`,
     }
   return { change: true, command: actionCommand(action, container) }
+}
+
+/**
+ * The steps of an action on a found container: the docker command, and for an accessory with `proxy:` Kamal's
+ * kamal-proxy step after it (start and restart route to the container, stop stops routing). A start of a
+ * running container whose route has drifted only routes it again.
+ */
+export function actionSteps(
+  action: LifecycleAction,
+  verdict: Verdict & { kind: 'in_sync' | 'drift' },
+  plan: ActionPlan,
+): Step[] {
+  const { accessory, container } = verdict
+  const docker: Step[] = plan.change ? [{ description: `${action} ${container.name}`, command: plan.command }] : []
+  if (!isProxied(accessory)) return docker
+  if (action === 'stop') return plan.change ? [...docker, unrouteStep(accessory)] : []
+  const routeDrifted = verdict.kind === 'drift' && verdict.findings.some((f) => f.kind === 'proxy')
+  if (!plan.change && !routeDrifted) return []
+  return [...docker, routeStep(accessory, container.id.slice(0, 12))]
 }
 
 function noContainerError(
@@ -156,18 +176,23 @@ export async function changeAccessories(
       continue
     }
     const plan = planAction(action, verdict.container)
-    if (!plan.change) {
-      found.set(key, { outcome: 'unchanged', detail: plan.detail })
+    const steps = actionSteps(action, verdict, plan)
+    if (steps.length === 0) {
+      found.set(key, { outcome: 'unchanged', detail: plan.change ? action : plan.detail })
       continue
     }
     if (options.dryRun) {
-      found.set(key, { outcome: 'planned', detail: action, plannedCommands: [describeCommand(plan.command)] })
+      found.set(key, {
+        outcome: 'planned',
+        detail: action,
+        plannedCommands: steps.map((s) => describeCommand(s.command)),
+      })
       continue
     }
     work.push({
       key,
       host: verdict.host,
-      steps: [{ description: `${action} ${verdict.container.name}`, command: plan.command }],
+      steps,
       done: () => ({ outcome: DONE[action] }),
       audit: () => AUDIT_OF[action](verdict.accessory.name),
     })
@@ -225,6 +250,8 @@ export function planRemove(
       })
     }
   }
+  // Kamal's stop, then its kamal-proxy remove, before the containers go
+  if (labelled.length && accessory.proxy) steps.push(unrouteStep(accessory))
   for (const container of labelled) {
     steps.push({
       description: `remove container ${container.name}`,

@@ -14,9 +14,10 @@ export async function observeHosts(
   engine: StepEngine,
   hosts: readonly string[],
   imagesOf: (host: string) => string[] = () => [],
+  proxiedOn: (host: string) => boolean = () => false,
 ): Promise<Map<string, HostObservation>> {
   const outcomes = await engine.onHosts(hosts, async (host): Promise<HostObservation> => {
-    const result = await engine.run(host, inspectHost(imagesOf(host)))
+    const result = await engine.run(host, inspectHost(imagesOf(host), proxiedOn(host)))
     const inspected = parseHostInspection(result)
     if (inspected) return { ok: true, ...inspected }
     const failure = describeFailure(host, '`docker ps`/`docker inspect`', result)
@@ -43,14 +44,22 @@ export function configuredImagesOn(selection: readonly Selection[], host: string
   return [...new Set(selection.filter((s) => s.hosts.includes(host)).map((s) => s.accessory.image))]
 }
 
+/** Whether an accessory of the selection on this host is served through kamal-proxy (its view is read then). */
+export function proxiedOn(selection: readonly Selection[], host: string): boolean {
+  return selection.some((s) => s.hosts.includes(host) && s.accessory.proxy !== undefined)
+}
+
 /** Observe every host of a selection once, and judge each accessory × host (config order). */
 export async function observeSelection(
   engine: StepEngine,
   selection: readonly Selection[],
   context: JudgeContext,
 ): Promise<{ observations: Map<string, HostObservation>; verdicts: Verdict[] }> {
-  const observations = await observeHosts(engine, selectionHosts(selection), (host) =>
-    configuredImagesOn(selection, host),
+  const observations = await observeHosts(
+    engine,
+    selectionHosts(selection),
+    (host) => configuredImagesOn(selection, host),
+    (host) => proxiedOn(selection, host),
   )
   return { observations, verdicts: judgeAll(selection, observations, context) }
 }

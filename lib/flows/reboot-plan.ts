@@ -4,12 +4,14 @@
 // run once per host (a login, a network) done once; `plannedCommands` lists them the same way.
 import type { Accessory } from '../config/model.ts'
 import { createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
+import { proxyDeploy } from '../docker/proxy-commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { temporaryName } from '../docker/names.ts'
 import { swapCommand } from '../docker/reboot-commands.ts'
 import { describeCommand, type RemoteCommand } from '../remote/transport.ts'
 import type { Step } from './engine.ts'
 import { loginStep, prepareSteps } from './prepare.ts'
+import { isProxied } from './proxy-steps.ts'
 
 /** How the dry run names the new container's id, which only `docker create` can tell. */
 export const NEW_ID = 'NEW_ID'
@@ -30,6 +32,8 @@ export interface RebootPlan {
   old?: { id: string; asideName: string; wasRunning: boolean; image: string }
   /** Old aside, new in, one remote command; it needs the id `docker create` printed. */
   swap: (newId: string) => RemoteCommand
+  /** With `proxy:`, right after the swap: kamal-proxy routes to the new container. */
+  route?: (newId: string) => RemoteCommand
   /** Once the new container is verified. */
   removeOld?: RemoteCommand
 }
@@ -63,6 +67,7 @@ export function planReboot(
     newName,
     ...(old ? { old } : {}),
     swap: (newId) => swapCommand(accessory.serviceName, newId, old),
+    ...(isProxied(accessory) ? { route: (newId: string) => proxyDeploy(accessory, newId) } : {}),
     ...(old ? { removeOld: removeContainer(old.id) } : {}),
   }
 }
@@ -95,6 +100,7 @@ export function plannedCommands(plans: readonly RebootPlan[]): Map<RebootPlan, s
           ...stepsToRun(plan.prepare, done).map((s) => describeCommand(s.command)),
           `${describeCommand(plan.create.command)}  # prints ${NEW_ID}`,
           describeCommand(plan.swap(NEW_ID)),
+          ...(plan.route ? [describeCommand(plan.route(NEW_ID))] : []),
           ...(plan.removeOld ? [describeCommand(plan.removeOld)] : []),
         )
   }

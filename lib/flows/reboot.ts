@@ -18,7 +18,8 @@ import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
 import { plannedCommands, planReboot, STAMP, type RebootPlan } from './reboot-plan.ts'
 import { afterRecovery, planRecovery } from './recovery.ts'
-import { rollBack } from './rollback.ts'
+import { isProxied } from './proxy-steps.ts'
+import { rollBack, routeAfterRollback } from './rollback.ts'
 import type { Selection } from './selection.ts'
 
 export interface RebootOptions {
@@ -71,7 +72,10 @@ async function recoverInterrupted(
     for (const { verdict, plan } of plans.filter((p) => p.verdict.host === host)) {
       const key = pairKey(verdict.accessory.name, host)
       const result = await engine.steps(host, plan.steps)
-      if (result.ok) done.set(key, plan.summary)
+      // kamal-proxy may still route to a container the interrupted reboot made: route to the one that holds the name
+      if (result.ok && isProxied(verdict.accessory))
+        done.set(key, `${plan.summary}; ${await routeAfterRollback(engine, verdict.accessory, host)}`)
+      else if (result.ok) done.set(key, plan.summary)
       else if (result.interrupted)
         failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
       else
@@ -183,7 +187,13 @@ async function rebootOne(
     const swapped = await engine.run(host, plan.swap(newId))
     if (swapped.exitCode !== 0)
       failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
-    else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
+    else {
+      // kamal-proxy first (it waits for the new container's health check, then drains the old one), then berth's check
+      const routed = plan.route ? await engine.run(host, plan.route(newId)) : undefined
+      if (routed && routed.exitCode !== 0)
+        failure = `kamal-proxy could not route to the new container: ${describeFailure(host, 'kamal-proxy deploy', routed)}`
+      else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
+    }
   } catch (error) {
     failure =
       error instanceof Interrupted
@@ -196,7 +206,8 @@ async function rebootOne(
       { accessory, host, next: { id: newId, temporaryName: plan.newName }, ...(old ? { old } : {}) },
       options.settleMs ?? SETTLE_MS,
     )
-    return { outcome: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}.` }
+    const rerouted = isProxied(accessory) ? `; ${await routeAfterRollback(engine, accessory, host)}` : ''
+    return { outcome: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}${rerouted}.` }
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
   const name = accessory.name

@@ -4,9 +4,11 @@
 // container it had. Every sentence it returns says what berth saw on the host afterwards, not what it meant to do.
 import type { Accessory } from '../config/model.ts'
 import { containerHealth, removeContainer } from '../docker/commands.ts'
+import { proxyDeploy, proxyRemove, SERVICE_NOT_FOUND } from '../docker/proxy-commands.ts'
 import { keepNewCommand, nameHolder, putBackCommand } from '../docker/reboot-commands.ts'
 import { describeFailure, type CommandResult } from '../remote/transport.ts'
 import type { StepEngine } from './engine.ts'
+import type { Proxied } from './proxy-steps.ts'
 
 export interface RollbackSubject {
   accessory: Accessory
@@ -116,4 +118,24 @@ async function oldIsBack(
     `rolled back, but the old container (${old.image}) is ${status || 'not readable'}${unhealthy} now${rewritten}; ` +
     `the accessory is down on ${host}: read its logs and fix the cause${newLeft}`
   )
+}
+
+/**
+ * After a rollback of an accessory with `proxy:`: kamal-proxy routes to the container that holds the name and runs
+ * (the old one, or the new one kept), or to none. Runs after a signal too. Says what kamal-proxy was told.
+ */
+export async function routeAfterRollback(engine: StepEngine, accessory: Proxied, host: string): Promise<string> {
+  const holder = parseHolder(host, await engine.restore(host, nameHolder(accessory.serviceName)))
+  if (holder.kind === 'unknown') return `kamal-proxy was not told which container to route to (${holder.error})`
+  if (holder.kind === 'container' && holder.status === 'running') {
+    const id = holder.id.slice(0, 12)
+    const routed = await engine.restore(host, proxyDeploy(accessory, id))
+    return routed.exitCode === 0
+      ? `kamal-proxy routes ${accessory.serviceName} to ${id} again`
+      : `kamal-proxy could not be pointed back at ${id} (${describeFailure(host, 'kamal-proxy deploy', routed)})`
+  }
+  const removed = await engine.restore(host, proxyRemove(accessory))
+  return removed.exitCode === 0 || SERVICE_NOT_FOUND.test(removed.stderr)
+    ? `no container of it runs, so kamal-proxy no longer routes ${accessory.serviceName}`
+    : `kamal-proxy still routes ${accessory.serviceName} (${describeFailure(host, 'kamal-proxy remove', removed)})`
 }

@@ -31,6 +31,9 @@ export function fixCommand(
     scriptCommand('accessory-reboot', entry.accessory, context, hostsFlag(entry.accessory, sameOutcomeHosts, context))
   switch (entry.outcome) {
     case 'drift':
+      // only kamal-proxy's route differs: a start routes the running container again, without replacing it
+      if (entry.drift?.length && entry.drift.every((d) => d.kind === 'proxy'))
+        return scriptCommand('accessory-start', entry.accessory, context, ['--hosts', entry.host])
       return reboot()
     case 'stopped':
     case 'created':

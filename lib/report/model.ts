@@ -113,7 +113,7 @@ export interface ReportEntry {
   /** berth's temporary containers left by an interrupted reboot (`<service>-berth-new-…`, `-berth-old-…`). */
   leftovers?: LeftoverContainer[]
   /** For `drift`: each kind of difference found, with short reasons (secret values are never in them). */
-  drift?: Array<{ kind: 'image' | 'image-id' | 'registry' | 'config' | 'secrets'; reasons: string[] }>
+  drift?: Array<{ kind: 'image' | 'image-id' | 'registry' | 'config' | 'secrets' | 'proxy'; reasons: string[] }>
   /** What could not be compared here (never drift). */
   notCompared?: string[]
   /** The image id the container runs, and the registry digests docker knows for it. */

@@ -2,7 +2,7 @@
 // berth end-to-end lab: three real "hosts" on loopback (one dockerd + one sshd each)
 // and one image registry, all under one lab directory.
 //
-//   node test/lab/lab.mjs start|stop [--purge]|status|reset
+//   node test/lab/lab.mjs start|stop [--purge]|status|reset|proxy [host...]
 //
 // Lab dir: $BERTH_LAB_DIR or /tmp/berth-lab. Every process is tracked by the pid
 // in its pidfile and killed only by that pid (plus processes whose command line
@@ -12,6 +12,7 @@
 // Facts behind the choices: /work/shared/reference/real-hosts-lab.md
 
 import { spawn, spawnSync, execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
@@ -48,8 +49,14 @@ function labNet() {
     )
   return net
 }
+/**
+ * The stand-in for kamal-proxy (test/lab/kamal-proxy.sh), as `kamal-proxy:<hash of the script>`: a changed script
+ * is a new tag, so a registry kept from an earlier start never serves an old one.
+ */
+const PROXY_SCRIPT = new URL('./kamal-proxy.sh', import.meta.url)
+export const PROXY_IMAGE = `kamal-proxy:${createHash('sha256').update(fs.readFileSync(PROXY_SCRIPT)).digest('hex').slice(0, 12)}`
 /** Tags pushed to the lab registry (repository:tag, without the registry prefix). */
-export const IMAGES = ['postgres:16', 'postgres:17', 'redis:7', 'redis:8', 'search:1', 'search:2']
+export const IMAGES = ['postgres:16', 'postgres:17', 'redis:7', 'redis:8', 'search:1', 'search:2', PROXY_IMAGE]
 
 const DOCKER_TIMEOUT_MS = 30_000
 const SSH_TIMEOUT_MS = 20_000
@@ -566,10 +573,16 @@ async function ensureImages(h1) {
     for (const a of applets) fs.symlinkSync('busybox', path.join(root, 'bin', a))
     fs.writeFileSync(path.join(root, 'VERSION'), `${repoTag}\n`)
     fs.writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
+    const proxy = repoTag === PROXY_IMAGE
+    if (proxy) {
+      fs.rmSync(path.join(root, 'bin', 'kamal-proxy'), { force: true })
+      fs.copyFileSync(PROXY_SCRIPT, path.join(root, 'bin', 'kamal-proxy'))
+      fs.chmodSync(path.join(root, 'bin', 'kamal-proxy'), 0o755)
+    }
     const ref = `${registryAddress()}/${repoTag}`
     const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 256 * 1024 * 1024 })
     if (tar.status !== 0) throw new LabError(`tar of ${root} failed: ${tar.stderr}`)
-    const imp = spawnSync('docker', ['import', '-c', cmd, '-', ref], {
+    const imp = spawnSync('docker', ['import', '-c', proxy ? 'CMD ["/bin/kamal-proxy","run"]' : cmd, '-', ref], {
       input: tar.stdout,
       encoding: 'utf8',
       env: { ...daemonEnv(), DOCKER_HOST: h1.dockerHost, DOCKER_CONFIG: h1.dockerConfig },
@@ -925,6 +938,32 @@ async function resetHost(h) {
   }
 }
 
+/**
+ * Runs the kamal-proxy stand-in on a host as Kamal's `kamal proxy boot` runs kamal-proxy: container `kamal-proxy`
+ * on the `kamal` network, its state in the `kamal-proxy-config` volume. Tests start it where they need it
+ * (a lab reset removes it with everything else).
+ * @param {HostPaths} h
+ */
+export async function startKamalProxy(h) {
+  const net = await engine(h, ['network', 'create', 'kamal'])
+  if (net.exitCode !== 0 && !/already exists/.test(net.stderr))
+    throw new LabError(`docker network create kamal on ${h.name}: ${net.stderr}`)
+  const run = await engine(h, [
+    'run',
+    '--name',
+    'kamal-proxy',
+    '--network',
+    'kamal',
+    '--detach',
+    '--restart',
+    'unless-stopped',
+    '--volume',
+    'kamal-proxy-config:/home/kamal-proxy/.config/kamal-proxy',
+    `${registryAddress()}/${PROXY_IMAGE}`,
+  ])
+  if (run.exitCode !== 0) throw new LabError(`docker run kamal-proxy on ${h.name}: ${run.stderr}`)
+}
+
 /** Remove all containers, custom networks, volumes and images on every host engine; empty each HOME. */
 export async function reset() {
   const down = downPieces()
@@ -951,6 +990,13 @@ async function main() {
         await reset()
         console.log(`lab: reset took ${took()}`)
         break
+      case 'proxy': {
+        // node test/lab/lab.mjs proxy [host1 host2 ...]: the kamal-proxy stand-in on those hosts (default: all)
+        const hosts = hostPaths().filter((h) => !rest.length || rest.includes(h.name) || rest.includes(h.addr))
+        await Promise.all(hosts.map(startKamalProxy))
+        console.log(`lab: kamal-proxy stand-in running on ${hosts.map((h) => h.name).join(' ')}`)
+        break
+      }
       case 'status': {
         const rows = status()
         for (const r of rows) console.log(`${r.up ? 'up  ' : 'down'}  ${r.piece.padEnd(32)} pid ${r.pid ?? '-'}`)
@@ -959,7 +1005,7 @@ async function main() {
         break
       }
       default:
-        console.error('usage: node test/lab/lab.mjs start|stop [--purge]|status|reset')
+        console.error('usage: node test/lab/lab.mjs start|stop [--purge]|status|reset|proxy [host...]')
         process.exitCode = 2
     }
   } catch (err) {

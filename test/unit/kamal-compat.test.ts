@@ -24,6 +24,8 @@ import {
   startContainer,
   stopContainer,
 } from '../../lib/docker/commands.ts'
+import { proxyDeploy, proxyRemove } from '../../lib/docker/proxy-commands.ts'
+import type { AccessoryProxy } from '../../lib/config/proxy.ts'
 import { LocalTransport } from '../../lib/remote/local.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { startAgent } from '../../lib/remote/ssh-agent.ts'
@@ -300,6 +302,13 @@ const SAME: Record<string, Builder> = {
     shellJoin(containerLogs(a.serviceName, { ...logsOptions(c.kwargs), lines: 10, follow: true }).argv),
   pull_image: (a) => shellJoin(pullImage(a.image).argv),
   remove_image: (a) => shellJoin(removeImage(a.image).argv),
+  deploy: (a, _d, c) => shellJoin(proxyDeploy(proxied(a), String(c.kwargs.target)).argv),
+  remove: (a) => shellJoin(proxyRemove(a).argv),
+}
+
+function proxied(a: Accessory): Accessory & { proxy: AccessoryProxy } {
+  assert.ok(a.proxy, `accessory ${a.name} has no proxy: in Kamal's test config`)
+  return a as Accessory & { proxy: AccessoryProxy }
 }
 
 /** Kamal's methods berth has no counterpart for, with the reason (README "Kamal compatibility"). */
@@ -309,8 +318,6 @@ const DIFFERENT: Record<string, string> = {
     'berth removes each labelled container by id (docker container rm --force), running ones included, rather than docker container prune (stopped ones only)',
   execute_in_new_container_over_ssh: "berth runs no interactive session (-it): exec collects each host's output",
   execute_in_existing_container_over_ssh: "berth runs no interactive session (-it): exec collects each host's output",
-  deploy: "berth does not register accessories with kamal-proxy (an accessory's proxy: is validated, not acted on)",
-  remove: "berth does not register accessories with kamal-proxy (an accessory's proxy: is validated, not acted on)",
 }
 
 /** Kamal's expected line, as the part berth builds: without `| grep …`, and the remote command of an `ssh -t …`. */
@@ -362,8 +369,8 @@ test("docker commands: the same words as Kamal's own command tests expect, for e
       compared++
     }
   }
-  // 19 command lines compared; the methods berth has no counterpart for are listed with their reason
-  assert.is(compared, 19)
+  // 21 command lines compared; the methods berth has no counterpart for are listed with their reason
+  assert.is(compared, 21)
   assert.equal([...skipped].sort(), Object.keys(DIFFERENT).sort())
 })
 
