@@ -938,6 +938,9 @@ async function resetHost(h) {
   }
 }
 
+/** @type {Promise<unknown> | undefined} one check (and build) per process, however many hosts start it at once */
+let proxyImageReady
+
 /**
  * Runs the kamal-proxy stand-in on a host as Kamal's `kamal proxy boot` runs kamal-proxy: container `kamal-proxy`
  * on the `kamal` network, its state in the `kamal-proxy-config` volume. Tests start it where they need it
@@ -945,6 +948,8 @@ async function resetHost(h) {
  * @param {HostPaths} h
  */
 export async function startKamalProxy(h) {
+  // A lab started before the stand-in changed (or before it existed) has no image of this script yet.
+  await (proxyImageReady ??= ensureImages(hostPaths()[0]))
   const net = await engine(h, ['network', 'create', 'kamal'])
   if (net.exitCode !== 0 && !/already exists/.test(net.stderr))
     throw new LabError(`docker network create kamal on ${h.name}: ${net.stderr}`)
