@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
-import { githubAnnotations, githubStepSummary } from '../report/github.ts'
+import { githubAnnotations, githubConfigWarnings, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
 import { renderJson, renderText } from '../report/render.ts'
@@ -177,6 +177,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   }
 
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
+  if (io.env.GITHUB_ACTIONS === 'true') (io.annotate ?? io.stderr)(githubConfigWarnings(deployment.warnings))
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined
   if (verb.contactsHosts?.(args) !== false && deployment.sshKeyData.length && !io.transport) {

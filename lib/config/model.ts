@@ -19,6 +19,8 @@ export interface ConfigSource {
   destination?: string
   secrets: Record<string, string>
   secretFiles: string[]
+  /** The loader's warnings (a key written twice), said before the model's own. */
+  warnings?: string[]
   locate(path: Array<string | number>): string
 }
 
@@ -148,7 +150,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     }
   }
   const logging = loggingArgs(config)
-  const warnings: string[] = []
+  const warnings: string[] = [...(source.warnings ?? [])]
   const unresolvedKeyData: string[] = []
   const sshKeyData = resolveKeyData(source, options, problems, warnings, unresolvedKeyData)
   const maxConcurrentStarts = resolveMaxConcurrentStarts(source, problems)

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../../lib/config/load.ts'
 import { resolveDeployment, type Deployment } from '../../lib/config/model.ts'
 import { envFileContent, runAccessory } from '../../lib/docker/commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
+import { runScript } from '../../lib/cli/run.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url))
 
@@ -50,6 +51,62 @@ test('env names with "." and "-": accepted, passed with --env and in the env fil
       '--env-file .kamal/apps/shop/env/accessories/search.env --label service=shop-search search:1',
   )
   assert.is(envFileContent(search.envSecret), 'api.token=tok-123\nadmin-pass=s3cret\n')
+})
+
+test('a key written twice: the last one wins (as Psych), with a warning naming both lines', async () => {
+  assert.equal(await problemsOf('duplicate-key'), [])
+  const deployment = await deploymentOf('duplicate-key')
+  assert.is(deployment.accessories[0]!.image, 'redis:8')
+  assert.equal(deployment.warnings, [
+    'config/deploy.yml:8:5: /accessories/cache/image: the key "image" is written twice in this map ' +
+      "(first at config/deploy.yml:6:5); Kamal's YAML parser (Psych) keeps the last one, and so does berth. " +
+      'Remove the one you do not mean.',
+  ])
+  // messages about the value point at the one that counts
+  const loaded = await loadConfig({ cwd: path.join(FIXTURES, 'duplicate-key'), env: {} })
+  assert.is(loaded.locate(['accessories', 'cache', 'image']), 'config/deploy.yml:8:12')
+})
+
+test('a key written twice: said on stderr, and as a ::warning on that line in GitHub Actions', async () => {
+  const cwd = path.join(FIXTURES, 'duplicate-key')
+  for (const actions of [false, true]) {
+    let stderr = ''
+    let annotations = ''
+    const code = await runScript('config', [], {
+      cwd,
+      env: actions ? { GITHUB_ACTIONS: 'true' } : {},
+      stdout: () => {},
+      stderr: (t) => void (stderr += String(t)),
+      annotate: (t) => void (annotations += t),
+    })
+    assert.is(code, 0)
+    assert.match(
+      stderr,
+      /^berth: config\/deploy\.yml:8:5: \/accessories\/cache\/image: the key "image" is written twice/,
+    )
+    assert.is(
+      annotations,
+      actions
+        ? '::warning file=config/deploy.yml,line=8,col=5,title=berth%3A config::' +
+            'config/deploy.yml:8:5: /accessories/cache/image: the key "image" is written twice in this map ' +
+            "(first at config/deploy.yml:6:5); Kamal's YAML parser (Psych) keeps the last one, and so does berth. " +
+            'Remove the one you do not mean.\n'
+        : '',
+    )
+  }
+})
+
+test('duplicate keys: nested, in lists, and `<<` merge keys (which may repeat) are told apart', async () => {
+  const { duplicateKeys } = await import('../../lib/config/duplicate-keys.ts')
+  const { parseDocument } = await import('yaml')
+  const doc = parseDocument('a: &x {k: 1}\nb:\n  - {k: 1, k: 2, j: 0}\n  - <<: *x\n    <<: *x\n"a": 2\n', {
+    uniqueKeys: false,
+    merge: true,
+  })
+  assert.equal(
+    duplicateKeys(doc).map((d) => d.path),
+    [['b', 0, 'k'], ['a']],
+  )
 })
 
 test.run()
