@@ -33,7 +33,7 @@ import {
 } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
-import { selectAccessories } from './select.ts'
+import { selectAccessories, skippedWithoutHosts } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
 import type { ScriptIO, VerbContext } from './context.ts'
@@ -177,6 +177,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   }
 
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
+  if (verb.selectsAccessories !== false)
+    for (const note of skippedWithoutHosts(deployment, args.target)) io.stderr(`berth: ${note}\n`)
   if (io.env.GITHUB_ACTIONS === 'true') (io.annotate ?? io.stderr)(githubConfigWarnings(deployment.warnings))
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined

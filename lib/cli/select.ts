@@ -1,6 +1,6 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`, and, as Kamal narrows
 // them, by `-r/--roles` (the hosts of those roles under `servers`) and `-p/--primary` (the primary host).
-import type { Deployment } from '../config/model.ts'
+import type { Accessory, Deployment } from '../config/model.ts'
 import type { Selection } from '../flows/selection.ts'
 import { UsageError, argText, hostMatches } from './args.ts'
 
@@ -35,6 +35,22 @@ function allowedHosts(deployment: Deployment, filters: HostFilters): Set<string>
   return allowed
 }
 
+/** Why an accessory with `hosts: []` runs nowhere, and how to give it hosts. */
+function noHostsReason(accessory: Accessory, destination: string | undefined): string {
+  const fix = destination
+    ? `give it hosts there or in the destination file for "${destination}"`
+    : 'give it hosts there, or pass the destination whose file adds them (`-d NAME`)'
+  return `accessory \`${accessory.name}\` has no hosts (\`hosts: []\` at ${accessory.noHostsAt}); ${fix}`
+}
+
+/** For `all`: one sentence per accessory that has no hosts (Kamal runs it nowhere; so does berth, and says so). */
+export function skippedWithoutHosts(deployment: Deployment, target: string): string[] {
+  if (target !== 'all') return []
+  return deployment.accessories
+    .filter((a) => a.noHostsAt !== undefined)
+    .map((a) => `Skipped ${noHostsReason(a, deployment.destination)}.`)
+}
+
 export function selectAccessories(
   deployment: Deployment,
   target: string,
@@ -48,6 +64,12 @@ export function selectAccessories(
       known.length
         ? `No accessory named ${argText(target)} (known: ${known.join(', ')}); pass one of them or \`all\`.`
         : `No accessory named ${argText(target)}: the config has no accessories; add them under \`accessories:\`.`,
+    )
+  }
+  const parked = chosen.length === 1 && target !== 'all' ? chosen[0]! : undefined
+  if (parked?.noHostsAt !== undefined) {
+    throw new UsageError(
+      `Nothing to run: ${noHostsReason(parked, deployment.destination)}. (\`all\` skips it, as Kamal does.)`,
     )
   }
   const allowed = allowedHosts(deployment, filters)

@@ -65,6 +65,8 @@ export interface Accessory {
   serviceName: string
   image: string
   hosts: string[]
+  /** `hosts: []` (Kamal runs it nowhere): where that is written, for the sentence that says it is skipped. */
+  noHostsAt?: string
   network: string
   restartPolicy: string
   port?: string
@@ -334,6 +336,7 @@ function resolveAccessory(
     serviceName,
     image,
     hosts,
+    ...(raw.hosts?.length === 0 ? { noHostsAt: where('hosts') } : {}),
     network: raw.network ?? DEFAULT_NETWORK,
     restartPolicy,
     port: raw.port === undefined ? undefined : publishValue(raw.port),
@@ -459,7 +462,9 @@ export function resolveHosts(
     )
     return []
   }
-  if (raw.hosts !== undefined) return raw.hosts.length ? unique(raw.hosts) : none('hosts', 'The list is empty')
+  // `hosts: []` is Kamal's way to park an accessory (or a base file's, whose destination files add the hosts):
+  // accepted, and runs nowhere (see noHostsAt)
+  if (raw.hosts !== undefined) return unique(raw.hosts)
   const roles = raw.role !== undefined ? [raw.role] : raw.roles
   if (roles !== undefined) {
     const key = raw.role !== undefined ? 'role' : 'roles'

@@ -71,12 +71,6 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
     'is not a host name ssh can take',
   ),
   yml(
-    'hosts: []',
-    dbYml('    hosts: []\n'),
-    '/accessories/db/hosts',
-    'The list is empty, so the accessory would run nowhere',
-  ),
-  yml(
     'tag without hosts',
     dbYml('    tag: nope\n', `${HEAD}servers:\n  web: [@HOST@]\n`),
     '/accessories/db/tag',
@@ -480,12 +474,6 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
     'export default { service: "shop", image: "shop/app", ssh, accessories: { db: { ...db, port: 5432n } } }',
     '/accessories/db/port',
     'is a BigInt',
-  ),
-  js(
-    'mjs: hosts: []',
-    'export default { service: "shop", image: "shop/app", ssh, accessories: { db: { image: db.image, hosts: [] } } }',
-    '/accessories/db/hosts',
-    'The list is empty',
   ),
   js(
     'mjs: host -V',

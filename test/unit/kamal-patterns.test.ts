@@ -9,6 +9,8 @@ import { resolveDeployment, type Deployment } from '../../lib/config/model.ts'
 import { envFileContent, runAccessory } from '../../lib/docker/commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { runScript } from '../../lib/cli/run.ts'
+import { FakeFleet } from '../support/fake-fleet.ts'
+import { runWithFleet } from '../support/run-script.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/config/', import.meta.url))
 
@@ -107,6 +109,61 @@ test('duplicate keys: nested, in lists, and `<<` merge keys (which may repeat) a
     duplicateKeys(doc).map((d) => d.path),
     [['b', 0, 'k'], ['a']],
   )
+})
+
+test('hosts: [] is accepted and runs nowhere; the destination file that adds hosts replaces the list', async () => {
+  assert.equal(await problemsOf('hosts-empty'), [])
+  const base = await deploymentOf('hosts-empty')
+  assert.equal(
+    base.accessories.map((a) => [a.name, a.hosts, a.noHostsAt]),
+    [
+      ['pdf', [], 'config/deploy.yml:7:12'],
+      ['cache', ['h2'], undefined],
+    ],
+  )
+  // ActiveSupport's deep_merge replaces arrays: the stage file's list is the list
+  const stage = await deploymentOf('hosts-empty', 'stage')
+  assert.equal(
+    stage.accessories.map((a) => [a.name, a.hosts, a.noHostsAt]),
+    [
+      ['pdf', ['h1'], undefined],
+      ['cache', ['h2'], undefined],
+    ],
+  )
+})
+
+test('hosts: []: `all` skips the accessory and says so (exit 0); naming it alone is a usage error (64)', async () => {
+  const cwd = path.join(FIXTURES, 'hosts-empty')
+  const fleet = new FakeFleet()
+  fleet.addContainer('h2', { name: 'shop-cache', image: 'redis:7' })
+  const check = await runWithFleet('check', ['all'], { cwd, fleet })
+  assert.is(check.code, 0, check.stdout + check.stderr)
+  assert.ok(
+    check.stderr.includes(
+      'berth: Skipped accessory `pdf` has no hosts (`hosts: []` at config/deploy.yml:7:12); give it hosts there, ' +
+        'or pass the destination whose file adds them (`-d NAME`).',
+    ),
+    check.stderr,
+  )
+  assert.not.match(check.stdout, /pdf/)
+  assert.ok(fleet.sent.every((c) => c.host === 'h2'))
+  const sentBefore = fleet.sent.length
+  for (const verb of ['boot', 'check', 'reboot', 'logs']) {
+    const alone = await runWithFleet(verb, ['pdf'], { cwd, fleet })
+    assert.is(alone.code, 64, `${verb}: ${alone.stderr}`)
+    assert.ok(
+      alone.stderr.startsWith(
+        'Nothing to run: accessory `pdf` has no hosts (`hosts: []` at config/deploy.yml:7:12); give it hosts there, ' +
+          'or pass the destination whose file adds them (`-d NAME`). (`all` skips it, as Kamal does.)',
+      ),
+      alone.stderr,
+    )
+  }
+  assert.is(fleet.sent.length, sentBefore, 'no host contacted')
+  // with the destination that adds the host, it runs there
+  fleet.addContainer('h1', { name: 'shop-pdf', image: 'pdf-render:3' })
+  const staged = await runWithFleet('check', ['pdf', '-d', 'stage'], { cwd, fleet })
+  assert.is(staged.code, 0, staged.stdout + staged.stderr)
 })
 
 test.run()
