@@ -33,7 +33,7 @@ import {
 } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
-import { selectAccessories, skippedWithoutHosts } from './select.ts'
+import { missingFiles, selectAccessories, skippedWithoutHosts } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
 import type { ScriptIO, VerbContext } from './context.ts'
@@ -168,6 +168,13 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         ? []
         : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
     await verb.validateSelection?.(args, selection)
+    const missing = verb.uploadsFiles ? missingFiles(selection) : []
+    if (missing.length) {
+      const count = `${missing.length} problem${missing.length === 1 ? '' : 's'}`
+      const summary = `Invalid config (${count}) for this verb; fix it and run again. No host was contacted.`
+      io.stderr(`${missing.join('\n')}\n${summary}\n`)
+      return failWith(EXIT_CONFIG, 'config', summary, missing)
+    }
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
   } catch (error) {

@@ -51,6 +51,22 @@ export function skippedWithoutHosts(deployment: Deployment, target: string): str
     .map((a) => `Skipped ${noHostsReason(a, deployment.destination)}.`)
 }
 
+/**
+ * For boot and reboot: each `files:` entry of a selected accessory whose local file is missing. Kamal's config
+ * takes it and fails at upload, after the lock and the directories; berth says so before any host is touched.
+ */
+export function missingFiles(selection: readonly Selection[]): string[] {
+  return selection.flatMap(({ accessory }) =>
+    accessory.files
+      .filter((f) => f.content === undefined)
+      .map(
+        (f) =>
+          `${f.at}: /accessories/${accessory.name}/files: Missing file: ${f.source} (accessory \`${accessory.name}\` ` +
+          `uploads it to ${f.remotePath}); create it, or generate it before this step, then run again.`,
+      ),
+  )
+}
+
 export function selectAccessories(
   deployment: Deployment,
   target: string,

@@ -36,7 +36,14 @@ export interface RegistryLogin {
 export interface FileUpload {
   /** Local path, for messages. */
   source: string
-  content: string
+  /**
+   * undefined: the local file is missing. Kamal's config takes that (it fails only at upload), so read-only runs
+   * work and say the content was not compared; boot and reboot refuse before any host is touched (missingFiles
+   * in lib/cli/select.ts).
+   */
+  content: string | undefined
+  /** Where the entry is written (`file:line:col`), for messages. */
+  at: string
   /** Relative to the remote login directory: `<service_name><remote>`. */
   remotePath: string
   mode: string
@@ -292,12 +299,9 @@ function resolveAccessory(
   ;(raw.files ?? []).forEach((entry, i) => {
     const spec = parsePathConfig(entry)
     const local = path.resolve(options.cwd, spec.local)
-    if (!existsSync(local)) {
-      problems.push(`${where('files', i)}: /accessories/${name}/files/${i}: Missing file: ${spec.local}`)
-      return
-    }
-    let content = readFileSync(local, 'utf8')
-    if (local.endsWith('erb')) {
+    const missing = !existsSync(local)
+    let content = missing ? undefined : readFileSync(local, 'utf8')
+    if (content !== undefined && local.endsWith('erb')) {
       // Kamal renders .erb files with the accessory's env in ENV.
       const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
       const rendered = expandErb(content, env, { run: options.run ?? shellRunner(options.cwd, options.env) })
@@ -306,7 +310,8 @@ function resolveAccessory(
       content = rendered.output
     }
     const remotePath = `${serviceName}${spec.remote}`
-    files.push({ source: spec.local, content, remotePath, mode: spec.mode ?? '755', owner: spec.owner })
+    const at = where('files', i)
+    files.push({ source: spec.local, at, content, remotePath, mode: spec.mode ?? '755', owner: spec.owner })
     mounts.push({ hostPath: remotePath, relative: true, containerPath: spec.remote, options: spec.options })
   })
 

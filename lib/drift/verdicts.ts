@@ -105,6 +105,9 @@ export function judge(
   })
   const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
   const notCompared = [...settings.notCompared]
+  for (const file of accessory.files)
+    if (file.content === undefined)
+      notCompared.push(`file ${file.source} (the local file is missing here; its mount is compared)`)
   const fromRegistry = registry?.ok && !image.length ? compareRegistry(accessory, repoDigests, registry.digest) : {}
   if (fromRegistry.notCompared) notCompared.push(fromRegistry.notCompared)
   const findings = image.some((f) => f.kind === 'image')

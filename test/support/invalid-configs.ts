@@ -242,12 +242,6 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
     'is not an owner chown takes',
   ),
   yml(
-    'file that does not exist',
-    onHost('    files: ["missing.sql:/x.sql"]\n'),
-    '/accessories/db/files/0',
-    'Missing file: missing.sql',
-  ),
-  yml(
     'directory escaping with ..',
     onHost('    directories: ["../../etc:/x"]\n'),
     '/accessories/db/directories/0',

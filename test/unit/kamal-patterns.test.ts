@@ -166,4 +166,55 @@ test('hosts: []: `all` skips the accessory and says so (exit 0); naming it alone
   assert.is(staged.code, 0, staged.stdout + staged.stderr)
 })
 
+test("a missing files: entry: the config loads, the mount is Kamal's, read-only verbs run, boot/reboot refuse (78)", async () => {
+  assert.equal(await problemsOf('file-missing'), [])
+  const deployment = await deploymentOf('file-missing')
+  const db = deployment.accessories[0]!
+  assert.equal(db.files, [
+    {
+      source: 'seed/generated-later.sql',
+      at: 'config/deploy.yml:10:9',
+      content: undefined,
+      remotePath: 'shop-db/docker-entrypoint-initdb.d/seed.sql',
+      mode: '755',
+      owner: undefined,
+    },
+  ])
+  assert.ok(
+    runWords(deployment, 'db', 'h1').includes(
+      '--volume "$PWD"/shop-db/docker-entrypoint-initdb.d/seed.sql:/docker-entrypoint-initdb.d/seed.sql',
+    ),
+  )
+  const cwd = path.join(FIXTURES, 'file-missing')
+  const fleet = new FakeFleet()
+  const refused =
+    'config/deploy.yml:10:9: /accessories/db/files: Missing file: seed/generated-later.sql (accessory `db` uploads ' +
+    'it to shop-db/docker-entrypoint-initdb.d/seed.sql); create it, or generate it before this step, then run again.'
+  for (const args of [['db'], ['all'], ['db', '-y'], ['all', '--dry-run']]) {
+    for (const verb of ['boot', 'reboot']) {
+      if (verb === 'boot' && args.includes('-y')) continue
+      const r = await runWithFleet(verb, args, { cwd, fleet })
+      assert.is(r.code, 78, `${verb} ${args.join(' ')}: ${r.stderr}`)
+      assert.ok(r.stderr.startsWith(`${refused}\n`), r.stderr)
+    }
+  }
+  assert.is(fleet.sent.length, 0, 'no host contacted')
+  // another accessory boots; read-only verbs see the db and say what they could not compare
+  assert.is((await runWithFleet('boot', ['cache'], { cwd, fleet })).code, 0)
+  fleet.addContainer('h1', { name: 'shop-db', image: 'postgres:16' })
+  const check = await runWithFleet('check', ['db'], { cwd, fleet })
+  assert.ok([0, 2].includes(check.code), check.stderr)
+  assert.match(
+    check.stdout,
+    /Not compared for `db` on h1: .*file seed\/generated-later\.sql \(the local file is missing here; its mount is compared\)/,
+  )
+  const config = await runWithFleet('config', ['db'], { cwd, fleet })
+  assert.is(config.code, 0, config.stderr)
+  assert.match(
+    config.stdout,
+    /seed\/generated-later\.sql → .*; missing here, so boot and reboot refuse until it exists/,
+  )
+  for (const verb of ['details', 'logs']) assert.is((await runWithFleet(verb, ['db'], { cwd, fleet })).code, 0, verb)
+})
+
 test.run()
