@@ -182,20 +182,33 @@ export function parseImageInspect(stdout: string): ObservedImage[] {
 /** Marks where a host's image inspection starts in the one read-only round trip's output. */
 export const IMAGES_MARKER = '@@berth-images@@'
 
+/** Marks the last line of the round trip: the remote shell's working directory (`$PWD`). */
+export const LOGIN_DIRECTORY_MARKER = '@@berth-pwd@@'
+
 /**
- * The one read-only round trip's result: containers (or why the host could not be read) and the images
- * berth asked about (configured references and the containers' own images; missing ones are left out).
+ * The one read-only round trip's result: containers (or why the host could not be read), the images berth
+ * asked about (configured references and the containers' own images; missing ones are left out), and the
+ * remote shell's working directory, against which docker made relative bind sources absolute.
  */
 export function parseHostInspection(result: {
   exitCode: number
   stdout: string
   stderr: string
-}): { containers: ObservedContainer[]; images: ObservedImage[] } | undefined {
-  const at = result.stdout.indexOf(`\n${IMAGES_MARKER}\n`)
-  const containersPart = at >= 0 ? result.stdout.slice(0, at) : result.stdout
-  const imagesPart = at >= 0 ? result.stdout.slice(at + IMAGES_MARKER.length + 2) : ''
+}): { containers: ObservedContainer[]; images: ObservedImage[]; loginDirectory?: string } | undefined {
+  const pwdAt = result.stdout.lastIndexOf(`\n${LOGIN_DIRECTORY_MARKER}\n`)
+  const stdout = pwdAt >= 0 ? result.stdout.slice(0, pwdAt) : result.stdout
+  const pwd = pwdAt >= 0 ? result.stdout.slice(pwdAt + LOGIN_DIRECTORY_MARKER.length + 2).replace(/\n$/, '') : ''
+  const at = stdout.indexOf(`\n${IMAGES_MARKER}\n`)
+  const containersPart = at >= 0 ? stdout.slice(0, at) : stdout
+  const imagesPart = at >= 0 ? stdout.slice(at + IMAGES_MARKER.length + 2) : ''
   const containers = parseInspectResult({ ...result, stdout: containersPart })
-  return containers && { containers, images: parseImageInspect(imagesPart) }
+  return (
+    containers && {
+      containers,
+      images: parseImageInspect(imagesPart),
+      ...(pwd.startsWith('/') ? { loginDirectory: pwd } : {}),
+    }
+  )
 }
 
 /** `[name, aliases, name, aliases, …, null]` (the inspect template's form) → aliases by network. */

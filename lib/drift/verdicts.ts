@@ -6,7 +6,8 @@ import { compareImage, compareRegistry, compareSettings, type DriftFinding } fro
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
 export type HostObservation =
-  { ok: true; containers: ObservedContainer[]; images?: ObservedImage[] } | { ok: false; error: string }
+  | { ok: true; containers: ObservedContainer[]; images?: ObservedImage[]; loginDirectory?: string }
+  | { ok: false; error: string }
 
 /** What judging needs besides the accessory: the deployment's logging flags, and with --registry the registry's answers. */
 export interface JudgeContext {
@@ -102,6 +103,7 @@ export function judge(
     loggingArgs: context.loggingArgs,
     images,
     unresolvedSecrets: accessory.unresolvedSecrets,
+    loginDirectory: observation.loginDirectory,
   })
   const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
   const notCompared = [...settings.notCompared]

@@ -193,10 +193,10 @@ export const INVALID_CONFIGS: InvalidConfig[] = [
     'has no container path',
   ),
   yml(
-    'volume ../x:/y',
-    onHost('    volumes: ["../x:/y"]\n'),
+    'volume vols/x:/y (docker reads a volume name, and refuses the "/")',
+    onHost('    volumes: ["vols/x:/y"]\n'),
     '/accessories/db/volumes/0',
-    'starts with neither a volume name',
+    'which docker reads as a volume name and refuses',
   ),
   yml(
     'volume options with ;',

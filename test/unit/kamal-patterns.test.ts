@@ -217,4 +217,78 @@ test("a missing files: entry: the config loads, the mount is Kamal's, read-only 
   for (const verb of ['details', 'logs']) assert.is((await runWithFleet(verb, ['db'], { cwd, fleet })).code, 0, verb)
 })
 
+test('a relative host path in volumes: passed as written; check compares the path docker made absolute', async () => {
+  assert.equal(await problemsOf('volume-relative'), [])
+  const deployment = await deploymentOf('volume-relative')
+  const db = deployment.accessories[0]!
+  assert.equal(db.volumes, [
+    './state/pg:/var/lib/postgresql/data',
+    '../shared/dumps:/dumps:ro',
+    'pgrun:/var/run/postgresql',
+  ])
+  // Kamal: argumentize("--volume", specific_volumes), values unchanged
+  assert.ok(
+    runWords(deployment, 'db', 'h1').includes(
+      '--env-file .kamal/apps/shop/env/accessories/db.env --volume ./state/pg:/var/lib/postgresql/data ' +
+        '--volume ../shared/dumps:/dumps:ro --volume pgrun:/var/run/postgresql --label service=shop-db postgres:16',
+    ),
+  )
+  const cwd = path.join(FIXTURES, 'volume-relative')
+  const fleet = new FakeFleet()
+  assert.is((await runWithFleet('boot', ['db'], { cwd, fleet })).code, 0)
+  const inSync = await runWithFleet('check', ['db', '--json'], { cwd, fleet })
+  assert.is(inSync.code, 0, inSync.stdout)
+  assert.equal(JSON.parse(inSync.stdout).results[0].notCompared, [])
+})
+
+test('relative volumes are judged against the login directory the host reports, exactly', async () => {
+  const { judge } = await import('../../lib/drift/verdicts.ts')
+  const { parseHostInspection } = await import('../../lib/docker/inspect.ts')
+  const deployment = await deploymentOf('volume-relative')
+  const db = deployment.accessories[0]!
+  const container = (binds: string[]) => ({
+    Id: 'c1',
+    Name: '/shop-db',
+    Image: 'sha256:1',
+    Config: { Image: 'postgres:16', Labels: { service: 'shop-db' }, Env: ['KAMAL_HOST=h1'], Cmd: null },
+    HostConfig: {
+      Binds: binds,
+      NetworkMode: 'kamal',
+      RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m' } },
+    },
+    State: { Status: 'running', StartedAt: '2026-01-01T00:00:00Z' },
+  })
+  const observe = (binds: string[], pwd: string) =>
+    parseHostInspection({
+      exitCode: 0,
+      stderr: '',
+      stdout: `${JSON.stringify([container(binds)])}\n@@berth-images@@\n\n@@berth-pwd@@\n${pwd}\n`,
+    })!
+  const right = [
+    '/srv/app/state/pg:/var/lib/postgresql/data',
+    '/srv/shared/dumps:/dumps:ro',
+    'pgrun:/var/run/postgresql',
+  ]
+  const inSync = judge(db, 'h1', { ok: true, ...observe(right, '/srv/app') }, { loggingArgs: deployment.loggingArgs })
+  assert.is(inSync.kind, 'in_sync', JSON.stringify(inSync))
+  // the same folder name under another directory is another folder: drift, saying both forms
+  const elsewhere = [
+    '/opt/state/pg:/var/lib/postgresql/data',
+    '/srv/shared/dumps:/dumps:ro',
+    'pgrun:/var/run/postgresql',
+  ]
+  const drift = judge(
+    db,
+    'h1',
+    { ok: true, ...observe(elsewhere, '/srv/app') },
+    { loggingArgs: deployment.loggingArgs },
+  )
+  assert.is(drift.kind, 'drift')
+  assert.equal(drift.kind === 'drift' && drift.findings.flatMap((f) => f.reasons), [
+    'volume ./state/pg:/var/lib/postgresql/data (/srv/app/state/pg:/var/lib/postgresql/data) is not mounted',
+    'volume /opt/state/pg:/var/lib/postgresql/data is mounted but not configured',
+  ])
+})
+
 test.run()
