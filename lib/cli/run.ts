@@ -184,8 +184,8 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   }
 
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
-  if (verb.selectsAccessories !== false)
-    for (const note of skippedWithoutHosts(deployment, args.target)) io.stderr(`berth: ${note}\n`)
+  const skipped = verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target)
+  for (const { reason } of skipped) io.stderr(`berth: ${reason}\n`)
   if (io.env.GITHUB_ACTIONS === 'true') (io.annotate ?? io.stderr)(githubConfigWarnings(deployment.warnings))
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined
@@ -239,6 +239,7 @@ async function runVerb(
     configFlag: args.config,
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
+    skipped: verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target ?? ''),
   }
   const lockHost = lockHostOf(deployment)
   const releaseCommand = scriptCommand('lock', 'release', invocation)

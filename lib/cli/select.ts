@@ -43,12 +43,15 @@ function noHostsReason(accessory: Accessory, destination: string | undefined): s
   return `accessory \`${accessory.name}\` has no hosts (\`hosts: []\` at ${accessory.noHostsAt}); ${fix}`
 }
 
-/** For `all`: one sentence per accessory that has no hosts (Kamal runs it nowhere; so does berth, and says so). */
-export function skippedWithoutHosts(deployment: Deployment, target: string): string[] {
+/** For `all`: each accessory that has no hosts, with the sentence saying so (Kamal runs it nowhere; so does berth). */
+export function skippedWithoutHosts(
+  deployment: Deployment,
+  target: string,
+): Array<{ accessory: string; reason: string }> {
   if (target !== 'all') return []
   return deployment.accessories
     .filter((a) => a.noHostsAt !== undefined)
-    .map((a) => `Skipped ${noHostsReason(a, deployment.destination)}.`)
+    .map((a) => ({ accessory: a.name, reason: `Skipped ${noHostsReason(a, deployment.destination)}.` }))
 }
 
 /**

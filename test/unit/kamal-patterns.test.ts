@@ -160,6 +160,16 @@ test('hosts: []: `all` skips the accessory and says so (exit 0); naming it alone
     )
   }
   assert.is(fleet.sent.length, sentBefore, 'no host contacted')
+  // --json: the documents that have room for it list what `all` skipped (check's published schema v2 has none)
+  const reason =
+    'Skipped accessory `pdf` has no hosts (`hosts: []` at config/deploy.yml:7:12); give it hosts there, ' +
+    'or pass the destination whose file adds them (`-d NAME`).'
+  for (const verb of ['boot', 'details', 'start']) {
+    const json = await runWithFleet(verb, ['all', '--json'], { cwd, fleet })
+    assert.is(json.code, 0, `${verb}: ${json.stdout}${json.stderr}`)
+    assert.equal(JSON.parse(json.stdout).skipped, [{ accessory: 'pdf', reason }], verb)
+  }
+  assert.is(JSON.parse((await runWithFleet('boot', ['cache', '--json'], { cwd, fleet })).stdout).skipped, undefined)
   // with the destination that adds the host, it runs there
   fleet.addContainer('h1', { name: 'shop-pdf', image: 'pdf-render:3' })
   const staged = await runWithFleet('check', ['pdf', '-d', 'stage'], { cwd, fleet })
