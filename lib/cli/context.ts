@@ -67,6 +67,8 @@ export interface Verb {
   noTarget?: string
   /** The positional when none is given (config: all). */
   defaultTarget?: string
+  /** Uploads the accessories' `files:` (boot, reboot): a missing local file is a config error (78) for it. */
+  uploadsFiles?: boolean
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
   validate?(args: ParsedArgs): void

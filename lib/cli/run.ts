@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
-import { githubAnnotations, githubStepSummary } from '../report/github.ts'
+import { githubAnnotations, githubConfigWarnings, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
 import { renderJson, renderText } from '../report/render.ts'
@@ -35,7 +35,7 @@ import { requireAnswerable } from './confirm.ts'
 import { trapSignals } from './interrupt.ts'
 import { hookEnv, hookFile, hookOutputShown, kamalCommand, PRE_CONNECT } from './hook-env.ts'
 import { hookExists, localVersion, runHook, type HookOutcome } from './hooks.ts'
-import { selectAccessories } from './select.ts'
+import { missingFiles, selectAccessories, skippedWithoutHosts } from './select.ts'
 import { VERBS, type Verb } from './verbs.ts'
 
 import type { ScriptIO, VerbContext } from './context.ts'
@@ -176,6 +176,13 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         ? []
         : selectAccessories(deployment, args.target, args.hosts, { roles: args.roles, primary: args.primary })
     await verb.validateSelection?.(args, selection)
+    const missing = verb.uploadsFiles ? missingFiles(selection) : []
+    if (missing.length) {
+      const count = `${missing.length} problem${missing.length === 1 ? '' : 's'}`
+      const summary = `Invalid config (${count}) for this verb; fix it and run again. No host was contacted.`
+      io.stderr(`${missing.join('\n')}\n${summary}\n`)
+      return failWith(EXIT_CONFIG, 'config', summary, missing)
+    }
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
   } catch (error) {
@@ -185,6 +192,9 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   }
 
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
+  const skipped = verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target)
+  for (const { reason } of skipped) io.stderr(`berth: ${reason}\n`)
+  if (io.env.GITHUB_ACTIONS === 'true') (io.annotate ?? io.stderr)(githubConfigWarnings(deployment.warnings))
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined
   if (verb.contactsHosts?.(args) !== false && deployment.sshKeyData.length && !io.transport) {
@@ -254,6 +264,7 @@ async function runVerb(
     configFlag: args.config,
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
+    skipped: verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target ?? ''),
   }
   const lockHost = lockHostOf(deployment)
   const performer = auditPerformer(io.cwd)

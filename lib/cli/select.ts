@@ -1,6 +1,6 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`, and, as Kamal narrows
 // them, by `-r/--roles` (the hosts of those roles under `servers`) and `-p/--primary` (the primary host).
-import type { Deployment } from '../config/model.ts'
+import type { Accessory, Deployment } from '../config/model.ts'
 import type { Selection } from '../flows/selection.ts'
 import { UsageError, argText, hostMatches } from './args.ts'
 
@@ -35,6 +35,41 @@ function allowedHosts(deployment: Deployment, filters: HostFilters): Set<string>
   return allowed
 }
 
+/** Why an accessory with `hosts: []` runs nowhere, and how to give it hosts. */
+function noHostsReason(accessory: Accessory, destination: string | undefined): string {
+  const fix = destination
+    ? `give it hosts there or in the destination file for "${destination}"`
+    : 'give it hosts there, or pass the destination whose file adds them (`-d NAME`)'
+  return `accessory \`${accessory.name}\` has no hosts (\`hosts: []\` at ${accessory.noHostsAt}); ${fix}`
+}
+
+/** For `all`: each accessory that has no hosts, with the sentence saying so (Kamal runs it nowhere; so does berth). */
+export function skippedWithoutHosts(
+  deployment: Deployment,
+  target: string,
+): Array<{ accessory: string; reason: string }> {
+  if (target !== 'all') return []
+  return deployment.accessories
+    .filter((a) => a.noHostsAt !== undefined)
+    .map((a) => ({ accessory: a.name, reason: `Skipped ${noHostsReason(a, deployment.destination)}.` }))
+}
+
+/**
+ * For boot and reboot: each `files:` entry of a selected accessory whose local file is missing. Kamal's config
+ * takes it and fails at upload, after the lock and the directories; berth says so before any host is touched.
+ */
+export function missingFiles(selection: readonly Selection[]): string[] {
+  return selection.flatMap(({ accessory }) =>
+    accessory.files
+      .filter((f) => f.content === undefined)
+      .map(
+        (f) =>
+          `${f.at}: /accessories/${accessory.name}/files: Missing file: ${f.source} (accessory \`${accessory.name}\` ` +
+          `uploads it to ${f.remotePath}); create it, or generate it before this step, then run again.`,
+      ),
+  )
+}
+
 export function selectAccessories(
   deployment: Deployment,
   target: string,
@@ -48,6 +83,12 @@ export function selectAccessories(
       known.length
         ? `No accessory named ${argText(target)} (known: ${known.join(', ')}); pass one of them or \`all\`.`
         : `No accessory named ${argText(target)}: the config has no accessories; add them under \`accessories:\`.`,
+    )
+  }
+  const parked = chosen.length === 1 && target !== 'all' ? chosen[0]! : undefined
+  if (parked?.noHostsAt !== undefined) {
+    throw new UsageError(
+      `Nothing to run: ${noHostsReason(parked, deployment.destination)}. (\`all\` skips it, as Kamal does.)`,
     )
   }
   const allowed = allowedHosts(deployment, filters)

@@ -38,6 +38,7 @@ export const VERBS: Record<string, Verb> = {
       'image differs from the configured one.',
     options: { 'lock-wait': LOCK_WAIT_OPTION, registry: REGISTRY_OPTION },
     changesHosts: true,
+    uploadsFiles: true,
     run: async ({ deployment, selection, engine, args, withLock, printReport, judging, invocation }) => {
       const { bootAccessories } = await import('../flows/boot.ts')
       return printReport(
@@ -66,6 +67,7 @@ export const VERBS: Record<string, Verb> = {
     },
     asks: true,
     changesHosts: true,
+    uploadsFiles: true,
     validate: (args) => void secondsFlag(args.flags['health-timeout'], 'health-timeout', 60),
     run: async ({ deployment, selection, engine, args, io, withLock, printReport, judging }) => {
       const { executeReboot, previewReboot } = await import('../flows/reboot.ts')

@@ -22,6 +22,8 @@ export interface LoadedConfig {
   /** Every config file read (main + destination). */
   files: string[]
   destination?: string
+  /** Said on stderr before the run: what Kamal takes without a word but may not mean (a key written twice). */
+  warnings: string[]
   /** Merged secrets files (later files win). */
   secrets: Record<string, string>
   /** The secrets files considered (existing or not), for messages. */
@@ -93,17 +95,18 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   else delete env.KAMAL_DESTINATION
 
   const problems: string[] = []
+  const warnings: string[] = []
   const sources: SourceFile[] = []
   const run = options.run ?? shellRunner(cwd, env)
   const destinationName = destination ? destinationFile(file, destination) : undefined
 
   if (kind === 'yaml') {
-    sources.push(readYamlFile(file, pathOf(file), env, run, problems))
+    sources.push(readYamlFile(file, pathOf(file), env, run, problems, warnings))
     if (destinationName) {
       if (!isFile(pathOf(destinationName))) {
         problems.push(`${destinationName}: configuration file for destination "${destination}" not found`)
       } else {
-        sources.push(readYamlFile(destinationName, pathOf(destinationName), env, run, problems))
+        sources.push(readYamlFile(destinationName, pathOf(destinationName), env, run, problems, warnings))
       }
     }
   } else {
@@ -143,6 +146,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     config,
     file,
     files: sources.map((source) => source.file),
+    warnings,
     secrets,
     secretFiles,
     locate: (path) => locateIn(path, 'value'),

@@ -20,6 +20,8 @@ export interface ConfigSource {
   destination?: string
   secrets: Record<string, string>
   secretFiles: string[]
+  /** The loader's warnings (a key written twice), said before the model's own. */
+  warnings?: string[]
   locate(path: Array<string | number>): string
 }
 
@@ -35,7 +37,14 @@ export interface RegistryLogin {
 export interface FileUpload {
   /** Local path, for messages. */
   source: string
-  content: string
+  /**
+   * undefined: the local file is missing. Kamal's config takes that (it fails only at upload), so read-only runs
+   * work and say the content was not compared; boot and reboot refuse before any host is touched (missingFiles
+   * in lib/cli/select.ts).
+   */
+  content: string | undefined
+  /** Where the entry is written (`file:line:col`), for messages. */
+  at: string
   /** Relative to the remote login directory: `<service_name><remote>`. */
   remotePath: string
   mode: string
@@ -64,6 +73,8 @@ export interface Accessory {
   serviceName: string
   image: string
   hosts: string[]
+  /** `hosts: []` (Kamal runs it nowhere): where that is written, for the sentence that says it is skipped. */
+  noHostsAt?: string
   network: string
   restartPolicy: string
   port?: string
@@ -151,7 +162,7 @@ export function resolveDeployment(source: ConfigSource, options: ResolveOptions)
     }
   }
   const logging = loggingArgs(config)
-  const warnings: string[] = []
+  const warnings: string[] = [...(source.warnings ?? [])]
   const unresolvedKeyData: string[] = []
   const sshKeyData = resolveKeyData(source, options, problems, warnings, unresolvedKeyData)
   const maxConcurrentStarts = resolveMaxConcurrentStarts(source, problems)
@@ -291,12 +302,9 @@ function resolveAccessory(
   ;(raw.files ?? []).forEach((entry, i) => {
     const spec = parsePathConfig(entry)
     const local = path.resolve(options.cwd, spec.local)
-    if (!existsSync(local)) {
-      problems.push(`${where('files', i)}: /accessories/${name}/files/${i}: Missing file: ${spec.local}`)
-      return
-    }
-    let content = readFileSync(local, 'utf8')
-    if (local.endsWith('erb')) {
+    const missing = !existsSync(local)
+    let content = missing ? undefined : readFileSync(local, 'utf8')
+    if (content !== undefined && local.endsWith('erb')) {
       // Kamal renders .erb files with the accessory's env in ENV.
       const env = { ...options.env, ...Object.fromEntries(envClear), ...Object.fromEntries(envSecret) }
       const rendered = expandErb(content, env, { run: options.run ?? shellRunner(options.cwd, options.env) })
@@ -305,7 +313,8 @@ function resolveAccessory(
       content = rendered.output
     }
     const remotePath = `${serviceName}${spec.remote}`
-    files.push({ source: spec.local, content, remotePath, mode: spec.mode ?? '755', owner: spec.owner })
+    const at = where('files', i)
+    files.push({ source: spec.local, at, content, remotePath, mode: spec.mode ?? '755', owner: spec.owner })
     mounts.push({ hostPath: remotePath, relative: true, containerPath: spec.remote, options: spec.options })
   })
 
@@ -342,6 +351,7 @@ function resolveAccessory(
     serviceName,
     image,
     hosts,
+    ...(raw.hosts?.length === 0 ? { noHostsAt: where('hosts') } : {}),
     network: raw.network ?? DEFAULT_NETWORK,
     restartPolicy,
     port: raw.port === undefined ? undefined : publishValue(raw.port),
@@ -467,7 +477,9 @@ export function resolveHosts(
     )
     return []
   }
-  if (raw.hosts !== undefined) return raw.hosts.length ? unique(raw.hosts) : none('hosts', 'The list is empty')
+  // `hosts: []` is Kamal's way to park an accessory (or a base file's, whose destination files add the hosts):
+  // accepted, and runs nowhere (see noHostsAt)
+  if (raw.hosts !== undefined) return unique(raw.hosts)
   const roles = raw.role !== undefined ? [raw.role] : raw.roles
   if (roles !== undefined) {
     const key = raw.role !== undefined ? 'role' : 'roles'

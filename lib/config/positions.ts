@@ -46,7 +46,8 @@ function scalarKey(pair: Pair): string | undefined {
 
 function findPair(map: unknown, key: string, document: Document, depth = 0): Pair | undefined {
   if (!isMap(map) || depth > MAX_MERGE_DEPTH) return undefined
-  for (const pair of map.items) if (scalarKey(pair) === key) return pair
+  // a key written twice: the last one is the value (Psych's Hash assignment)
+  for (let i = map.items.length - 1; i >= 0; i--) if (scalarKey(map.items[i] as Pair) === key) return map.items[i]
   // YAML merge keys (`<<: *base`, `<<: [*a, *b]`); earlier sources win
   for (const pair of map.items) {
     if (scalarKey(pair) !== '<<') continue

@@ -12,6 +12,7 @@ import { tooDeepNode, tooDeepOffset } from './depth.ts'
 import { errorText, isPlainObject, nestingLimit, plainData, pointer } from './plain.ts'
 import { show } from './values.ts'
 import { locate, type SourceFile } from './positions.ts'
+import { duplicateKeys, duplicateKeyWarning } from './duplicate-keys.ts'
 
 type Env = Record<string, string | undefined>
 
@@ -30,8 +31,15 @@ function yamlErrorMessage(message: string): string {
   return firstLine.replace(/ at line \d+, column \d+:?$/, '')
 }
 
-/** `file` names the file in messages; `path` is where it is read from. */
-export function readYamlFile(file: string, path: string, env: Env, run: CommandRunner, problems: string[]): SourceFile {
+/** `file` names the file in messages; `path` is where it is read from. What Kamal takes but may not mean goes to `warnings`. */
+export function readYamlFile(
+  file: string,
+  path: string,
+  env: Env,
+  run: CommandRunner,
+  problems: string[],
+  warnings: string[] = [],
+): SourceFile {
   const raw = readFileSync(path, 'utf8')
   const erb = expandErb(raw, env, { yaml: true, run })
   for (const problem of erb.problems) problems.push(`${file}:${problem.line}:${problem.col}: ${problem.message}`)
@@ -50,8 +58,9 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
     return { file, position, data: {} }
   }
   // YAML 1.1 as Psych reads it (Kamal's parser): yes/no/on/off booleans, 0755 octal, `y`/`n` strings; composed
-  // from those tokens as yaml's parseDocument would (one document; a second is an error)
-  const composer = new Composer({ version: '1.1', customTags: psychTags, merge: true, uniqueKeys: true })
+  // from those tokens as yaml's parseDocument would (one document; a second is an error). A repeated key is
+  // Psych's too: the last one wins (said below, once the nesting is known to be bounded).
+  const composer = new Composer({ version: '1.1', customTags: psychTags, merge: true, uniqueKeys: false })
   const [document, second] = Array.from(composer.compose(tokens, true, erb.output.length)) as Document.Parsed[]
   if (!document) throw new Error('yaml composed no document')
   if (second)
@@ -74,6 +83,11 @@ export function readYamlFile(file: string, path: string, env: Env, run: CommandR
     source.data = {}
     return source
   }
+  const at = (offset: number) => {
+    const { line, col } = position(offset)
+    return `${file}:${line}:${col}`
+  }
+  for (const duplicate of duplicateKeys(document)) warnings.push(duplicateKeyWarning(duplicate, at))
   let value: unknown
   try {
     value = document.toJS({ maxAliasCount: MAX_YAML_ALIASES })

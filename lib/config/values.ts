@@ -51,8 +51,15 @@ export const HOST =
 export const SSH_USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/
 const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*(?::[0-9]{1,5})?$/
 
-/** A docker env variable name: no `=`, no whitespace, nothing a shell or an env file would split. */
-export const ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_.]*$/
+/**
+ * An env name docker sets (`--env NAME=v`, or a line of the `--env-file`): anything but `=`, whitespace and
+ * control characters, so `discovery.type` and `server.http.listen-addr` too (docker reads the name up to the
+ * first `=`, and refuses an env-file name with whitespace).
+ */
+// eslint-disable-next-line no-control-regex
+export const ENV_KEY = /^[^=\s\x00-\x1f\x7f]+$/
+/** docker's env file skips a line that starts with `#` (a comment): a secret's name cannot. */
+const ENV_FILE_KEY = /^[^#]/
 /** A secret's name in the secrets files (dotenv keys). */
 export const SECRET_NAME = /^[a-zA-Z0-9_.]+$/
 export const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/
@@ -419,18 +426,27 @@ function directoriesProblems(directories: unknown, base: Path, out: Collector): 
   })
 }
 
-/** `--volume` values as written: `name:/path[:opts]`, `/host/path:/path[:opts]`, or an anonymous `/path`. */
+/**
+ * `--volume` values as written (Kamal passes them on unchanged): `name:/path[:opts]`, `/host/path:/path[:opts]`,
+ * `./host/path:/path[:opts]` (the docker CLI makes a source starting with "." absolute against its working
+ * directory, the ssh user's login directory), or an anonymous `/path`. Any other source is a volume name to
+ * docker, which refuses one with "/" or "~" when the container is created (verified with docker 20.10 and 28).
+ */
 export function volumeProblem(volume: string): string | undefined {
   const parts = volume.split(':')
   if (parts.length === 1) return containerPathProblem(volume)
   if (parts.length > 3) return 'has more than three ":"-separated parts; write `name:/path/in/container[:options]`'
   const [source = '', target = '', options] = parts
   if (source === '') return 'has no volume name or host path before ":"; write `name:/path/in/container`'
-  if (source.startsWith('/')) {
+  if (source.startsWith('/') || source.startsWith('.')) {
     const why = pathProblem(source, 'the host path')
     if (why) return why
   } else if (!VOLUME_NAME.test(source) || source.length > MAX_NAME) {
-    return 'starts with neither a volume name (letters, digits, "_", ".", "-") nor an absolute host path; fix it'
+    return (
+      `starts with ${show(source)}, which docker reads as a volume name and refuses (a name has only letters, ` +
+      'digits, "_", "." and "-"); for a host folder write an absolute path, or start it with "./" to mean the ' +
+      "ssh user's login directory"
+    )
   }
   const why = containerPathProblem(target)
   if (why) return why
@@ -452,7 +468,8 @@ function envProblems(env: unknown, base: Path, out: Collector): void {
       if (!key.includes('\0') && !(ENV_KEY.test(key) && key.length <= MAX_NAME)) {
         out.key(
           [...clearBase, key],
-          `The env name ${show(key)} is not a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); rename it.`,
+          `The env name ${show(key)} is not a name docker can set (it is empty, or holds "=", whitespace or a ` +
+            `control character, where docker would split it); rename it.`,
         )
       }
     }
@@ -461,10 +478,10 @@ function envProblems(env: unknown, base: Path, out: Collector): void {
     env.secret.forEach((spec, i) =>
       out.string([...base, 'secret', i], spec, (v) => {
         const [key = '', alias] = v.includes(':') ? [v.slice(0, v.indexOf(':')), v.slice(v.indexOf(':') + 1)] : [v, v]
-        if (!ENV_KEY.test(key) || key.length > MAX_NAME)
+        if (!ENV_KEY.test(key) || !ENV_FILE_KEY.test(key) || key.length > MAX_NAME)
           return (
-            'does not start with a variable name docker can set (a letter or "_", then letters, digits, "_" or "."); ' +
-            'write `NAME` or `NAME:SECRET_NAME`'
+            'does not start with a name docker can set from an env file (no "=", whitespace or control ' +
+            'character, and no "#" first, which makes the line a comment); write `NAME` or `NAME:SECRET_NAME`'
           )
         if (alias === undefined || !SECRET_NAME.test(alias))
           return 'names no secret a secrets file can hold (letters, digits, "_", "."); write `NAME` or `NAME:SECRET_NAME`'

@@ -7,7 +7,7 @@ import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
 
 export { dumpEnvValue, RUBY_ESCAPES } from '../config/env-file.ts'
-import { IMAGES_MARKER, PROXY_MARKER } from './inspect.ts'
+import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER, PROXY_MARKER } from './inspect.ts'
 import { proxyList } from './proxy-commands.ts'
 import { shellJoin } from '../remote/quote.ts'
 
@@ -20,7 +20,9 @@ import { shellJoin } from '../remote/quote.ts'
 // JSON of them, one object a line, made an array by sed), about a quarter of docker's full output: less to
 // send, parse and collect at 200 hosts. The containers' image ids come from that output itself, so a host
 // costs three docker invocations.
-// Of the networks, only each one's aliases (`--network-alias`), as `[name, aliases, …, null]`.
+// Of the networks, only each one's aliases (`--network-alias`), as `[name, aliases, …, null]`. Last, after its
+// own marker, the remote shell's working directory (the ssh user's login directory): docker makes a relative
+// bind source (`./data:/data`, `"$PWD"/<service>/data`) absolute against it, and check compares what docker recorded.
 const CONTAINER_FIELDS =
   '{"Id":{{json .Id}},"Name":{{json .Name}},"Image":{{json .Image}},' +
   '"Config":{{json .Config}},"HostConfig":{{json .HostConfig}},"State":{{json .State}},' +
@@ -38,6 +40,7 @@ const INSPECT_HOST = [
   `images=$(printf "%s\\n" "$containers" | ` +
     `sed -n 's/^{"Id":"[0-9a-f]*","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1/p' | sort -u)`,
   `if [ $# -gt 0 ] || [ -n "$images" ]; then docker image inspect --format '${IMAGE_FIELDS}' "$@" $images 2>/dev/null | ${AS_ARRAY}; fi`,
+  `echo; echo '${LOGIN_DIRECTORY_MARKER}'; printf '%s\\n' "$PWD"`,
   'exit $status',
 ].join('\n')
 

@@ -184,25 +184,37 @@ export function parseImageInspect(stdout: string): ObservedImage[] {
 export const IMAGES_MARKER = '@@berth-images@@'
 export const PROXY_MARKER = '@@berth-kamal-proxy@@'
 
+/** Marks the last line of the round trip: the remote shell's working directory (`$PWD`). */
+export const LOGIN_DIRECTORY_MARKER = '@@berth-pwd@@'
+
 /**
- * The one read-only round trip's result: containers (or why the host could not be read) and the images
- * berth asked about (configured references and the containers' own images; missing ones are left out).
+ * The one read-only round trip's result: containers (or why the host could not be read), the images berth
+ * asked about (configured references and the containers' own images; missing ones are left out), and the
+ * remote shell's working directory, against which docker made relative bind sources absolute.
  */
 export function parseHostInspection(result: {
   exitCode: number
   stdout: string
   stderr: string
-}): { containers: ObservedContainer[]; images: ObservedImage[]; proxy?: ProxyView } | undefined {
+}):
+  { containers: ObservedContainer[]; images: ObservedImage[]; proxy?: ProxyView; loginDirectory?: string } | undefined {
+  // containers, IMAGES_MARKER, images, LOGIN_DIRECTORY_MARKER, $PWD, then (with `proxy:`) PROXY_MARKER and the routes
   const routes = result.stdout.indexOf(`\n${PROXY_MARKER}\n`)
-  const inspected = routes >= 0 ? result.stdout.slice(0, routes) : result.stdout
+  const read = routes >= 0 ? result.stdout.slice(0, routes) : result.stdout
+  const pwdAt = read.lastIndexOf(`\n${LOGIN_DIRECTORY_MARKER}\n`)
+  const inspected = pwdAt >= 0 ? read.slice(0, pwdAt) : read
+  const pwd = pwdAt >= 0 ? read.slice(pwdAt + LOGIN_DIRECTORY_MARKER.length + 2).replace(/\n$/, '') : ''
   const at = inspected.indexOf(`\n${IMAGES_MARKER}\n`)
   const containersPart = at >= 0 ? inspected.slice(0, at) : inspected
   const imagesPart = at >= 0 ? inspected.slice(at + IMAGES_MARKER.length + 2) : ''
   const containers = parseInspectResult({ ...result, stdout: containersPart })
   if (!containers) return undefined
-  const images = parseImageInspect(imagesPart)
-  if (routes < 0) return { containers, images }
-  return { containers, images, proxy: parseProxyView(result.stdout.slice(routes + PROXY_MARKER.length + 2)) }
+  return {
+    containers,
+    images: parseImageInspect(imagesPart),
+    ...(pwd.startsWith('/') ? { loginDirectory: pwd } : {}),
+    ...(routes >= 0 ? { proxy: parseProxyView(result.stdout.slice(routes + PROXY_MARKER.length + 2)) } : {}),
+  }
 }
 
 /** `[name, aliases, name, aliases, …, null]` (the inspect template's form) → aliases by network. */

@@ -3,6 +3,7 @@
 // volumes, clear env, labels, network, restart policy, logging, the `options:` berth can map to `docker
 // inspect`, and secret values (named, never shown). What the image brings itself (its Env, Labels, Cmd) is
 // not drift. What cannot be compared is listed as such, never as drift.
+import path from 'node:path'
 import type { Accessory } from '../config/model.ts'
 import type { ContainerSettings, ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { dumpEnvValue } from '../docker/commands.ts'
@@ -43,6 +44,8 @@ export interface CompareContext {
   images: readonly ObservedImage[]
   /** Secret keys whose values could not be resolved where berth runs. */
   unresolvedSecrets?: readonly string[]
+  /** The remote shell's working directory (`$PWD`), against which docker made relative bind sources absolute. */
+  loginDirectory?: string
 }
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12)
@@ -211,7 +214,7 @@ export function compareSettings(
   if (options.has('volumes-from')) notCompared.push('volumes (options: volumes-from also mounts volumes)')
   else if (options.get('volume')?.some((v) => EXPANDED.test(v)))
     notCompared.push('volumes (an options volume has ${...}, which the remote shell expands when Kamal boots it)')
-  else config.push(...compareVolumes(accessory, options, settings, notCompared))
+  else config.push(...compareVolumes(accessory, options, settings, notCompared, context.loginDirectory))
   if (settings.networkMode !== accessory.network)
     config.push(`network ${settings.networkMode || 'default'} → ${accessory.network}`)
   const [policy = '', retries = '0'] = accessory.restartPolicy.split(':')
@@ -294,6 +297,7 @@ function compareVolumes(
   options: ReadonlyMap<string, string[]>,
   settings: ContainerSettings,
   notCompared: string[],
+  loginDirectory: string | undefined,
 ): string[] {
   const reasons: string[] = []
   const binds = [...settings.binds]
@@ -312,18 +316,31 @@ function compareVolumes(
     }
     const [source = '', ...rest] = volume.split(':')
     covered.push(rest[0] ?? '')
-    // docker makes a relative host path absolute (`./rel:/rel` → `/home/app/rel:/rel`).
-    const relative = source.startsWith('./') || source.startsWith('../')
-    const tail = `/${source.replace(/^(\.\/)+/, '')}:${rest.join(':')}`
-    if (!take((b) => b === volume || (relative && b.startsWith('/') && b.endsWith(tail))))
-      reasons.push(`volume ${volume} is not mounted`)
+    // The docker CLI makes a source starting with "." absolute against its working directory, the ssh user's
+    // login directory (`./pg:/data` → `/home/app/pg:/data`); check compares what docker recorded.
+    if (source.startsWith('.')) {
+      if (loginDirectory === undefined) {
+        notCompared.push(`volume ${volume} (the host did not say its login directory)`)
+        take((b) => b.startsWith('/') && b.endsWith(`:${rest.join(':')}`))
+        continue
+      }
+      const resolved = `${path.posix.resolve(loginDirectory, source)}:${rest.join(':')}`
+      if (!take((b) => b === resolved)) reasons.push(`volume ${volume} (${resolved}) is not mounted`)
+      continue
+    }
+    if (!take((b) => b === volume)) reasons.push(`volume ${volume} is not mounted`)
   }
   for (const mount of accessory.mounts) {
     const spec = `${mount.containerPath}${mount.options ? `:${mount.options}` : ''}`
     const wanted = `${mount.hostPath}:${spec}`
-    // A path relative to the login directory is recorded absolute: `/home/app/<service>/data:/data`.
-    if (!take((b) => (mount.relative ? b.startsWith('/') && b.endsWith(`/${wanted}`) : b === wanted)))
-      reasons.push(`volume ${wanted} is not mounted`)
+    // A folder relative to the login directory is mounted from "$PWD"/<service>/…: recorded absolute.
+    if (mount.relative && loginDirectory === undefined) {
+      notCompared.push(`volume ${wanted} (the host did not say its login directory)`)
+      take((b) => b.startsWith('/') && b.endsWith(`/${wanted}`))
+      continue
+    }
+    const recorded = mount.relative ? `${loginDirectory}/${wanted}` : wanted
+    if (!take((b) => b === recorded)) reasons.push(`volume ${wanted} is not mounted`)
   }
   for (const bind of binds) reasons.push(`volume ${bind} is mounted but not configured`)
   // A VOLUME the image declares with nothing mounted on it lives in an anonymous volume that a new container

@@ -7,7 +7,7 @@ import { compareProxy, proxyDownError, type ProxyView } from './proxy.ts'
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
 export type HostObservation =
-  | { ok: true; containers: ObservedContainer[]; images?: ObservedImage[]; proxy?: ProxyView }
+  | { ok: true; containers: ObservedContainer[]; images?: ObservedImage[]; proxy?: ProxyView; loginDirectory?: string }
   | { ok: false; error: string }
 
 /** What judging needs besides the accessory: the deployment's logging flags, and with --registry the registry's answers. */
@@ -106,9 +106,13 @@ export function judge(
     loggingArgs: context.loggingArgs,
     images,
     unresolvedSecrets: accessory.unresolvedSecrets,
+    loginDirectory: observation.loginDirectory,
   })
   const repoDigests = images.find((i) => i.id === container.imageId)?.repoDigests ?? []
   const notCompared = [...settings.notCompared]
+  for (const file of accessory.files)
+    if (file.content === undefined)
+      notCompared.push(`file ${file.source} (the local file is missing here; its mount is compared)`)
   const fromRegistry = registry?.ok && !image.length ? compareRegistry(accessory, repoDigests, registry.digest) : {}
   if (fromRegistry.notCompared) notCompared.push(fromRegistry.notCompared)
   const routed = compareProxy(accessory, container, observation.proxy)

@@ -43,6 +43,8 @@ export function prepareSteps(accessory: Accessory): Step[] {
     steps.push({ description: `create directory ${directory.path}`, command: makeDirectory(directory) })
   }
   for (const file of accessory.files) {
+    // refused before any host is contacted (missingFiles in lib/cli/select.ts); never an empty upload
+    if (file.content === undefined) throw new Error(`${file.source} is missing: nothing to upload`)
     steps.push({
       description: `upload ${file.source} to ${file.remotePath}`,
       command: writeFile(file.remotePath, file.content, file.mode, file.owner),

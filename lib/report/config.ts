@@ -45,7 +45,7 @@ export interface ConfigDocument {
     env: { clear: Record<string, string>; secret: Record<string, string> }
     envFile: string
     volumes: string[]
-    files: Array<{ local: string; hostPath: string; mode: string; owner: string | null }>
+    files: Array<{ local: string; hostPath: string; mode: string; owner: string | null; missing: boolean }>
     directories: Array<{ hostPath: string; mode: string | null; owner: string | null }>
     options: string[]
     registry: { server: string | null; username: string; password: string } | null
@@ -81,6 +81,7 @@ function accessoryDocument(
       hostPath: f.remotePath,
       mode: f.mode,
       owner: f.owner ?? null,
+      missing: f.content === undefined,
     })),
     directories: accessory.directories.map((d) => ({ hostPath: d.path, mode: d.mode ?? null, owner: d.owner ?? null })),
     options: accessory.options.flatMap(([flag, value]) => [`--${flag}`, ...(value === undefined ? [] : [value])]),
@@ -180,7 +181,10 @@ export function renderConfigText(document: ConfigDocument): string {
     if (Object.keys(a.labels).length) lines.push(`  labels: ${pairs(a.labels)}`)
     if (a.volumes.length) lines.push(`  volumes: ${a.volumes.join(', ')}`)
     for (const f of a.files)
-      lines.push(`  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})`)
+      lines.push(
+        `  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})` +
+          (f.missing ? '; missing here, so boot and reboot refuse until it exists' : ''),
+      )
     for (const d of a.directories) {
       const modeAndOwner = d.mode
         ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})`

@@ -3,7 +3,7 @@
 // do" sentences are the ones every other verb uses.
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
-import { verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
+import { skippedJson, verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
 
 export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
@@ -93,6 +93,7 @@ export function renderDetailsJson(
       message: entry.message,
       fix: entry.fix ?? null,
     })),
+    ...skippedJson(context),
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }

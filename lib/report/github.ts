@@ -18,6 +18,16 @@ export function githubAnnotations(verb: string, entries: readonly ReportEntry[],
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
 
+/** A config warning (`file:line:col: message`, or just a message) as a `::warning` on that line of that file. */
+export function githubConfigWarnings(warnings: readonly string[]): string {
+  const lines = warnings.map((warning) => {
+    const at = /^([^\n]+?):(\d+):(\d+): /.exec(warning)
+    const where = at ? `file=${escapeProperty(at[1]!)},line=${at[2]},col=${at[3]},` : ''
+    return `::warning ${where}title=${escapeProperty('berth: config')}::${escapeData(warning)}`
+  })
+  return lines.length ? `${lines.join('\n')}\n` : ''
+}
+
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 /** How the run ended: the process's exit code, the signal that interrupted it, the error that ended it early. */

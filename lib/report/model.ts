@@ -136,6 +136,13 @@ export interface InvocationContext {
   destination?: string
   /** Every host of each accessory in this run, to tell "all hosts" from "some hosts". */
   accessoryHosts: ReadonlyMap<string, readonly string[]>
+  /** Accessories `all` left out because they have no hosts (`hosts: []`), with the sentence that says why. */
+  skipped?: ReadonlyArray<{ accessory: string; reason: string }>
+}
+
+/** The JSON documents' `skipped` list: present only when `all` left an accessory out. */
+export function skippedJson(context: InvocationContext): { skipped?: Array<{ accessory: string; reason: string }> } {
+  return context.skipped?.length ? { skipped: [...context.skipped] } : {}
 }
 
 /** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */

@@ -2,7 +2,14 @@
 import { paint } from './colour.ts'
 import { exitCodeOf } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
-import { SETTLED_OUTCOMES, type InvocationContext, type Outcome, type Report, type ReportEntry } from './model.ts'
+import {
+  SETTLED_OUTCOMES,
+  skippedJson,
+  type InvocationContext,
+  type Outcome,
+  type Report,
+  type ReportEntry,
+} from './model.ts'
 
 /** Each outcome's words in the summary line, in the order the summary counts them. */
 const SUMMARY_WORDS: Record<Outcome, string> = {
@@ -87,6 +94,7 @@ export function renderJson(report: Report, context: InvocationContext): string {
     ...(report.interrupted ? { interrupted: report.interrupted } : {}),
     summary: summarize(report),
     entries: describeEntries(report, context),
+    ...skippedJson(context),
   }
   return `${JSON.stringify(document, null, 2)}\n`
 }

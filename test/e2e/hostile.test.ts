@@ -240,10 +240,11 @@ const FIELDS: Field[] = [
   { id: 'image', kind: 'identity', place: (c, v) => (c.acc.image = v) },
   { id: 'port', kind: 'identity', place: (c, v) => (c.acc.port = v) },
   { id: 'network', kind: 'identity', place: (c, v) => (c.acc.network = v) },
-  { id: 'env key', kind: 'identity', place: (c, v) => put(c.acc, 'env', v, 'x') },
   { id: 'env.secret name', kind: 'identity', place: (c, v) => put(c.acc, 'env', 'secret', [v]) },
   { id: 'label key', kind: 'identity', place: (c, v) => put(c.acc, 'labels', v, 'x') },
   { id: 'option key', kind: 'identity', place: (c, v) => put(c.acc, 'options', v, 'x') },
+  // env names are docker's (`discovery.type`, `listen-addr`): anything without "=", whitespace or control characters
+  { id: 'env key', kind: 'packed', place: (c, v) => put((c.acc.env ??= {}), 'clear', v, 'x') },
   // `volumes:` are written as docker takes them: a host path is a source by Kamal's design
   { id: 'volumes host path', kind: 'packed', place: (c, v, i) => push(c.acc, 'volumes', `${v}:/vs${i}`) },
   {
@@ -469,7 +470,15 @@ test("the accepted values arrive verbatim: docker inspect, the host's files and 
           )
         }
         case 'volumes host path':
-          return arrived(field.id, i, mounted(container, value, `/vs${i}`), 'no such mount')
+          // the docker CLI makes a source starting with "." absolute against the login directory
+          return arrived(
+            field.id,
+            i,
+            mounted(container, value.startsWith('.') ? path.posix.resolve(home, value) : value, `/vs${i}`),
+            'no such mount',
+          )
+        case 'env key':
+          return arrived(field.id, i, envOf(container).get(value) === 'x', `env ${JSON.stringify(value)} differs`)
         case 'volumes container path':
           return arrived(field.id, i, mounted(container, undefined, `/v${i}/${value}`), 'no such mount')
         case 'env.secret value': {

@@ -2,6 +2,8 @@
 // and answers from a small model of each host's docker engine (containers, pulled images, the deploy lock),
 // so a test can assert both the commands a flow sent and the state it left. No ssh, no docker.
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { LOGIN_DIRECTORY_MARKER } from '../../lib/docker/inspect.ts'
 import { shellJoin, type ShellWord } from '../../lib/remote/quote.ts'
 import type { CommandResult, OutputSink, RemoteCommand, Transport } from '../../lib/remote/transport.ts'
 
@@ -92,7 +94,8 @@ export class FakeFleet implements Transport {
     if (line.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service)")) {
       if (host.engineDown)
         return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
-      return ok(JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson)))
+      const containers = JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson))
+      return ok(`${containers}\n\n${LOGIN_DIRECTORY_MARKER}\n${FAKE_HOME}\n`)
     }
     if (line.startsWith('docker ps --all --quiet --filter label=service=')) {
       // Boot's cleanup: remove this service's created-but-never-started containers.
@@ -268,6 +271,9 @@ function imageOf(args: string[]): string {
   throw new Error(`fake: no image in ${args.join(' ')}`)
 }
 
+/** The login directory of every fake host (what `$PWD` is in its shell). */
+export const FAKE_HOME = '/home/fake'
+
 function newId(): string {
   return randomBytes(32).toString('hex')
 }
@@ -304,7 +310,11 @@ function hostConfig(args: string[]) {
   return {
     Binds: flagValues(args, '--volume')
       .filter((v) => v.includes(':'))
-      .map((v) => v.replace('$PWD/', '/home/fake/')),
+      // the shell expands "$PWD"; the docker CLI makes a source starting with "." absolute (filepath.Abs)
+      .map((v) => v.replace('$PWD/', `${FAKE_HOME}/`))
+      .map((v) =>
+        v.startsWith('.') ? `${path.posix.resolve(FAKE_HOME, v.split(':')[0]!)}:${v.split(':').slice(1).join(':')}` : v,
+      ),
     NetworkMode: flagValues(args, '--network')[0] ?? 'default',
     RestartPolicy: { Name: restart, MaximumRetryCount: Number(retries) },
     LogConfig: { Type: flagValues(args, '--log-driver')[0] ?? 'json-file', Config: logOptions },

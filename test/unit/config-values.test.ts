@@ -82,7 +82,19 @@ test('images: docker reference grammar (registry with port, namespaces, tags, di
 test('volumes: named volumes, host paths and anonymous ones, with mount options', () => {
   for (const ok of ['data:/data', '/srv/x:/x:ro', '/anon', 'data:/data:ro,Z', 'my-vol.1:/v', '/srv/a b:/b'])
     assert.is(volumeProblem(ok), undefined, ok)
-  for (const bad of ['data:', 'data', ':/x', '../x:/y', '/a:/b:rw;x', 'a:b:c:d', '/a:rel', 'x\ny:/z', '-v:/x'])
+  for (const ok of ['./x:/y', '../x:/y:ro', '.hidden:/h', '.:/cwd']) assert.is(volumeProblem(ok), undefined, ok)
+  for (const bad of [
+    'data:',
+    'data',
+    ':/x',
+    'vols/x:/y',
+    '~/x:/y',
+    '/a:/b:rw;x',
+    'a:b:c:d',
+    '/a:rel',
+    'x\ny:/z',
+    '-v:/x',
+  ])
     assert.ok(volumeProblem(bad), bad)
 })
 

@@ -18,6 +18,8 @@ const images = parseImageInspect(fixture('images.json'))
 const R = '127.0.1.10:5000'
 const HOST = '127.0.1.12'
 const SECRETS = { MYSQL_ROOT_PASSWORD: 'secret123', PW: 's3cret' }
+/** The recording lab host's login directory (`$PWD`), against which docker made relative bind sources absolute. */
+const LOGIN = '/tmp/berth-lab/hosts/127.0.1.12/home'
 
 /** Kamal's own test config (accessory_test.rb), on the lab's registry and host. */
 function kamalConfig(): DeployConfig {
@@ -75,7 +77,7 @@ function verdictOf(
   return judge(
     accessory,
     HOST,
-    { ok: true, containers, images: options.images ?? images },
+    { ok: true, containers, images: options.images ?? images, loginDirectory: LOGIN },
     { loggingArgs: deployment.loggingArgs },
   )
 }
@@ -184,7 +186,12 @@ test('secrets: a rotated value is drift, named but never shown; an unresolved on
   assert.not.ok(reasons(rotated).join().includes('secret123'))
   const deployment = deploymentFrom(kamalConfig(), { secrets: SECRETS })
   const mysql = { ...deployment.accessories[0]!, unresolvedSecrets: ['MYSQL_ROOT_PASSWORD'] }
-  const unresolved = judge(mysql, HOST, { ok: true, containers, images }, { loggingArgs: deployment.loggingArgs })
+  const unresolved = judge(
+    mysql,
+    HOST,
+    { ok: true, containers, images, loginDirectory: LOGIN },
+    { loggingArgs: deployment.loggingArgs },
+  )
   assert.is(unresolved.kind, 'in_sync')
   assert.equal(unresolved.kind === 'in_sync' && unresolved.notCompared, [
     'secret MYSQL_ROOT_PASSWORD (not resolved here)',
@@ -236,7 +243,7 @@ test('found by attacking: no false drift for escaped secrets, daemon log default
     judge(
       accessory,
       HOST,
-      { ok: true, containers: [{ ...base, settings: { ...base.settings!, ...over } }], images },
+      { ok: true, containers: [{ ...base, settings: { ...base.settings!, ...over } }], images, loginDirectory: LOGIN },
       { loggingArgs: deployment.loggingArgs },
     )
   // A secret with a backslash or newline is in the env file (and so in the container) in Kamal's escaped form.
@@ -269,7 +276,7 @@ test('found by attacking: no false drift for escaped secrets, daemon log default
   )
   assert.is(
     tweak(
-      { binds: [...base.settings!.binds, '/home/app/rel:/rel'] },
+      { binds: [...base.settings!.binds, `${LOGIN}/rel:/rel`] },
       withOptions([], { volumes: [...db.volumes, './rel:/rel'] }),
     ).kind,
     'in_sync',
@@ -310,7 +317,12 @@ test('an image VOLUME with nothing mounted on it is said (its data stays behind 
   const verdict = judge(
     deployment.accessories[0]!,
     HOST,
-    { ok: true, containers: [{ ...base, settings: { ...base.settings!, volumes: ['/var/lib/pgdata'] } }], images },
+    {
+      ok: true,
+      containers: [{ ...base, settings: { ...base.settings!, volumes: ['/var/lib/pgdata'] } }],
+      images,
+      loginDirectory: LOGIN,
+    },
     { loggingArgs: deployment.loggingArgs },
   )
   assert.is(verdict.kind, 'in_sync')
@@ -438,6 +450,7 @@ function passThrough(options: Array<[string, string | undefined]>, recorded = DO
       ok: true,
       containers: [container],
       images,
+      loginDirectory: LOGIN,
     },
     { loggingArgs: deployment.loggingArgs },
   )

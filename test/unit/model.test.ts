@@ -138,16 +138,14 @@ test('registry: accessory registry prefixes the image; passwords come from secre
   assert.is(local.registryLogin, undefined)
 })
 
-test('a missing local file is a config error before any host is contacted', () => {
-  assert.throws(
-    () =>
-      deploymentFrom({
-        service: 'app',
-        image: 'app',
-        accessories: { db: { image: 'p', host: 'h', files: ['nope/my.cnf:/etc/my.cnf'] } },
-      }),
-    /Missing file: nope\/my.cnf/,
-  )
+test('a missing local file loads (as in Kamal), without content; boot and reboot refuse it (kamal-patterns)', () => {
+  const d = deploymentFrom({
+    service: 'app',
+    image: 'app',
+    accessories: { db: { image: 'p', host: 'h', files: ['nope/my.cnf:/etc/my.cnf'] } },
+  })
+  assert.is(d.accessories[0]!.files[0]!.content, undefined)
+  assert.is(d.accessories[0]!.mounts[0]!.containerPath, '/etc/my.cnf')
 })
 
 test('ssh settings: Kamal defaults and jump proxy user', () => {
