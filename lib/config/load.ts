@@ -51,6 +51,8 @@ export interface LoadOptions {
   env: Record<string, string | undefined>
   /** Runs ERB backticks and `$(...)` in secrets files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
   run?: CommandRunner
+  /** The Ruby for ERB beyond berth's subset; `ruby` on PATH by default. */
+  ruby?: string
 }
 
 const DEFAULT_MJS = 'deploy.config.mjs'
@@ -98,12 +100,13 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const destinationName = destination ? destinationFile(file, destination) : undefined
 
   if (kind === 'yaml') {
-    sources.push(readYamlFile(file, pathOf(file), env, run, problems))
+    const reading = { env, run, cwd, ruby: options.ruby }
+    sources.push(await readYamlFile(file, pathOf(file), reading, problems))
     if (destinationName) {
       if (!isFile(pathOf(destinationName))) {
         problems.push(`${destinationName}: configuration file for destination "${destination}" not found`)
       } else {
-        sources.push(readYamlFile(destinationName, pathOf(destinationName), env, run, problems))
+        sources.push(await readYamlFile(destinationName, pathOf(destinationName), reading, problems))
       }
     }
   } else {
