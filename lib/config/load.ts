@@ -11,6 +11,7 @@ import { deepMerge, destinationFile } from './destination.ts'
 import { locate, type Anchor, type KeyPath, type SourceFile } from './positions.ts'
 import { readModuleFile, readYamlFile, sourceKind } from './source-files.ts'
 import { validateConfig } from './validation.ts'
+import { kamalRefusal } from './kamal-refusals.ts'
 
 export { deepMerge, destinationFile }
 
@@ -31,6 +32,11 @@ export interface LoadedConfig {
    * value), or the .mjs file name. Falls back to the nearest ancestor that exists.
    */
   locate(path: KeyPath): string
+  /**
+   * A YAML config that Kamal 2.12 refuses in the app's own sections (berth does not use them): where, Kamal's
+   * message word for word, and the fix. berth warns and keeps working.
+   */
+  kamalRefuses?: { at: string; kamal: string; fix: string }
 }
 
 export class ConfigError extends Error {
@@ -151,5 +157,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     locate: (path) => locateIn(path, 'value'),
   }
   if (destination) loaded.destination = destination
+  // Kamal reads only YAML: a deploy.config.mjs is berth's own
+  const refusal = kind === 'yaml' ? kamalRefusal(config as Record<string, unknown>) : undefined
+  if (refusal) loaded.kamalRefuses = { at: locateIn(refusal.path, refusal.at), kamal: refusal.kamal, fix: refusal.fix }
   return loaded
 }

@@ -15,7 +15,21 @@ import type { Env } from './commands.ts'
 /** How long Ruby may take to render one file (its commands included). */
 export const RUBY_ERB_TIMEOUT_SECONDS = 120
 
+// Kamal::Utils.docker_arch is the one piece of Kamal its own test configs call from ERB (lib/kamal/utils.rb);
+// it is defined here, word for word, unless the template's Ruby already has a Kamal.
 const PROGRAM = `
+unless defined?(Kamal)
+  module Kamal; module Utils
+    def self.docker_arch
+      arch = \`docker info --format '{{.Architecture}}'\`.strip
+      case arch
+      when /aarch64/ then "arm64"
+      when /x86_64/ then "amd64"
+      else arch
+      end
+    end
+  end; end
+end
 $stdout.sync = true
 out = IO.new(3, "wb")
 file = ARGV.shift

@@ -18,6 +18,13 @@ export function githubAnnotations(verb: string, entries: readonly ReportEntry[],
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
 
+/** A `::warning` about the config, pinned to its `file:line:col` (or the file) so GitHub shows it there. */
+export function githubConfigWarning(at: string, title: string, message: string): string {
+  const m = /^(.*):(\d+):(\d+)$/.exec(at)
+  const where = m ? `file=${escapeProperty(m[1] as string)},line=${m[2]},col=${m[3]},` : `file=${escapeProperty(at)},`
+  return `::warning ${where}title=${escapeProperty(title)}::${escapeData(message)}\n`
+}
+
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 /** How the run ended: the process's exit code, the signal that interrupted it, the error that ended it early. */

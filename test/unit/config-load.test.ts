@@ -202,14 +202,14 @@ test('yml: ERB is expanded before parsing, with KAMAL_DESTINATION set', async ()
 test('yml: ERB beyond the subset goes to Ruby (its error named), or without Ruby is named with file:line:col', async () => {
   const dir = tempDir({
     'config/deploy.yml':
-      'service: app\nimage: app\nregistry:\n  username: <%= Kamal::Utils.docker_arch %>\n  password: <%= %x(printf s3cr3t) %>\n',
+      'service: app\nimage: app\nregistry:\n  username: <%= Shelf::Nope.arch %>\n  password: <%= %x(printf s3cr3t) %>\n',
   })
   const run = shellRunner(dir, {}, { terminal: false })
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, run })), [
-    "config/deploy.yml:4: Ruby's ERB failed on this file: NameError: uninitialized constant Kamal",
+    "config/deploy.yml:4: Ruby's ERB failed on this file: NameError: uninitialized constant Shelf",
   ])
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, run, ruby: join(dir, 'no-ruby') })), [
-    `config/deploy.yml:4:13: ERB <%= Kamal::Utils.docker_arch %> (Kamal is not part of the subset) needs Ruby: ${ERB_SUBSET} ` +
+    `config/deploy.yml:4:13: ERB <%= Shelf::Nope.arch %> (Shelf is not part of the subset) needs Ruby: ${ERB_SUBSET} ` +
       "itself, and hands a file with any other ERB to Ruby's own ERB as Kamal does, but there is no `ruby` on PATH; " +
       'install Ruby (apt-get install ruby), or write the tag in the subset.',
   ])
