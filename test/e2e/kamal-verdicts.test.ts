@@ -8,7 +8,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { berth, project } from './support.ts'
+import { berth, processesNaming, project, startBerth } from './support.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/kamal-verdicts/', import.meta.url))
 const fixture = (name: string, files: Record<string, string> = {}) =>
@@ -124,6 +124,24 @@ test('the common forms need no Ruby: File.read, Dotenv.load, ENV.fetch with an i
     [JSON.parse(set.stdout).accessories[0].hosts, JSON.parse(set.stdout).accessories[0].port],
     [['10.20.0.9'], '7000:6379'],
   )
+})
+
+test('a Ruby ERB that hangs ends with berth on SIGTERM: no ruby is left behind', async () => {
+  const dir = project('service: shelf\nimage: shelf/web\n<% $stderr.puts "erb-is-sleeping"; sleep 600 %>\n')
+  const run = startBerth('config', ['all'], { cwd: dir })
+  await run.stderrLine(/^erb-is-sleeping$/)
+  assert.equal(processesNaming(dir).length, 1, processesNaming(dir).join('\n'))
+  run.signal('SIGTERM')
+  // the ruby (its command line names the config) must go with berth: given ten seconds, then killed by pid
+  let left = processesNaming(dir)
+  for (let i = 0; i < 100 && left.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    left = processesNaming(dir)
+  }
+  for (const entry of left) process.kill(Number(entry.split(':')[0]), 'SIGKILL')
+  assert.equal(left, [], 'a ruby outlived berth')
+  const r = await run.done
+  assert.is(r.code, 143, r.stderr)
 })
 
 test.run()
