@@ -457,7 +457,7 @@ class Evaluator {
           throw new EvalError(`Dotenv.load(${inspect(file)}) may run commands, and commands are not run here`)
         let values: Record<string, string>
         try {
-          values = parseDotenv(text, { file, env: this.env, run: this.run })
+          values = parseDotenv(text, { file, env: this.env, run: this.run, keepExisting: true })
         } catch (e) {
           if (!(e instanceof SecretsError)) throw e
           throw new EvalError(`Dotenv.load(${inspect(file)}): ${e.problems.join('; ')}`)

@@ -14,6 +14,7 @@ import { shellRunner } from '../../lib/config/commands.ts'
 import { expandErb } from '../../lib/config/erb.ts'
 import { renderWithRuby } from '../../lib/config/ruby-erb.ts'
 import { psychTags } from '../../lib/config/psych.ts'
+import { tempDir } from '../support/files.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/erb/', import.meta.url))
 const RUBY_FIXTURES = fileURLToPath(new URL('../fixtures/erb-ruby/', import.meta.url))
@@ -83,6 +84,27 @@ for (const file of readdirSync(RUBY_FIXTURES)
     assert.equal(meaning(real.output), JSON.parse(readFileSync(path.join(RUBY_FIXTURES, `${name}.json`), 'utf8')))
   })
 }
+
+test('Dotenv.load in the subset: a variable already set is not parsed (its command never runs), later lines see it', () => {
+  const dir = tempDir({
+    '.env.shelf':
+      'APP_HOST=$(touch ran; echo no)\nREF=${APP_HOST}-ref\nNEW=$(printf yes)\nEXPORTED=1\nexport EXPORTED\n',
+  })
+  const r = expandErb('<% require "dotenv"; Dotenv.load(".env.shelf", "gone.env") %>a: 1\n', ENV, {
+    yaml: true,
+    run,
+    cwd: dir,
+  })
+  assert.equal(r.problems, [])
+  assert.equal(
+    [r.env.APP_HOST, r.env.REF, r.env.NEW, r.env.EXPORTED],
+    ['app.example.com', 'app.example.com-ref', 'yes', '1'],
+  )
+  assert.not.ok(existsSync(path.join(dir, 'ran')))
+  // the caller's environment is left as it was
+  assert.is(ENV.APP_HOST, 'app.example.com')
+  assert.not.ok('NEW' in ENV)
+})
 
 test("Ruby's errors name the template's line; a missing ruby is said to be", async () => {
   const dir = RUBY_FIXTURES
