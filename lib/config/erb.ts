@@ -492,7 +492,9 @@ class Evaluator {
         } catch (error) {
           if (error instanceof EvalError) throw error
           const code = (error as NodeJS.ErrnoException).code
-          const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (error as Error).message
+          if (code !== 'ENOENT' && code !== 'EISDIR')
+            throw new EvalError(`File.read(${inspect(file)}) cannot be read: ${(error as Error).message}`)
+          const why = code === 'ENOENT' ? 'no such file' : 'a directory'
           throw new EvalError(
             `File.read(${inspect(file)}): ${why} (Kamal fails on it too); create it, or read it with a default`,
           )

@@ -2,7 +2,12 @@
 // Kamal's order (roles, boot, builder), word for word; accessories-only configs are never held to them.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { kamalRefusal } from '../../lib/config/kamal-refusals.ts'
+import { loadConfig } from '../../lib/config/load.ts'
+
+const KAMAL = fileURLToPath(new URL('../fixtures/kamal/', import.meta.url))
 
 const base = { service: 's', image: 'i', accessories: { db: { image: 'postgres', host: 'h' } } }
 const kamal = (config: Record<string, unknown>) => kamalRefusal({ ...base, ...config })?.kamal
@@ -43,6 +48,25 @@ test('accessories only, with neither builder nor servers, is berth own use: no r
   assert.is(kamal({ boot: { limit: 1 } }), undefined)
   // a builder written down is the app's: held to Kamal's rules
   assert.is(kamal({ builder: {} }), 'builder: Builder arch not set')
+})
+
+test("no warning on what Kamal accepts: its own test configs, kamal init's template, the projects from its docs", async () => {
+  const env = { PATH: process.env.PATH, KAMAL_REGISTRY_PASSWORD: 'x' }
+  const tests = `${KAMAL}kamal-tests`
+  for (const file of readdirSync(tests).filter((f) => f.endsWith('.yml') && !/^deploy_for_(required_)?dest/.test(f))) {
+    const loaded = await loadConfig({ cwd: tests, file, env })
+    assert.is(loaded.kamalRefuses, undefined, file)
+  }
+  for (const dest of ['world', 'mars']) {
+    const loaded = await loadConfig({ cwd: tests, file: 'deploy_for_dest.yml', destination: dest, env })
+    assert.is(loaded.kamalRefuses, undefined, dest)
+  }
+  const projects = [`${KAMAL}init`, ...readdirSync(`${KAMAL}projects`).map((p) => `${KAMAL}projects/${p}`)]
+  for (const cwd of projects) {
+    const destination = cwd.endsWith('destinations') ? 'staging' : undefined
+    const loaded = await loadConfig({ cwd, env, ...(destination ? { destination } : {}) })
+    assert.is(loaded.kamalRefuses, undefined, cwd)
+  }
 })
 
 test.run()
