@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker.io openssh-server openssh-client docker-registry busybox-static curl iproute2)
+# ruby and ruby-dotenv: ERB beyond berth's subset is rendered by Ruby (lib/config/ruby-erb.ts), and unit tests compare
+# the subset with it byte for byte
+packages=(docker.io openssh-server openssh-client docker-registry busybox-static curl iproute2 ruby ruby-dotenv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { colourWanted } from '../report/colour.ts'
-import { githubAnnotations, githubConfigWarnings, githubStepSummary } from '../report/github.ts'
+import { githubAnnotations, githubConfigWarning, githubConfigWarnings, githubStepSummary } from '../report/github.ts'
 import type { InvocationContext, ReportEntry } from '../report/model.ts'
 import { renderFailureJson, type RunFailureKind } from '../report/failure.ts'
 import { renderJson, renderText } from '../report/render.ts'
@@ -99,6 +99,16 @@ function auditPerformer(cwd: string): string {
   return os.userInfo().username
 }
 
+/** Once per run, before anything else: Kamal 2.12 refuses this config where berth does not look. */
+function warnKamalRefuses(refusal: { at: string; kamal: string; fix: string }, io: ScriptIO): void {
+  const message =
+    `Kamal 2.12 refuses this config ("${refusal.kamal}"), so \`kamal deploy\` fails on it; ` +
+    `berth does not use that section and carries on. Fix: ${refusal.fix}.`
+  io.stderr(`berth: warning: ${refusal.at}: ${message}\n`)
+  if (io.env.GITHUB_ACTIONS === 'true')
+    (io.annotate ?? io.stderr)(githubConfigWarning(refusal.at, 'berth: Kamal refuses this config', message))
+}
+
 export async function runScript(verbName: string, argv: string[], io: ScriptIO): Promise<number> {
   const verb = VERBS[verbName]
   if (!verb) throw new Error(`unknown verb ${verbName}`)
@@ -139,6 +149,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         hooksOutput: loaded.config.hooks_output,
         secrets: loaded.secrets,
       }
+      if (loaded.kamalRefuses) warnKamalRefuses(loaded.kamalRefuses, io)
       deployment = checkCommandSizes(
         loaded,
         resolveDeployment(loaded, {

@@ -5,7 +5,9 @@
 //   <%= "my-user" %>  <%= 'x' %>                 string literals ("…#{expr}…" interpolates)
 //   <%= ENV["X"] %>  <%= ENV['X'] %>             missing -> nil ("" in output)
 //   <%= ENV.fetch("X") %>                        missing -> error (Ruby's KeyError)
-//   <%= ENV.fetch("X", "d") %>  ENV.fetch("X") { "d" }
+//   <%= ENV.fetch("X", "d") %>  ENV.fetch("X") { "d" }  ENV.fetch("X", 6390)   (integers: decimal, no leading 0)
+//   <%= File.read(".ruby-version").strip %>     a file's text, the path relative to the project directory
+//   <% require "dotenv"; Dotenv.load(".env.production") %>   dotenv's load: missing files skipped, ENV wins
 //   <%= ENV["A"] || ENV["B"] || "lit" %>         first that is not nil (Ruby's ||; "" counts as set)
 //   <%= ENV["HOSTS"].split(",") %>               a list, printed as Ruby prints it: ["a", "b"] (a YAML list)
 //   .strip  .chomp  .to_s                        on strings
@@ -13,13 +15,17 @@
 //   <% if C %> … <% elsif C %> … <% else %> … <% end %>, <% unless C %>; C may use == != && || ! ( )
 //   <%# comment %>   <%% (a literal <%)   -%> and <%- (trim mode "-")
 //
-// Anything else is a problem naming the tag and its position, found whether or not its branch is taken. In a
+// Anything else (found whether or not its branch is taken) makes `needsRuby` true: the caller hands the whole
+// file to Ruby's own ERB (ruby-erb.ts), or reports the tag and its position where there is no Ruby. In a
 // YAML file, a tag inside a YAML comment is left out and never evaluated, so it can never make a config
 // invalid (Kamal evaluates it, and its output lands in the comment). The output is exactly what ERB would
 // print; `sourceOffset` maps an output position back to the template, so YAML messages name the right line.
 import { Parser } from 'yaml'
+import { readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import type { CommandRunner, Env } from './commands.ts'
 import { RUBY_ESCAPES } from './env-file.ts'
+import { parseDotenv, SecretsError } from './secrets.ts'
 
 export interface ErbProblem {
   line: number // 1-based
@@ -30,6 +36,13 @@ export interface ErbProblem {
 export interface ErbResult {
   output: string
   problems: ErbProblem[]
+  /**
+   * Some tag is beyond the subset: nothing was evaluated, `output` is empty and `problems` name those tags.
+   * Kamal would run them as Ruby; so does ruby-erb.ts, where Ruby is installed.
+   */
+  needsRuby: boolean
+  /** ENV after rendering (Dotenv.load adds to it, as it does to Kamal's process). */
+  env: Env
   /** The template offset an output offset came from (a tag's output maps to the tag). */
   sourceOffset(outputOffset: number): number
 }
@@ -39,11 +52,14 @@ export interface ErbOptions {
   yaml?: boolean
   /** Runs backticks and %x(...); without it they are problems. */
   run?: CommandRunner
+  /** The project directory File.read and Dotenv.load resolve against; without it they are problems. */
+  cwd?: string
 }
 
 export const ERB_SUBSET =
-  'berth evaluates string literals, ENV["X"], ENV.fetch("X"[, default]) and ENV.fetch("X") { default }, ||, ' +
-  '.split/.strip/.chomp/.to_s, `command` and %x(command), and <% if/elsif/else/unless/end %> with == != && || !'
+  'berth evaluates string and integer literals, ENV["X"], ENV.fetch("X"[, default]) and ENV.fetch("X") { default }, ' +
+  '||, File.read("path"), .split/.strip/.chomp/.to_s, `command` and %x(command), <% require "dotenv"; ' +
+  'Dotenv.load("file", …) %>, and <% if/elsif/else/unless/end %> with == != && || !'
 
 /** 1-based line and column of an offset in `text`. */
 export function lineColOf(text: string): (offset: number) => { line: number; col: number } {
@@ -64,20 +80,24 @@ export function lineColOf(text: string): (offset: number) => { line: number; col
 // ---------------------------------------------------------------------------------------------
 // Ruby values and expressions (the subset)
 
-type Value = string | null | boolean | string[]
+type Value = string | number | null | boolean | string[]
 
 type Expr =
   | { t: 'str'; parts: Array<string | Expr> }
   | { t: 'cmd'; parts: Array<string | Expr> }
   | { t: 'env'; name: Expr }
   | { t: 'fetch'; name: Expr; fallback?: Expr }
-  | { t: 'lit'; value: null | boolean }
+  | { t: 'lit'; value: null | boolean | number }
+  | { t: 'file'; path: Expr }
   | { t: 'or' | 'and'; a: Expr; b: Expr }
   | { t: 'not'; a: Expr }
   | { t: 'eq'; a: Expr; b: Expr; negate: boolean }
   | { t: 'call'; receiver: Expr; name: string; args: Expr[] }
 
 class Unsupported extends Error {}
+
+/** Features `require` may name: dotenv is the subset's own (Kamal requires it too); json and yaml change nothing here. */
+const REQUIRABLE = ['dotenv', 'json', 'yaml']
 class EvalError extends Error {}
 
 const METHODS: Record<string, number[]> = { split: [0, 1], strip: [0], chomp: [0], to_s: [0] }
@@ -203,7 +223,20 @@ class RubyParser {
       this.expect(')')
       return e
     }
+    const integer = /^-?[1-9][0-9]*(?:_[0-9]+)*(?![0-9_.A-Za-z])|^-?0(?![0-9_.A-Za-z])/.exec(this.src.slice(this.pos))
+    if (integer) {
+      this.pos += integer[0].length
+      const n = Number(integer[0].replaceAll('_', ''))
+      if (!Number.isSafeInteger(n)) throw new Unsupported(`${integer[0]} is too large for the subset`)
+      return { t: 'lit', value: n }
+    }
     const word = this.word()
+    if (word === 'File' && this.src.startsWith('File.read(', this.pos)) {
+      this.pos += 'File.read('.length
+      const path = this.or()
+      this.expect(')')
+      return { t: 'file', path }
+    }
     if (word === 'nil' || word === 'true' || word === 'false') {
       this.pos += word.length
       return { t: 'lit', value: word === 'nil' ? null : word === 'true' }
@@ -235,8 +268,55 @@ class RubyParser {
     )
   }
 
+  /** `require "dotenv"` and `Dotenv.load(…)`, separated by `;` or line breaks. */
+  static statements(src: string): Array<{ load: Expr[] } | { require: string }> {
+    const p = new RubyParser(src)
+    const steps: Array<{ load: Expr[] } | { require: string }> = []
+    for (;;) {
+      p.space()
+      if (p.pos >= p.src.length) break
+      const word = p.word()
+      if (word === 'require') {
+        p.pos += word.length
+        p.space()
+        const c = p.src[p.pos]
+        const name = c === '"' || c === "'" ? p.quoted(c, c, false) : []
+        const feature = name.length === 1 ? name[0] : undefined
+        if (typeof feature !== 'string' || !REQUIRABLE.includes(feature))
+          throw new Unsupported(`berth's own require knows ${REQUIRABLE.map((f) => `"${f}"`).join(', ')}`)
+        steps.push({ require: feature })
+      } else if (
+        word === 'Dotenv' &&
+        p.src.startsWith('Dotenv.load', p.pos) &&
+        !/[\w!?]/.test(p.src[p.pos + 11] ?? '')
+      ) {
+        p.pos += 'Dotenv.load'.length
+        const files: Expr[] = []
+        if (p.src[p.pos] === '(' && (p.pos++, !p.eat(')'))) {
+          do files.push(p.or())
+          while (p.eat(','))
+          p.expect(')')
+        } else if (/^[ \t]+["']/.test(p.src.slice(p.pos))) {
+          do files.push(p.or())
+          while (p.eat(','))
+        }
+        steps.push({ load: files })
+      } else {
+        throw new Unsupported('berth runs no Ruby statements but if/elsif/else/unless/end, require and Dotenv.load')
+      }
+      p.step()
+      // the statement ends at `;`, a line break, or the end of the tag
+      while (p.pos < p.src.length && /[ \t]/.test(p.src[p.pos] as string)) p.pos++
+      if (p.pos < p.src.length && !/[;\n]/.test(p.src[p.pos] as string))
+        throw new Unsupported(`${JSON.stringify(p.src.slice(p.pos, p.pos + 20))} is not part of the subset`)
+      p.pos++
+    }
+    if (!steps.length) throw new Unsupported('an empty <% %> tag')
+    return steps
+  }
+
   /** A Ruby string body up to `close` (nesting `open` when it differs), with escapes and `#{}` when `interpolate`. */
-  private quoted(open: string, close: string, interpolate: boolean): Array<string | Expr> {
+  quoted(open: string, close: string, interpolate: boolean): Array<string | Expr> {
     this.pos++ // the opening delimiter
     const parts: Array<string | Expr> = []
     let text = ''
@@ -288,7 +368,11 @@ function escapeChar(c: string): string {
   return ESCAPES[c] ?? c
 }
 
-type Statement = { s: 'if' | 'unless' | 'elsif'; cond: Expr } | { s: 'else' } | { s: 'end' }
+type Statement =
+  | { s: 'if' | 'unless' | 'elsif'; cond: Expr }
+  | { s: 'else' }
+  | { s: 'end' }
+  | { s: 'run'; steps: Array<{ load: Expr[] } | { require: string }> }
 
 function parseStatement(code: string): Statement {
   const text = code.trim()
@@ -299,7 +383,7 @@ function parseStatement(code: string): Statement {
   }
   if (text === 'else') return { s: 'else' }
   if (text === 'end') return { s: 'end' }
-  throw new Unsupported('berth runs no Ruby statements but if/elsif/else/unless/end')
+  return { s: 'run', steps: RubyParser.statements(code) }
 }
 
 const truthy = (v: Value): boolean => v !== null && v !== false
@@ -321,7 +405,7 @@ function inspect(s: string): string {
 
 function toS(v: Value): string {
   if (v === null) return ''
-  if (typeof v === 'boolean') return String(v)
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v)
   if (Array.isArray(v)) return `[${v.map(inspect).join(', ')}]`
   return v
 }
@@ -345,11 +429,54 @@ function rubySplit(s: string, sep?: string): string[] {
 }
 
 class Evaluator {
-  private readonly env: Env
+  readonly env: Env
   private readonly run: CommandRunner | undefined
-  constructor(env: Env, run: CommandRunner | undefined) {
-    this.env = env
+  private readonly cwd: string | undefined
+  constructor(env: Env, run: CommandRunner | undefined, cwd: string | undefined) {
+    this.env = { ...env }
     this.run = run
+    this.cwd = cwd
+  }
+
+  /** `require "dotenv"` (nothing to do) and `Dotenv.load`: as dotenv's load, files missing skipped, ENV kept. */
+  statements(steps: Array<{ load: Expr[] } | { require: string }>): void {
+    for (const step of steps) {
+      if (!('load' in step)) continue
+      const files = step.load.length ? step.load.map((e) => this.path(e, 'Dotenv.load')) : ['.env']
+      for (const file of files) {
+        const full = this.resolve(file, 'Dotenv.load')
+        let text: string
+        try {
+          if (statSync(full).isDirectory()) continue
+          text = readFileSync(full, 'utf8')
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue
+          throw new EvalError(`Dotenv.load(${inspect(file)}): ${(e as Error).message}`)
+        }
+        if (!this.run)
+          throw new EvalError(`Dotenv.load(${inspect(file)}) may run commands, and commands are not run here`)
+        let values: Record<string, string>
+        try {
+          values = parseDotenv(text, { file, env: this.env, run: this.run, keepExisting: true })
+        } catch (e) {
+          if (!(e instanceof SecretsError)) throw e
+          throw new EvalError(`Dotenv.load(${inspect(file)}): ${e.problems.join('; ')}`)
+        }
+        for (const [key, value] of Object.entries(values)) if (this.env[key] === undefined) this.env[key] = value
+      }
+    }
+  }
+
+  private path(e: Expr, what: string): string {
+    const v = this.value(e)
+    if (typeof v !== 'string') throw new EvalError(`${what} takes a file name (a string)`)
+    return v
+  }
+
+  private resolve(file: string, what: string): string {
+    if (this.cwd === undefined)
+      throw new EvalError(`${what}(${inspect(file)}) reads a file, and files are not read here`)
+    return resolve(this.cwd, file)
   }
 
   value(e: Expr): Value {
@@ -358,6 +485,21 @@ class Evaluator {
         return this.text(e.parts)
       case 'lit':
         return e.value
+      case 'file': {
+        const file = this.path(e.path, 'File.read')
+        try {
+          return readFileSync(this.resolve(file, 'File.read'), 'utf8')
+        } catch (error) {
+          if (error instanceof EvalError) throw error
+          const code = (error as NodeJS.ErrnoException).code
+          if (code !== 'ENOENT' && code !== 'EISDIR')
+            throw new EvalError(`File.read(${inspect(file)}) cannot be read: ${(error as Error).message}`)
+          const why = code === 'ENOENT' ? 'no such file' : 'a directory'
+          throw new EvalError(
+            `File.read(${inspect(file)}): ${why} (Kamal fails on it too); create it, or read it with a default`,
+          )
+        }
+      }
       case 'env':
         return this.env[this.key(e.name)] ?? null
       case 'fetch': {
@@ -414,7 +556,9 @@ class Evaluator {
           ? `nil (${describe(e.receiver)} is not set)`
           : Array.isArray(receiver)
             ? 'a list'
-            : String(receiver)
+            : typeof receiver === 'number'
+              ? `the integer ${receiver}`
+              : String(receiver)
       throw new EvalError(
         `.${e.name} needs a string, but ${describe(e.receiver)} is ${what}; give it a default (ENV.fetch("X", "…"))`,
       )
@@ -542,8 +686,9 @@ export function expandErb(src: string, env: Env, options: ErbOptions = {}): ErbR
   const comments = options.yaml ? yamlComments(src, pieces) : []
   const inComment = (offset: number) => comments.some(([from, to]) => offset >= from && offset < to)
 
-  // Parse every tag first: one outside the subset is a problem whichever branch is taken.
+  // Parse every tag first: one outside the subset needs Ruby whichever branch is taken.
   const parsed = new Map<Tag, Expr | Statement>()
+  const beyond: ErbProblem[] = []
   for (const piece of pieces) {
     if (!('tag' in piece) || piece.tag.kind === 'comment' || inComment(piece.tag.start)) continue
     const { tag } = piece
@@ -551,11 +696,13 @@ export function expandErb(src: string, env: Env, options: ErbOptions = {}): ErbR
       parsed.set(tag, tag.kind === 'output' ? RubyParser.expression(tag.code) : parseStatement(tag.code))
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e
-      problem(tag.start, `unsupported ERB ${shorten(src.slice(tag.start, tag.end))} (${e.message}); ${ERB_SUBSET}`)
+      beyond.push({ ...pos(tag.start), message: `${shorten(src.slice(tag.start, tag.end))} (${e.message})` })
     }
   }
+  if (beyond.length)
+    return { output: '', problems: [...problems, ...beyond], needsRuby: true, env: { ...env }, sourceOffset: () => 0 }
 
-  const evaluator = new Evaluator(env, options.run)
+  const evaluator = new Evaluator(env, options.run, options.cwd)
   const chunks: string[] = []
   const map: Array<{ out: number; src: number; copy: boolean }> = []
   let length = 0
@@ -598,7 +745,15 @@ export function expandErb(src: string, env: Env, options: ErbOptions = {}): ErbR
     }
     const statement = node as Statement
     const frame = frames[frames.length - 1]
-    if (statement.s === 'if' || statement.s === 'unless') {
+    if (statement.s === 'run') {
+      if (!active()) continue
+      try {
+        evaluator.statements(statement.steps)
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e
+        problem(at, e.message)
+      }
+    } else if (statement.s === 'if' || statement.s === 'unless') {
       const outer = active()
       const on = outer && decide(statement.cond, at) === (statement.s === 'if')
       frames.push({ on, taken: on, outer, at })
@@ -619,6 +774,8 @@ export function expandErb(src: string, env: Env, options: ErbOptions = {}): ErbR
   return {
     output: chunks.join(''),
     problems: problems.sort((a, b) => a.line - b.line || a.col - b.col),
+    needsRuby: false,
+    env: evaluator.env,
     sourceOffset(outputOffset) {
       let lo = 0
       let hi = map.length - 1

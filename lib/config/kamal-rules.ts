@@ -36,6 +36,61 @@ function labelAndOptionProblems(base: KeyPath, section: Record<string, unknown>,
   }
 }
 
+/** docs/proxy.yml: the keys Kamal knows in an accessory's `proxy:`. */
+export const PROXY_KEYS = [
+  'host',
+  'hosts',
+  'app_port',
+  'ssl',
+  'ssl_redirect',
+  'forward_headers',
+  'response_timeout',
+  'path_prefix',
+  'path_prefixes',
+  'strip_path_prefix',
+  'healthcheck',
+  'buffering',
+  'logging',
+  'run',
+]
+
+/**
+ * An accessory's `proxy:` as Kamal 2.12 validates it (validator.rb's unknown keys, validator/proxy.rb): Kamal
+ * refuses the whole config, and berth uses this section (it registers the accessory with kamal-proxy), so
+ * berth refuses it too, with Kamal's words.
+ */
+function proxyProblems(base: KeyPath, proxy: unknown, problems: Problem[]): void {
+  if (!isPlainObject(proxy) || Object.keys(proxy).length === 0) return
+  const unknown = Object.keys(proxy).filter((key) => !PROXY_KEYS.includes(key))
+  if (unknown.length) {
+    problems.push({
+      path: [...base, unknown[0] as string],
+      at: 'key',
+      pointer: base,
+      message:
+        `unknown key${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')} (Kamal 2.12 refuses it); ` +
+        `the keys here are ${PROXY_KEYS.join(', ')}`,
+    })
+  }
+  const blank = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+  if (blank(proxy.host) && blank(proxy.hosts) && proxy.ssl !== undefined && proxy.ssl !== null && proxy.ssl !== false) {
+    problems.push({
+      path: [...base, 'ssl'],
+      at: 'key',
+      pointer: base,
+      message: 'Must set a host to enable automatic SSL (Kamal 2.12 refuses it); add `host: <name>` or remove `ssl`',
+    })
+  }
+  if (hasOwn(proxy, 'host') && hasOwn(proxy, 'hosts')) {
+    problems.push({
+      path: [...base, 'hosts'],
+      at: 'key',
+      pointer: base,
+      message: "Specify one of 'host' or 'hosts', not both (Kamal 2.12 refuses it)",
+    })
+  }
+}
+
 export function kamalRuleProblems(config: unknown): Problem[] {
   const problems: Problem[] = []
   if (!isPlainObject(config)) return problems
@@ -61,6 +116,7 @@ export function kamalRuleProblems(config: unknown): Problem[] {
         })
       }
       labelAndOptionProblems(base, accessory, problems)
+      proxyProblems([...base, 'proxy'], accessory.proxy, problems)
       // accessory.rb ensure_valid_roles is checked where the hosts are resolved (model.ts resolveHosts)
       const env = accessory.env
       if (isPlainObject(env) && hasOwn(env, 'tags')) {

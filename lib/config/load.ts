@@ -11,6 +11,7 @@ import { deepMerge, destinationFile } from './destination.ts'
 import { locate, type Anchor, type KeyPath, type SourceFile } from './positions.ts'
 import { readModuleFile, readYamlFile, sourceKind } from './source-files.ts'
 import { validateConfig } from './validation.ts'
+import { kamalRefusal } from './kamal-refusals.ts'
 
 export { deepMerge, destinationFile }
 
@@ -33,6 +34,11 @@ export interface LoadedConfig {
    * value), or the .mjs file name. Falls back to the nearest ancestor that exists.
    */
   locate(path: KeyPath): string
+  /**
+   * A YAML config that Kamal 2.12 refuses in the app's own sections (berth does not use them): where, Kamal's
+   * message word for word, and the fix. berth warns and keeps working.
+   */
+  kamalRefuses?: { at: string; kamal: string; fix: string }
 }
 
 export class ConfigError extends Error {
@@ -53,6 +59,8 @@ export interface LoadOptions {
   env: Record<string, string | undefined>
   /** Runs ERB backticks and `$(...)` in secrets files; defaults to /bin/sh in `cwd` with the terminal's stdin and stderr. */
   run?: CommandRunner
+  /** The Ruby for ERB beyond berth's subset; `ruby` on PATH by default. */
+  ruby?: string
 }
 
 const DEFAULT_MJS = 'deploy.config.mjs'
@@ -101,12 +109,13 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const destinationName = destination ? destinationFile(file, destination) : undefined
 
   if (kind === 'yaml') {
-    sources.push(readYamlFile(file, pathOf(file), env, run, problems, warnings))
+    const reading = { env, run, cwd, ruby: options.ruby }
+    sources.push(await readYamlFile(file, pathOf(file), reading, problems, warnings))
     if (destinationName) {
       if (!isFile(pathOf(destinationName))) {
         problems.push(`${destinationName}: configuration file for destination "${destination}" not found`)
       } else {
-        sources.push(readYamlFile(destinationName, pathOf(destinationName), env, run, problems, warnings))
+        sources.push(await readYamlFile(destinationName, pathOf(destinationName), reading, problems, warnings))
       }
     }
   } else {
@@ -152,5 +161,8 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     locate: (path) => locateIn(path, 'value'),
   }
   if (destination) loaded.destination = destination
+  // Kamal reads only YAML: a deploy.config.mjs is berth's own
+  const refusal = kind === 'yaml' ? kamalRefusal(config as Record<string, unknown>) : undefined
+  if (refusal) loaded.kamalRefuses = { at: locateIn(refusal.path, refusal.at), kamal: refusal.kamal, fix: refusal.fix }
   return loaded
 }

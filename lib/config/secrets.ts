@@ -47,6 +47,11 @@ export interface ParseOptions {
   env: Env
   /** Runs `$(cmd)`. */
   run: CommandRunner
+  /**
+   * dotenv's `load` (overwrite: false): a variable already in `env` is not parsed (no command runs for it); it
+   * keeps its value, which later lines see (Dotenv::Parser#existing?).
+   */
+  keepExisting?: boolean
 }
 
 function lineOf(src: string, offset: number): number {
@@ -81,6 +86,11 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
           `${opts.file}:${line}: line ${JSON.stringify(whole.trim())} exports ${key}, ` +
             'which is not set above it (dotenv refuses it); set it first or remove the line',
         )
+      continue
+    }
+    const existing = opts.keepExisting && key !== 'DOTENV_LINEBREAK_MODE' ? opts.env[key] : undefined
+    if (existing !== undefined) {
+      hash[key] = existing
       continue
     }
     try {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs'
 import { parse as parsePath } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Composer, Parser, YAMLParseError, type Document } from 'yaml'
-import { expandErb, lineColOf } from './erb.ts'
+import { ERB_SUBSET, expandErb, lineColOf } from './erb.ts'
+import { renderWithRuby } from './ruby-erb.ts'
 import type { CommandRunner } from './commands.ts'
 import { psychTags, settleTimestamps } from './psych.ts'
 import { tooDeepNode, tooDeepOffset } from './depth.ts'
@@ -31,18 +32,81 @@ function yamlErrorMessage(message: string): string {
   return firstLine.replace(/ at line \d+, column \d+:?$/, '')
 }
 
-/** `file` names the file in messages; `path` is where it is read from. What Kamal takes but may not mean goes to `warnings`. */
-export function readYamlFile(
+export interface YamlReadOptions {
+  /** The environment the ERB sees; what it adds (Dotenv.load) is added here, as Kamal's process ENV. */
+  env: Env
+  run: CommandRunner
+  /** The project directory: File.read and Dotenv.load in the subset, and Ruby's ERB, run there. */
+  cwd: string
+  /** The Ruby for ERB beyond the subset (`ruby` on PATH). */
+  ruby?: string
+}
+
+/** Ruby's message, with the fix for a library Ruby cannot load (Kamal's own install brings dotenv). */
+function rubyHint(message: string): string {
+  const library = /^LoadError: cannot load such file -- (\S+)$/.exec(message)?.[1]
+  if (!library) return message
+  const debian = library === 'dotenv' ? ' (Debian: apt-get install ruby-dotenv)' : ''
+  return `${message}; install the gem that provides it: gem install ${library}${debian}, as a Kamal install has it`
+}
+
+/** A template rendered by the subset, or by Ruby's ERB where it needs more (then positions are the output's lines). */
+async function renderErb(
   file: string,
   path: string,
-  env: Env,
-  run: CommandRunner,
+  raw: string,
+  options: YamlReadOptions,
+  problems: string[],
+): Promise<{ output: string; sourceOffset(offset: number): number }> {
+  const erb = expandErb(raw, options.env, { yaml: true, run: options.run, cwd: options.cwd })
+  let result: { output: string; sourceOffset(offset: number): number; env: Env } = erb
+  if (erb.needsRuby) {
+    const ruby = await renderWithRuby(path, { cwd: options.cwd, env: options.env, ruby: options.ruby })
+    if (!ruby.ok) {
+      if (ruby.missing)
+        for (const p of erb.problems)
+          problems.push(
+            `${file}:${p.line}:${p.col}: ERB ${p.message} needs Ruby: ${ERB_SUBSET} itself, and hands a file with any other ` +
+              "ERB to Ruby's own ERB as Kamal does, but there is no `ruby` on PATH; install Ruby (apt-get install ruby), " +
+              'or write the tag in the subset.',
+          )
+      else
+        problems.push(
+          `${file}${ruby.line ? `:${ruby.line}` : ''}: Ruby's ERB failed on this file: ${rubyHint(ruby.message)}`,
+        )
+      return { output: '', sourceOffset: () => 0 }
+    }
+    const outputPosition = lineColOf(ruby.output)
+    const rawLines = raw.split('\n')
+    const lineStart = (line: number) => rawLines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0)
+    result = {
+      output: ruby.output,
+      env: ruby.env,
+      // the rendered text's line and column, as far as the template has them
+      sourceOffset(offset) {
+        const at = outputPosition(offset)
+        const line = Math.min(at.line, rawLines.length)
+        return lineStart(line) + Math.min(at.col - 1, (rawLines[line - 1] ?? '').length)
+      },
+    }
+  } else {
+    for (const p of erb.problems) problems.push(`${file}:${p.line}:${p.col}: ${p.message}`)
+  }
+  for (const key of Object.keys(options.env)) if (!(key in result.env)) delete options.env[key]
+  Object.assign(options.env, result.env)
+  return result
+}
+
+/** `file` names the file in messages; `path` is where it is read from. What Kamal takes but may not mean goes to `warnings`. */
+export async function readYamlFile(
+  file: string,
+  path: string,
+  options: YamlReadOptions,
   problems: string[],
   warnings: string[] = [],
-): SourceFile {
+): Promise<SourceFile> {
   const raw = readFileSync(path, 'utf8')
-  const erb = expandErb(raw, env, { yaml: true, run })
-  for (const problem of erb.problems) problems.push(`${file}:${problem.line}:${problem.col}: ${problem.message}`)
+  const erb = await renderErb(file, path, raw, options, problems)
   const rawPosition = lineColOf(raw)
   const position = (offset: number) => rawPosition(erb.sourceOffset(offset))
   // before anything that recurses through the nesting (yaml's composer and toJS, timestamps, plainData)

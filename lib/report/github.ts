@@ -18,14 +18,25 @@ export function githubAnnotations(verb: string, entries: readonly ReportEntry[],
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
 
-/** A config warning (`file:line:col: message`, or just a message) as a `::warning` on that line of that file. */
+/** A `::warning` about the config, pinned to its `file:line:col` (or the file) so GitHub shows it there. */
+export function githubConfigWarning(at: string | undefined, title: string, message: string): string {
+  const m = at === undefined ? null : /^(.*):(\d+):(\d+)$/.exec(at)
+  const where = m
+    ? `file=${escapeProperty(m[1] as string)},line=${m[2]},col=${m[3]},`
+    : at
+      ? `file=${escapeProperty(at)},`
+      : ''
+  return `::warning ${where}title=${escapeProperty(title)}::${escapeData(message)}\n`
+}
+
+/** Config warnings (`file:line:col: message`, or just a message), each a `::warning` on that line of that file. */
 export function githubConfigWarnings(warnings: readonly string[]): string {
-  const lines = warnings.map((warning) => {
-    const at = /^([^\n]+?):(\d+):(\d+): /.exec(warning)
-    const where = at ? `file=${escapeProperty(at[1]!)},line=${at[2]},col=${at[3]},` : ''
-    return `::warning ${where}title=${escapeProperty('berth: config')}::${escapeData(warning)}`
-  })
-  return lines.length ? `${lines.join('\n')}\n` : ''
+  return warnings
+    .map((warning) => {
+      const at = /^([^\n]+?):(\d+):(\d+): /.exec(warning)
+      return githubConfigWarning(at ? `${at[1]}:${at[2]}:${at[3]}` : undefined, 'berth: config', warning)
+    })
+    .join('')
 }
 
 const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')

@@ -199,15 +199,23 @@ test('yml: ERB is expanded before parsing, with KAMAL_DESTINATION set', async ()
   assert.is(b.config.accessories?.db?.host, 'blue-db')
 })
 
-test('yml: ERB outside the subset is rejected with file:line:col; commands run locally, a failing one is named', async () => {
+test('yml: ERB beyond the subset goes to Ruby (its error named), or without Ruby is named with file:line:col', async () => {
   const dir = tempDir({
     'config/deploy.yml':
-      'service: app\nimage: app\nregistry:\n  username: <%= Kamal::Utils.docker_arch %>\n  password: <%= %x(printf s3cr3t) %>\nx-failing: <%= `exit 4` %>\n',
+      'service: app\nimage: app\nregistry:\n  username: <%= Shelf::Nope.arch %>\n  password: <%= %x(printf s3cr3t) %>\n',
   })
   const run = shellRunner(dir, {}, { terminal: false })
   assert.equal(await problems(loadConfig({ cwd: dir, env: {}, run })), [
-    `config/deploy.yml:4:13: unsupported ERB <%= Kamal::Utils.docker_arch %> (Kamal is not part of the subset); ${ERB_SUBSET}`,
-    'config/deploy.yml:6:12: the command `exit 4` failed (exit 4)',
+    "config/deploy.yml:4: Ruby's ERB failed on this file: NameError: uninitialized constant Shelf",
+  ])
+  assert.equal(await problems(loadConfig({ cwd: dir, env: {}, run, ruby: join(dir, 'no-ruby') })), [
+    `config/deploy.yml:4:13: ERB <%= Shelf::Nope.arch %> (Shelf is not part of the subset) needs Ruby: ${ERB_SUBSET} ` +
+      "itself, and hands a file with any other ERB to Ruby's own ERB as Kamal does, but there is no `ruby` on PATH; " +
+      'install Ruby (apt-get install ruby), or write the tag in the subset.',
+  ])
+  const failing = tempDir({ 'config/deploy.yml': 'service: app\nimage: app\nx-failing: <%= `exit 4` %>\n' })
+  assert.equal(await problems(loadConfig({ cwd: failing, env: {}, run })), [
+    'config/deploy.yml:3:12: the command `exit 4` failed (exit 4)',
   ])
   const ok = tempDir({
     'config/deploy.yml':

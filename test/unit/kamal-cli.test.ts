@@ -17,6 +17,8 @@ async function run(verb: string, args: string[], dir: string, fleet = new FakeFl
 
 const ROLES_YML = `service: shop
 image: shop/app
+builder:
+  arch: amd64
 servers:
   web: [w1, w2]
   jobs:
