@@ -1,13 +1,14 @@
 // Kamal's `pre-connect` hook, the pure part: where the hook file is, what berth's verbs are called in
 // Kamal's terms, and the environment the hook runs with (Kamal::Tags plus the secrets, commands/hook.rb).
 import path from 'node:path'
+import { hooksDirectory } from '../config/load.ts'
 import { hostMatches } from './args.ts'
 
 export const PRE_CONNECT = 'pre-connect'
 
 /** `File.join(hooks_path, hook)`: the config's root `hooks_path`, else `.kamal/hooks`, from the working directory. */
 export function hookFile(cwd: string, hooksPath: unknown, hook: string = PRE_CONNECT): string {
-  return path.resolve(cwd, typeof hooksPath === 'string' && hooksPath !== '' ? hooksPath : '.kamal/hooks', hook)
+  return path.join(hooksDirectory(cwd, hooksPath), hook)
 }
 
 /**

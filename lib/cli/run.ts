@@ -103,7 +103,7 @@ function auditPerformer(cwd: string): string {
 function warnKamalRefuses(refusal: { at: string; kamal: string; fix: string }, io: ScriptIO): void {
   const message =
     `Kamal 2.12 refuses this config ("${refusal.kamal}"), so \`kamal deploy\` fails on it; ` +
-    `berth does not use that section and carries on. Fix: ${refusal.fix}.`
+    `berth does not use that part of it and carries on. Fix: ${refusal.fix}.`
   io.stderr(`berth: warning: ${refusal.at}: ${message}\n`)
   if (io.env.GITHUB_ACTIONS === 'true')
     (io.annotate ?? io.stderr)(githubConfigWarning(refusal.at, 'berth: Kamal refuses this config', message))

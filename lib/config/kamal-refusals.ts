@@ -105,3 +105,15 @@ export function kamalRefusal(config: Record<string, unknown>): KamalRefusal | un
     }
   return undefined
 }
+
+/** The hooks Kamal 1 ran around Traefik; Kamal 2 refuses a config whose hooks folder still has one. */
+export const TRAEFIK_REBOOT_HOOKS = ['pre-traefik-reboot', 'post-traefik-reboot']
+
+/** configuration.rb's `ensure_no_traefik_reboot_hooks`, given which of TRAEFIK_REBOOT_HOOKS exist, in that order. */
+export function traefikHooksRefusal(found: readonly string[]): Omit<KamalRefusal, 'path' | 'at'> | undefined {
+  if (!found.length) return undefined
+  return {
+    kamal: `Found ${found.join(', ')}, these should be renamed to (pre|post)-proxy-reboot`,
+    fix: `rename ${found.length === 1 ? 'it' : 'them'} to ${found.map((h) => h.replace('traefik', 'proxy')).join(', ')}`,
+  }
+}

@@ -2,7 +2,7 @@
 // format), plus the destination file, plus the secrets files. Every problem found is collected and
 // reported at once, as `file:line:col: /json/pointer: message` (YAML) or `file: /json/pointer: message`.
 import { existsSync, statSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { shellRunner, type CommandRunner } from './commands.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import type { DeployConfig } from './types.ts'
@@ -11,7 +11,7 @@ import { deepMerge, destinationFile } from './destination.ts'
 import { locate, type Anchor, type KeyPath, type SourceFile } from './positions.ts'
 import { readModuleFile, readYamlFile, sourceKind } from './source-files.ts'
 import { validateConfig } from './validation.ts'
-import { kamalRefusal } from './kamal-refusals.ts'
+import { kamalRefusal, TRAEFIK_REBOOT_HOOKS, traefikHooksRefusal } from './kamal-refusals.ts'
 
 export { deepMerge, destinationFile }
 
@@ -164,5 +164,17 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   // Kamal reads only YAML: a deploy.config.mjs is berth's own
   const refusal = kind === 'yaml' ? kamalRefusal(config as Record<string, unknown>) : undefined
   if (refusal) loaded.kamalRefuses = { at: locateIn(refusal.path, refusal.at), kamal: refusal.kamal, fix: refusal.fix }
+  else if (kind === 'yaml') {
+    // Kamal checks the hooks folder after the sections (configuration.rb#initialize)
+    const hooks = hooksDirectory(cwd, config.hooks_path)
+    const present = TRAEFIK_REBOOT_HOOKS.filter((hook) => existsSync(resolve(hooks, hook)))
+    const found = traefikHooksRefusal(present)
+    if (found) loaded.kamalRefuses = { at: relative(cwd, resolve(hooks, present[0]!)), ...found }
+  }
   return loaded
+}
+
+/** Kamal's `hooks_path`: the config's root `hooks_path`, else `.kamal/hooks`, from the working directory. */
+export function hooksDirectory(cwd: string, hooksPath: unknown): string {
+  return resolve(cwd, typeof hooksPath === 'string' && hooksPath !== '' ? hooksPath : '.kamal/hooks')
 }

@@ -54,6 +54,27 @@ for (const [name, at, kamal] of WARNINGS) {
   })
 }
 
+test("Kamal 1 traefik hooks in the hooks folder: works, and warns with Kamal's words and both files", async () => {
+  const hooks = { '.kamal/hooks/pre-traefik-reboot': '#!/bin/sh\n', '.kamal/hooks/post-traefik-reboot': '#!/bin/sh\n' }
+  const kamal = 'Found pre-traefik-reboot, post-traefik-reboot, these should be renamed to (pre|post)-proxy-reboot'
+  const r = await berth('config', ['all'], { cwd: fixture('traefik-hooks', hooks), env: { GITHUB_ACTIONS: undefined } })
+  assert.is(r.code, 0, r.stderr)
+  const lines = r.stderr.split('\n').filter((l) => l.includes('Kamal 2.12 refuses'))
+  assert.equal(lines.length, 1, r.stderr)
+  assert.ok(
+    lines[0]!.startsWith(
+      `berth: warning: .kamal/hooks/pre-traefik-reboot: Kamal 2.12 refuses this config ("${kamal}")`,
+    ),
+    lines[0],
+  )
+  assert.match(lines[0]!, /Fix: rename them to pre-proxy-reboot, post-proxy-reboot\.$/)
+  const actions = await berth('config', ['all'], { cwd: fixture('traefik-hooks', hooks), env: ACTIONS })
+  assert.match(actions.stderr, /^::warning file=\.kamal\/hooks\/pre-traefik-reboot,title=/m)
+  // the same config without the hooks: nothing to say
+  const clean = await berth('config', ['all'], { cwd: fixture('traefik-hooks'), env: { GITHUB_ACTIONS: undefined } })
+  assert.not.match(clean.stderr, /Kamal 2\.12 refuses/)
+})
+
 test('accessories only (no builder, no servers): berth own use, no warning', async () => {
   const r = await berth('config', ['all'], { cwd: fixture('accessories-only'), env: ACTIONS })
   assert.is(r.code, 0, r.stderr)
