@@ -98,6 +98,28 @@ test('workflow commands: a line that starts with :: (after blanks) or holds ##[ 
   assert.is(guarded([':']), ':')
 })
 
+test('workflow commands: every blank the runner trims before :: counts (NEL, no-break and ideographic spaces)', () => {
+  // The runner's TrimStart() is .NET's char.IsWhiteSpace, which holds U+0085 (NEL); JavaScript's \s does not.
+  for (const blank of ['\u0085', '\u00a0', '\u2003', '\u3000', '\u0085 \t'])
+    assert.is(guarded([`ok\n${blank}::add-mask::x\n`]), `ok\n${blank}%3A:add-mask::x\n`, JSON.stringify(blank))
+  assert.is(guarded(['\u0085', ':', ':error::y']), '\u0085%3A:error::y')
+})
+
+test('job summary: a backslash before | or a carriage return in a value stays in its cell', () => {
+  const row = (error: string) =>
+    githubStepSummary('check', [{ ...base, host: 'h9', outcome: 'failed', error }], context, { exitCode: 1 })
+      .split('\n')
+      .filter((line) => line.startsWith('| db | h9 |'))
+  // GitHub reads \\ as one escaped backslash: the | after it would end the cell.
+  const [withPipe] = row('a\\|b')
+  assert.ok(withPipe?.includes('a\\\\\\|b'), withPipe)
+  assert.not.match(withPipe!.replace(/\\./g, ''), /a\|/, withPipe)
+  // A lone \r ends a Markdown line as \n does.
+  const withReturn = row('c\rd\r\ne')
+  assert.is(withReturn.length, 1)
+  assert.not.match(withReturn[0]!, /\r/)
+})
+
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {
   assert.is(colourWanted({}, true), true)
   assert.is(colourWanted({}, false), false)
