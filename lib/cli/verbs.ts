@@ -248,8 +248,11 @@ export const VERBS: Record<string, Verb> = {
       const options = logsOptions(args.flags)
       if (options.follow) return followLogs(followTarget(selection), engine, options, io)
       const logs = await readLogs(selection, engine, options)
-      return printSections(io, args.json, renderLogs(logs, { quiet: args.quiet }), (exitCode) =>
-        renderSectionsJson('logs', 'logs', logs, exitCode),
+      return printSections(
+        io,
+        args.json,
+        renderLogs(logs, { quiet: args.quiet, interrupted: engine.interruptedBy }),
+        (exitCode) => renderSectionsJson('logs', 'logs', logs, exitCode),
       )
     },
   },
@@ -294,13 +297,17 @@ export const VERBS: Record<string, Verb> = {
       if (args.dryRun) return printReport(planExecReport(selection, args.command, fresh))
       if (args.json) {
         const json = collected()
-        const { exitCode } = execOutcome(await execOnHosts(selection, engine, args.command, fresh, json))
+        const { exitCode } = execOutcome(
+          await execOnHosts(selection, engine, args.command, fresh, json),
+          engine.interruptedBy,
+        )
         io.stdout(renderSectionsJson('exec', 'results', json.results, exitCode))
         return exitCode
       }
       const one = selection.length === 1 && selection[0]!.hosts.length === 1
       const output = one ? passThrough(io) : sections(io, args.quiet)
-      const { exitCode, summary } = execOutcome(await execOnHosts(selection, engine, args.command, fresh, output))
+      const results = await execOnHosts(selection, engine, args.command, fresh, output)
+      const { exitCode, summary } = execOutcome(results, engine.interruptedBy)
       if (summary) io.stderr(summary)
       return exitCode
     },

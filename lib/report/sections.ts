@@ -1,5 +1,6 @@
 // Per-host output of accessory-logs and accessory-exec: a header line per accessory × host, then what
 // the host printed. Pure, so the exact shape is unit-tested.
+import { exitCodeForSignal } from './exit-codes.ts'
 
 export function sectionHeader(accessory: string, host: string): string {
   return `== ${accessory} on ${host} ==`
@@ -46,10 +47,13 @@ type LogsSection = HostLogs
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
-/** accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed. */
+/**
+ * accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed,
+ * or the signal's code (143, 130) when one interrupted the run.
+ */
 export function renderLogs(
   sections: readonly LogsSection[],
-  options: { quiet: boolean },
+  options: { quiet: boolean; interrupted?: string },
 ): { chunks: Chunk[]; exitCode: number } {
   const chunks: Chunk[] = []
   for (const s of sections) {
@@ -64,12 +68,13 @@ export function renderLogs(
       })
   }
   const failed = sections.filter((s) => !s.ok).length
+  const exitCode = options.interrupted ? exitCodeForSignal(options.interrupted) : failed ? 1 : 0
   if (failed)
     chunks.push({
       stream: 'stderr',
-      text: `${failed} of ${plural(sections.length, 'log')} could not be read (exit 1).\n`,
+      text: `${interruptedBy(options.interrupted)}${failed} of ${plural(sections.length, 'log')} could not be read (exit ${exitCode}).\n`,
     })
-  return { chunks, exitCode: failed ? 1 : 0 }
+  return { chunks, exitCode }
 }
 
 /** accessory-exec: what stderr says after one accessory × host's section when it failed or never ran. */
@@ -77,15 +82,25 @@ export function execFailureLine(result: ExecResult): string {
   return result.error === undefined ? '' : `Accessory \`${result.accessory}\` on ${result.host}: ${result.error}\n`
 }
 
+const interruptedBy = (signal: string | undefined) => (signal ? `Interrupted by ${signal}: ` : '')
+
 /**
  * accessory-exec's exit code. One accessory × host: the command's own (1 when it never ran). Several: 1 if any
- * failed or never ran, else 0, with a closing line for stderr.
+ * failed or never ran, else 0, with a closing line for stderr. Interrupted by a signal: the signal's code.
  */
-export function execOutcome(results: readonly ExecResult[]): { exitCode: number; summary: string } {
-  if (results.length === 1) return { exitCode: results[0]!.exitCode ?? 1, summary: '' }
+export function execOutcome(
+  results: readonly ExecResult[],
+  interrupted?: string,
+): { exitCode: number; summary: string } {
+  const signalled = interrupted ? exitCodeForSignal(interrupted) : undefined
+  if (results.length === 1) return { exitCode: signalled ?? results[0]!.exitCode ?? 1, summary: '' }
   const failed = results.filter((r) => r.error !== undefined).length
-  if (!failed) return { exitCode: 0, summary: '' }
-  return { exitCode: 1, summary: `${failed} of ${plural(results.length, 'run')} failed (exit 1).\n` }
+  const exitCode = signalled ?? (failed ? 1 : 0)
+  if (!failed) return { exitCode, summary: '' }
+  return {
+    exitCode,
+    summary: `${interruptedBy(interrupted)}${failed} of ${plural(results.length, 'run')} failed (exit ${exitCode}).\n`,
+  }
 }
 
 /** `{ verb, exitCode, <key>: [...] }` for logs and exec. */

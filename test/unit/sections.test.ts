@@ -57,6 +57,22 @@ test("exec: one accessory × host exits with the command's own code; several exi
   assert.is(execFailureLine(ok), '')
 })
 
+test("logs and exec interrupted by a signal: the closing line and the exit code are the signal's (143, 130)", () => {
+  const failed = { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'interrupted by SIGTERM' }
+  const logs = renderLogs([failed], { quiet: false, interrupted: 'SIGTERM' })
+  assert.is(logs.exitCode, 143)
+  assert.equal(logs.chunks.at(-1), {
+    stream: 'stderr',
+    text: 'Interrupted by SIGTERM: 1 of 1 log could not be read (exit 143).\n',
+  })
+  const unreached = { accessory: 'db', host: 'h3', error: 'not run: interrupted by SIGINT' }
+  assert.equal(execOutcome([{ accessory: 'db', host: 'h1', exitCode: 0 }], 'SIGINT'), { exitCode: 130, summary: '' })
+  assert.equal(execOutcome([{ accessory: 'db', host: 'h1', exitCode: 0 }, unreached], 'SIGINT'), {
+    exitCode: 130,
+    summary: 'Interrupted by SIGINT: 1 of 2 runs failed (exit 130).\n',
+  })
+})
+
 test('sections as one JSON document', () => {
   assert.equal(JSON.parse(renderSectionsJson('logs', 'logs', [{ host: 'h1' }], 0)), {
     verb: 'logs',
