@@ -88,6 +88,11 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
     } catch (e) {
       if (e instanceof CommandFailed)
         problems.push(`${opts.file}:${line}: ${key}: command failed: $(${e.command}): ${e.detail}`)
+      else if (e instanceof ValueTooLong)
+        problems.push(
+          `${opts.file}:${line}: ${key}: its $VARIABLES expand to more than ${MAX_SUBSTITUTED_CHARS} characters, ` +
+            'which no secret holds; check the variables this line and the lines above it refer to',
+        )
       else throw e
     }
   }
@@ -118,11 +123,20 @@ function expandNewlines(value: string, hash: Record<string, string>, env: Env): 
   return value.replace(/\\n/g, '\\\\n').replace(/\\r/g, '\\\\r')
 }
 
+/** What `$VARIABLE`s may add to one value: far beyond any secret (an environment variable holds at most 128 KiB). */
+export const MAX_SUBSTITUTED_CHARS = 1 << 20
+
+class ValueTooLong extends Error {}
+
 function substituteVariables(value: string, hash: Record<string, string>, env: Env): string {
+  let added = 0
   return value.replace(VARIABLE, (whole, backslash: string | undefined, _dollar: string, name: string | undefined) => {
     if (backslash) return whole.slice(1)
-    if (name !== undefined) return hash[name] ?? env[name] ?? ''
-    return whole
+    if (name === undefined) return whole
+    const got = hash[name] ?? env[name] ?? ''
+    // lines that each double the one above would reach gigabytes, and then V8's limit on a string
+    if ((added += got.length) > MAX_SUBSTITUTED_CHARS) throw new ValueTooLong()
+    return got
   })
 }
 
@@ -131,22 +145,26 @@ function substituteVariables(value: string, hash: Record<string, string>, env: E
  * balance, a backslash escapes the next character (not a line break), and no group is empty.
  */
 function commandEnd(value: string, open: number): number {
+  // the items of each group still open, innermost last (a loop, not a call per level: a line may nest deeply)
+  const items = [0]
   let i = open + 1
-  let items = 0
   while (i < value.length) {
     const c = value[i]
-    if (c === ')') return items > 0 ? i + 1 : -1
-    if (c === '\\') {
+    if (c === ')') {
+      if (items.pop() === 0) return -1
+      i++
+      if (items.length === 0) return i
+    } else if (c === '\\') {
       if (i + 1 >= value.length || value[i + 1] === '\n') return -1
       i += 2
     } else if (c === '(') {
-      const end = commandEnd(value, i)
-      if (end === -1) return -1
-      i = end
+      items.push(0)
+      i++
+      continue
     } else {
       i++
     }
-    items++
+    items[items.length - 1]!++
   }
   return -1
 }
