@@ -10,6 +10,7 @@ import type { StepEngine, Step } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { configuredImagesOn, observeHosts, observeSelection } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
+import { stepsToRun } from './reboot-plan.ts'
 import type { Selection } from './selection.ts'
 
 /** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
@@ -45,14 +46,17 @@ export async function bootAccessories(
   const toBoot = verdicts.filter(bootable)
 
   if (options.dryRun) {
+    // As the run sends them: a host's network and login once, for its first accessory to boot.
+    const doneOn = new Map<string, Set<string>>()
     const planned = new Map<string, PairResult>(
-      toBoot.map((v) => [
-        pairKey(v.accessory.name, v.host),
-        {
-          outcome: 'would_boot',
-          plannedCommands: planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)),
-        },
-      ]),
+      toBoot.map((v) => {
+        const done = doneOn.get(v.host) ?? doneOn.set(v.host, new Set()).get(v.host)!
+        const steps = stepsToRun(planBoot(v.accessory, v.host, deployment.loggingArgs), done)
+        return [
+          pairKey(v.accessory.name, v.host),
+          { outcome: 'would_boot', plannedCommands: steps.map((s) => describeCommand(s.command)) },
+        ]
+      }),
     )
     return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, planned) }
   }
