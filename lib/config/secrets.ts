@@ -49,10 +49,14 @@ export interface ParseOptions {
   run: CommandRunner
 }
 
-function lineOf(src: string, offset: number): number {
-  let n = 1
-  for (let i = 0; i < offset; i++) if (src.charCodeAt(i) === 10) n++
-  return n
+/** Line numbers of offsets that only grow: each call counts from where the last one stopped. */
+function lineCounter(src: string): (offset: number) => number {
+  let line = 1
+  let at = 0
+  return (offset) => {
+    for (; at < offset; at++) if (src.charCodeAt(at) === 10) line++
+    return line
+  }
 }
 
 class CommandFailed extends Error {
@@ -70,10 +74,11 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
   const src = text.replace(/\r\n?/g, '\n')
   const hash: Record<string, string> = {}
   const problems: string[] = []
+  const lineOf = lineCounter(src)
   LINE.lastIndex = 0
   for (let m = LINE.exec(src); m; m = LINE.exec(src)) {
     const [whole, exported, key, value] = m as unknown as [string, string | undefined, string, string | undefined]
-    const line = lineOf(src, m.index + whole.search(/[^ \t\r\n\f\v]/))
+    const line = lineOf(m.index + whole.search(/[^ \t\r\n\f\v]/))
     if (exported && value === undefined) {
       // dotenv: `export KEY` must name a variable set above
       if (!(key in hash))
@@ -144,20 +149,31 @@ function substituteVariables(value: string, hash: Record<string, string>, env: E
  * The end (exclusive) of Kamal's `\((?:\\.|[^()\\]|\g<cmd>)+\)` starting at `open` (a `(`), or -1: parentheses
  * balance, a backslash escapes the next character (not a line break), and no group is empty.
  */
-function commandEnd(value: string, open: number): number {
-  // the items of each group still open, innermost last (a loop, not a call per level: a line may nest deeply)
+function commandEnd(value: string, open: number, known: Map<number, number>): number {
+  const seen = known.get(open)
+  if (seen !== undefined) return seen
+  // The groups still open, innermost last: where each began and its items so far (a loop, not a call per
+  // level: a line may nest deeply). Every group met is recorded in `known`, as a scan from it would end, so
+  // no later `$(` scans it again (many unclosed `$(` would otherwise cost time quadratic in the line).
+  const starts = [open]
   const items = [0]
+  const fail = () => {
+    for (const start of starts) known.set(start, -1)
+    return -1
+  }
   let i = open + 1
   while (i < value.length) {
     const c = value[i]
     if (c === ')') {
-      if (items.pop() === 0) return -1
+      if (items.pop() === 0) return fail()
+      known.set(starts.pop()!, i + 1)
       i++
-      if (items.length === 0) return i
+      if (starts.length === 0) return i
     } else if (c === '\\') {
-      if (i + 1 >= value.length || value[i + 1] === '\n') return -1
+      if (i + 1 >= value.length || value[i + 1] === '\n') return fail()
       i += 2
     } else if (c === '(') {
+      starts.push(i)
       items.push(0)
       i++
       continue
@@ -166,7 +182,7 @@ function commandEnd(value: string, open: number): number {
     }
     items[items.length - 1]!++
   }
-  return -1
+  return fail()
 }
 
 /** Kamal's InlineCommandSubstitution: `$(cmd)` → its output (chomped), `\$(cmd)` → `$(cmd)` as text. */
@@ -176,12 +192,13 @@ function substituteCommands(
   opts: ParseOptions,
 ): Array<{ text: string; printed: boolean }> {
   const parts: Array<{ text: string; printed: boolean }> = []
+  const known = new Map<number, number>()
   let text = ''
   let i = 0
   while (i < value.length) {
     const at = value.indexOf('$(', i)
     if (at === -1) break
-    const end = commandEnd(value, at + 1)
+    const end = commandEnd(value, at + 1, known)
     if (end === -1) {
       text += value.slice(i, at + 1)
       i = at + 1

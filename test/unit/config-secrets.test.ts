@@ -173,6 +173,16 @@ test('a secrets file built to exhaust berth is an error naming the line, never a
   assert.match(problems[0]!, /^\.kamal\/secrets:\d+: V\d+: its \$VARIABLES expand to more than \d+ characters/)
 })
 
+test('a large secrets file parses in time proportional to its size (lines, unclosed $( )', () => {
+  // Before: each line counted the lines above it again, each $( scanned to the end again (minutes each).
+  const started = Date.now()
+  const many = parse(Array.from({ length: 100_000 }, (_, i) => `K${i}=v`).join('\n'))
+  assert.is(Object.keys(many).length, 100_000)
+  assert.equal(parse(`OPEN=${'$('.repeat(100_000)}\n`), { OPEN: '$('.repeat(100_000) })
+  const seconds = (Date.now() - started) / 1000
+  assert.ok(seconds < 20, `${seconds}s (a generous bound: it takes well under a second)`)
+})
+
 test('$(kamal secrets extract ...) runs in-process without Kamal; fetch says it needs Kamal', () => {
   const text = [
     `SECRETS='\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}'`,
