@@ -5,7 +5,7 @@ import { colourWanted, paint } from '../../lib/report/colour.ts'
 import { githubAnnotations, githubStepSummary, workflowCommandGuard } from '../../lib/report/github.ts'
 import { renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { tempDir } from '../support/files.ts'
@@ -118,6 +118,28 @@ test('job summary: a backslash before | or a carriage return in a value stays in
   const withReturn = row('c\rd\r\ne')
   assert.is(withReturn.length, 1)
   assert.not.match(withReturn[0]!, /\r/)
+})
+
+test('job summary: a usage error (64) and an invalid config (78) are summarized with their exit and why', async () => {
+  const dir = tempDir({
+    'config/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n    host: h1\n',
+    'bad/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n',
+  })
+  const summary = path.join(dir, 'summary.md')
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }
+  const usage = await runWithFleet('check', ['all', '--bogus'], { cwd: dir, fleet: new FakeFleet(), env })
+  assert.is(usage.code, 64)
+  assert.ok(existsSync(summary), 'a usage error is summarized')
+  assert.match(readFileSync(summary, 'utf8'), /^### berth check: exit 64\n\n.*--bogus/)
+  rmSync(summary)
+  const invalid = await runWithFleet('check', ['all', '-c', 'bad/deploy.yml'], {
+    cwd: dir,
+    fleet: new FakeFleet(),
+    env,
+  })
+  assert.is(invalid.code, 78)
+  assert.ok(existsSync(summary), 'an invalid config is summarized')
+  assert.match(readFileSync(summary, 'utf8'), /^### berth check: exit 78\n\nInvalid config \(1 problem\)/)
 })
 
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {
