@@ -98,7 +98,7 @@ async function build(/** @type {string} */ slot) {
   const outdir = path.join(slot, `${id}.tmp`)
   /** @type {Set<string>} */
   const externals = new Set()
-  const result = await esbuild.build({
+  const building = esbuild.build({
     entryPoints: { main: entry },
     absWorkingDir: libDir,
     bundle: true,
@@ -138,6 +138,11 @@ async function build(/** @type {string} */ slot) {
         },
       },
     ],
+  })
+  // A build that fails (a full disk, say) leaves no half-written directory behind.
+  const result = await building.catch((error) => {
+    rmSync(outdir, { recursive: true, force: true })
+    throw error
   })
   const used = Object.keys(result.metafile.inputs).map((f) => path.resolve(libDir, f))
   /** @type {Input[]} */

@@ -124,6 +124,16 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     if (wantsJson) io.stdout(renderFailureJson({ verb: verbName, exitCode: code, kind, message, problems }))
     return code
   }
+  /** A run that ends before any host is contacted (64, 78): the job summary says so too, as `finish` does later. */
+  const failEarly = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
+    const summaryFile = io.env.GITHUB_STEP_SUMMARY
+    if (io.env.GITHUB_ACTIONS === 'true' && summaryFile)
+      appendFileSync(
+        summaryFile,
+        githubStepSummary(verbName, [], { accessoryHosts: new Map() }, { exitCode: code, error: message }),
+      )
+    return failWith(code, kind, message, problems)
+  }
   try {
     args = parseVerbArgs(argv, verbOptions(verb))
     if (args.help) {
@@ -165,7 +175,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       const count = `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`
       const summary = `Invalid config (${count}); fix it and run again. No host was contacted.`
       io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
-      return failWith(EXIT_CONFIG, 'config', summary, error.problems)
+      return failEarly(EXIT_CONFIG, 'config', summary, error.problems)
     }
     if (verb.selectsAccessories !== false && args.target === 'all' && deployment.accessories.length === 0) {
       // an app repository may carry the CI recipe before its first accessory: nothing to do is no failure
@@ -199,7 +209,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
-    return failWith(EXIT_USAGE, 'usage', error.message)
+    return failEarly(EXIT_USAGE, 'usage', error.message)
   }
 
   for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
@@ -215,7 +225,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       if (!(error instanceof AgentError)) throw error
       const summary = 'Invalid config (1 problem); fix it and run again. No host was contacted.'
       io.stderr(`${error.message}\n${summary}\n`)
-      return failWith(EXIT_CONFIG, 'config', summary, [error.message])
+      return failEarly(EXIT_CONFIG, 'config', summary, [error.message])
     }
   }
   try {

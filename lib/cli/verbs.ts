@@ -308,10 +308,8 @@ export const VERBS: Record<string, Verb> = {
       }
       const one = selection.length === 1 && selection[0]!.hosts.length === 1
       const output = one ? passThrough(io) : sections(io, args.quiet)
-      const { exitCode, summary } = execOutcome(
-        await execOnHosts(selection, engine, args.command, fresh, output),
-        engine.interruptedBy,
-      )
+      const results = await execOnHosts(selection, engine, args.command, fresh, output)
+      const { exitCode, summary } = execOutcome(results, engine.interruptedBy)
       if (summary) io.stderr(summary)
       return exitCode
     },

@@ -25,6 +25,27 @@ function labelAndOptionProblems(base: KeyPath, section: Record<string, unknown>,
     }
   }
   const options = section.options
+  // docker takes the last --label service=… and --name: the container would be lost to every look-up
+  if (isPlainObject(options) && hasOwn(options, 'label')) {
+    const label = options.label
+    const items = Array.isArray(label) ? label.map((item, i) => [item, i] as const) : [[label, undefined] as const]
+    for (const [item, i] of items) {
+      if (typeof item === 'string' && item.split('=')[0] === 'service') {
+        problems.push({
+          path: [...base, 'options', 'label', ...(i === undefined ? [] : [i])],
+          at: 'value',
+          message: 'the service label is the one berth and Kamal find the container by; remove it from options',
+        })
+      }
+    }
+  }
+  if (isPlainObject(options) && hasOwn(options, 'name')) {
+    problems.push({
+      path: [...base, 'options', 'name'],
+      at: 'key',
+      message: 'the container is named by Kamal (service-accessory); remove name from options',
+    })
+  }
   if (isPlainObject(options) && hasOwn(options, 'restart')) {
     const restart = options.restart
     const path = [...base, 'options', 'restart']

@@ -54,10 +54,14 @@ export interface ParseOptions {
   keepExisting?: boolean
 }
 
-function lineOf(src: string, offset: number): number {
-  let n = 1
-  for (let i = 0; i < offset; i++) if (src.charCodeAt(i) === 10) n++
-  return n
+/** Line numbers of offsets that only grow: each call counts from where the last one stopped. */
+function lineCounter(src: string): (offset: number) => number {
+  let line = 1
+  let at = 0
+  return (offset) => {
+    for (; at < offset; at++) if (src.charCodeAt(at) === 10) line++
+    return line
+  }
 }
 
 class CommandFailed extends Error {
@@ -75,10 +79,11 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
   const src = text.replace(/\r\n?/g, '\n')
   const hash: Record<string, string> = {}
   const problems: string[] = []
+  const lineOf = lineCounter(src)
   LINE.lastIndex = 0
   for (let m = LINE.exec(src); m; m = LINE.exec(src)) {
     const [whole, exported, key, value] = m as unknown as [string, string | undefined, string, string | undefined]
-    const line = lineOf(src, m.index + whole.search(/[^ \t\r\n\f\v]/))
+    const line = lineOf(m.index + whole.search(/[^ \t\r\n\f\v]/))
     if (exported && value === undefined) {
       // dotenv: `export KEY` must name a variable set above
       if (!(key in hash))
@@ -98,6 +103,11 @@ export function parseDotenv(text: string, opts: ParseOptions): Record<string, st
     } catch (e) {
       if (e instanceof CommandFailed)
         problems.push(`${opts.file}:${line}: ${key}: command failed: $(${e.command}): ${e.detail}`)
+      else if (e instanceof ValueTooLong)
+        problems.push(
+          `${opts.file}:${line}: ${key}: its $VARIABLES expand to more than ${MAX_SUBSTITUTED_CHARS} characters, ` +
+            'which no secret holds; check the variables this line and the lines above it refer to',
+        )
       else throw e
     }
   }
@@ -128,11 +138,20 @@ function expandNewlines(value: string, hash: Record<string, string>, env: Env): 
   return value.replace(/\\n/g, '\\\\n').replace(/\\r/g, '\\\\r')
 }
 
+/** What `$VARIABLE`s may add to one value: far beyond any secret (an environment variable holds at most 128 KiB). */
+export const MAX_SUBSTITUTED_CHARS = 1 << 20
+
+class ValueTooLong extends Error {}
+
 function substituteVariables(value: string, hash: Record<string, string>, env: Env): string {
+  let added = 0
   return value.replace(VARIABLE, (whole, backslash: string | undefined, _dollar: string, name: string | undefined) => {
     if (backslash) return whole.slice(1)
-    if (name !== undefined) return hash[name] ?? env[name] ?? ''
-    return whole
+    if (name === undefined) return whole
+    const got = hash[name] ?? env[name] ?? ''
+    // lines that each double the one above would reach gigabytes, and then V8's limit on a string
+    if ((added += got.length) > MAX_SUBSTITUTED_CHARS) throw new ValueTooLong()
+    return got
   })
 }
 
@@ -140,25 +159,40 @@ function substituteVariables(value: string, hash: Record<string, string>, env: E
  * The end (exclusive) of Kamal's `\((?:\\.|[^()\\]|\g<cmd>)+\)` starting at `open` (a `(`), or -1: parentheses
  * balance, a backslash escapes the next character (not a line break), and no group is empty.
  */
-function commandEnd(value: string, open: number): number {
+function commandEnd(value: string, open: number, known: Map<number, number>): number {
+  const seen = known.get(open)
+  if (seen !== undefined) return seen
+  // The groups still open, innermost last: where each began and its items so far (a loop, not a call per
+  // level: a line may nest deeply). Every group met is recorded in `known`, as a scan from it would end, so
+  // no later `$(` scans it again (many unclosed `$(` would otherwise cost time quadratic in the line).
+  const starts = [open]
+  const items = [0]
+  const fail = () => {
+    for (const start of starts) known.set(start, -1)
+    return -1
+  }
   let i = open + 1
-  let items = 0
   while (i < value.length) {
     const c = value[i]
-    if (c === ')') return items > 0 ? i + 1 : -1
-    if (c === '\\') {
-      if (i + 1 >= value.length || value[i + 1] === '\n') return -1
+    if (c === ')') {
+      if (items.pop() === 0) return fail()
+      known.set(starts.pop()!, i + 1)
+      i++
+      if (starts.length === 0) return i
+    } else if (c === '\\') {
+      if (i + 1 >= value.length || value[i + 1] === '\n') return fail()
       i += 2
     } else if (c === '(') {
-      const end = commandEnd(value, i)
-      if (end === -1) return -1
-      i = end
+      starts.push(i)
+      items.push(0)
+      i++
+      continue
     } else {
       i++
     }
-    items++
+    items[items.length - 1]!++
   }
-  return -1
+  return fail()
 }
 
 /** Kamal's InlineCommandSubstitution: `$(cmd)` → its output (chomped), `\$(cmd)` → `$(cmd)` as text. */
@@ -168,12 +202,13 @@ function substituteCommands(
   opts: ParseOptions,
 ): Array<{ text: string; printed: boolean }> {
   const parts: Array<{ text: string; printed: boolean }> = []
+  const known = new Map<number, number>()
   let text = ''
   let i = 0
   while (i < value.length) {
     const at = value.indexOf('$(', i)
     if (at === -1) break
-    const end = commandEnd(value, at + 1)
+    const end = commandEnd(value, at + 1, known)
     if (end === -1) {
       text += value.slice(i, at + 1)
       i = at + 1

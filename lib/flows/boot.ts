@@ -12,7 +12,7 @@ import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { configuredImagesOn, observeHosts, observeSelection, proxiedOn } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
 import { isProxied, routeStep, type Proxied } from './proxy-steps.ts'
-import { NEW_ID } from './reboot-plan.ts'
+import { NEW_ID, stepsToRun } from './reboot-plan.ts'
 import type { Selection } from './selection.ts'
 
 /** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
@@ -50,19 +50,20 @@ export async function bootAccessories(
   const toBoot = verdicts.filter(bootable)
 
   if (options.dryRun) {
+    // As the run sends them: a host's network and login once, for its first accessory to boot.
+    const doneOn = new Map<string, Set<string>>()
     const planned = new Map<string, PairResult>(
-      toBoot.map((v) => [
-        pairKey(v.accessory.name, v.host),
-        {
-          outcome: 'would_boot',
-          plannedCommands: [
-            ...planBoot(v.accessory, v.host, deployment.loggingArgs).map((s) => describeCommand(s.command)),
-            ...(isProxied(v.accessory)
-              ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
-              : []),
-          ],
-        },
-      ]),
+      toBoot.map((v) => {
+        const done = doneOn.get(v.host) ?? doneOn.set(v.host, new Set()).get(v.host)!
+        const steps = stepsToRun(planBoot(v.accessory, v.host, deployment.loggingArgs), done)
+        const plannedCommands = [
+          ...steps.map((s) => describeCommand(s.command)),
+          ...(isProxied(v.accessory)
+            ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
+            : []),
+        ]
+        return [pairKey(v.accessory.name, v.host), { outcome: 'would_boot', plannedCommands }]
+      }),
     )
     return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, planned) }
   }

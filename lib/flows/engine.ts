@@ -100,7 +100,11 @@ export class StepEngine {
    */
   async stream(host: string, command: RemoteCommand, sink: OutputSink, until?: AbortSignal): Promise<CommandResult> {
     this.checkpoint()
-    return this.transport.stream(host, command, sink, until)
+    if (until) return this.transport.stream(host, command, sink, until)
+    // Run to its end, but a signal while it waits for its connection throws `Interrupted` (nothing ran yet).
+    const result = await this.transport.stream(host, command, sink, this.signal, { cut: false })
+    if (result.interrupted) this.checkpoint()
+    return result
   }
 
   /** A command that puts a host back as it was (rollback, cleanup): it runs even after a signal. */

@@ -56,6 +56,26 @@ export function parseDigest(text: string): { ok: true; digest: string } | { ok: 
       }
 }
 
+/** Docker's own limit on a manifest (distribution's maxManifestBodySize); token answers are far smaller. */
+export const MAX_BODY_BYTES = 4 << 20
+
+/** At most `limit` bytes of a response's body, and whether it had more (the rest is never read). */
+async function readAtMost(response: Response, limit = MAX_BODY_BYTES): Promise<{ body: Buffer; more: boolean }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  const reader = response.body?.getReader()
+  for (;;) {
+    const chunk = reader && (await reader.read())
+    if (!chunk || chunk.done) return { body: Buffer.concat(chunks), more: false }
+    chunks.push(Buffer.from(chunk.value))
+    size += chunk.value.length
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      return { body: Buffer.concat(chunks).subarray(0, limit), more: true }
+    }
+  }
+}
+
 /**
  * A GET of the manifest → its digest: the sha256 of the body, only when the status and media type say the
  * body is a manifest (a 500 page or an HTML login page is an error, never a digest to compare).
@@ -64,12 +84,14 @@ export function manifestBodyDigest(
   status: number,
   contentType: string | null,
   body: Buffer,
+  more = false,
 ): { ok: true; digest: string } | { ok: false; error: string } {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase()
-  if (status === 200 && (MANIFEST_TYPES as readonly string[]).includes(type))
+  if (status === 200 && !more && (MANIFEST_TYPES as readonly string[]).includes(type))
     return { ok: true, digest: `sha256:${createHash('sha256').update(body).digest('hex')}` }
   const start = body.length ? ` starting ${show(body.toString('utf8', 0, 64))}` : ''
-  const what = `${contentType ? show(contentType) : 'no content type'}, ${body.length} bytes${start}`
+  const size = more ? `more than ${body.length}` : `${body.length}`
+  const what = `${contentType ? show(contentType) : 'no content type'}, ${size} bytes${start}`
   return {
     ok: false,
     error:
@@ -123,8 +145,8 @@ export async function registryDigest(
     if (digest?.trim()) return from(url, parseDigest(digest))
     // Some registries leave the header off a HEAD: the digest is the sha256 of the manifest's bytes.
     const got = await ask('GET', authorization)
-    const body = Buffer.from(await got.arrayBuffer())
-    return from(url, manifestBodyDigest(got.status, got.headers.get('content-type'), body))
+    const { body, more } = await readAtMost(got)
+    return from(url, manifestBodyDigest(got.status, got.headers.get('content-type'), body, more))
   } catch (error) {
     const cause =
       error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
@@ -157,7 +179,18 @@ async function bearerToken(
         `the registry's token service ${realm.origin}${realm.pathname} ` +
         `answered ${response.status}${credentials ? '' : ' (no credentials were sent)'}`,
     }
-  const body = (await response.json().catch(() => ({}))) as { token?: string; access_token?: string }
+  const read = await readAtMost(response)
+  if (read.more)
+    return {
+      ok: false,
+      error: `the registry's token service ${realm.origin}${realm.pathname} sent more than ${MAX_BODY_BYTES} bytes, which is no token`,
+    }
+  let body: { token?: string; access_token?: string } = {}
+  try {
+    body = JSON.parse(read.body.toString('utf8')) as typeof body
+  } catch {
+    // not JSON: no token, said below
+  }
   const token = body.token ?? body.access_token
   return token
     ? { ok: true, token }

@@ -20,11 +20,18 @@ export class LocalTransport implements Transport {
     return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  stream(_host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
+  stream(
+    _host: string,
+    command: RemoteCommand,
+    sink: OutputSink,
+    signal?: AbortSignal,
+    options: { cut: boolean } = { cut: true },
+  ): Promise<CommandResult> {
+    // no connection to wait for: without `cut` the signal has nothing to abandon
     const child = spawn('/bin/sh', ['-c', shellJoin(command.argv)], {
       cwd: this.cwd,
       stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      signal,
+      signal: options.cut ? signal : undefined,
     })
     child.stdin?.on('error', () => {})
     child.stdin?.end(command.input)

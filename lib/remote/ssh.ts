@@ -133,9 +133,15 @@ export class SshTransport implements Transport {
     return { ...result, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }
   }
 
-  /** exec passes no signal (it is never cut short); logs --follow passes the one that ends it. */
-  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult> {
-    return this.streamed(host, command, sink, { signal, cut: true })
+  /** logs --follow passes the signal that ends it; exec passes the run's with `cut: false` (never cut short). */
+  stream(
+    host: string,
+    command: RemoteCommand,
+    sink: OutputSink,
+    signal?: AbortSignal,
+    options: { cut: boolean } = { cut: true },
+  ): Promise<CommandResult> {
+    return this.streamed(host, command, sink, { signal, cut: options.cut })
   }
 
   private async streamed(

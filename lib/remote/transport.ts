@@ -73,9 +73,16 @@ export interface Transport {
   /**
    * Runs one command, handing its output over byte for byte as it arrives (logs --follow, exec), never holding
    * it: the result's stdout and stderr are only their last `TAIL_BYTES`, to describe a failure. When `signal`
-   * fires, the local end is closed and the promise resolves.
+   * fires, the local end is closed and the promise resolves; with `cut: false` (exec) it only abandons the wait
+   * for the connection (`interrupted`), and a command that has started runs to its end.
    */
-  stream(host: string, command: RemoteCommand, sink: OutputSink, signal?: AbortSignal): Promise<CommandResult>
+  stream(
+    host: string,
+    command: RemoteCommand,
+    sink: OutputSink,
+    signal?: AbortSignal,
+    options?: { cut: boolean },
+  ): Promise<CommandResult>
   /** Starts connecting to these hosts now (their first commands come later); never fails by itself. */
   prepare?(hosts: readonly string[]): void
   /** Ends what the transport holds open (shared ssh connections); the runner calls it once, at the end. */

@@ -39,7 +39,12 @@ export function githubConfigWarnings(warnings: readonly string[]): string {
     .join('')
 }
 
-const cell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ')
+/** A table cell: GitHub reads `\\` as an escaped backslash (so one before `|` is doubled) and `\r` as a line end. */
+const cell = (s: string) =>
+  s
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replace(/\r\n?|\n/g, ' ')
 
 /** How the run ended: the process's exit code, the signal that interrupted it, the error that ended it early. */
 export interface RunEnd {
@@ -94,7 +99,8 @@ export function workflowCommandGuard(write: (text: string) => void): {
         const lineBreak = end < 0 ? '' : rest[end]!
         rest = end < 0 ? '' : rest.slice(end + 1)
         if (atLineStart) {
-          const blanks = /^[^\S\r\n]*/.exec(piece)![0]
+          // the runner's TrimStart() (.NET char.IsWhiteSpace) also trims U+0085, which \s does not hold
+          const blanks = /^(?:[^\S\r\n]|\u0085)*/.exec(piece)![0]
           const after = piece.slice(blanks.length)
           if (!lineBreak && (after === '' || after === ':')) {
             held = piece

@@ -47,7 +47,10 @@ type LogsSection = HostLogs
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
-/** accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed. */
+/**
+ * accessory-logs: header + lines per accessory × host; a failed host says why on stderr; exit 1 if any failed,
+ * or the signal's code (143, 130) when one interrupted the run.
+ */
 export function renderLogs(
   sections: readonly LogsSection[],
   options: { quiet: boolean; interrupted?: string },
@@ -69,36 +72,35 @@ export function renderLogs(
   if (failed)
     chunks.push({
       stream: 'stderr',
-      text: `${failed} of ${plural(sections.length, 'log')} could not be read${endedBy(options.interrupted)} (exit ${exitCode}).\n`,
+      text: `${interruptedBy(options.interrupted)}${failed} of ${plural(sections.length, 'log')} could not be read (exit ${exitCode}).\n`,
     })
   return { chunks, exitCode }
 }
-
-/** After a signal the closing line names it: the process exits as the signal says, not 1. */
-const endedBy = (interrupted: string | undefined) => (interrupted ? `, interrupted by ${interrupted}` : '')
 
 /** accessory-exec: what stderr says after one accessory × host's section when it failed or never ran. */
 export function execFailureLine(result: ExecResult): string {
   return result.error === undefined ? '' : `Accessory \`${result.accessory}\` on ${result.host}: ${result.error}\n`
 }
 
+const interruptedBy = (signal: string | undefined) => (signal ? `Interrupted by ${signal}: ` : '')
+
 /**
  * accessory-exec's exit code. One accessory × host: the command's own (1 when it never ran). Several: 1 if any
- * failed or never ran, else 0, with a closing line for stderr.
+ * failed or never ran, else 0, with a closing line for stderr. Interrupted by a signal: the signal's code.
  */
 export function execOutcome(
   results: readonly ExecResult[],
   interrupted?: string,
 ): { exitCode: number; summary: string } {
+  const signalled = interrupted ? exitCodeForSignal(interrupted) : undefined
+  if (results.length === 1) return { exitCode: signalled ?? results[0]!.exitCode ?? 1, summary: '' }
   const failed = results.filter((r) => r.error !== undefined).length
-  if (interrupted) {
-    const exitCode = exitCodeForSignal(interrupted)
-    const ran = failed ? `${failed} of ${plural(results.length, 'run')} failed` : `${plural(results.length, 'run')}`
-    return { exitCode, summary: `${ran}${endedBy(interrupted)} (exit ${exitCode}).\n` }
+  const exitCode = signalled ?? (failed ? 1 : 0)
+  if (!failed) return { exitCode, summary: '' }
+  return {
+    exitCode,
+    summary: `${interruptedBy(interrupted)}${failed} of ${plural(results.length, 'run')} failed (exit ${exitCode}).\n`,
   }
-  if (results.length === 1) return { exitCode: results[0]!.exitCode ?? 1, summary: '' }
-  if (!failed) return { exitCode: 0, summary: '' }
-  return { exitCode: 1, summary: `${failed} of ${plural(results.length, 'run')} failed (exit 1).\n` }
 }
 
 /** `{ verb, exitCode, <key>: [...] }` for logs and exec. */

@@ -163,6 +163,35 @@ test('SIGTERM during check while a host hangs after the ssh banner: report and e
   }
 })
 
+test('SIGINT during exec while its host hangs after the ssh banner: nothing ran, exit 130 within seconds', async () => {
+  const stall = await stallingSshd({ banner: true })
+  try {
+    const dir = project({
+      service: 'shop',
+      image: 'shop/app',
+      ssh: { config: stall.configFile },
+      accessories: { db: { image: image('postgres:16'), hosts: [stall.host] } },
+    })
+    const tmp = privateTmp()
+    const run = startBerth('exec', ['db', '--', 'true'], { cwd: dir, env: { TMPDIR: tmp } })
+    // Without the fix exec waits for the handshake until ssh gives up (ConnectTimeout, keepalives).
+    const guard = setTimeout(() => run.signal('SIGKILL'), 90_000)
+    await stall.reached
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const signalled = Date.now()
+    run.signal('SIGINT')
+    const r = await run.done
+    const seconds = (Date.now() - signalled) / 1000
+    clearTimeout(guard)
+    assert.is(r.code, 130, r.stdout + r.stderr)
+    assert.ok(seconds < 10, `exit ${seconds}s after SIGINT (bound 10 s)`)
+    assert.match(r.stderr, /not run: the run was interrupted by SIGINT/)
+    await assertNothingLeft(tmp, r)
+  } finally {
+    await stall.close()
+  }
+})
+
 test('SIGTERM during check --registry while the registry never answers: report and exit 143 within seconds', async () => {
   const registry = await stallingServer()
   try {

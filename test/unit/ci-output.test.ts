@@ -5,7 +5,7 @@ import { colourWanted, paint } from '../../lib/report/colour.ts'
 import { githubAnnotations, githubStepSummary, workflowCommandGuard } from '../../lib/report/github.ts'
 import { renderText } from '../../lib/report/render.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { tempDir } from '../support/files.ts'
@@ -96,6 +96,50 @@ test('workflow commands: a line that starts with :: (after blanks) or holds ##[ 
   assert.is(guarded(['plain text, no newline']), 'plain text, no newline')
   assert.is(guarded(['ends with ', ':']), 'ends with :')
   assert.is(guarded([':']), ':')
+})
+
+test('workflow commands: every blank the runner trims before :: counts (NEL, no-break and ideographic spaces)', () => {
+  // The runner's TrimStart() is .NET's char.IsWhiteSpace, which holds U+0085 (NEL); JavaScript's \s does not.
+  for (const blank of ['\u0085', '\u00a0', '\u2003', '\u3000', '\u0085 \t'])
+    assert.is(guarded([`ok\n${blank}::add-mask::x\n`]), `ok\n${blank}%3A:add-mask::x\n`, JSON.stringify(blank))
+  assert.is(guarded(['\u0085', ':', ':error::y']), '\u0085%3A:error::y')
+})
+
+test('job summary: a backslash before | or a carriage return in a value stays in its cell', () => {
+  const row = (error: string) =>
+    githubStepSummary('check', [{ ...base, host: 'h9', outcome: 'failed', error }], context, { exitCode: 1 })
+      .split('\n')
+      .filter((line) => line.startsWith('| db | h9 |'))
+  // GitHub reads \\ as one escaped backslash: the | after it would end the cell.
+  const [withPipe] = row('a\\|b')
+  assert.ok(withPipe?.includes('a\\\\\\|b'), withPipe)
+  assert.not.match(withPipe!.replace(/\\./g, ''), /a\|/, withPipe)
+  // A lone \r ends a Markdown line as \n does.
+  const withReturn = row('c\rd\r\ne')
+  assert.is(withReturn.length, 1)
+  assert.not.match(withReturn[0]!, /\r/)
+})
+
+test('job summary: a usage error (64) and an invalid config (78) are summarized with their exit and why', async () => {
+  const dir = tempDir({
+    'config/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n    host: h1\n',
+    'bad/deploy.yml': 'service: shop\nimage: shop/app\naccessories:\n  db:\n    image: postgres:16\n',
+  })
+  const summary = path.join(dir, 'summary.md')
+  const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary }
+  const usage = await runWithFleet('check', ['all', '--bogus'], { cwd: dir, fleet: new FakeFleet(), env })
+  assert.is(usage.code, 64)
+  assert.ok(existsSync(summary), 'a usage error is summarized')
+  assert.match(readFileSync(summary, 'utf8'), /^### berth check: exit 64\n\n.*--bogus/)
+  rmSync(summary)
+  const invalid = await runWithFleet('check', ['all', '-c', 'bad/deploy.yml'], {
+    cwd: dir,
+    fleet: new FakeFleet(),
+    env,
+  })
+  assert.is(invalid.code, 78)
+  assert.ok(existsSync(summary), 'an invalid config is summarized')
+  assert.match(readFileSync(summary, 'utf8'), /^### berth check: exit 78\n\nInvalid config \(1 problem\)/)
 })
 
 test('colour: on a terminal only; NO_COLOR turns it off, FORCE_COLOR on (0 or false off)', () => {

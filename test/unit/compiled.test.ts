@@ -98,6 +98,24 @@ test('a build a run has just picked survives the next build, however old it is (
   })
 })
 
+test('a build that cannot be written (a full disk) leaves nothing behind, and the run uses tsx', async () => {
+  await withCache(async (cache) => {
+    // A file size limit fails esbuild's writes as ENOSPC would (EFBIG), without a disk to fill.
+    const load = `const m = await import(${JSON.stringify(new URL('../../lib/cli/compiled.mjs', import.meta.url).href)});
+      process.stdout.write(typeof (await m.compiledMain()))`
+    const r = spawnSync(
+      'bash',
+      ['-c', 'trap "" XFSZ; ulimit -f 16; exec "$0" --input-type=module -e "$1"', process.execPath, load],
+      {
+        env: { ...process.env, XDG_CACHE_HOME: cache, NODE_OPTIONS: '' },
+        encoding: 'utf8',
+      },
+    )
+    assert.is(r.stdout, 'undefined', r.stderr)
+    assert.equal(readdirSync(slotOf(cache)), [], 'no half-written build is left to fill the disk')
+  })
+})
+
 test('a current build that is gone is built again (not tsx for every run from then on)', async () => {
   await withCache(async (cache) => {
     assert.type(await compiledMain(), 'function')

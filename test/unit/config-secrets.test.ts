@@ -161,6 +161,28 @@ test("Kamal's command pattern: balanced parentheses, none empty; a backslash esc
   })
 })
 
+test('a secrets file built to exhaust berth is an error naming the line, never a crash', () => {
+  // 200000 nested parentheses in one $(...): found balanced without a call per level
+  const run: CommandRunner = (cmd) => ({ ok: true, stdout: String(cmd.length) })
+  assert.equal(parse(`DEEP=$(${'('.repeat(200_000)}x${')'.repeat(200_000)})\n`, {}, run), { DEEP: '400001' })
+  assert.equal(parse(`OPEN=$(${'('.repeat(200_000)}\n`), { OPEN: `$(${'('.repeat(200_000)}` })
+  // each line doubles the one above: 2^40 characters by the last line
+  const doubling = ['V0=xx', ...Array.from({ length: 40 }, (_, i) => `V${i + 1}=\${V${i}}\${V${i}}`)].join('\n')
+  const problems = failures(() => parse(doubling))
+  assert.is(problems.length, 1, problems.join('\n'))
+  assert.match(problems[0]!, /^\.kamal\/secrets:\d+: V\d+: its \$VARIABLES expand to more than \d+ characters/)
+})
+
+test('a large secrets file parses in time proportional to its size (lines, unclosed $( )', () => {
+  // Before: each line counted the lines above it again, each $( scanned to the end again (minutes each).
+  const started = Date.now()
+  const many = parse(Array.from({ length: 100_000 }, (_, i) => `K${i}=v`).join('\n'))
+  assert.is(Object.keys(many).length, 100_000)
+  assert.equal(parse(`OPEN=${'$('.repeat(100_000)}\n`), { OPEN: '$('.repeat(100_000) })
+  const seconds = (Date.now() - started) / 1000
+  assert.ok(seconds < 20, `${seconds}s (a generous bound: it takes well under a second)`)
+})
+
 test('$(kamal secrets extract ...) runs in-process without Kamal; fetch says it needs Kamal', () => {
   const text = [
     `SECRETS='\\{\\"app/DB_PASSWORD\\":\\"s3cr3t\\",\\"TOKEN\\":\\"t\\"\\}'`,

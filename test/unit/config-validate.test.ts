@@ -144,6 +144,18 @@ test('accessory: reserved labels and restart policies', async () => {
   ])
 })
 
+test('accessory options: a service label or a name would hide the container from berth and Kamal', async () => {
+  const acc = (options: string) => HEAD + `accessories:\n  db:\n    image: a\n    host: h\n    options:\n${options}`
+  assert.equal(await check(acc('      label: service=other\n')), [
+    'config/deploy.yml:8:14: /accessories/db/options/label: the service label is the one berth and Kamal find the container by; remove it from options',
+  ])
+  assert.equal(await check(acc('      label: [team=a, service]\n      name: x\n')), [
+    'config/deploy.yml:8:23: /accessories/db/options/label/1: the service label is the one berth and Kamal find the container by; remove it from options',
+    'config/deploy.yml:9:7: /accessories/db/options/name: the container is named by Kamal (service-accessory); remove name from options',
+  ])
+  assert.equal(await check(acc('      label: [services=a, team=service, " service=x"]\n')), [])
+})
+
 test('accessory env: plain hash or {clear, secret}; tags only in the root env', async () => {
   assert.equal(
     await check(

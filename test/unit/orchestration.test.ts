@@ -522,10 +522,16 @@ test('a SIGTERM during the verification with the old container gone: the new one
 // first in both; with several accessories on a host, the run's logins and pulls all come before the rest.)
 const READS_AND_LOCK = /^(mkdir -p \.kamal && (mkdir|echo|printf) |rm \.kamal\/lock-|sh -c 'ids=|docker inspect )/
 
-async function dryRunAgreesWithRun(name: string, setup: () => FakeFleet, config: object, args: string[]) {
+async function dryRunAgreesWithRun(
+  name: string,
+  setup: () => FakeFleet,
+  config: object,
+  args: string[],
+  verb: 'reboot' | 'boot' = 'reboot',
+) {
   const dir = projectWith(config)
   const dryFleet = setup()
-  const dry = await run('reboot', [...args, '--dry-run', '--json'], dryFleet, dir)
+  const dry = await run(verb, [...args, '--dry-run', '--json'], dryFleet, dir)
   const listed = new Map<string, string[]>()
   const pairs = new Map<string, number>()
   for (const entry of JSON.parse(dry.stdout).entries as Array<{ host: string; plannedCommands?: string[] }>) {
@@ -539,7 +545,7 @@ async function dryRunAgreesWithRun(name: string, setup: () => FakeFleet, config:
   const fleet = setup()
   for (const [name, host] of fleet.hosts) host.containers = structuredClone(dryFleet.host(name).containers)
   const before = new Set([...fleet.hosts.values()].flatMap((h) => h.containers.map((c) => c.id)))
-  const r = await run('reboot', [...args, '-y'], fleet, dir)
+  const r = await run(verb, verb === 'reboot' ? [...args, '-y'] : args, fleet, dir)
   assert.is(r.code, 0, `${name}: ${r.stdout}${r.stderr}`)
   const created = [...fleet.hosts.values()].flatMap((h) => h.containers.filter((c) => !before.has(c.id)))
   for (const host of new Set([...fleet.sent.map((c) => c.host), ...listed.keys()])) {
@@ -552,7 +558,9 @@ async function dryRunAgreesWithRun(name: string, setup: () => FakeFleet, config:
     const pullPhase = (l: string) => l.startsWith('docker image pull') || l.includes('docker login')
     const printed = listed.get(host) ?? []
     const inRunOrder =
-      (pairs.get(host) ?? 0) > 1 ? [...printed.filter(pullPhase), ...printed.filter((l) => !pullPhase(l))] : printed
+      verb === 'reboot' && (pairs.get(host) ?? 0) > 1
+        ? [...printed.filter(pullPhase), ...printed.filter((l) => !pullPhase(l))]
+        : printed
     assert.equal(inRunOrder, sent, `${name}, ${host}`)
   }
   return { dry: dry.stdout, listed }
@@ -594,6 +602,22 @@ test('reboot --dry-run lists exactly the changing commands the run sends, host b
     'db',
     '--drifted',
   ])
+})
+
+test('boot --dry-run lists exactly the commands the boot sends: network and login once per host', async () => {
+  const twoOnH2 = {
+    service: 'shop',
+    image: 'shop/app',
+    registry: { server: 'registry.example', username: 'u', password: 'p' },
+    accessories: {
+      db: { image: NEW, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
+      cache: { image: 'redis:8', host: 'h2' },
+    },
+  }
+  const { listed } = await dryRunAgreesWithRun('two accessories on h2', () => new FakeFleet(), twoOnH2, ['all'], 'boot')
+  for (const host of ['h1', 'h2'])
+    for (const once of ['docker login', 'docker network create'])
+      assert.is(listed.get(host)!.filter((l) => l.includes(once)).length, 1, `one ${once} on ${host}`)
 })
 
 test('reboot --dry-run with files: uploads listed as sent (stdin named by size), same as the run', async () => {

@@ -70,6 +70,28 @@ test.before(async () => {
       return void res.writeHead(200, { 'docker-content-digest': DIGEST.toUpperCase() }).end()
     if (url.pathname === '/v2/malformed/app/manifests/1')
       return void res.writeHead(200, { 'docker-content-digest': 'sha256:<html>' }).end()
+    // Endless bodies: a manifest, a 500 page and a token answer that never end.
+    const endless = (status: number, type: string, start = '') => {
+      res.writeHead(status, { 'content-type': type })
+      res.write(start)
+      const chunk = Buffer.alloc(1 << 16, 32)
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+      }
+      res.on('drain', pump)
+      pump()
+    }
+    if (url.pathname === '/v2/endless/app/manifests/1')
+      return req.method === 'HEAD'
+        ? void res.writeHead(200).end()
+        : endless(200, 'application/vnd.oci.image.index.v1+json')
+    if (url.pathname === '/v2/endless500/app/manifests/1')
+      return req.method === 'HEAD' ? void res.writeHead(200).end() : endless(500, 'text/html')
+    if (url.pathname === '/endless-token') return endless(200, 'application/json', '{"token":"')
+    if (url.pathname === '/v2/endlesstoken/app/manifests/1')
+      return void res
+        .writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/endless-token"` })
+        .end()
     res.writeHead(404).end()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -145,6 +167,23 @@ test('a HEAD without the digest and a GET that is no manifest (500 page, HTML) i
     /GET with 200 \("text\/html; charset=utf-8", 26 bytes starting "<!doctype html>\\n::error::x"\)/,
   )
   assert.not.match(message, /\n/, 'what came back is shown escaped, on one line')
+})
+
+test('a body that never ends (manifest, error page, token) is read up to 4 MiB, then an error saying so', async () => {
+  for (const name of ['endless', 'endless500']) {
+    const answer = await registryDigest(`127.0.0.1:${port}/${name}/app:1`, { timeoutMs: 60_000 })
+    assert.equal(answer.ok, false, name)
+    assert.match(
+      !answer.ok ? answer.error : '',
+      /more than 4194304 bytes starting " +…" \(64 characters\)\), which is not a manifest/,
+      name,
+    )
+  }
+  const token = await registryDigest(`127.0.0.1:${port}/endlesstoken/app:1`, { timeoutMs: 60_000 })
+  assert.match(
+    !token.ok ? token.error : '',
+    /token service http:\/\/127\.0\.0\.1:\d+\/endless-token sent more than 4194304 bytes/,
+  )
 })
 
 test('a digest is checked to be algorithm:hex and compared in lower case', async () => {

@@ -57,24 +57,20 @@ test("exec: one accessory × host exits with the command's own code; several exi
   assert.is(execFailureLine(ok), '')
 })
 
-test("logs and exec after a signal: the closing line and the exit code are the signal's (143), not 1", () => {
-  const failedLog = { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'the run was interrupted' }
-  const logs = renderLogs([{ accessory: 'db', host: 'h1', ok: true, lines: [] }, failedLog], {
-    quiet: false,
-    interrupted: 'SIGTERM',
-  })
+test("logs and exec interrupted by a signal: the closing line and the exit code are the signal's (143, 130)", () => {
+  const failed = { accessory: 'db', host: 'h2', ok: false, lines: [], error: 'interrupted by SIGTERM' }
+  const logs = renderLogs([failed], { quiet: false, interrupted: 'SIGTERM' })
   assert.is(logs.exitCode, 143)
   assert.equal(logs.chunks.at(-1), {
     stream: 'stderr',
-    text: '1 of 2 logs could not be read, interrupted by SIGTERM (exit 143).\n',
+    text: 'Interrupted by SIGTERM: 1 of 1 log could not be read (exit 143).\n',
   })
-  const ok = { accessory: 'db', host: 'h1', exitCode: 0 }
-  const unreached = { accessory: 'db', host: 'h3', error: 'not run' }
-  assert.equal(execOutcome([ok, unreached], 'SIGINT'), {
+  const unreached = { accessory: 'db', host: 'h3', error: 'not run: interrupted by SIGINT' }
+  assert.equal(execOutcome([{ accessory: 'db', host: 'h1', exitCode: 0 }], 'SIGINT'), { exitCode: 130, summary: '' })
+  assert.equal(execOutcome([{ accessory: 'db', host: 'h1', exitCode: 0 }, unreached], 'SIGINT'), {
     exitCode: 130,
-    summary: '1 of 2 runs failed, interrupted by SIGINT (exit 130).\n',
+    summary: 'Interrupted by SIGINT: 1 of 2 runs failed (exit 130).\n',
   })
-  assert.equal(execOutcome([ok], 'SIGTERM'), { exitCode: 143, summary: '1 run, interrupted by SIGTERM (exit 143).\n' })
 })
 
 test('sections as one JSON document', () => {
