@@ -8,6 +8,7 @@ import {
   lockDirectory,
   lockStatus,
   NO_DETAILS,
+  NOT_A_FILE,
   NO_LOCK,
   parseLockDetails,
   readLockStatus,
@@ -45,7 +46,8 @@ test('lock commands: mkdir (atomic) with details on stdin, status decoded, relea
   )
   assert.is(
     shellJoin(lockStatus('.kamal/lock-app').argv),
-    `sh -c '[ -e "$1" ] || exit 3; [ -e "$1"/details ] || exit 4; cat "$1"/details' sh .kamal/lock-app`,
+    `sh -c '{ [ -e "$1" ] || [ -L "$1" ]; } || exit 3; { [ -e "$1"/details ] || [ -L "$1"/details ]; } || exit 4; ` +
+      `{ [ -f "$1"/details ] && [ -r "$1"/details ]; } || exit 5; head -c 65537 "$1"/details' sh .kamal/lock-app`,
   )
   assert.is(shellJoin(releaseLock('.kamal/lock-app').argv), 'rm .kamal/lock-app/details && rm -r .kamal/lock-app')
   assert.is(shellJoin(releaseLock('.kamal/lock-app', false).argv), 'rm -r .kamal/lock-app')
@@ -64,6 +66,12 @@ test("the lock's status is read here: no lock, Kamal's details, or a lock whose 
     return state.held && !state.details ? state.problem : `read: ${JSON.stringify(state)}`
   }
   assert.is(problem(''), 'its details file is empty')
+  assert.is(problem('QUFB'.repeat(16385)), 'its details file is larger than 65536 bytes, far more than Kamal writes')
+  const notAFile = readLockStatus(NOT_A_FILE, '')
+  assert.is(
+    notAFile.held && !notAFile.details && notAFile.problem,
+    'its details are not a file that can be read (a directory, a pipe or a device)',
+  )
   assert.is(problem('not base64!\n'), 'its details file is not base64; it reads: not base64!')
   assert.is(problem('a\u001b[31mb\u0000'), 'its details file is not base64; it reads: a\\x1b[31mb\\x00')
   assert.match(problem(`${'x'.repeat(300)}!`), /^its details file is not base64; it reads: x{200}… \(301 characters\)$/)
