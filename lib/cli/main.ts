@@ -20,19 +20,22 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const closed = { stdout: false, stderr: false }
   process.stdout.on('error', () => void (closed.stdout = true))
   process.stderr.on('error', () => void (closed.stderr = true))
+  // One wait per full stream, shared by every write made meanwhile (no listeners piling up).
+  const room: Partial<Record<StreamName, Promise<void>>> = {}
   const raw =
     (name: StreamName): Write =>
     (chunk) => {
       const stream = process[name]
-      if (closed[name] || stream.write(chunk)) return
+      if (closed[name] || stream.write(chunk)) return room[name]
       // Full: the caller waits for room (exec's output is passed through, never piled up in memory).
-      return new Promise<void>((resolve) => {
+      return (room[name] ??= new Promise<void>((resolve) => {
         const done = () => {
           stream.off('drain', done).off('error', done).off('close', done)
+          room[name] = undefined
           resolve()
         }
         stream.on('drain', done).on('error', done).on('close', done)
-      })
+      }))
     }
   const guards = {
     stdout: actionsGuard('stdout', raw('stdout')),
