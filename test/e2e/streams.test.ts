@@ -119,6 +119,7 @@ useLab(test)
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
+  ['SIGHUP', 129],
 ] as const) {
   test(`logs --follow on a quiet container: after ${signal} (exit ${code}) nothing it started runs on either side`, async () => {
     const sshConfig = ownSshConfig()
