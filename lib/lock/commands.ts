@@ -21,7 +21,7 @@ export function formatLockDetails(details: LockDetails): string {
 }
 
 export function parseLockDetails(text: string): LockDetails | undefined {
-  const match = /^Locked by: (.*) at (\S+)\nVersion: (.*)\nMessage: ([\s\S]*?)\n?$/.exec(text)
+  const match = /^Locked by: ([^\n]*) at (\S+)\nVersion: ([^\n]*)\nMessage: ([\s\S]*?)\n?$/.exec(text)
   if (!match) return undefined
   const [, lockedBy, at, version, message] = match
   return { lockedBy: lockedBy!, at: at!, version: version!, message: message! }

@@ -66,6 +66,13 @@ test("the lock's status is read here: no lock, Kamal's details, or a lock whose 
     return state.held && !state.details ? state.problem : `read: ${JSON.stringify(state)}`
   }
   assert.is(problem(''), 'its details file is empty')
+  // a carriage return or U+2028 in what Kamal wrote (a performer, a version) is still Kamal's form
+  const odd = { lockedBy: 'ann\r<a@b>', at: '2026-01-01T00:00:00Z', version: 'v\u2028x', message: 'm' }
+  assert.equal(readLockStatus(0, encodeDetails(formatLockDetails(odd))), {
+    held: true,
+    details: odd,
+    text: 'Locked by: ann\\x0d<a@b> at 2026-01-01T00:00:00Z\nVersion: v\u2028x\nMessage: m',
+  })
   assert.is(problem('QUFB'.repeat(16385)), 'its details file is larger than 65536 bytes, far more than Kamal writes')
   const notAFile = readLockStatus(NOT_A_FILE, '')
   assert.is(
