@@ -15,7 +15,8 @@ import {
   releaseLock,
 } from '../../lib/lock/commands.ts'
 import { lockHostOf } from '../../lib/lock/deploy-lock.ts'
-import { describeCommand } from '../../lib/remote/transport.ts'
+import { lockCommand } from '../../lib/flows/lock.ts'
+import { describeCommand, type Transport } from '../../lib/remote/transport.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
@@ -90,6 +91,35 @@ test("the lock's status is read here: no lock, Kamal's details, or a lock whose 
     problem(Buffer.from('someone\nelse').toString('base64')),
     "its details are not in Kamal's form; they read: someone\nelse",
   )
+})
+
+test('release racing another release: the lock gone under it is released (exit 0), not a failure', async () => {
+  const deployment = deploymentFrom({ service: 'app', image: 'app', accessories: { db: { image: 'pg', host: 'h1' } } })
+  let held = true
+  const transport: Transport = {
+    run: async (_host, command) => {
+      const line = shellJoin(command.argv)
+      if (line.startsWith('sh -c ')) {
+        const stdout = held ? `${encodeDetails(formatLockDetails(details))}\n` : ''
+        return { exitCode: held ? 0 : NO_LOCK, stdout, stderr: '' }
+      }
+      // the other release removed it between this one's status and its rm
+      held = false
+      return {
+        exitCode: 1,
+        stdout: '',
+        stderr: "rm: cannot remove '.kamal/lock-app/details': No such file or directory",
+      }
+    },
+    stream: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+  }
+  const report = await lockCommand(deployment, transport, 'release', { dryRun: false, releaseCommand: 'x' })
+  assert.equal(report, {
+    lines: [
+      'The deploy lock .kamal/lock-app on h1 was released meanwhile (by another release or by the run that held it).',
+    ],
+    exitCode: 0,
+  })
 })
 
 test("one lock host per config: the primary role's first host, else the first host of the first accessory", () => {
