@@ -15,6 +15,8 @@ export interface ScriptIO {
   /** Text, or bytes as they are (exec); a returned promise settles once the stream has room again (backpressure). */
   stdout: (chunk: string | Uint8Array) => void | Promise<void>
   stderr: (chunk: string | Uint8Array) => void | Promise<void>
+  /** Aborted once stdout's reader has gone (`| head -1`): output that never ends (logs --follow) ends then. */
+  stdoutClosed?: AbortSignal
   /** berth's own GitHub workflow commands (annotations), written as they are; in Actions stdout and stderr escape any. */
   annotate?: (text: string) => void
   /** Orchestration tests hand in a fake transport here; scripts reach hosts with the system ssh. */

@@ -42,7 +42,7 @@ export async function runHook(options: {
   cwd: string
   env: Record<string, string | undefined>
   showOutput: boolean
-  stderr: (text: string) => void
+  stderr: (text: string) => void | Promise<void>
   signal: AbortSignal
 }): Promise<HookOutcome> {
   const { file, cwd, stderr, signal } = options
@@ -61,9 +61,11 @@ export async function runHook(options: {
   }
   if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
   let output = ''
-  const keep = (chunk: string) => {
+  // the hook waits while berth's stderr is full (a loud hook is never piled up in memory)
+  const keep = (stream: NodeJS.ReadableStream) => (chunk: string) => {
     output = (output + chunk).slice(-TAIL_CHARS)
-    if (options.showOutput) stderr(chunk)
+    const room = options.showOutput ? stderr(chunk) : undefined
+    if (room) (stream.pause(), void room.then(() => stream.resume()))
   }
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
   // a NUL cannot be passed in an environment; say which variable, never its value (it may be a secret)
@@ -105,8 +107,8 @@ export async function runHook(options: {
       signal.addEventListener('abort', onAbort, { once: true })
       process.on('exit', onExit)
       // decoded per stream, so a character split across two reads stays whole
-      child.stdout!.setEncoding('utf8').on('data', keep)
-      child.stderr!.setEncoding('utf8').on('data', keep)
+      child.stdout!.setEncoding('utf8').on('data', keep(child.stdout!))
+      child.stderr!.setEncoding('utf8').on('data', keep(child.stderr!))
       const done = (result: { code: number | null; signal: NodeJS.Signals | null } | { error: Error }) => {
         signal.removeEventListener('abort', onAbort)
         process.off('exit', onExit)

@@ -1,7 +1,19 @@
-// SIGINT/SIGTERM during a run: the first one aborts the run's signal, so no new remote command starts and
+// SIGINT/SIGTERM/SIGHUP during a run: the first one aborts the run's signal, so no new remote command starts and
 // the flows put hosts back where they must (a reboot mid-swap returns to its old container); the runner
-// then releases the lock, prints the report and exits 130/143. A second signal exits at once.
+// then releases the lock, prints the report and exits 130/143/129. A second signal exits at once. A hangup
+// that `nohup` ignores stays ignored (read from /proc; where it cannot be read, SIGHUP keeps its default).
+import { readFileSync } from 'node:fs'
 import { exitCodeForSignal } from '../report/exit-codes.ts'
+
+/** Whether SIGHUP is trapped: not when it was ignored when berth started (`nohup`), nor where that cannot be told. */
+function trapsHangup(): boolean {
+  try {
+    const ignored = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    return ignored !== null && (BigInt(`0x${ignored[1]}`) & 1n) === 0n
+  } catch {
+    return false
+  }
+}
 
 export function trapSignals(
   controller: AbortController,
@@ -19,10 +31,9 @@ export function trapSignals(
     )
     controller.abort(signal)
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(trapsHangup() ? (['SIGHUP'] as const) : [])]
+  for (const signal of signals) process.on(signal, onSignal)
   return () => {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of signals) process.off(signal, onSignal)
   }
 }

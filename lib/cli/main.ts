@@ -18,21 +18,25 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   // `... | head` closes stdout early, and a closed stderr is no reason to stop either: the run goes on to
   // its end (releasing the lock) and exits with its own code, so `set -o pipefail` sees the real result.
   const closed = { stdout: false, stderr: false }
-  process.stdout.on('error', () => void (closed.stdout = true))
+  const stdoutGone = new AbortController()
+  process.stdout.on('error', () => void ((closed.stdout = true), stdoutGone.abort('stdout closed')))
   process.stderr.on('error', () => void (closed.stderr = true))
+  // One wait per full stream, shared by every write made meanwhile (no listeners piling up).
+  const room: Partial<Record<StreamName, Promise<void>>> = {}
   const raw =
     (name: StreamName): Write =>
     (chunk) => {
       const stream = process[name]
-      if (closed[name] || stream.write(chunk)) return
+      if (closed[name] || stream.write(chunk)) return room[name]
       // Full: the caller waits for room (exec's output is passed through, never piled up in memory).
-      return new Promise<void>((resolve) => {
+      return (room[name] ??= new Promise<void>((resolve) => {
         const done = () => {
           stream.off('drain', done).off('error', done).off('close', done)
+          room[name] = undefined
           resolve()
         }
         stream.on('drain', done).on('error', done).on('close', done)
-      })
+      }))
     }
   const guards = {
     stdout: actionsGuard('stdout', raw('stdout')),
@@ -47,6 +51,7 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
       env: process.env,
       stdout: write('stdout'),
       stderr: write('stderr'),
+      stdoutClosed: stdoutGone.signal,
       annotate: (text) => {
         guards.stderr?.flush()
         void raw('stderr')(text)

@@ -297,6 +297,7 @@ async function runVerb(
     signal: controller.signal,
     progress,
     audit: { service: deployment.service, destination: deployment.destination, performer },
+    warn: (text) => void io.stderr(`berth: ${text}\n`),
   })
   const colour = colourWanted(io.env, io.isTTY ?? false)
   const inActions = io.env.GITHUB_ACTIONS === 'true'

@@ -2,10 +2,11 @@
 // cleanup on failure, and the run's AbortSignal checked before every remote command. After SIGINT/SIGTERM
 // no new command starts; only commands that put a host back as it was (`restore`) still run. The signal
 // also reaches the transport: waits that change nothing (connecting, read-only commands) end at once.
-import { recordAudit, type AuditContext } from '../audit/commands.ts'
+import { auditLogFile, recordAudit, type AuditContext } from '../audit/commands.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
 import {
   describeFailure,
+  failureDetail,
   type CommandResult,
   type OutputSink,
   type RemoteCommand,
@@ -48,6 +49,8 @@ export interface EngineOptions {
   progress?: ProgressSink
   /** Where changes are recorded in Kamal's audit log on the hosts; none: nothing is recorded. */
   audit?: AuditContext
+  /** Told a sentence when something the run does not fail on went wrong (an audit line not written). */
+  warn?: (text: string) => void
 }
 
 export class StepEngine {
@@ -55,21 +58,30 @@ export class StepEngine {
   readonly signal: AbortSignal
   readonly progress: ProgressSink
   private readonly auditContext?: AuditContext
+  private readonly warn: (text: string) => void
 
   constructor(transport: Transport, options: EngineOptions = {}) {
     this.transport = transport
     this.signal = options.signal ?? new AbortController().signal
     this.progress = options.progress ?? (() => {})
     this.auditContext = options.audit
+    this.warn = options.warn ?? (() => {})
   }
 
   /**
    * Records changes already made on a host in Kamal's audit log (so `kamal audit` shows them). It runs even
-   * after a signal, since it only describes what happened; a failure to record never fails the run.
+   * after a signal, since it only describes what happened; a failure to record never fails the run, it is told.
    */
   async audit(host: string, messages: readonly string[]): Promise<void> {
     if (!this.auditContext || messages.length === 0) return
-    await this.restore(host, recordAudit(this.auditContext, messages, new Date()))
+    const result = await this.restore(host, recordAudit(this.auditContext, messages, new Date()))
+    if (result.exitCode === 0) return
+    const file = auditLogFile(this.auditContext.service, this.auditContext.destination)
+    const lacking = messages.map((m) => (m.length > 200 ? `${m.slice(0, 200)}…` : m)).join('; ')
+    this.warn(
+      `${host}: the audit log ${file} was not written (${failureDetail(result) || `exit ${result.exitCode}`}), ` +
+        `so it lacks: ${lacking}. What was done stays done; check that host's ${file}.`,
+    )
   }
 
   /** The signal's name (`SIGTERM`) once the run was interrupted. */

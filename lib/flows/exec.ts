@@ -8,6 +8,7 @@ import { displayJoin } from '../remote/quote.ts'
 import {
   describeCommand,
   describeFailure,
+  failureDetail,
   isConnectionFailure,
   type OutputSink,
   type RemoteCommand,
@@ -93,7 +94,20 @@ async function execOne(
         if (result.exitCode !== 0) return { ...base, error: describeFailure(host, step.description, result) }
         continue
       }
-      const result = await engine.stream(host, step.command, sink)
+      // stdout only: ssh's own complaints come on stderr
+      let output = false
+      const stdout = (chunk: Uint8Array) => ((output ||= chunk.length > 0), sink.stdout(chunk))
+      const result = await engine.stream(host, step.command, { stdout, stderr: sink.stderr })
+      if (isConnectionFailure(result) && output) {
+        // it ran (its output came): not "could not connect"
+        const sshSaid = failureDetail({ ...result, stdout: '' }) || 'ssh exited 255'
+        return {
+          ...base,
+          error:
+            `the connection to ${host} was lost while \`${displayJoin(command)}\` ran (${sshSaid}); ` +
+            'its output so far was passed on, and whether it ran to its end there is unknown: check on that host before running it again.',
+        }
+      }
       if (isConnectionFailure(result)) return { ...base, error: describeFailure(host, step.description, result) }
       await engine.audit(host, [AUDIT.executed(accessory.name, command.join(' '))])
       const failed = result.exitCode !== 0

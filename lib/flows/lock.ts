@@ -1,7 +1,7 @@
 // scripts/lock.mjs: show or release the deploy lock on the config's one lock host. A lock whose details
 // cannot be read (not base64, or no details file) is still a lock: status says so, release removes it.
 import type { Deployment } from '../config/model.ts'
-import { lockDirectory, lockStatus, NO_DETAILS, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
+import { LOCK_STATUS_EXITS, lockDirectory, lockStatus, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
 import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
@@ -31,7 +31,7 @@ export async function lockCommand(
   if (!lockHost) return { lines: ['This config has no hosts, so it has no deploy lock.'], exitCode: EXIT_OK }
   const { host } = lockHost
   const status = await transport.run(host, lockStatus(directory))
-  if (isConnectionFailure(status) || ![0, NO_LOCK, NO_DETAILS].includes(status.exitCode)) {
+  if (isConnectionFailure(status) || !LOCK_STATUS_EXITS.includes(status.exitCode)) {
     return {
       lines: [`Could not check the deploy lock on ${host} (${lockHost.why}): ${describeFailure(host, 'sh', status)}`],
       exitCode: EXIT_ERROR,
@@ -44,7 +44,7 @@ export async function lockCommand(
     const release = state.details ? '' : `; if no run holds it, release it with \`${options.releaseCommand}\`.`
     return { lines: [`Deploy lock ${directory} on ${host}: ${what}${release}`], exitCode: EXIT_OK }
   }
-  const release = releaseLock(directory, status.exitCode !== NO_DETAILS)
+  const release = releaseLock(directory, status.exitCode === 0)
   if (options.dryRun)
     return {
       lines: [
@@ -54,6 +54,17 @@ export async function lockCommand(
       exitCode: EXIT_DRIFT,
     }
   const released = await transport.run(host, release)
+  if (released.exitCode !== 0 && !isConnectionFailure(released)) {
+    // another release (or the holder's own) may have removed it since: then it is gone, as asked
+    const after = await transport.run(host, lockStatus(directory))
+    if (!isConnectionFailure(after) && after.exitCode === NO_LOCK)
+      return {
+        lines: [
+          `The deploy lock ${directory} on ${host} was released meanwhile (by another release or by the run that held it).`,
+        ],
+        exitCode: EXIT_OK,
+      }
+  }
   if (released.exitCode !== 0)
     return {
       lines: [`Could not release the deploy lock on ${host}: ${describeFailure(host, 'rm', released)}`],

@@ -21,7 +21,7 @@ export function formatLockDetails(details: LockDetails): string {
 }
 
 export function parseLockDetails(text: string): LockDetails | undefined {
-  const match = /^Locked by: (.*) at (\S+)\nVersion: (.*)\nMessage: ([\s\S]*?)\n?$/.exec(text)
+  const match = /^Locked by: ([^\n]*) at (\S+)\nVersion: ([^\n]*)\nMessage: ([\s\S]*?)\n?$/.exec(text)
   if (!match) return undefined
   const [, lockedBy, at, version, message] = match
   return { lockedBy: lockedBy!, at: at!, version: version!, message: message! }
@@ -54,17 +54,26 @@ export function releaseLock(directory: string, hasDetails = true): RemoteCommand
 /** lockStatus's exit when there is no lock directory, and when the directory has no details file. */
 export const NO_LOCK = 3
 export const NO_DETAILS = 4
+/** lockStatus's exit when `details` is not a readable regular file (a directory, a pipe, a device). */
+export const NOT_A_FILE = 5
+/** The exits of a lockStatus that ran to its end (any other is a failure to look). */
+export const LOCK_STATUS_EXITS: readonly number[] = [0, NO_LOCK, NO_DETAILS, NOT_A_FILE]
+/** At most this many bytes of a details file are read (Kamal's are a few hundred). */
+export const DETAILS_MAX_BYTES = 65536
 
 /**
  * Prints the details file as it is (base64, decoded here by readLockStatus, so a file that does not decode
- * is still seen); exits NO_LOCK without a lock and NO_DETAILS for a lock directory without details.
+ * is still seen), at most DETAILS_MAX_BYTES + 1 bytes of it; exits NO_LOCK without a lock (a symlink to
+ * nothing is a lock: `mkdir` fails on it), NO_DETAILS for a lock directory without details, and NOT_A_FILE
+ * for details that `cat` would hang on (a pipe), fail on (a directory) or never finish (/dev/zero).
  */
 export function lockStatus(directory: string): RemoteCommand {
   return {
     argv: [
       'sh',
       '-c',
-      `[ -e "$1" ] || exit ${NO_LOCK}; [ -e "$1"/details ] || exit ${NO_DETAILS}; cat "$1"/details`,
+      `{ [ -e "$1" ] || [ -L "$1" ]; } || exit ${NO_LOCK}; { [ -e "$1"/details ] || [ -L "$1"/details ]; } || exit ${NO_DETAILS}; ` +
+        `{ [ -f "$1"/details ] && [ -r "$1"/details ]; } || exit ${NOT_A_FILE}; head -c ${DETAILS_MAX_BYTES + 1} "$1"/details`,
       'sh',
       directory,
     ],
@@ -90,13 +99,20 @@ function excerpt(text: string): string {
   return printable(cut)
 }
 
-/** Reads a successful lockStatus's output (exit 0, NO_LOCK or NO_DETAILS); pure. */
+/** Reads the output of a lockStatus that ran to its end (an exit in LOCK_STATUS_EXITS); pure. */
 export function readLockStatus(exitCode: number, stdout: string): LockState {
   if (exitCode === NO_LOCK) return { held: false }
   if (exitCode === NO_DETAILS)
     return {
       held: true,
       problem: 'it has no details file, as when a run was killed between taking the lock and writing who holds it',
+    }
+  if (exitCode === NOT_A_FILE)
+    return { held: true, problem: 'its details are not a file that can be read (a directory, a pipe or a device)' }
+  if (Buffer.byteLength(stdout) > DETAILS_MAX_BYTES)
+    return {
+      held: true,
+      problem: `its details file is larger than ${DETAILS_MAX_BYTES} bytes, far more than Kamal writes`,
     }
   const encoded = stdout.replace(/\s+/g, '')
   if (encoded === '') return { held: true, problem: 'its details file is empty' }

@@ -4,8 +4,16 @@
 // host, also after SIGINT/SIGTERM (the flows stop starting new commands, then return).
 import os from 'node:os'
 import type { Deployment } from '../config/model.ts'
-import { describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
-import { acquireLock, formatLockDetails, lockDirectory, lockStatus, readLockStatus, releaseLock } from './commands.ts'
+import { describeFailure, failureDetail, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import {
+  acquireLock,
+  formatLockDetails,
+  LOCK_STATUS_EXITS,
+  lockDirectory,
+  lockStatus,
+  readLockStatus,
+  releaseLock,
+} from './commands.ts'
 
 export class LockHeldError extends Error {
   constructor(message: string) {
@@ -133,7 +141,13 @@ export class DeployLock {
   async heldMessage(): Promise<string> {
     const { transport, waitSeconds, releaseCommand } = this.options
     const status = await transport.run(this.host, lockStatus(this.directory))
-    const state = readLockStatus(status.exitCode, status.stdout)
+    const looked = LOCK_STATUS_EXITS.includes(status.exitCode) && !isConnectionFailure(status)
+    const state = looked
+      ? readLockStatus(status.exitCode, status.stdout)
+      : {
+          held: true as const,
+          problem: `its details could not be read: ${failureDetail(status) || `exit ${status.exitCode}`}`,
+        }
     const who = !state.held
       ? 'by another run'
       : state.details

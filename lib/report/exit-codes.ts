@@ -16,9 +16,9 @@ export function exitCodeFor(entries: readonly ReportEntry[]): number {
   return EXIT_OK
 }
 
-/** 128 + the signal's number, as a shell reports a command ended by it: SIGINT 130, SIGTERM 143. */
+/** 128 + the signal's number, as a shell reports a command ended by it: SIGHUP 129, SIGINT 130, SIGTERM 143. */
 export function exitCodeForSignal(signal: string): number {
-  return signal === 'SIGINT' ? 130 : 143
+  return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143
 }
 
 /** A report's exit code: an interrupted run exits as the signal says, whatever its entries are. */

@@ -173,4 +173,13 @@ for (const [signal, code] of [
   })
 }
 
+test('a hook that prints 10 MB: all of it reaches stderr, in order, and berth adds no warning of its own', async () => {
+  const dir = project(config(), SECRETS)
+  writeHook(dir, '.kamal/hooks/pre-connect', 'head -c 10000000 /dev/zero | tr "\\0" x >&2; echo >&2; echo end >&2')
+  const r = await berth('details', ['db'], { cwd: dir })
+  assert.ok([0, 2].includes(r.code), r.stderr.slice(-2000))
+  assert.not.match(r.stderr, 'Warning')
+  assert.ok(r.stderr.startsWith(`${'x'.repeat(10_000_000)}\nend\n`), r.stderr.slice(-2000))
+})
+
 test.run()

@@ -3,7 +3,8 @@
 // verbs with the command that releases it, and that release removes it; release --dry-run leaves it.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { HOST1, SECRETS, berth, homeOf, project, re, threeAccessories, useLab } from './support.ts'
 
@@ -15,12 +16,21 @@ for (const [name, details, problem] of [
   ['details that are not base64', 'not base64!!\n', 'its details file is not base64; it reads: not base64!!'],
   ['no details file', undefined, 'it has no details file'],
   ['an empty details file', '', 'its details file is empty'],
+  ['details that are a pipe (cat would wait forever)', 'fifo', 'its details are not a file that can be read'],
+  ['details that are a directory', 'dir', 'its details are not a file that can be read'],
+  ['details linked to /dev/zero (cat would never end)', 'zero', 'its details are not a file that can be read'],
+  ['details of 1 MB', 'huge', 'its details file is larger than 65536 bytes'],
 ] as const) {
   test(`a lock with ${name} is shown as held, blocks a boot naming the release, and release removes it`, async () => {
     const dir = project(threeAccessories(), SECRETS)
     const lockDir = path.join(homeOf(HOST1), '.kamal/lock-shop')
     mkdirSync(lockDir, { recursive: true })
-    if (details !== undefined) writeFileSync(path.join(lockDir, 'details'), details)
+    const file = path.join(lockDir, 'details')
+    if (details === 'fifo') execFileSync('mkfifo', [file])
+    else if (details === 'dir') mkdirSync(file)
+    else if (details === 'zero') symlinkSync('/dev/zero', file)
+    else if (details === 'huge') writeFileSync(file, 'QUFB\n'.repeat(200_000))
+    else if (details !== undefined) writeFileSync(file, details)
 
     const status = await berth('lock', ['status'], { cwd: dir })
     assert.is(status.code, 0, status.stdout + status.stderr)
@@ -47,6 +57,32 @@ for (const [name, details, problem] of [
     assert.match((await berth('lock', ['status'], { cwd: dir })).stdout, `No deploy lock .kamal/lock-shop on ${HOST1}.`)
     assert.is((await berth('boot', ['cache'], { cwd: dir })).code, 0)
   })
+}
+
+test('a lock that is a symlink to nothing blocks a boot, so status shows it and release removes it', async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  const lockDir = path.join(homeOf(HOST1), '.kamal/lock-shop')
+  mkdirSync(path.dirname(lockDir), { recursive: true })
+  symlinkSync('/nonexistent-berth-lock', lockDir)
+  const status = await berth('lock', ['status'], { cwd: dir })
+  assert.is(status.code, 0, status.stdout + status.stderr)
+  assert.match(
+    status.stdout,
+    `Deploy lock .kamal/lock-shop on ${HOST1}: its holder cannot be read: it has no details file`,
+  )
+  const released = await berth('lock', ['release'], { cwd: dir })
+  assert.is(released.code, 0, released.stdout + released.stderr)
+  assert.not.ok(existsSync(lockDir) || lstatExists(lockDir), 'the link is gone')
+  assert.is((await berth('boot', ['cache'], { cwd: dir })).code, 0)
+})
+
+function lstatExists(file: string): boolean {
+  try {
+    lstatSync(file)
+    return true
+  } catch {
+    return false
+  }
 }
 
 test("a lock's details are shown with their control characters escaped, never sent to the terminal", async () => {

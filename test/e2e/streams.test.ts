@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { labHosts, sshConfigPath } from '../lab/lab-info.mjs'
+import { hostDocker, labHosts, sshConfigPath } from '../lab/lab-info.mjs'
 import { HOST1, HOST2, REPO, bootedProject, image, startBerth, useLab } from './support.ts'
 
 const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
@@ -119,6 +119,7 @@ useLab(test)
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],
+  ['SIGHUP', 129],
 ] as const) {
   test(`logs --follow on a quiet container: after ${signal} (exit ${code}) nothing it started runs on either side`, async () => {
     const sshConfig = ownSshConfig()
@@ -138,6 +139,36 @@ for (const [signal, code] of [
     assert.equal(sshNaming(sshConfig), [], `a local ssh of this run is still running after ${signal}`)
   })
 }
+
+test('logs --follow | head -1: once its reader is gone, following ends (exit 0) and nothing runs on either side', async () => {
+  const sshConfig = ownSshConfig()
+  const dir = await bootedProject(config(sshConfig))
+  const child = spawn(
+    process.execPath,
+    [ZX, path.join(REPO, 'scripts/accessory-logs.mjs'), 'db', '--follow', '--hosts', HOST2],
+    {
+      cwd: dir,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  // `head -1`: read the first line (the container's `started`), then close the pipe
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+  child.stdout.destroy()
+  // the next line berth writes meets the closed pipe
+  await hostDocker(HOST2, ['exec', 'mart-db', 'sh', '-c', 'echo more > /proc/1/fd/1'])
+  const exited = await Promise.race([done, new Promise((resolve) => setTimeout(() => resolve('running'), 20_000))])
+  if (exited === 'running') child.kill('SIGKILL')
+  await waitFor('docker logs to end on the host', () => dockerLogsOn(HOST2).length === 0, 10_000).catch(() => {})
+  const left = dockerLogsOn(HOST2)
+  for (const pid of left) process.kill(pid, 'SIGKILL') // the failing case leaves them: they are this test's
+  assert.is(exited, 0, stderr)
+  assert.equal(left, [], `docker logs still running on ${HOST2} after its reader went`)
+  assert.equal(sshNaming(sshConfig), [], 'a local ssh of this run is still running')
+})
 
 test('exec on one host: the bytes and exit code are the command’s own (printf, binary, gzip, stderr)', async () => {
   const dir = await bootedProject(config(ownSshConfig()))

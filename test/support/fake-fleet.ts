@@ -111,7 +111,7 @@ export class FakeFleet implements Transport {
     }
     const release = /^(?:rm \S+\/details && )?rm -r (\S+)$/.exec(line)
     if (release) return host.locks.delete(release[1]!) ? ok() : fail('rm: cannot remove: No such file or directory')
-    const status = /^sh -c '\[ -e "\$1" \] \|\| exit (\d+);.*' sh (\S+)$/.exec(line)
+    const status = /^sh -c '\{ \[ -e "\$1" \] \|\| \[ -L "\$1" \]; \} \|\| exit (\d+);.*' sh (\S+)$/.exec(line)
     if (status)
       return host.locks.has(status[2]!)
         ? ok(

@@ -2,7 +2,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AUDIT, auditLine, auditLogFile, kamalAuditText, recordAudit } from '../../lib/audit/commands.ts'
+import { StepEngine } from '../../lib/flows/engine.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
+import type { Transport } from '../../lib/remote/transport.ts'
 
 const now = new Date('2026-11-30T01:02:03.456Z')
 
@@ -63,6 +65,23 @@ test('a newline cannot forge a record: the text is what Kamal\'s `echo "<String#
   assert.is(kamalAuditText('é\u2028ü'), 'é\u2028ü')
   assert.is(kamalAuditText('${HOME} $(id)'), '${HOME} $(id)')
   assert.not.match(kamalAuditText(line), /\n/)
+})
+
+test('an audit line that could not be written is told (the run goes on), naming the host, the file and the record', async () => {
+  const warnings: string[] = []
+  const transport: Transport = {
+    run: async () => ({ exitCode: 1, stdout: '', stderr: 'sh: .kamal/app-audit.log: Read-only file system' }),
+    stream: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+  }
+  const engine = new StepEngine(transport, {
+    audit: { service: 'app', performer: 'dev@example.com' },
+    warn: (text) => warnings.push(text),
+  })
+  await engine.audit('h1', [AUDIT.stopped('db'), AUDIT.started('db')])
+  assert.equal(warnings, [
+    'h1: the audit log .kamal/app-audit.log was not written (sh: .kamal/app-audit.log: Read-only file system), ' +
+      "so it lacks: Stopped db accessory; Started db accessory. What was done stays done; check that host's .kamal/app-audit.log.",
+  ])
 })
 
 test.run()

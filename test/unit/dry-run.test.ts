@@ -37,7 +37,7 @@ const snapshot = (fleet: FakeFleet) =>
   JSON.stringify({ containers: fleet.host('h1').containers, locks: [...fleet.host('h1').locks] })
 
 /** Commands that only read: the inspection, and the lock's status. */
-const READS = /^sh -c '(ids=\$\(docker ps|\[ -e "\$1" \])/
+const READS = /^sh -c '(ids=\$\(docker ps|\{ \[ -e "\$1" \] \|\| \[ -L "\$1" \]; \} \|\| exit 3;)/
 
 async function outcome(verb: string, args: string[], fleet: FakeFleet) {
   const r = await runWithFleet(verb, [...args, '--json'], { cwd: dir, fleet })

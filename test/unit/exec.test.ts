@@ -7,6 +7,7 @@ import { StepEngine } from '../../lib/flows/engine.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { asText } from '../support/run-script.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
+import type { Transport } from '../../lib/remote/transport.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 const deployment = deploymentFrom({
@@ -133,6 +134,31 @@ test('exec runs each accessory × host in turn and passes the exit code on; an u
     ],
   )
   assert.match(results[1]!.error!, /could not connect to h2 over ssh/)
+})
+
+test('exec whose connection is lost after its output began: said so, never "could not connect"', async () => {
+  const transport: Transport = {
+    run: async () => ({ exitCode: 0, stdout: '', stderr: '' }),
+    stream: async (_host, _command, sink) => {
+      await sink.stdout(Buffer.from('before\n'))
+      return { exitCode: 255, stdout: 'before\n', stderr: '', connectionFailed: true }
+    },
+  }
+  const json = collected()
+  const [result] = await execOnHosts(
+    [{ accessory: db, hosts: ['h1'] }],
+    new StepEngine(transport),
+    ['sleep', '9'],
+    false,
+    json,
+  )
+  assert.is(result!.exitCode, undefined)
+  assert.is(
+    result!.error,
+    'the connection to h1 was lost while `sleep 9` ran (ssh exited 255); its output so far was passed on, ' +
+      'and whether it ran to its end there is unknown: check on that host before running it again.',
+  )
+  assert.is(json.results[0]!.stdout, 'before\n')
 })
 
 test.run()
