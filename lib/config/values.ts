@@ -29,7 +29,6 @@ export function show(value: unknown): string {
   return text.length > 50 ? `${text.slice(0, 40)}…" (${String(value).length} characters)` : text
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/
 /** Longest name, host or path segment berth accepts (file names and DNS names stop at 255). */
 export const MAX_NAME = 255
@@ -56,7 +55,6 @@ const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*
  * control characters, so `discovery.type` and `server.http.listen-addr` too (docker reads the name up to the
  * first `=`, and refuses an env-file name with whitespace).
  */
-// eslint-disable-next-line no-control-regex
 export const ENV_KEY = /^[^=\s\x00-\x1f\x7f]+$/
 /** docker's env file skips a line that starts with `#` (a comment): a secret's name cannot. */
 const ENV_FILE_KEY = /^[^#]/

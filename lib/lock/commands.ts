@@ -89,7 +89,6 @@ export type LockState =
 
 /** Control characters of a file someone else wrote, made visible (they would drive the terminal). */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
