@@ -40,10 +40,8 @@ import { VERBS, type Verb } from './verbs.ts'
 
 import type { ScriptIO, VerbContext } from './context.ts'
 
-export type { ScriptIO, VerbContext } from './context.ts'
-
 /** How hosts are reached: every verb takes these (README: "Connections"). */
-export const CONNECTION_OPTIONS = {
+const CONNECTION_OPTIONS = {
   concurrency: {
     type: 'string',
     description:

@@ -14,17 +14,17 @@ export type { Verb } from './context.ts'
 /** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
 const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
 
-export const YES_OPTION = {
+const YES_OPTION = {
   type: 'boolean',
   short: 'y',
   description: 'do not ask for confirmation',
 } as const satisfies OptionSpec
-export const REGISTRY_OPTION = {
+const REGISTRY_OPTION = {
   type: 'boolean',
   description:
     'also ask the registry (once per image, from here) whether the tag now names another image than the running one',
 } as const satisfies OptionSpec
-export const LOCK_WAIT_OPTION = {
+const LOCK_WAIT_OPTION = {
   type: 'string',
   description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)',
 } as const satisfies OptionSpec
