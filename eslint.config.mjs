@@ -2,9 +2,10 @@
 // promise passed where a plain value or a void callback is expected, an `await` on something that is not a promise.
 // Unused locals and parameters are tsc's (noUnusedLocals, noUnusedParameters); unused exports, files and
 // dependencies are knip's (knip.json). Usage: npm run lint
+import { defineConfig } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['**/*.generated.mjs', 'test/fixtures/', 'node_modules/'] },
   {
     files: ['lib/**/*.{ts,mjs}', 'scripts/**/*.mjs', 'test/**/*.{ts,mjs}', 'deploy.config.mjs'],
