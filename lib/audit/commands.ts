@@ -18,7 +18,7 @@ export function auditLogFile(service: string, destination?: string): string {
 }
 
 /** Ruby's `Time#iso8601` in UTC: seconds, no fraction. */
-export function recordedAt(now: Date): string {
+function recordedAt(now: Date): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 

@@ -95,7 +95,7 @@ const NUMBER = /^\d+(?:\.\d+)?$/
  * help) and Kamal's switch `--lock-wait` with `--lock-wait-timeout` (berth's --lock-wait takes seconds) are
  * usage errors naming both meanings and the spelling to use.
  */
-export function kamalSpellings(own: string[], verbOptions: Record<string, OptionSpec>): string[] {
+function kamalSpellings(own: string[], verbOptions: Record<string, OptionSpec>): string[] {
   const out: string[] = []
   for (let i = 0; i < own.length; i++) {
     const arg = own[i] as string
@@ -229,7 +229,7 @@ export function parseVerbArgs(argv: string[], verbOptions: Record<string, Option
 export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
 
 /** The most a count flag (`--concurrency`, `--lines`) may name. */
-export const MAX_COUNT = 999_999_999
+const MAX_COUNT = 999_999_999
 
 /**
  * The one parser of numeric flags. Only plain decimal digits are numbers here: `0x10`, `1e3`, `Infinity`,

@@ -12,7 +12,12 @@ import type { OptionSpec, ParsedArgs } from './args.ts'
 export interface ScriptIO {
   cwd: string
   env: Record<string, string | undefined>
-  /** Text, or bytes as they are (exec); a returned promise settles once the stream has room again (backpressure). */
+  /**
+   * Text, or bytes as they are (exec); a returned promise settles once the stream has room again (backpressure).
+   * It never rejects. Async code awaits it; synchronous callbacks (progress, -v, the report printer, signals,
+   * hook output) write with `void`: a slow reader must not hold a host's command or the lock, and main() flushes
+   * stdout before the process exits.
+   */
   stdout: (chunk: string | Uint8Array) => void | Promise<void>
   stderr: (chunk: string | Uint8Array) => void | Promise<void>
   /** Aborted once stdout's reader has gone (`| head -1`): output that never ends (logs --follow) ends then. */

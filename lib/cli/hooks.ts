@@ -116,19 +116,22 @@ export async function runHook(options: {
         resolve(result)
       }
       // The hook's end, not its pipes': a process it leaves running (a VPN, an ssh master) may hold them open.
-      child.on('exit', async (code, sig) => {
-        // signalled: what the hook had started ends too (SIGKILL for what is still there after the grace)
-        if (signalled.length) await gone(signalled.slice(1))
+      child.on('exit', (code, sig) => {
         const end = () => {
           child.stdout!.destroy()
           child.stderr!.destroy()
           done({ code, signal: sig })
         }
-        if (child.stdout!.readableEnded && child.stderr!.readableEnded) end()
-        else {
-          const drained = setTimeout(end, DRAIN_MS)
-          child.on('close', () => (clearTimeout(drained), end()))
+        const settle = () => {
+          if (child.stdout!.readableEnded && child.stderr!.readableEnded) end()
+          else {
+            const drained = setTimeout(end, DRAIN_MS)
+            child.on('close', () => (clearTimeout(drained), end()))
+          }
         }
+        // signalled: what the hook had started ends too (SIGKILL for what is still there after the grace)
+        if (signalled.length) gone(signalled.slice(1)).then(settle, (error: Error) => done({ error }))
+        else settle()
       })
       child.on('error', (error) => done({ error }))
     },

@@ -40,10 +40,8 @@ import { VERBS, type Verb } from './verbs.ts'
 
 import type { ScriptIO, VerbContext } from './context.ts'
 
-export type { ScriptIO, VerbContext } from './context.ts'
-
 /** How hosts are reached: every verb takes these (README: "Connections"). */
-export const CONNECTION_OPTIONS = {
+const CONNECTION_OPTIONS = {
   concurrency: {
     type: 'string',
     description:
@@ -104,7 +102,7 @@ function warnKamalRefuses(refusal: { at: string; kamal: string; fix: string }, i
   const message =
     `Kamal 2.12 refuses this config ("${refusal.kamal}"), so \`kamal deploy\` fails on it; ` +
     `berth does not use that part of it and carries on. Fix: ${refusal.fix}.`
-  io.stderr(`berth: warning: ${refusal.at}: ${message}\n`)
+  void io.stderr(`berth: warning: ${refusal.at}: ${message}\n`)
   if (io.env.GITHUB_ACTIONS === 'true')
     (io.annotate ?? io.stderr)(githubConfigWarning(refusal.at, 'berth: Kamal refuses this config', message))
 }
@@ -121,7 +119,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   // --json is honoured on every path, even when the flags themselves could not be parsed.
   const wantsJson = asksForJson(argv)
   const failWith = (code: number, kind: RunFailureKind, message: string, problems?: string[]): number => {
-    if (wantsJson) io.stdout(renderFailureJson({ verb: verbName, exitCode: code, kind, message, problems }))
+    if (wantsJson) void io.stdout(renderFailureJson({ verb: verbName, exitCode: code, kind, message, problems }))
     return code
   }
   /** A run that ends before any host is contacted (64, 78): the job summary says so too, as `finish` does later. */
@@ -137,11 +135,11 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
   try {
     args = parseVerbArgs(argv, verbOptions(verb))
     if (args.help) {
-      io.stdout(helpText(verb))
+      await io.stdout(helpText(verb))
       return 0
     }
     if (args.version) {
-      io.stdout(`berth ${berthVersion()}\n`)
+      await io.stdout(`berth ${berthVersion()}\n`)
       return 0
     }
     args.target ??= verb.defaultTarget
@@ -174,7 +172,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
       if (!(error instanceof ConfigError)) throw error
       const count = `${error.problems.length} problem${error.problems.length === 1 ? '' : 's'}`
       const summary = `Invalid config (${count}); fix it and run again. No host was contacted.`
-      io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
+      await io.stderr(`${error.problems.join('\n')}\n${summary}\n`)
       return failEarly(EXIT_CONFIG, 'config', summary, error.problems)
     }
     if (verb.selectsAccessories !== false && args.target === 'all' && deployment.accessories.length === 0) {
@@ -184,7 +182,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
         destination: args.destination,
         accessoryHosts: new Map<string, string[]>(),
       }
-      io.stdout(
+      await io.stdout(
         args.json
           ? ((await verb.nothingJson?.(invocation)) ??
               renderJson({ verb: verbName, dryRun: args.dryRun, entries: [] }, invocation))
@@ -201,20 +199,20 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     if (missing.length) {
       const count = `${missing.length} problem${missing.length === 1 ? '' : 's'}`
       const summary = `Invalid config (${count}) for this verb; fix it and run again. No host was contacted.`
-      io.stderr(`${missing.join('\n')}\n${summary}\n`)
+      await io.stderr(`${missing.join('\n')}\n${summary}\n`)
       return failWith(EXIT_CONFIG, 'config', summary, missing)
     }
     // Before any host is contacted: nobody could answer the question, so nothing may change.
     if (verb.asks && !args.dryRun) requireAnswerable(args.flags.yes === true, `scripts/${verb.script}.mjs`)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
+    await io.stderr(`${error.message}\nRun \`npx zx scripts/${verb.script}.mjs --help\` for usage.\n`)
     return failEarly(EXIT_USAGE, 'usage', error.message)
   }
 
-  for (const warning of deployment.warnings) io.stderr(`berth: ${warning}\n`)
+  for (const warning of deployment.warnings) await io.stderr(`berth: ${warning}\n`)
   const skipped = verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target)
-  for (const { reason } of skipped) io.stderr(`berth: ${reason}\n`)
+  for (const { reason } of skipped) await io.stderr(`berth: ${reason}\n`)
   if (io.env.GITHUB_ACTIONS === 'true') (io.annotate ?? io.stderr)(githubConfigWarnings(deployment.warnings))
   // ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error)
   let agent: SshAgent | undefined
@@ -224,7 +222,7 @@ export async function runScript(verbName: string, argv: string[], io: ScriptIO):
     } catch (error) {
       if (!(error instanceof AgentError)) throw error
       const summary = 'Invalid config (1 problem); fix it and run again. No host was contacted.'
-      io.stderr(`${error.message}\n${summary}\n`)
+      await io.stderr(`${error.message}\n${summary}\n`)
       return failEarly(EXIT_CONFIG, 'config', summary, [error.message])
     }
   }
@@ -262,7 +260,7 @@ async function runVerb(
 ): Promise<number> {
   const observe: CommandObserver | undefined = args.verbose
     ? (host, line, stdinBytes) =>
-        io.stderr(`[${host}] ${printable(line)}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
+        void io.stderr(`[${host}] ${printable(line)}${stdinBytes ? `  # stdin: ${stdinBytes} bytes, not shown` : ''}\n`)
     : undefined
   const ssh = agent
     ? {
@@ -292,7 +290,7 @@ async function runVerb(
   const releaseCommand = scriptCommand('lock', 'release', invocation)
   const controller = new AbortController()
   const progress: ProgressSink =
-    verb.changesHosts && !args.quiet ? (host, doing) => io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
+    verb.changesHosts && !args.quiet ? (host, doing) => void io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
   const engine = new StepEngine(transport, {
     signal: controller.signal,
     progress,
@@ -352,7 +350,7 @@ async function runVerb(
     printReport: (report) => {
       const final = engine.interruptedBy ? { ...report, interrupted: engine.interruptedBy } : report
       publish(report.verb, final.entries)
-      io.stdout(
+      void io.stdout(
         args.json ? renderJson(final, invocation) : renderText(final, invocation, { quiet: args.quiet, colour }),
       )
       return exitCodeOf(final)
@@ -360,7 +358,7 @@ async function runVerb(
     publish,
     colour,
   }
-  const untrap = trapSignals(controller, io.stderr, `release it with \`${releaseCommand}\``)
+  const untrap = trapSignals(controller, (text) => void io.stderr(text), `release it with \`${releaseCommand}\``)
   try {
     if (hookToRun) {
       // lock verbs contact only the lock host
@@ -378,7 +376,7 @@ async function runVerb(
       )
       if (!hook.ok) {
         if (!hook.message) return hook.exitCode
-        io.stderr(`berth: ${hook.message}\n`)
+        await io.stderr(`berth: ${hook.message}\n`)
         return failWith(hook.exitCode, 'hook', hook.message)
       }
       transport.prepare?.(selectionHosts(selection))
@@ -389,16 +387,16 @@ async function runVerb(
     }
     const code = await verb.run(context)
     const releaseErrors = locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError] : []))
-    for (const error of releaseErrors) io.stderr(`berth: ${error.message}\n`)
+    for (const error of releaseErrors) await io.stderr(`berth: ${error.message}\n`)
     if (engine.interruptedBy) return finish(exitCodeForSignal(engine.interruptedBy))
     return finish(releaseErrors.length ? EXIT_ERROR : code, releaseErrors.map((e) => e.message).join(' ') || undefined)
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n`)
+      await io.stderr(`${error.message}\n`)
       return finish(failWith(EXIT_USAGE, 'usage', error.message), error.message)
     }
     const message = error instanceof Error ? error.message : String(error)
-    io.stderr(`berth: ${message}\n`)
+    await io.stderr(`berth: ${message}\n`)
     const kind: RunFailureKind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
     const code = engine.interruptedBy ? exitCodeForSignal(engine.interruptedBy) : EXIT_ERROR
     return finish(failWith(code, kind, message), message)

@@ -14,17 +14,17 @@ export type { Verb } from './context.ts'
 /** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
 const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
 
-export const YES_OPTION = {
+const YES_OPTION = {
   type: 'boolean',
   short: 'y',
   description: 'do not ask for confirmation',
 } as const satisfies OptionSpec
-export const REGISTRY_OPTION = {
+const REGISTRY_OPTION = {
   type: 'boolean',
   description:
     'also ask the registry (once per image, from here) whether the tag now names another image than the running one',
 } as const satisfies OptionSpec
-export const LOCK_WAIT_OPTION = {
+const LOCK_WAIT_OPTION = {
   type: 'string',
   description: 'SECONDS  wait this long for a deploy lock held by another run (default 0)',
 } as const satisfies OptionSpec
@@ -118,7 +118,7 @@ export const VERBS: Record<string, Verb> = {
         dryRun: args.dryRun,
         releaseCommand: scriptCommand('lock', 'release', invocation),
       })
-      io.stdout(
+      await io.stdout(
         args.json
           ? `${JSON.stringify({ verb: 'lock', action, dryRun: args.dryRun, exitCode: report.exitCode, lines: report.lines }, null, 2)}\n`
           : `${report.lines.join('\n')}\n`,
@@ -150,7 +150,7 @@ export const VERBS: Record<string, Verb> = {
     run: async ({ deployment, selection, args, io, configFile }) => {
       const { configDocument, renderConfigJson, renderConfigText } = await import('../report/config.ts')
       const document = configDocument(deployment, selection, configFile)
-      io.stdout(args.json ? renderConfigJson(document) : renderConfigText(document))
+      await io.stdout(args.json ? renderConfigJson(document) : renderConfigText(document))
       return 0
     },
   },
@@ -172,7 +172,7 @@ export const VERBS: Record<string, Verb> = {
       const entries = await accessoryDetails(selection, engine, judging)
       publish('check', entries)
       const interrupted = engine.interruptedBy
-      io.stdout(
+      await io.stdout(
         args.json
           ? renderCheckJson(entries, invocation, interrupted)
           : renderCheckText(entries, invocation, { quiet: args.quiet, colour, interrupted }),
@@ -197,7 +197,7 @@ export const VERBS: Record<string, Verb> = {
       const rows = await accessoryDetails(selection, engine, judging)
       publish('details', rows)
       const interrupted = engine.interruptedBy
-      io.stdout(
+      await io.stdout(
         args.json
           ? renderDetailsJson(rows, invocation, interrupted)
           : renderDetailsText(rows, invocation, { quiet: args.quiet, interrupted }),
@@ -303,14 +303,14 @@ export const VERBS: Record<string, Verb> = {
           await execOnHosts(selection, engine, args.command, fresh, json),
           engine.interruptedBy,
         )
-        io.stdout(renderSectionsJson('exec', 'results', json.results, exitCode))
+        await io.stdout(renderSectionsJson('exec', 'results', json.results, exitCode))
         return exitCode
       }
       const one = selection.length === 1 && selection[0]!.hosts.length === 1
       const output = one ? passThrough(io) : sections(io, args.quiet)
       const results = await execOnHosts(selection, engine, args.command, fresh, output)
       const { exitCode, summary } = execOutcome(results, engine.interruptedBy)
-      if (summary) io.stderr(summary)
+      if (summary) await io.stderr(summary)
       return exitCode
     },
   },
@@ -350,11 +350,11 @@ export const VERBS: Record<string, Verb> = {
 
 /** A "no" at the confirmation question: nothing was changed, exit 1 (with --json, still one document). */
 function aborted(io: VerbContext['io'], args: ParsedArgs, verb: string): number {
-  io.stderr('Aborted; nothing was changed.\n')
+  void io.stderr('Aborted; nothing was changed.\n')
   if (args.json) {
     const message = 'Aborted at the confirmation question; nothing was changed.'
     const report = { verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message }, entries: [] }
-    io.stdout(`${JSON.stringify(report, null, 2)}\n`)
+    void io.stdout(`${JSON.stringify(report, null, 2)}\n`)
   }
   return EXIT_ERROR
 }
@@ -366,8 +366,8 @@ function printSections(
   rendered: { chunks: Array<{ stream: 'stdout' | 'stderr'; text: string }>; exitCode: number },
   renderJson: (exitCode: number) => string,
 ): number {
-  if (json) io.stdout(renderJson(rendered.exitCode))
-  else for (const chunk of rendered.chunks) io[chunk.stream](chunk.text)
+  if (json) void io.stdout(renderJson(rendered.exitCode))
+  else for (const chunk of rendered.chunks) void io[chunk.stream](chunk.text)
   return rendered.exitCode
 }
 

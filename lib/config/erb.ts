@@ -27,7 +27,7 @@ import type { CommandRunner, Env } from './commands.ts'
 import { RUBY_ESCAPES } from './env-file.ts'
 import { parseDotenv, SecretsError } from './secrets.ts'
 
-export interface ErbProblem {
+interface ErbProblem {
   line: number // 1-based
   col: number // 1-based
   message: string

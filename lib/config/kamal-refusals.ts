@@ -18,9 +18,9 @@ export interface KamalRefusal {
 }
 
 /** docs/role.yml (`servers.workers`), docs/boot.yml, docs/builder.yml: the keys Kamal knows. */
-export const ROLE_KEYS = ['hosts', 'cmd', 'stop_timeout', 'options', 'logging', 'proxy', 'labels', 'env', 'asset_path']
-export const BOOT_KEYS = ['limit', 'wait', 'parallel_roles']
-export const BUILDER_KEYS = [
+const ROLE_KEYS = ['hosts', 'cmd', 'stop_timeout', 'options', 'logging', 'proxy', 'labels', 'env', 'asset_path']
+const BOOT_KEYS = ['limit', 'wait', 'parallel_roles']
+const BUILDER_KEYS = [
   'arch',
   'remote',
   'local',

@@ -58,7 +58,7 @@ function labelAndOptionProblems(base: KeyPath, section: Record<string, unknown>,
 }
 
 /** docs/proxy.yml: the keys Kamal knows in an accessory's `proxy:`. */
-export const PROXY_KEYS = [
+const PROXY_KEYS = [
   'host',
   'hosts',
   'app_port',

@@ -12,8 +12,6 @@ import { MAX_NAME, publishValue, show } from './values.ts'
 import { dumpEnvValue } from './env-file.ts'
 import { resolveProxy, type AccessoryProxy } from './proxy.ts'
 
-export { publishValue }
-
 /** What model resolution needs from a loaded config (see load.ts). */
 export interface ConfigSource {
   config: DeployConfig
@@ -25,7 +23,7 @@ export interface ConfigSource {
   locate(path: Array<string | number>): string
 }
 
-export interface RegistryLogin {
+interface RegistryLogin {
   server?: string
   username: string
   password: string
@@ -34,7 +32,7 @@ export interface RegistryLogin {
   passwordSecret?: string
 }
 
-export interface FileUpload {
+interface FileUpload {
   /** Local path, for messages. */
   source: string
   /**
@@ -118,11 +116,11 @@ export interface Deployment {
 }
 
 /** docker reads `--env-file` with a line scanner whose longest line is 64 KiB (bufio.MaxScanTokenSize). */
-export const MAX_ENV_FILE_LINE = 65_535
+const MAX_ENV_FILE_LINE = 65_535
 
-export const DEFAULT_NETWORK = 'kamal'
-export const DEFAULT_RESTART_POLICY = 'unless-stopped'
-export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
+const DEFAULT_NETWORK = 'kamal'
+const DEFAULT_RESTART_POLICY = 'unless-stopped'
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
 
 /** `unresolvedSecrets: 'allow'`: a secret that cannot be resolved is recorded, not a config error (read-only checks). */
 export interface ResolveOptions {
@@ -226,7 +224,7 @@ export const SSH_LOG_LEVELS: Record<string, string> = {
 }
 const LOGGER_NUMBERS = ['debug', 'info', 'warn', 'error', 'fatal', 'unknown']
 
-export function sshLogLevel(level: string | number | undefined): string | undefined {
+function sshLogLevel(level: string | number | undefined): string | undefined {
   if (level === undefined) return undefined
   const name = typeof level === 'number' ? LOGGER_NUMBERS[level] : level.toLowerCase()
   return name === undefined ? undefined : SSH_LOG_LEVELS[name]
@@ -380,7 +378,7 @@ function resolveAccessory(
   }
 }
 
-export function splitEnv(env: AccessoryConfig['env']): {
+function splitEnv(env: AccessoryConfig['env']): {
   clear: Record<string, string | number | boolean>
   secretKeys: string[]
 } {
@@ -394,7 +392,7 @@ export function splitEnv(env: AccessoryConfig['env']): {
   return { clear: env as Record<string, string | number | boolean>, secretKeys: [] }
 }
 
-export function parsePathConfig(entry: PathConfig): {
+function parsePathConfig(entry: PathConfig): {
   local: string
   remote: string
   mode?: string
@@ -457,12 +455,12 @@ function keyDataMissing(key: string, value: string | undefined, files: string[])
   )
 }
 
-export function secretNotFound(key: string, files: string[]): string {
+function secretNotFound(key: string, files: string[]): string {
   return `Secret '${key}' not found in ${files.join(', ')}; add \`${key}=...\` to one of them`
 }
 
 /** Hosts in Kamal's precedence: host, hosts, role(s), tag(s); first-seen order, no duplicates. */
-export function resolveHosts(
+function resolveHosts(
   config: DeployConfig,
   raw: AccessoryConfig,
   name: string,
@@ -545,12 +543,12 @@ function entryHost(entry: ServerEntry): string {
   return typeof entry === 'string' ? entry : Object.keys(entry)[0]!
 }
 
-export function roleHosts(config: DeployConfig, role: string): string[] {
+function roleHosts(config: DeployConfig, role: string): string[] {
   return roleEntries(config, role).map(entryHost)
 }
 
 /** Kamal matches tags only in role-keyed `servers` whose roles are plain arrays of `{host: tags}`. */
-export function taggedHosts(config: DeployConfig, tag: string): string[] {
+function taggedHosts(config: DeployConfig, tag: string): string[] {
   const servers = config.servers
   if (!servers || Array.isArray(servers)) return []
   const hosts: string[] = []
@@ -569,7 +567,7 @@ function unique(values: string[]): string[] {
   return [...new Set(values)]
 }
 
-export function resolveSsh(config: DeployConfig): SshSettings {
+function resolveSsh(config: DeployConfig): SshSettings {
   const ssh = config.ssh ?? {}
   const proxy = ssh.proxy === undefined ? undefined : ssh.proxy.includes('@') ? ssh.proxy : `root@${ssh.proxy}`
   const configFiles =
@@ -589,7 +587,7 @@ export function resolveSsh(config: DeployConfig): SshSettings {
 }
 
 /** Kamal's root `logging:` args; accessories have no logging of their own. */
-export function loggingArgs(config: DeployConfig): string[] {
+function loggingArgs(config: DeployConfig): string[] {
   const { driver, options } = config.logging ?? {}
   if (!driver && !options) return ['--log-opt', 'max-size=10m']
   const args = driver ? ['--log-driver', driver] : []

@@ -27,7 +27,6 @@ export function nestingLimit(): string {
 export function pointer(path: Path): string {
   if (path.length === 0) return '(root)'
   const segment = (s: string | number) => {
-    // eslint-disable-next-line no-control-regex
     const text = String(s)
       .replace(/~/g, '~0')
       .replace(/\//g, '~1')

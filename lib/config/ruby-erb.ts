@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process'
 import type { Env } from './commands.ts'
 
 /** How long Ruby may take to render one file (its commands included). */
-export const RUBY_ERB_TIMEOUT_SECONDS = 120
+const RUBY_ERB_TIMEOUT_SECONDS = 120
 
 // Kamal::Utils.docker_arch is the one piece of Kamal its own test configs call from ERB (lib/kamal/utils.rb);
 // it is defined here, word for word, unless the template's Ruby already has a Kamal.
@@ -61,7 +61,7 @@ export interface RubyErbOptions {
 }
 
 /** Decodes what PROGRAM wrote on fd 3. */
-export function decodeRubyResult(bytes: Buffer): RubyErbResult {
+function decodeRubyResult(bytes: Buffer): RubyErbResult {
   const text = bytes.toString('utf8')
   if (text.startsWith('E')) {
     const nul = text.indexOf('\0')

@@ -52,28 +52,6 @@ export const ROOT_KEYS = [
   'aliases',
 ] as const
 
-export const ACCESSORY_KEYS = [
-  'service',
-  'image',
-  'registry',
-  'host',
-  'hosts',
-  'role',
-  'roles',
-  'tag',
-  'tags',
-  'cmd',
-  'port',
-  'labels',
-  'options',
-  'env',
-  'files',
-  'directories',
-  'volumes',
-  'network',
-  'proxy',
-] as const
-
 export const ACCESSORY_HOST_KEYS = ['host', 'hosts', 'role', 'roles', 'tag', 'tags'] as const
 
 const string = { type: 'string' }

@@ -13,9 +13,9 @@ import { resolve } from 'node:path'
 import { chomp, shellRunner, type CommandRunner, type Env } from './commands.ts'
 import { kamalSecretsCommand } from './kamal-secrets.ts'
 
-export { shellRunner, type CommandRunner, type Env }
+export { shellRunner, type CommandRunner }
 
-export const DEFAULT_SECRETS_PATH = '.kamal/secrets'
+const DEFAULT_SECRETS_PATH = '.kamal/secrets'
 
 export class SecretsError extends Error {
   readonly problems: string[]
@@ -139,7 +139,7 @@ function expandNewlines(value: string, hash: Record<string, string>, env: Env): 
 }
 
 /** What `$VARIABLE`s may add to one value: far beyond any secret (an environment variable holds at most 128 KiB). */
-export const MAX_SUBSTITUTED_CHARS = 1 << 20
+const MAX_SUBSTITUTED_CHARS = 1 << 20
 
 class ValueTooLong extends Error {}
 
@@ -239,7 +239,7 @@ function runCommand(written: string, command: string, opts: ParseOptions): strin
   return chomp('value' in r ? r.value : r.stdout)
 }
 
-export function secretsFiles(secretsPath: string | undefined, destination: string | undefined): string[] {
+function secretsFiles(secretsPath: string | undefined, destination: string | undefined): string[] {
   const base = secretsPath ?? DEFAULT_SECRETS_PATH
   return [`${base}-common`, destination ? `${base}.${destination}` : base]
 }

@@ -11,7 +11,7 @@ export interface RegistryConfig {
   [key: string]: unknown
 }
 
-export interface SshConfig {
+interface SshConfig {
   user?: string
   port?: number | string
   proxy?: string
@@ -27,7 +27,7 @@ export interface SshConfig {
   [key: string]: unknown
 }
 
-export interface EnvConfig {
+interface EnvConfig {
   clear?: Record<string, string | number | boolean>
   secret?: string[]
   tags?: Record<string, unknown>
@@ -36,7 +36,7 @@ export interface EnvConfig {
 /** `local:remote[:options]`, or the hash form. */
 export type PathConfig = string | { local: string; remote: string; mode?: string; owner?: string; options?: string }
 
-export interface LoggingConfig {
+interface LoggingConfig {
   driver?: string
   options?: Record<string, string | number | boolean>
 }
@@ -66,7 +66,7 @@ export interface AccessoryConfig {
 
 /** A host entry under a role: a name, or `{name: tags}`. */
 export type ServerEntry = string | Record<string, string | string[]>
-export type RoleConfig = ServerEntry[] | { hosts: ServerEntry[]; [key: string]: unknown }
+type RoleConfig = ServerEntry[] | { hosts: ServerEntry[]; [key: string]: unknown }
 
 export interface DeployConfig {
   service: string

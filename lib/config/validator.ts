@@ -6,7 +6,7 @@ import { ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import { validate } from './validate.generated.mjs'
 
 /** The options the validator is generated with. */
-export const AJV_OPTIONS: Options = {
+const AJV_OPTIONS: Options = {
   allErrors: true,
   strict: true,
   allowUnionTypes: true,

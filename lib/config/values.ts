@@ -29,7 +29,6 @@ export function show(value: unknown): string {
   return text.length > 50 ? `${text.slice(0, 40)}…" (${String(value).length} characters)` : text
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/
 /** Longest name, host or path segment berth accepts (file names and DNS names stop at 255). */
 export const MAX_NAME = 255
@@ -37,18 +36,17 @@ export const MAX_NAME = 255
 const MAX_PATH = 3800
 
 /** Docker's container-name rule; `service` and accessory names become container names and folders. */
-export const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 /** An accessory name: the end of `<service>-<name>` and the env file `<name>.env`. */
-export const ACCESSORY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+const ACCESSORY_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 
 /**
  * A host for ssh: a name, an address or an ssh config alias (`db_1`), optionally `user@` first. Never
  * starts with `-` (ssh would read an option); no whitespace, quotes, `%` or shell characters (ssh puts the
  * host into ProxyCommand lines through `%h`).
  */
-export const HOST =
-  /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?(?<name>[a-zA-Z0-9_][a-zA-Z0-9_.-]*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/
-export const SSH_USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/
+const HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?(?<name>[a-zA-Z0-9_][a-zA-Z0-9_.-]*|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*)$/
+const SSH_USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/
 const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*(?::[0-9]{1,5})?$/
 
 /**
@@ -56,19 +54,18 @@ const JUMP_HOST = /^(?:[a-zA-Z0-9_][a-zA-Z0-9_.-]*@)?[a-zA-Z0-9_][a-zA-Z0-9_.-]*
  * control characters, so `discovery.type` and `server.http.listen-addr` too (docker reads the name up to the
  * first `=`, and refuses an env-file name with whitespace).
  */
-// eslint-disable-next-line no-control-regex
-export const ENV_KEY = /^[^=\s\x00-\x1f\x7f]+$/
+const ENV_KEY = /^[^=\s\x00-\x1f\x7f]+$/
 /** docker's env file skips a line that starts with `#` (a comment): a secret's name cannot. */
 const ENV_FILE_KEY = /^[^#]/
 /** A secret's name in the secrets files (dotenv keys). */
-export const SECRET_NAME = /^[a-zA-Z0-9_.]+$/
-export const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/
+const SECRET_NAME = /^[a-zA-Z0-9_.]+$/
+const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_./-]*$/
 /** A `docker run` long option without its dashes (`memory`, `cap-add`, `health-cmd`). */
-export const OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
-export const NETWORK = /^(?:container:)?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+const OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
+const NETWORK = /^(?:container:)?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 /** A built-in log driver (`json-file`, `local`); plugins are named by image reference. */
 const LOG_DRIVER = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
-export const LOG_OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+const LOG_OPTION_KEY = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 /** A docker named volume. */
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/
 /** Mount options after the container path: `ro`, `z`, `ro,Z`, `nocopy`. */
@@ -87,7 +84,7 @@ const TAG = '[\\w][\\w.-]{0,127}'
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}'
 export const IMAGE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`)
 /** A registry server, optionally with a namespace after it (`ghcr.io/acme`). */
-export const REGISTRY_SERVER = new RegExp(`^${DOMAIN}(?:/${PATH_COMPONENT})*$`)
+const REGISTRY_SERVER = new RegExp(`^${DOMAIN}(?:/${PATH_COMPONENT})*$`)
 
 /** Docker's publish syntax: `[ip:][hostPort:]containerPort[/proto]`, ports and ranges within 1–65535. */
 export function publishProblem(value: string): string | undefined {

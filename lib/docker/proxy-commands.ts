@@ -5,7 +5,7 @@ import type { AccessoryProxy } from '../config/proxy.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 
 /** Kamal's proxy container name (configuration/proxy/boot.rb). */
-export const PROXY_CONTAINER = 'kamal-proxy'
+const PROXY_CONTAINER = 'kamal-proxy'
 
 const proxyExec = (...command: string[]): string[] => ['docker', 'exec', PROXY_CONTAINER, 'kamal-proxy', ...command]
 

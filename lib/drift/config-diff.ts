@@ -23,7 +23,7 @@ import {
   type PortBinding,
 } from './options.ts'
 
-export type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets' | 'proxy'
+type DriftKind = 'image' | 'image-id' | 'registry' | 'config' | 'secrets' | 'proxy'
 
 export interface DriftFinding {
   kind: DriftKind

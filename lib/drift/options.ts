@@ -49,7 +49,7 @@ const REPEATED = new Set([
   'annotation',
 ])
 
-export function optionName(flag: string): string {
+function optionName(flag: string): string {
   return SPELLINGS[flag] ?? flag
 }
 

@@ -49,10 +49,8 @@ export type Verdict =
   | (VerdictBase & Observed & Compared & { kind: 'drift'; findings: DriftFinding[] })
   | (VerdictBase & { kind: 'unreachable'; error: string })
 
-export type VerdictKind = Verdict['kind']
-
 /** The accessory's labelled containers, split into berth's temporary ones and the rest. */
-export function labelledContainers(
+function labelledContainers(
   accessory: Accessory,
   containers: readonly ObservedContainer[],
 ): { own: ObservedContainer[]; leftovers: Leftover[] } {

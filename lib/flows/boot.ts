@@ -16,7 +16,7 @@ import { NEW_ID, stepsToRun } from './reboot-plan.ts'
 import type { Selection } from './selection.ts'
 
 /** Kamal's boot order for one accessory on one host: network, login, directories, files, env file, run. */
-export function planBoot(accessory: Accessory, host: string, loggingArgs: string[]): Step[] {
+function planBoot(accessory: Accessory, host: string, loggingArgs: string[]): Step[] {
   return [
     ...prepareSteps(accessory),
     {

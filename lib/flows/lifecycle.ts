@@ -114,7 +114,7 @@ interface Work {
 }
 
 /** An interrupted piece of work: untouched when no step ran, else what was done before the signal. */
-export function interruptedAfter(signal: string, done: readonly Step[]): PairResult {
+function interruptedAfter(signal: string, done: readonly Step[]): PairResult {
   if (done.length === 0)
     return {
       outcome: 'skipped',

@@ -15,7 +15,7 @@ import type { Step } from './engine.ts'
 const alreadyExists = (result: CommandResult) => /already exists/i.test(result.stderr)
 
 /** Marks a registry login as done on a host, so later steps on that host skip it. */
-export function loginStepKey(login: { server?: string; username: string }): string {
+function loginStepKey(login: { server?: string; username: string }): string {
   return `login:${login.server ?? ''}:${login.username}`
 }
 

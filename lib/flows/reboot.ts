@@ -35,10 +35,10 @@ export interface RebootOptions {
   judging: JudgeContext
 }
 
-export type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
+type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
 
 /** Verdicts → the pairs a reboot touches. Unobserved hosts are never touched; with --drifted, only drift. */
-export function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): RebootTarget[] {
+function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): RebootTarget[] {
   return verdicts.filter((v): v is RebootTarget => v.kind !== 'unreachable' && (!drifted || v.kind === 'drift'))
 }
 
@@ -96,7 +96,7 @@ function sentence(error: unknown): string {
 }
 
 /** A new container must stay running this long (and not restart) to count as up. */
-export const SETTLE_MS = 1000
+const SETTLE_MS = 1000
 const POLL_MS = 250
 
 /**

@@ -20,12 +20,12 @@ export interface RollbackSubject {
 }
 
 /** What holds a name, as `nameHolder` reports it; `none` when no container does; `unknown` when berth could not look. */
-export type Holder =
+type Holder =
   | { kind: 'container'; id: string; status: string; image: string }
   | { kind: 'none' }
   | { kind: 'unknown'; error: string }
 
-export function parseHolder(host: string, result: CommandResult): Holder {
+function parseHolder(host: string, result: CommandResult): Holder {
   if (result.exitCode === 0) {
     const [id = '', status = '', ...image] = result.stdout.trim().split(' ')
     if (id) return { kind: 'container', id, status, image: image.join(' ') }

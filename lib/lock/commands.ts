@@ -59,7 +59,7 @@ export const NOT_A_FILE = 5
 /** The exits of a lockStatus that ran to its end (any other is a failure to look). */
 export const LOCK_STATUS_EXITS: readonly number[] = [0, NO_LOCK, NO_DETAILS, NOT_A_FILE]
 /** At most this many bytes of a details file are read (Kamal's are a few hundred). */
-export const DETAILS_MAX_BYTES = 65536
+const DETAILS_MAX_BYTES = 65536
 
 /**
  * Prints the details file as it is (base64, decoded here by readLockStatus, so a file that does not decode
@@ -89,7 +89,6 @@ export type LockState =
 
 /** Control characters of a file someone else wrote, made visible (they would drive the terminal). */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 

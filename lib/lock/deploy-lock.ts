@@ -60,7 +60,7 @@ export interface LockOptions {
 
 const POLL_MS = 1000
 
-export function lockHolder(): string {
+function lockHolder(): string {
   return process.env.BERTH_LOCK_HOLDER ?? `${os.userInfo().username}@${os.hostname()}`
 }
 

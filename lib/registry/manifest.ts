@@ -6,7 +6,7 @@ import { show } from '../config/values.ts'
 import { parseImageRef } from '../drift/image-ref.ts'
 
 /** The manifest media types berth asks for; a GET's body is hashed only when it is one of them. */
-export const MANIFEST_TYPES = [
+const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -57,7 +57,7 @@ export function parseDigest(text: string): { ok: true; digest: string } | { ok: 
 }
 
 /** Docker's own limit on a manifest (distribution's maxManifestBodySize); token answers are far smaller. */
-export const MAX_BODY_BYTES = 4 << 20
+const MAX_BODY_BYTES = 4 << 20
 
 /** At most `limit` bytes of a response's body, and whether it had more (the rest is never read). */
 async function readAtMost(response: Response, limit = MAX_BODY_BYTES): Promise<{ body: Buffer; more: boolean }> {

@@ -17,9 +17,9 @@ import type { CommandResult } from './transport.ts'
 /** Kamal's `sshkit.max_concurrent_starts` default: handshakes in flight at once. */
 export const DEFAULT_MAX_CONCURRENT_STARTS = 30
 /** How long a master outlives its last session; only matters when berth itself was SIGKILLed. */
-export const CONTROL_PERSIST_SECONDS = 30
+const CONTROL_PERSIST_SECONDS = 30
 /** A connection whose peer stops answering is given up after 15 s × 3 unanswered keepalives. */
-export const KEEPALIVE_OPTIONS = ['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3']
+const KEEPALIVE_OPTIONS = ['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3']
 /** `--host-timeout` default: connecting to a host, and each read-only round trip on it. */
 export const DEFAULT_HOST_TIMEOUT_SECONDS = 60
 

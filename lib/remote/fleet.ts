@@ -6,7 +6,7 @@ import pMap from 'p-map'
 
 export type HostOutcome<T> = { host: string; ok: true; value: T } | { host: string; ok: false; error: Error }
 
-export const DEFAULT_HOST_CONCURRENCY = Number.POSITIVE_INFINITY
+const DEFAULT_HOST_CONCURRENCY = Number.POSITIVE_INFINITY
 
 export async function onHosts<T>(
   hosts: readonly string[],

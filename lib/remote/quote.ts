@@ -28,7 +28,6 @@ export function shellJoin(words: readonly ShellWord[]): string {
 }
 
 // Control characters but the tab, which is a blank to the shell and starts no line of its own.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 const ANSI_C: Record<string, string> = { '\n': '\\n', '\r': '\\r' }
 /** One control character in the shell's own ANSI-C quoting (`$'\n'`), as bash's `printf %q` writes it. */

@@ -48,7 +48,7 @@ export interface OutputSink {
 }
 
 /** How much of each stream `Transport.stream` keeps to describe a failure. */
-export const TAIL_BYTES = 4096
+const TAIL_BYTES = 4096
 
 /** The last `TAIL_BYTES` of a stream (what a failure sentence quotes), decoded when asked. */
 export class Tail {

@@ -10,8 +10,8 @@ import { displayJoin } from '../remote/quote.ts'
 /** An accessory and the hosts a run touches for it (lib/flows/selection.ts has the same shape). */
 type Selection = { accessory: Accessory; hosts: string[] }
 
-export const REDACTED = '[REDACTED]'
-export const NOT_SET = '[not set here]'
+const REDACTED = '[REDACTED]'
+const NOT_SET = '[not set here]'
 
 export interface ConfigDocument {
   verb: 'config'

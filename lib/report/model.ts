@@ -90,7 +90,7 @@ export function verdictOf(entry: ReportEntry): AccessoryVerdict {
 }
 
 /** A temporary container an interrupted reboot left beside the accessory. */
-export interface LeftoverContainer {
+interface LeftoverContainer {
   name: string
   state: ContainerState
 }

@@ -53,7 +53,7 @@ export function describeEntries(
   })
 }
 
-export function summarize(report: Report): Record<Outcome, number> {
+function summarize(report: Report): Record<Outcome, number> {
   const counts = Object.fromEntries(SUMMARY_ORDER.map((o) => [o, 0])) as Record<Outcome, number>
   for (const entry of report.entries) counts[entry.outcome]++
   return counts

@@ -154,7 +154,7 @@ test(`the invalid-config corpus (${INVALID_CONFIGS.length} configs) exits 78 nam
 
 // -- the value matrix --
 
-type Config = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Config = Record<string, any>
 interface Case {
   config: Config
   /** The accessory `v`. */
@@ -305,7 +305,6 @@ test('every hostile value through every config field: loaded, or refused with a 
         const problems = await load(c)
         row[i] = problems.length === 0
         if (problems.length) {
-          // eslint-disable-next-line no-control-regex
           for (const line of problems)
             assert.not.match(
               line,
@@ -592,7 +591,6 @@ test('every hostile value as a command-line argument: exec words arrive verbatim
       const code = await runScript(verb, argv, io(out))
       tally.tried++
       assert.ok([arg.expect].flat().includes(code), `${arg.id} ${id}: exit ${code}: ${out.join('')}`)
-      // eslint-disable-next-line no-control-regex
       assert.not.match(
         out.join(''),
         /[\x00-\x08\x0b-\x1f\x7f]/,

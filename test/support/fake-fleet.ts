@@ -272,7 +272,7 @@ function imageOf(args: string[]): string {
 }
 
 /** The login directory of every fake host (what `$PWD` is in its shell). */
-export const FAKE_HOME = '/home/fake'
+const FAKE_HOME = '/home/fake'
 
 function newId(): string {
   return randomBytes(32).toString('hex')

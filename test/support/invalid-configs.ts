@@ -503,7 +503,7 @@ export interface Placeholders {
   canary: string
 }
 
-export function fillIn(text: string, values: Placeholders): string {
+function fillIn(text: string, values: Placeholders): string {
   return text
     .replaceAll('@HOST@', values.host)
     .replaceAll('@REGISTRY@', values.registry)
@@ -512,7 +512,7 @@ export function fillIn(text: string, values: Placeholders): string {
 }
 
 /** Every corpus project has this file to upload, so only the entry under test is wrong. */
-export const CORPUS_FILES = { 'init.sql': 'select 1;\n' }
+const CORPUS_FILES = { 'init.sql': 'select 1;\n' }
 
 /** A project folder holding the entry's config and files, placeholders filled in. */
 export function writeCorpusProject(entry: InvalidConfig, values: Placeholders): string {

@@ -13,7 +13,7 @@ export interface KamalCall {
   kwargs: Record<string, unknown>
 }
 
-export interface KamalAssertion {
+interface KamalAssertion {
   expected: string
   call: KamalCall
   /** `assert_match` (a pattern) rather than `assert_equal`. */
@@ -28,7 +28,7 @@ export interface KamalTest {
 }
 
 /** A Ruby literal (strings, symbols, hashes with `=>` or `key:`, arrays, integers, true/false/nil) as JSON data. */
-export function rubyLiteral(src: string): unknown {
+function rubyLiteral(src: string): unknown {
   let i = 0
   const ws = () => {
     while (i < src.length && /[\s\\]/.test(src[i]!)) i++

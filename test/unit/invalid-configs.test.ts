@@ -39,7 +39,6 @@ for (const entry of INVALID_CONFIGS) {
       `${entry.id}: no line names ${entry.pointer} with "${entry.says}":\n${problems.join('\n')}`,
     )
     // a message is a sentence: it ends with a full stop, and never carries a raw control character
-    // eslint-disable-next-line no-control-regex
     for (const line of problems) assert.not.match(line, /[\x00-\x08\x0b-\x1f\x7f]/, line)
   })
 }

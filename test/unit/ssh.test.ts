@@ -109,11 +109,19 @@ test('empty input (an empty file to upload) reaches the remote command as an imm
       ['', '0'],
       ['abc', '3'],
     ] as const) {
-      const result = await Promise.race([
-        transport.run('h', { argv: ['cat'], input }),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('ssh waits for input')), 5000)),
-      ])
-      assert.is(result.stdout.trim(), bytes)
+      // The guard timer is cleared once ssh answers: left running, it would hold the test process for 5 s.
+      let guard: NodeJS.Timeout | undefined
+      try {
+        const result = await Promise.race([
+          transport.run('h', { argv: ['cat'], input }),
+          new Promise<never>((_, reject) => {
+            guard = setTimeout(() => reject(new Error('ssh waits for input')), 5000)
+          }),
+        ])
+        assert.is(result.stdout.trim(), bytes)
+      } finally {
+        clearTimeout(guard)
+      }
     }
   } finally {
     process.env.PATH = saved
