@@ -10,14 +10,22 @@ import { HOST1, berth, homeOf, hostSnapshot, image, project, useLab } from './su
 
 useLab(test)
 
+/** A config/deploy.yml for the lab (service `shop`, the lab's ssh config) with these lines under `accessories:`. */
+function labYml(...accessories: string[]): string {
+  return [
+    'service: shop',
+    'image: shop/app',
+    'ssh:',
+    `  config: ${sshConfigPath()}`,
+    'accessories:',
+    ...accessories,
+    '',
+  ].join('\n')
+}
+
 function yml(over: { volume?: string; listen?: string; secretValue?: string } = {}): Record<string, string> {
   return {
-    'config/deploy.yml': [
-      'service: shop',
-      'image: shop/app',
-      'ssh:',
-      `  config: ${sshConfigPath()}`,
-      'accessories:',
+    'config/deploy.yml': labYml(
       '  search:',
       `    image: ${image('search:1')}`,
       `    host: ${HOST1}`,
@@ -30,8 +38,7 @@ function yml(over: { volume?: string; listen?: string; secretValue?: string } = 
       '      secret:',
       '        - auth.key',
       '        - admin-pass:ADMIN_PASS',
-      '',
-    ].join('\n'),
+    ),
     '.kamal/secrets': `auth.key=k-1\nADMIN_PASS=${over.secretValue ?? 'p-1'}\n`,
   }
 }
@@ -84,20 +91,14 @@ test('relative volume and env names with "." and "-": boot as written, check in 
 
 test('hosts: [] skips the accessory under `all` (exit 0) and is a usage error (64) named alone', async () => {
   const dir = project(
-    [
-      'service: shop',
-      'image: shop/app',
-      'ssh:',
-      `  config: ${sshConfigPath()}`,
-      'accessories:',
+    labYml(
       '  parked:',
       `    image: ${image('redis:7')}`,
       '    hosts: []',
       '  cache:',
       `    image: ${image('redis:7')}`,
       `    host: ${HOST1}`,
-      '',
-    ].join('\n'),
+    ),
   )
   const boot = await berth('boot', ['all'], { cwd: dir })
   assert.is(boot.code, 0, boot.stdout + boot.stderr)
@@ -116,19 +117,13 @@ test('hosts: [] skips the accessory under `all` (exit 0) and is a usage error (6
 
 test('a missing files: entry: check and config run; boot and reboot exit 78 naming it, the host untouched', async () => {
   const dir = project(
-    [
-      'service: shop',
-      'image: shop/app',
-      'ssh:',
-      `  config: ${sshConfigPath()}`,
-      'accessories:',
+    labYml(
       '  db:',
       `    image: ${image('redis:7')}`,
       `    host: ${HOST1}`,
       '    files:',
       '      - conf/generated.conf:/usr/local/etc/redis/redis.conf',
-      '',
-    ].join('\n'),
+    ),
     { 'conf/generated.conf': 'maxmemory 10mb\n' },
   )
   const boot = await berth('boot', ['db'], { cwd: dir })

@@ -22,6 +22,7 @@ import {
   stallingSshd,
   useLab,
   shopConfig,
+  type RunResult,
 } from './support.ts'
 
 /** Accessory-only: db on HOST1 and HOST2, cache on HOST3. The lock lives on HOST1 (db's first host). */
@@ -130,66 +131,63 @@ test('two overlapping reboots of one accessory-only config with different select
   assert.not.ok(existsSync(lockDir()))
 })
 
-test('SIGTERM during check while a host hangs after the ssh banner: report and exit 143 within seconds, nothing left', async () => {
+/**
+ * Runs `verb` on a config whose hosts include one that hangs after its ssh banner, sends `signal` once the
+ * handshake is stuck there, and returns the result and how long the exit took after the signal.
+ */
+async function signalledWhileStalled(
+  verb: string,
+  args: string[],
+  hosts: (stalled: string) => string[],
+  signal: 'SIGTERM' | 'SIGINT',
+): Promise<{ r: RunResult; seconds: number; tmp: string }> {
   const stall = await stallingSshd({ banner: true })
   try {
     const dir = project({
       service: 'shop',
       image: 'shop/app',
       ssh: { config: stall.configFile },
-      accessories: { db: { image: image('postgres:16'), hosts: [HOST1, stall.host] } },
+      accessories: { db: { image: image('postgres:16'), hosts: hosts(stall.host) } },
     })
     const tmp = privateTmp()
-    const run = startBerth('check', ['db'], { cwd: dir, env: { TMPDIR: tmp } })
-    // Without the fix the run waits for ssh's keepalives (45 s) or the host time limit (60 s): the guard
-    // ends it long after the bound below, so the test fails instead of hanging.
+    const run = startBerth(verb, args, { cwd: dir, env: { TMPDIR: tmp } })
+    // Without the fix the run waits for ssh's keepalives (45 s), ConnectTimeout or the host time limit (60 s):
+    // the guard ends it long after the bounds below, so a test fails instead of hanging.
     const guard = setTimeout(() => run.signal('SIGKILL'), 90_000)
     await stall.reached
     await new Promise((resolve) => setTimeout(resolve, 500))
     const signalled = Date.now()
-    run.signal('SIGTERM')
+    run.signal(signal)
     const r = await run.done
-    const seconds = (Date.now() - signalled) / 1000
     clearTimeout(guard)
-    assert.is(r.code, 143, r.stdout + r.stderr)
-    assert.ok(seconds < 10, `exit ${seconds}s after SIGTERM (bound 10 s)`)
-    assert.match(r.stderr, /berth: SIGTERM/)
-    // the report is printed: the host that answered, and the interruption
-    assert.match(r.stdout, /Interrupted by SIGTERM/)
-    assert.ok(r.stdout.includes(HOST1), r.stdout)
-    await assertNothingLeft(tmp, r)
+    return { r, seconds: (Date.now() - signalled) / 1000, tmp }
   } finally {
     await stall.close()
   }
+}
+
+test('SIGTERM during check while a host hangs after the ssh banner: report and exit 143 within seconds, nothing left', async () => {
+  const { r, seconds, tmp } = await signalledWhileStalled('check', ['db'], (stalled) => [HOST1, stalled], 'SIGTERM')
+  assert.is(r.code, 143, r.stdout + r.stderr)
+  assert.ok(seconds < 10, `exit ${seconds}s after SIGTERM (bound 10 s)`)
+  assert.match(r.stderr, /berth: SIGTERM/)
+  // the report is printed: the host that answered, and the interruption
+  assert.match(r.stdout, /Interrupted by SIGTERM/)
+  assert.ok(r.stdout.includes(HOST1), r.stdout)
+  await assertNothingLeft(tmp, r)
 })
 
 test('SIGINT during exec while its host hangs after the ssh banner: nothing ran, exit 130 within seconds', async () => {
-  const stall = await stallingSshd({ banner: true })
-  try {
-    const dir = project({
-      service: 'shop',
-      image: 'shop/app',
-      ssh: { config: stall.configFile },
-      accessories: { db: { image: image('postgres:16'), hosts: [stall.host] } },
-    })
-    const tmp = privateTmp()
-    const run = startBerth('exec', ['db', '--', 'true'], { cwd: dir, env: { TMPDIR: tmp } })
-    // Without the fix exec waits for the handshake until ssh gives up (ConnectTimeout, keepalives).
-    const guard = setTimeout(() => run.signal('SIGKILL'), 90_000)
-    await stall.reached
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const signalled = Date.now()
-    run.signal('SIGINT')
-    const r = await run.done
-    const seconds = (Date.now() - signalled) / 1000
-    clearTimeout(guard)
-    assert.is(r.code, 130, r.stdout + r.stderr)
-    assert.ok(seconds < 10, `exit ${seconds}s after SIGINT (bound 10 s)`)
-    assert.match(r.stderr, /not run: the run was interrupted by SIGINT/)
-    await assertNothingLeft(tmp, r)
-  } finally {
-    await stall.close()
-  }
+  const { r, seconds, tmp } = await signalledWhileStalled(
+    'exec',
+    ['db', '--', 'true'],
+    (stalled) => [stalled],
+    'SIGINT',
+  )
+  assert.is(r.code, 130, r.stdout + r.stderr)
+  assert.ok(seconds < 10, `exit ${seconds}s after SIGINT (bound 10 s)`)
+  assert.match(r.stderr, /not run: the run was interrupted by SIGINT/)
+  await assertNothingLeft(tmp, r)
 })
 
 test('SIGTERM during check --registry while the registry never answers: report and exit 143 within seconds', async () => {
