@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants, existsSync } from 'node:fs'
 import path from 'node:path'
+import { forwardChunks } from '../remote/transport.ts'
 import { EXIT_ERROR, exitCodeForSignal } from '../report/exit-codes.ts'
 import { kamalVersion, outputTail } from './hook-env.ts'
 
@@ -62,10 +63,9 @@ export async function runHook(options: {
   if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
   let output = ''
   // the hook waits while berth's stderr is full (a loud hook is never piled up in memory)
-  const keep = (stream: NodeJS.ReadableStream) => (chunk: string) => {
+  const keep = (chunk: string) => {
     output = (output + chunk).slice(-TAIL_CHARS)
-    const room = options.showOutput ? stderr(chunk) : undefined
-    if (room) (stream.pause(), void room.then(() => stream.resume()))
+    return options.showOutput ? stderr(chunk) : undefined
   }
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
   // a NUL cannot be passed in an environment; say which variable, never its value (it may be a secret)
@@ -107,8 +107,8 @@ export async function runHook(options: {
       signal.addEventListener('abort', onAbort, { once: true })
       process.on('exit', onExit)
       // decoded per stream, so a character split across two reads stays whole
-      child.stdout!.setEncoding('utf8').on('data', keep(child.stdout!))
-      child.stderr!.setEncoding('utf8').on('data', keep(child.stderr!))
+      forwardChunks(child.stdout!.setEncoding('utf8'), keep)
+      forwardChunks(child.stderr!.setEncoding('utf8'), keep)
       const done = (result: { code: number | null; signal: NodeJS.Signals | null } | { error: Error }) => {
         signal.removeEventListener('abort', onAbort)
         process.off('exit', onExit)

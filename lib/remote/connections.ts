@@ -12,7 +12,7 @@ import { createConnection } from 'node:net'
 import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
-import type { CommandResult } from './transport.ts'
+import { forwardChunks, type CommandResult } from './transport.ts'
 
 /** Kamal's `sshkit.max_concurrent_starts` default: handshakes in flight at once. */
 export const DEFAULT_MAX_CONCURRENT_STARTS = 30
@@ -92,17 +92,8 @@ export function spawnSsh(
   for (const [stream, take] of [
     [child.stdout, io.stdout],
     [child.stderr, io.stderr],
-  ] as const) {
-    stream?.on('data', (chunk: Buffer) => {
-      const taken = take?.(chunk)
-      if (!taken) return
-      stream.pause()
-      void taken.then(
-        () => stream.resume(),
-        () => stream.resume(),
-      )
-    })
-  }
+  ] as const)
+    if (stream && take) forwardChunks(stream, take)
   io.running?.(child)
   let timedOut = false
   let aborted = false

@@ -2,7 +2,14 @@
 // pseudo-host and for checking what the remote quoting really yields in a POSIX shell.
 import { spawn } from 'node:child_process'
 import { shellJoin } from './quote.ts'
-import { Tail, type CommandResult, type OutputSink, type RemoteCommand, type Transport } from './transport.ts'
+import {
+  forwardChunks,
+  Tail,
+  type CommandResult,
+  type OutputSink,
+  type RemoteCommand,
+  type Transport,
+} from './transport.ts'
 
 export class LocalTransport implements Transport {
   private readonly cwd: string
@@ -36,16 +43,11 @@ export class LocalTransport implements Transport {
     child.stdin?.on('error', () => {})
     child.stdin?.end(command.input)
     const tails = { stdout: new Tail(), stderr: new Tail() }
-    for (const name of ['stdout', 'stderr'] as const) {
-      const stream = child[name]!
-      stream.on('data', (chunk: Buffer) => {
+    for (const name of ['stdout', 'stderr'] as const)
+      forwardChunks(child[name]!, (chunk: Buffer) => {
         tails[name].push(chunk)
-        const taken = sink[name](chunk)
-        if (!taken) return
-        stream.pause()
-        void taken.finally(() => stream.resume())
+        return sink[name](chunk)
       })
-    }
     return new Promise((resolve) => {
       child.on('error', () => {}) // an abort: 'close' follows
       child.on('close', (code) =>

@@ -63,6 +63,25 @@ export class Tail {
   }
 }
 
+/**
+ * Hands each chunk of `stream` to `take`; while the promise `take` returns is pending the stream is paused, so
+ * output is passed on as fast as it is taken and never piled up in memory (backpressure).
+ */
+export function forwardChunks<Chunk extends string | Buffer>(
+  stream: NodeJS.ReadableStream,
+  take: (chunk: Chunk) => void | Promise<void>,
+): void {
+  stream.on('data', (chunk: Chunk) => {
+    const taken = take(chunk)
+    if (!taken) return
+    stream.pause()
+    void taken.then(
+      () => stream.resume(),
+      () => stream.resume(),
+    )
+  })
+}
+
 export interface Transport {
   /**
    * Runs one command on one host. Never throws for a non-zero exit: the caller decides. Once `signal` (the
