@@ -88,14 +88,14 @@ export type LockState =
   | { held: true; details?: undefined; problem: string }
 
 /** Control characters of a file someone else wrote, made visible (they would drive the terminal). */
-function printable(text: string): string {
+function controlsEscaped(text: string): string {
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }
 
 /** At most 200 characters of `text`, control characters shown as escapes. */
 function excerpt(text: string): string {
   const cut = text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text
-  return printable(cut)
+  return controlsEscaped(cut)
 }
 
 /** Reads the output of a lockStatus that ran to its end (an exit in LOCK_STATUS_EXITS); pure. */
@@ -126,5 +126,5 @@ export function readLockStatus(exitCode: number, stdout: string): LockState {
   const details = parseLockDetails(text)
   if (!details)
     return { held: true, problem: `its details are not in Kamal's form; they read: ${excerpt(text.trim())}` }
-  return { held: true, details, text: printable(text.trim()) }
+  return { held: true, details, text: controlsEscaped(text.trim()) }
 }

@@ -376,15 +376,21 @@ for (const [where, words] of [
   })
 }
 
-test('rollback: the old container removed by hand during the verification, which fails: the new one is kept', async () => {
+/** A reboot on h1 whose new container behaves so; the old container is removed by hand while it is verified. */
+async function rebootRemovingOldDuringVerification(behaviour: 'unhealthy' | 'crash') {
   const fleet = bootedFleet()
-  fleet.behaviour.set(NEW, 'unhealthy')
+  fleet.behaviour.set(NEW, behaviour)
   const id = oldId(fleet)
   fleet.onCommand = (sent, phase) => {
     if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
       removeOld(fleet, id)
   }
   const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  return { fleet, r }
+}
+
+test('rollback: the old container removed by hand during the verification, which fails: the new one is kept', async () => {
+  const { fleet, r } = await rebootRemovingOldDuringVerification('unhealthy')
   assert.is(r.code, 1, r.stdout + r.stderr)
   assert.match(r.stdout, /the new container reported unhealthy; the old container \(postgres:16\) is gone/)
   assert.match(r.stdout, KEPT_NEW)
@@ -392,14 +398,7 @@ test('rollback: the old container removed by hand during the verification, which
 })
 
 test('rollback: a new container that crashes, with the old one gone: kept, and said to be exited, not "back"', async () => {
-  const fleet = bootedFleet()
-  fleet.behaviour.set(NEW, 'crash')
-  const id = oldId(fleet)
-  fleet.onCommand = (sent, phase) => {
-    if (phase === 'before' && sent.host === 'h1' && /^docker inspect \w{12} --format /.test(sent.line))
-      removeOld(fleet, id)
-  }
-  const r = await run('reboot', ['db', '-y', '--hosts', 'h1'], fleet, projectWith(config(NEW)))
+  const { fleet, r } = await rebootRemovingOldDuringVerification('crash')
   assert.is(r.code, 1)
   assert.match(
     r.stdout,
