@@ -1,8 +1,8 @@
-// The shape of lib/: layers point one way with no import cycle (scripts/check-layers.mjs, run by `npm test`),
-// the check fails on a planted upward import, and every file under lib/ is named in the README's table.
+// The shape of lib/: layers point one way with no import cycle (scripts/check-layers.mjs, run by `npm test`), and
+// the check fails on a planted upward import. That every folder of lib/ is documented: docs.test.ts.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,19 +31,6 @@ test('the check fails on a planted upward import and on a planted cycle', () => 
     upward.problems.some((p) => p.startsWith('import cycle:')),
     'cli reaches remote/quote.ts, which now reaches cli',
   )
-})
-
-test('every file under lib/ is named in the README\'s "How it is built" table', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  const table = readme.slice(readme.indexOf('## How it is built'), readme.indexOf('## The lab'))
-  const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-    )
-  const missing = files(LIB)
-    .map((f) => path.relative(LIB, f))
-    .filter((rel) => !table.includes(`\`${path.basename(rel)}\``) && !table.includes(`lib/${rel}`))
-  assert.equal(missing, [], `not named in the README table: ${missing.join(', ')}`)
 })
 
 test.run()
