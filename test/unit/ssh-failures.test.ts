@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { tmpdir } from 'node:os'
-import { LocalTransport } from '../../lib/remote/local.ts'
+import { LocalTransport } from '../support/local-transport.ts'
 import { describeFailure, isConnectionFailure, type CommandResult } from '../../lib/remote/transport.ts'
 
 const ssh = (...lines: string[]): CommandResult => ({
