@@ -6,14 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { shellJoin } from './quote.ts'
-import {
-  ConnectionPool,
-  DEFAULT_HOST_TIMEOUT_SECONDS,
-  DEFAULT_MAX_CONCURRENT_STARTS,
-  UserSshConfig,
-  spawnSsh,
-  sshConfigFiles,
-} from './connections.ts'
+import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from './connections.ts'
+import { spawnSsh } from './spawn-ssh.ts'
 import {
   SSH_CONNECTION_FAILED,
   TIMED_OUT,
@@ -23,6 +17,7 @@ import {
   type RemoteCommand,
   type Transport,
 } from './transport.ts'
+import { sshConfigFiles, UserSshConfig } from './user-ssh-config.ts'
 
 export interface SshSettings {
   user: string
