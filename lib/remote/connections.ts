@@ -11,11 +11,12 @@ import { spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { SSH_CONNECTION_FAILED } from './command-failure.ts'
 import { masterAlive, terminateMaster } from './control-socket.ts'
 import { Gate } from './gate.ts'
 import { shellJoin } from './quote.ts'
 import { spawnSsh } from './spawn-ssh.ts'
-import { SSH_CONNECTION_FAILED, type CommandResult } from './transport.ts'
+import type { CommandResult } from './transport.ts'
 import { userSharesConnections, type UserSshConfig } from './user-ssh-config.ts'
 
 /** Kamal's `sshkit.max_concurrent_starts` default: handshakes in flight at once. */

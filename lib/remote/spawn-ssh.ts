@@ -2,7 +2,8 @@
 // early only by a time limit or a signal berth was given (SIGTERM, then SIGKILL). What to run is the
 // caller's (ssh.ts for commands, connections.ts for handshakes, `ssh -G` and `ssh -O exit`).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { forwardChunks, SSH_CONNECTION_FAILED } from './transport.ts'
+import { SSH_CONNECTION_FAILED } from './command-failure.ts'
+import { forwardChunks } from './transport.ts'
 
 interface SpawnOutcome {
   exitCode: number

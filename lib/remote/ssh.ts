@@ -2,12 +2,12 @@
 // host-key checking left as the user's ssh configuration has it (on by default). One connection per host
 // per run, shared by its commands (connections.ts); read-only round trips are bounded by the per-host time
 // limit, commands that change a host never are (a swap is never cut in half).
-import { shellJoin } from './quote.ts'
+import { SSH_CONNECTION_FAILED } from './command-failure.ts'
 import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from './connections.ts'
+import { shellJoin } from './quote.ts'
 import { spawnSsh } from './spawn-ssh.ts'
 import { writeIncludeFile } from './ssh-include-file.ts'
 import {
-  SSH_CONNECTION_FAILED,
   TIMED_OUT,
   Tail,
   type CommandResult,
