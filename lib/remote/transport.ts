@@ -34,7 +34,7 @@ export interface CommandResult {
   /**
    * Set by a transport that knows whether the connection failed (true: the command never ran, e.g. the
    * handshake failed) or held (false: a 255 is the remote command's own exit). Unset: guessed from exit
-   * 255 and ssh's own words on stderr (isConnectionFailure).
+   * 255 and ssh's own words on stderr (isConnectionFailure in command-failure.ts).
    */
   connectionFailed?: boolean
 }
