@@ -4,14 +4,8 @@
 // also reaches the transport: waits that change nothing (connecting, read-only commands) end at once.
 import { auditLogFile, recordAudit, type AuditContext } from '../audit/commands.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
-import {
-  describeFailure,
-  failureDetail,
-  type CommandResult,
-  type OutputSink,
-  type RemoteCommand,
-  type Transport,
-} from '../remote/transport.ts'
+import { describeFailure, failureDetail } from '../remote/command-failure.ts'
+import type { CommandResult, OutputSink, RemoteCommand, Transport } from '../remote/transport.ts'
 
 /** Thrown instead of starting a remote command once the run has been signalled. */
 export class Interrupted extends Error {

@@ -3,7 +3,8 @@
 import type { Deployment } from '../config/model.ts'
 import { LOCK_STATUS_EXITS, lockDirectory, lockStatus, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'
+import { describeCommand, type Transport } from '../remote/transport.ts'
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
 
 export type LockAction = 'status' | 'release'

@@ -2,7 +2,7 @@
 import { inspectHost } from '../docker/commands.ts'
 import { parseHostInspection } from '../docker/inspect.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
-import { describeFailure, isConnectionFailure } from '../remote/transport.ts'
+import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import { selectionHosts, type Selection } from './selection.ts'
 

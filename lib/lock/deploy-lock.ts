@@ -4,7 +4,8 @@
 // host, also after SIGINT/SIGTERM (the flows stop starting new commands, then return).
 import os from 'node:os'
 import type { Deployment } from '../config/model.ts'
-import { describeFailure, failureDetail, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import { describeFailure, failureDetail, isConnectionFailure } from '../remote/command-failure.ts'
+import type { Transport } from '../remote/transport.ts'
 import {
   acquireLock,
   formatLockDetails,

@@ -81,66 +81,96 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   })
 }
 
-/** Starts a private agent holding `keys`. Throws AgentError (naming the key's secret, never its content). */
-export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?: number } = {}): Promise<SshAgent> {
-  const timeoutMs = options.timeoutMs ?? 5000
+/** A fresh private (0700) folder for the agent's socket and public key files, short enough for the socket path. */
+function makeAgentDirectory(): string {
   let base = tmpdir()
   if (Buffer.byteLength(path.join(base, 'berth-agent-XXXXXX', 'agent.sock')) > MAX_SOCKET_PATH) base = '/tmp'
-  const dir = mkdtempSync(path.join(base, 'berth-agent-')) // mode 0700
-  const socket = path.join(dir, 'agent.sock')
+  return mkdtempSync(path.join(base, 'berth-agent-')) // mode 0700
+}
+
+/** The watchdog shell that runs the agent; berth holds its stdin until the agent is to stop. */
+function spawnWatchdog(socket: string, dir: string): ChildProcess {
   // detached: a Ctrl-C at the terminal must not stop the agent while berth still needs ssh (to release the lock)
   const child = spawn('/bin/sh', ['-c', WATCHDOG, 'sh', socket, dir], {
     stdio: ['pipe', 'pipe', 'ignore'],
     detached: true,
   })
   child.stdin!.on('error', () => {})
-  let pid = 0
+  return child
+}
+
+/** Stops the agent (by its pid, once known) and the watchdog, and removes the folder. Idempotent. */
+function agentStopper(watchdog: ChildProcess, dir: string, agent: { pid: number }): () => void {
   let stopped = false
   const stop = () => {
     if (stopped) return
     stopped = true
     process.off('exit', stop)
-    if (pid > 0) {
+    if (agent.pid > 0) {
       try {
-        process.kill(pid, 'SIGTERM')
+        process.kill(agent.pid, 'SIGTERM')
       } catch {
         // already gone
       }
     }
-    child.stdin!.end()
-    child.unref()
+    watchdog.stdin!.end()
+    watchdog.unref()
     rmSync(dir, { recursive: true, force: true })
   }
+  return stop
+}
+
+/** The agent's pid, the watchdog's first line. */
+async function agentPid(watchdog: ChildProcess, timeoutMs: number): Promise<number> {
+  const pid = Number(await firstLine(watchdog, timeoutMs))
+  if (!Number.isInteger(pid) || pid <= 0) throw new AgentError('ssh-agent did not start')
+  return pid
+}
+
+/** One key into the agent through `ssh-add -` on stdin; an AgentError names the key's secret, never its content. */
+function addKey(socket: string, { name, key }: KeyData, timeoutMs: number): void {
+  // OpenSSH wants the key's last line ended
+  const r = spawnSync('ssh-add', ['-q', '-'], {
+    input: key.endsWith('\n') ? key : `${key}\n`,
+    env: addEnv(socket),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  })
+  if (r.error) throw new AgentError(`could not run ssh-add for key_data ${name}: ${r.error.message}`)
+  if (r.status !== 0) {
+    const why = (r.stderr ?? '').replace(/\(stdin\)/g, name).trim() || `exit ${r.status}`
+    throw new AgentError(
+      `ssh.key_data ${name} could not be loaded into ssh-agent (${why}); ` +
+        'the secret must hold an unencrypted private key (OpenSSH or PEM format)',
+    )
+  }
+}
+
+/** The loaded keys' public halves, each written to a file in the agent's folder (for `-i` with `keys_only`). */
+function writePublicKeyFiles(socket: string, dir: string, timeoutMs: number): string[] {
+  const listed = spawnSync('ssh-add', ['-L'], { env: addEnv(socket), encoding: 'utf8', timeout: timeoutMs })
+  const publicKeys = listed.status === 0 ? listed.stdout.split('\n').filter((line) => line.trim()) : []
+  return publicKeys.map((line, i) => {
+    const file = path.join(dir, `key_data-${i}.pub`)
+    writeFileSync(file, `${line}\n`, { mode: 0o600 })
+    return file
+  })
+}
+
+/** Starts a private agent holding `keys`. Throws AgentError (naming the key's secret, never its content). */
+export async function startAgent(keys: readonly KeyData[], options: { timeoutMs?: number } = {}): Promise<SshAgent> {
+  const timeoutMs = options.timeoutMs ?? 5000
+  const dir = makeAgentDirectory()
+  const socket = path.join(dir, 'agent.sock')
+  const watchdog = spawnWatchdog(socket, dir)
+  const agent = { pid: 0 }
+  const stop = agentStopper(watchdog, dir, agent)
   process.on('exit', stop)
   try {
-    pid = Number(await firstLine(child, timeoutMs))
-    if (!Number.isInteger(pid) || pid <= 0) throw new AgentError('ssh-agent did not start')
-    waitForAgent(socket, child, timeoutMs)
-    for (const { name, key } of keys) {
-      // OpenSSH wants the key's last line ended
-      const r = spawnSync('ssh-add', ['-q', '-'], {
-        input: key.endsWith('\n') ? key : `${key}\n`,
-        env: addEnv(socket),
-        encoding: 'utf8',
-        timeout: timeoutMs,
-      })
-      if (r.error) throw new AgentError(`could not run ssh-add for key_data ${name}: ${r.error.message}`)
-      if (r.status !== 0) {
-        const why = (r.stderr ?? '').replace(/\(stdin\)/g, name).trim() || `exit ${r.status}`
-        throw new AgentError(
-          `ssh.key_data ${name} could not be loaded into ssh-agent (${why}); ` +
-            'the secret must hold an unencrypted private key (OpenSSH or PEM format)',
-        )
-      }
-    }
-    const listed = spawnSync('ssh-add', ['-L'], { env: addEnv(socket), encoding: 'utf8', timeout: timeoutMs })
-    const publicKeys = listed.status === 0 ? listed.stdout.split('\n').filter((line) => line.trim()) : []
-    const publicKeyFiles = publicKeys.map((line, i) => {
-      const file = path.join(dir, `key_data-${i}.pub`)
-      writeFileSync(file, `${line}\n`, { mode: 0o600 })
-      return file
-    })
-    return { socket, pid, publicKeyFiles, stop }
+    agent.pid = await agentPid(watchdog, timeoutMs)
+    waitForAgent(socket, watchdog, timeoutMs)
+    for (const key of keys) addKey(socket, key, timeoutMs)
+    return { socket, pid: agent.pid, publicKeyFiles: writePublicKeyFiles(socket, dir, timeoutMs), stop }
   } catch (error) {
     stop()
     throw error

@@ -2,20 +2,12 @@
 // host-key checking left as the user's ssh configuration has it (on by default). One connection per host
 // per run, shared by its commands (connections.ts); read-only round trips are bounded by the per-host time
 // limit, commands that change a host never are (a swap is never cut in half).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { SSH_CONNECTION_FAILED } from './command-failure.ts'
+import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from './connections.ts'
 import { shellJoin } from './quote.ts'
+import { spawnSsh } from './spawn-ssh.ts'
+import { writeIncludeFile } from './ssh-include-file.ts'
 import {
-  ConnectionPool,
-  DEFAULT_HOST_TIMEOUT_SECONDS,
-  DEFAULT_MAX_CONCURRENT_STARTS,
-  UserSshConfig,
-  spawnSsh,
-  sshConfigFiles,
-} from './connections.ts'
-import {
-  SSH_CONNECTION_FAILED,
   TIMED_OUT,
   Tail,
   type CommandResult,
@@ -23,6 +15,7 @@ import {
   type RemoteCommand,
   type Transport,
 } from './transport.ts'
+import { sshConfigFiles, UserSshConfig } from './user-ssh-config.ts'
 
 export interface SshSettings {
   user: string
@@ -229,54 +222,4 @@ export class SshTransport implements Transport {
       if ((await this.pool.stillConnected(connection)) === true) connectionFailed = false
     return { exitCode: outcome.exitCode, timedOut: outcome.timedOut, interrupted, connectionFailed }
   }
-}
-
-/**
- * The lines of a config file that Includes several (ssh reads one -F; Include paths must be absolute).
- * Each path is one double-quoted argument; the config loader refuses paths with a newline, a control
- * character or a double quote, so a path can never add a line of its own.
- */
-export function includeFileContent(files: readonly string[]): string {
-  return files
-    .map((f) => {
-      if (/[\x00-\x1f\x7f"]/.test(f))
-        throw new Error(
-          `ssh config path ${JSON.stringify(f)} cannot be included: it holds a control character or a double quote`,
-        )
-      return `Include "${f.startsWith('~') ? f : path.resolve(f)}"\n`
-    })
-    .join('')
-}
-
-/** Generated Include files, removed when the process exits (however it exits through process.exit). */
-const generated = new Set<string>()
-
-function removeGenerated(): void {
-  for (const dir of generated) rmSync(dir, { recursive: true, force: true })
-  generated.clear()
-}
-
-/**
- * On SIGINT/SIGTERM with no other handler, remove the files, then die of the same signal as before. This
- * handler runs first (prepended); when another one is there (the deploy lock's, which still needs ssh to
- * release the lock and then calls process.exit), the 'exit' handler removes the files instead.
- */
-function onSignal(signal: NodeJS.Signals): void {
-  if (process.listenerCount(signal) > 0) return
-  removeGenerated()
-  process.kill(process.pid, signal)
-}
-
-function writeIncludeFile(files: string[]): string {
-  const content = includeFileContent(files)
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-ssh-'))
-  if (generated.size === 0) {
-    process.once('exit', removeGenerated)
-    process.prependOnceListener('SIGINT', onSignal)
-    process.prependOnceListener('SIGTERM', onSignal)
-  }
-  generated.add(dir)
-  const file = path.join(dir, 'config')
-  writeFileSync(file, content, { mode: 0o600 })
-  return file
 }

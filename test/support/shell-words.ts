@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as assert from 'uvu/assert'
-import { LocalTransport } from '../../lib/remote/local.ts'
+import { LocalTransport } from './local-transport.ts'
 import { quoteWord } from '../../lib/remote/quote.ts'
 
 export async function shellWords(commandLine: string): Promise<string[]> {

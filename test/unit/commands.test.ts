@@ -17,7 +17,7 @@ import {
   writeFile,
 } from '../../lib/docker/commands.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
-import { LocalTransport } from '../../lib/remote/local.ts'
+import { LocalTransport } from '../support/local-transport.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 import { shellWords } from '../support/shell-words.ts'
 

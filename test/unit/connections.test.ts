@@ -8,16 +8,15 @@ import * as assert from 'uvu/assert'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { runWithFleet } from '../support/run-script.ts'
 import { createServer } from 'node:net'
+import { makeControlDirectory } from '../../lib/remote/connections.ts'
+import { masterAlive, terminateMaster } from '../../lib/remote/control-socket.ts'
+import { Gate } from '../../lib/remote/gate.ts'
 import {
   configKeywords,
-  Gate,
-  makeControlDirectory,
   sshConfigFiles,
-  masterAlive,
-  terminateMaster,
   UserSshConfig,
   userSharesConnections,
-} from '../../lib/remote/connections.ts'
+} from '../../lib/remote/user-ssh-config.ts'
 import { sshArgv } from '../../lib/remote/ssh.ts'
 
 test('the gate lets at most N pieces of work run at once, the rest in order', async () => {

@@ -26,7 +26,7 @@ import {
 } from '../../lib/docker/commands.ts'
 import { proxyDeploy, proxyRemove } from '../../lib/docker/proxy-commands.ts'
 import type { AccessoryProxy } from '../../lib/config/proxy.ts'
-import { LocalTransport } from '../../lib/remote/local.ts'
+import { LocalTransport } from '../support/local-transport.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { startAgent } from '../../lib/remote/ssh-agent.ts'
 import { asText } from '../support/run-script.ts'

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { displayJoin, printable, quoteWord, shellJoin } from '../../lib/remote/quote.ts'
 import { execFileSync } from 'node:child_process'
-import { LocalTransport } from '../../lib/remote/local.ts'
+import { LocalTransport } from '../support/local-transport.ts'
 
 test('plain words stay bare, everything else is single-quoted', () => {
   assert.is(quoteWord('docker'), 'docker')

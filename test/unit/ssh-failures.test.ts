@@ -5,8 +5,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { tmpdir } from 'node:os'
-import { LocalTransport } from '../../lib/remote/local.ts'
-import { describeFailure, isConnectionFailure, type CommandResult } from '../../lib/remote/transport.ts'
+import { LocalTransport } from '../support/local-transport.ts'
+import { describeFailure, isConnectionFailure } from '../../lib/remote/command-failure.ts'
+import type { CommandResult } from '../../lib/remote/transport.ts'
 
 const ssh = (...lines: string[]): CommandResult => ({
   exitCode: 255,

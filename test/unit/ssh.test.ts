@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { includeFileContent, sshArgv, SshTransport, type SshSettings } from '../../lib/remote/ssh.ts'
+import { includeFileContent } from '../../lib/remote/ssh-include-file.ts'
+import { sshArgv, SshTransport, type SshSettings } from '../../lib/remote/ssh.ts'
 
 const base: SshSettings = { user: 'root', keys: [], keysOnly: false, configFiles: true, connectTimeoutSeconds: 10 }
 

@@ -1,7 +1,7 @@
-// Running the same remote commands on this machine, through /bin/sh: the transport for the `local`
-// pseudo-host and for checking what the remote quoting really yields in a POSIX shell.
+// Test-only: running the same remote commands on this machine, through /bin/sh, to check what the remote
+// quoting really yields in a POSIX shell and how results are read, without ssh or a host.
 import { spawn } from 'node:child_process'
-import { shellJoin } from './quote.ts'
+import { shellJoin } from '../../lib/remote/quote.ts'
 import {
   forwardChunks,
   Tail,
@@ -9,7 +9,7 @@ import {
   type OutputSink,
   type RemoteCommand,
   type Transport,
-} from './transport.ts'
+} from '../../lib/remote/transport.ts'
 
 export class LocalTransport implements Transport {
   private readonly cwd: string
