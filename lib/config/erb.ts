@@ -23,7 +23,7 @@
 import { Parser } from 'yaml'
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { CommandRunner, Env } from './commands.ts'
+import type { CommandRunner, Env } from './local-commands.ts'
 import { RUBY_ESCAPES } from './env-file.ts'
 import { parseDotenv, SecretsError } from './secrets.ts'
 

@@ -3,7 +3,7 @@
 // reported at once, as `file:line:col: /json/pointer: message` (YAML) or `file: /json/pointer: message`.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { shellRunner, type CommandRunner } from './commands.ts'
+import { shellRunner, type CommandRunner } from './local-commands.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import type { DeployConfig } from './types.ts'
 import { show } from './values.ts'

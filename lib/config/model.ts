@@ -7,10 +7,10 @@ import type { SshSettings } from '../remote/ssh.ts'
 import type { KeyData } from '../remote/ssh-agent.ts'
 import { ConfigError } from './load.ts'
 import { expandErb } from './erb.ts'
-import { shellRunner, type CommandRunner } from './commands.ts'
+import { shellRunner, type CommandRunner } from './local-commands.ts'
 import { MAX_NAME, publishValue, show } from './values.ts'
 import { dumpEnvValue } from './env-file.ts'
-import { resolveProxy, type AccessoryProxy } from './proxy.ts'
+import { resolveProxy, type AccessoryProxy } from './accessory-proxy.ts'
 
 /** What model resolution needs from a loaded config (see load.ts). */
 export interface ConfigSource {
