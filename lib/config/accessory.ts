@@ -4,7 +4,7 @@
 import type { AccessoryConfig } from './types.ts'
 import type { ConfigSource, ResolveOptions } from './config-source.ts'
 import { ConfigError } from './load.ts'
-import { publishValue, show } from './values.ts'
+import { publishValue, show } from './value-rules.ts'
 import { dumpEnvValue } from './env-file.ts'
 import { resolveProxy, type AccessoryProxy } from './accessory-proxy.ts'
 import { resolveHosts } from './hosts-and-roles.ts'

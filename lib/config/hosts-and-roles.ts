@@ -1,7 +1,7 @@
 // The roles under `servers` and their hosts, and which hosts an accessory runs on (Kamal's `host`, `hosts`,
 // `role(s)`, `tag(s)`). Pure.
 import type { AccessoryConfig, DeployConfig, ServerEntry } from './types.ts'
-import { show } from './values.ts'
+import { show } from './value-rules.ts'
 
 type Where = (...rest: Array<string | number>) => string
 

@@ -1,7 +1,7 @@
 // The Kamal rules the schema does not express (validator/accessory.rb, role.rb, env.rb, configuration.rb).
 import { ACCESSORY_HOST_KEYS } from './schema.ts'
 import { isPlainObject } from './plain.ts'
-import type { Problem } from './values.ts'
+import type { Problem } from './value-collector.ts'
 import type { KeyPath } from './positions.ts'
 
 const RESTART_POLICY = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/

@@ -1,7 +1,7 @@
 // An accessory's `registry:` (or the root one) → the `docker login` it needs: server, user name, password,
 // and the secrets they come from. Pure.
 import type { RegistryConfig, SecretOrString } from './types.ts'
-import { MAX_NAME, show } from './values.ts'
+import { MAX_NAME, show } from './value-rules.ts'
 
 export interface RegistryLogin {
   server?: string

@@ -12,7 +12,7 @@ import type { CommandRunner } from './local-commands.ts'
 import { psychTags, settleTimestamps } from './psych.ts'
 import { tooDeepNode, tooDeepOffset } from './depth.ts'
 import { errorText, isPlainObject, nestingLimit, plainData, pointer } from './plain.ts'
-import { show } from './values.ts'
+import { show } from './value-rules.ts'
 import { locate, type SourceFile } from './positions.ts'
 import { duplicateKeys, duplicateKeyWarning } from './duplicate-keys.ts'
 

@@ -4,7 +4,7 @@ import type { DeployConfig } from './types.ts'
 import type { SshSettings } from '../remote/ssh.ts'
 import type { KeyData } from '../remote/ssh-agent.ts'
 import type { ConfigSource, ResolveOptions } from './config-source.ts'
-import { show } from './values.ts'
+import { show } from './value-rules.ts'
 
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
 
