@@ -15,8 +15,6 @@ import { readModuleFile } from './module-file.ts'
 import { validateConfig } from './validation.ts'
 import { kamalRefusal, TRAEFIK_REBOOT_HOOKS, traefikHooksRefusal } from './kamal-refusals.ts'
 
-export { deepMerge, destinationFile }
-
 export interface LoadedConfig {
   /** Validated, destination-merged, ERB-expanded. */
   config: DeployConfig

@@ -1,2 +1,0 @@
-// Temporary: moved to local-commands.ts (imports rewritten in a later commit).
-export * from './local-commands.ts'
