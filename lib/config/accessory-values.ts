@@ -209,7 +209,7 @@ function optionsProblems(options: unknown, base: Path, out: Collector): void {
       )
       continue
     }
-    if (key === 'restart') continue // load.ts checks the restart policy with Kamal's messages
+    if (key === 'restart') continue // kamal-rules.ts checks the restart policy with Kamal's messages
     const items = Array.isArray(value) ? value : [value]
     items.forEach((item, i) => {
       const at = Array.isArray(value) ? [...path, i] : path

@@ -138,7 +138,7 @@ export function kamalRuleProblems(config: unknown): Problem[] {
       }
       labelAndOptionProblems(base, accessory, problems)
       proxyProblems([...base, 'proxy'], accessory.proxy, problems)
-      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (model.ts resolveHosts)
+      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (hosts-and-roles.ts resolveHosts)
       const env = accessory.env
       if (isPlainObject(env) && hasOwn(env, 'tags')) {
         problems.push({ path: [...base, 'env', 'tags'], at: 'key', message: 'tags are only allowed in the root env' })
