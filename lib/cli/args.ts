@@ -1,7 +1,7 @@
 // Command-line flags, parsed strictly: an unknown flag or a missing value is a usage error (exit 64).
 // Every verb shares the common flags and adds its own; help text is generated from the same table.
 import { parseArgs } from 'node:util'
-import { destinationProblem, show } from '../config/values.ts'
+import { destinationProblem, show } from '../config/value-rules.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 

@@ -1,6 +1,6 @@
 // What a script's run hands to its verb (the runner fills it in; lib/cli/verbs.ts reads it). Types only, in a
 // module of their own so the runner and the verb table never import each other.
-import type { Deployment } from '../config/model.ts'
+import type { Deployment } from '../config/deployment.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import type { StepEngine } from '../flows/engine.ts'
 import type { Selection } from '../flows/selection.ts'

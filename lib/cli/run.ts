@@ -1,7 +1,7 @@
 // The one runner every script calls: parse flags, load config, pick accessories, run the verb, print
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
-import { resolveDeployment, type Deployment } from '../config/model.ts'
+import { resolveDeployment, type Deployment } from '../config/deployment.ts'
 import { checkCommandSizes } from '../docker/command-size.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'

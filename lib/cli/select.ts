@@ -1,6 +1,7 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`, and, as Kamal narrows
 // them, by `-r/--roles` (the hosts of those roles under `servers`) and `-p/--primary` (the primary host).
-import type { Accessory, Deployment } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { Deployment } from '../config/deployment.ts'
 import type { Selection } from '../flows/selection.ts'
 import { UsageError, argText, hostMatches } from './args.ts'
 

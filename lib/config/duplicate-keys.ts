@@ -3,7 +3,7 @@
 // false` keeps the last too) and says so, naming both lines: the earlier value is silently lost to Kamal.
 import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair } from 'yaml'
 import { pointer } from './plain.ts'
-import { show } from './values.ts'
+import { show } from './value-rules.ts'
 import type { KeyPath } from './positions.ts'
 
 export interface DuplicateKey {

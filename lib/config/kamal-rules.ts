@@ -1,7 +1,7 @@
 // The Kamal rules the schema does not express (validator/accessory.rb, role.rb, env.rb, configuration.rb).
 import { ACCESSORY_HOST_KEYS } from './schema.ts'
 import { isPlainObject } from './plain.ts'
-import type { Problem } from './values.ts'
+import type { Problem } from './value-collector.ts'
 import type { KeyPath } from './positions.ts'
 
 const RESTART_POLICY = /^(?:no|always|unless-stopped|on-failure(?::\d+)?)$/
@@ -138,7 +138,7 @@ export function kamalRuleProblems(config: unknown): Problem[] {
       }
       labelAndOptionProblems(base, accessory, problems)
       proxyProblems([...base, 'proxy'], accessory.proxy, problems)
-      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (model.ts resolveHosts)
+      // accessory.rb ensure_valid_roles is checked where the hosts are resolved (hosts-and-roles.ts resolveHosts)
       const env = accessory.env
       if (isPlainObject(env) && hasOwn(env, 'tags')) {
         problems.push({ path: [...base, 'env', 'tags'], at: 'key', message: 'tags are only allowed in the root env' })

@@ -3,17 +3,17 @@
 // reported at once, as `file:line:col: /json/pointer: message` (YAML) or `file: /json/pointer: message`.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import { shellRunner, type CommandRunner } from './commands.ts'
+import { shellRunner, type CommandRunner } from './local-commands.ts'
 import { loadSecrets, SecretsError } from './secrets.ts'
 import type { DeployConfig } from './types.ts'
-import { show } from './values.ts'
+import { show } from './value-rules.ts'
 import { deepMerge, destinationFile } from './destination.ts'
 import { locate, type Anchor, type KeyPath, type SourceFile } from './positions.ts'
-import { readModuleFile, readYamlFile, sourceKind } from './source-files.ts'
+import { sourceKind } from './source-files.ts'
+import { readYamlFile, type YamlReadOptions } from './yaml-file.ts'
+import { readModuleFile } from './module-file.ts'
 import { validateConfig } from './validation.ts'
 import { kamalRefusal, TRAEFIK_REBOOT_HOOKS, traefikHooksRefusal } from './kamal-refusals.ts'
-
-export { deepMerge, destinationFile }
 
 export interface LoadedConfig {
   /** Validated, destination-merged, ERB-expanded. */
@@ -77,23 +77,7 @@ function isFile(path: string): boolean {
 
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const { cwd, destination } = options
-  const pathOf = (file: string) => (isAbsolute(file) ? file : resolve(cwd, file))
-
-  let file: string
-  if (options.file !== undefined) {
-    file = options.file
-    // a name typed on the command line: shown JSON-quoted when it holds anything unusual
-    if (!isFile(pathOf(file)))
-      throw new ConfigError([`${plainName(file)}: config file not found; pass -c with an existing .yml or .mjs file`])
-  } else if (isFile(pathOf(DEFAULT_MJS))) {
-    file = DEFAULT_MJS
-  } else if (isFile(pathOf(DEFAULT_YML))) {
-    file = DEFAULT_YML
-  } else {
-    throw new ConfigError([
-      `no config file found: looked for ${DEFAULT_MJS} and ${DEFAULT_YML} in ${cwd}; use -c <file> to name another`,
-    ])
-  }
+  const file = findConfigFile(options)
   const kind = sourceKind(file)
   if (!kind) throw new ConfigError([`${plainName(file)}: unsupported config file type (use .yml, .yaml, .mjs or .js)`])
 
@@ -104,35 +88,11 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
 
   const problems: string[] = []
   const warnings: string[] = []
-  const sources: SourceFile[] = []
   const run = options.run ?? shellRunner(cwd, env)
-  const destinationName = destination ? destinationFile(file, destination) : undefined
-
-  if (kind === 'yaml') {
-    const reading = { env, run, cwd, ruby: options.ruby }
-    sources.push(await readYamlFile(file, pathOf(file), reading, problems, warnings))
-    if (destinationName) {
-      if (!isFile(pathOf(destinationName))) {
-        problems.push(`${destinationName}: configuration file for destination "${destination}" not found`)
-      } else {
-        sources.push(await readYamlFile(destinationName, pathOf(destinationName), reading, problems, warnings))
-      }
-    }
-  } else {
-    const args = { destination, env }
-    const main = await readModuleFile(file, pathOf(file), args, problems)
-    sources.push(main)
-    if (destinationName) {
-      if (isFile(pathOf(destinationName))) {
-        sources.push(await readModuleFile(destinationName, pathOf(destinationName), args, problems))
-      } else if (!main.exportsFunction) {
-        problems.push(
-          `${destinationName}: configuration file for destination "${destination}" not found ` +
-            `(${file} exports an object, so a destination needs its own file; or export a function of { destination, env })`,
-        )
-      }
-    }
-  }
+  const sources =
+    kind === 'yaml'
+      ? await readYamlSources(file, { env, run, cwd, ruby: options.ruby }, destination, problems, warnings)
+      : await readModuleSources(file, { destination, env }, cwd, problems)
   if (problems.length) throw new ConfigError(problems)
 
   const merged = sources.reduce<unknown>((config, source) => deepMerge(config, source.data ?? {}), {})
@@ -141,16 +101,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (validation.length) throw new ConfigError(validation)
 
   const config = merged as DeployConfig
-  const secretsPath = typeof config.secrets_path === 'string' ? config.secrets_path : undefined
-  let secrets: Record<string, string>
-  let secretFiles: string[]
-  try {
-    ;({ secrets, files: secretFiles } = loadSecrets({ secretsPath, destination, cwd, env, run }))
-  } catch (error) {
-    if (error instanceof SecretsError) throw new ConfigError(error.problems)
-    throw error
-  }
-
+  const { secrets, files: secretFiles } = readSecrets(config, destination, cwd, env, run)
   const loaded: LoadedConfig = {
     config,
     file,
@@ -161,17 +112,107 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     locate: (path) => locateIn(path, 'value'),
   }
   if (destination) loaded.destination = destination
-  // Kamal reads only YAML: a deploy.config.mjs is berth's own
-  const refusal = kind === 'yaml' ? kamalRefusal(config as Record<string, unknown>) : undefined
-  if (refusal) loaded.kamalRefuses = { at: locateIn(refusal.path, refusal.at), kamal: refusal.kamal, fix: refusal.fix }
-  else if (kind === 'yaml') {
-    // Kamal checks the hooks folder after the sections (configuration.rb#initialize)
-    const hooks = hooksDirectory(cwd, config.hooks_path)
-    const present = TRAEFIK_REBOOT_HOOKS.filter((hook) => existsSync(resolve(hooks, hook)))
-    const found = traefikHooksRefusal(present)
-    if (found) loaded.kamalRefuses = { at: relative(cwd, resolve(hooks, present[0]!)), ...found }
-  }
+  const refuses = kamalRefuses(kind, config, cwd, locateIn)
+  if (refuses) loaded.kamalRefuses = refuses
   return loaded
+}
+
+/** `-c`, else deploy.config.mjs, else config/deploy.yml in the working directory. */
+function findConfigFile(options: LoadOptions): string {
+  const pathOf = (file: string) => (isAbsolute(file) ? file : resolve(options.cwd, file))
+  if (options.file !== undefined) {
+    // a name typed on the command line: shown JSON-quoted when it holds anything unusual
+    if (!isFile(pathOf(options.file)))
+      throw new ConfigError([
+        `${plainName(options.file)}: config file not found; pass -c with an existing .yml or .mjs file`,
+      ])
+    return options.file
+  }
+  if (isFile(pathOf(DEFAULT_MJS))) return DEFAULT_MJS
+  if (isFile(pathOf(DEFAULT_YML))) return DEFAULT_YML
+  throw new ConfigError([
+    `no config file found: looked for ${DEFAULT_MJS} and ${DEFAULT_YML} in ${options.cwd}; use -c <file> to name another`,
+  ])
+}
+
+/** The YAML config and its destination file (`config/deploy.<destination>.yml`), which must exist. */
+async function readYamlSources(
+  file: string,
+  reading: YamlReadOptions,
+  destination: string | undefined,
+  problems: string[],
+  warnings: string[],
+): Promise<SourceFile[]> {
+  const pathOf = (name: string) => (isAbsolute(name) ? name : resolve(reading.cwd, name))
+  const sources = [await readYamlFile(file, pathOf(file), reading, problems, warnings)]
+  const destinationName = destination ? destinationFile(file, destination) : undefined
+  if (destinationName) {
+    if (!isFile(pathOf(destinationName))) {
+      problems.push(`${destinationName}: configuration file for destination "${destination}" not found`)
+    } else {
+      sources.push(await readYamlFile(destinationName, pathOf(destinationName), reading, problems, warnings))
+    }
+  }
+  return sources
+}
+
+/** The .mjs config and its destination file, which may be left out when the config exports a function. */
+async function readModuleSources(
+  file: string,
+  args: { destination?: string; env: Record<string, string | undefined> },
+  cwd: string,
+  problems: string[],
+): Promise<SourceFile[]> {
+  const { destination } = args
+  const pathOf = (name: string) => (isAbsolute(name) ? name : resolve(cwd, name))
+  const main = await readModuleFile(file, pathOf(file), args, problems)
+  const sources: SourceFile[] = [main]
+  const destinationName = destination ? destinationFile(file, destination) : undefined
+  if (destinationName) {
+    if (isFile(pathOf(destinationName))) {
+      sources.push(await readModuleFile(destinationName, pathOf(destinationName), args, problems))
+    } else if (!main.exportsFunction) {
+      problems.push(
+        `${destinationName}: configuration file for destination "${destination}" not found ` +
+          `(${file} exports an object, so a destination needs its own file; or export a function of { destination, env })`,
+      )
+    }
+  }
+  return sources
+}
+
+/** The secrets files the config names (`secrets_path`), merged; their problems are config errors. */
+function readSecrets(
+  config: DeployConfig,
+  destination: string | undefined,
+  cwd: string,
+  env: Record<string, string | undefined>,
+  run: CommandRunner,
+): { secrets: Record<string, string>; files: string[] } {
+  const secretsPath = typeof config.secrets_path === 'string' ? config.secrets_path : undefined
+  try {
+    return loadSecrets({ secretsPath, destination, cwd, env, run })
+  } catch (error) {
+    if (error instanceof SecretsError) throw new ConfigError(error.problems)
+    throw error
+  }
+}
+
+/** What Kamal 2.12 would refuse in a YAML config (a deploy.config.mjs is berth's own): a section, else a hook. */
+function kamalRefuses(
+  kind: 'yaml' | 'module',
+  config: DeployConfig,
+  cwd: string,
+  locateIn: (path: KeyPath, at: Anchor) => string,
+): LoadedConfig['kamalRefuses'] {
+  if (kind !== 'yaml') return undefined
+  const refusal = kamalRefusal(config as Record<string, unknown>)
+  if (refusal) return { at: locateIn(refusal.path, refusal.at), kamal: refusal.kamal, fix: refusal.fix }
+  // Kamal checks the hooks folder after the sections (configuration.rb#initialize)
+  const hooks = hooksDirectory(cwd, config.hooks_path)
+  const present = TRAEFIK_REBOOT_HOOKS.filter((hook) => existsSync(resolve(hooks, hook)))
+  const found = traefikHooksRefusal(present)
+  return found ? { at: relative(cwd, resolve(hooks, present[0]!)), ...found } : undefined
 }
 
 /** Kamal's `hooks_path`: the config's root `hooks_path`, else `.kamal/hooks`, from the working directory. */

@@ -64,10 +64,16 @@ function isPlainPrototype(value: object): boolean {
  * in JSON) and is left out. Never throws: whatever cannot be copied is a problem with its key path.
  */
 export function plainData(input: unknown): { value: unknown; problems: DataProblem[] } {
-  const problems: DataProblem[] = []
-  const ancestors: Array<{ value: object; path: Path }> = []
+  const copier = new PlainCopier()
+  return { value: copier.copy(input, []), problems: copier.problems }
+}
 
-  const copy = (value: unknown, path: Path): unknown => {
+/** One copy in progress: the problems found, and the objects being copied (to find circular references). */
+class PlainCopier {
+  readonly problems: DataProblem[] = []
+  private readonly ancestors: Array<{ value: object; path: Path }> = []
+
+  copy(value: unknown, path: Path): unknown {
     switch (typeof value) {
       case 'string':
       case 'boolean':
@@ -75,28 +81,32 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
         return value
       case 'number':
         if (!Number.isFinite(value))
-          problems.push({ path, message: `is ${value}, which no config value can be; write a finite number.` })
+          this.problems.push({ path, message: `is ${value}, which no config value can be; write a finite number.` })
         return value
       case 'bigint':
-        problems.push({ path, message: 'is a BigInt; write a number or a string.' })
+        this.problems.push({ path, message: 'is a BigInt; write a number or a string.' })
         return undefined
       case 'function':
       case 'symbol':
-        problems.push({ path, message: `is a ${typeof value}, not data; write the value it stands for.` })
+        this.problems.push({ path, message: `is a ${typeof value}, not data; write the value it stands for.` })
         return undefined
     }
     if (value === null) return null
-    const object = value as object
-    const loop = ancestors.find((a) => a.value === object)
+    return this.copyObject(value as object, path)
+  }
+
+  /** A list or a plain object, unless it is circular, too deep, of another kind, or cannot be read. */
+  private copyObject(object: object, path: Path): unknown {
+    const loop = this.ancestors.find((a) => a.value === object)
     if (loop) {
-      problems.push({
+      this.problems.push({
         path,
         message: `refers back to ${pointer(loop.path)} (a circular reference), so it has no end; write the value out instead.`,
       })
       return undefined
     }
-    if (ancestors.length >= MAX_DEPTH) {
-      problems.push({
+    if (this.ancestors.length >= MAX_DEPTH) {
+      this.problems.push({
         path,
         message: `is nested ${nestingLimit()}`,
       })
@@ -107,7 +117,7 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
     try {
       isArray = Array.isArray(object)
       if (!isArray && !isPlainPrototype(object)) {
-        problems.push({
+        this.problems.push({
           path,
           message: `is ${kindOf(object)}, not plain data; write a string, number, list or plain object.`,
         })
@@ -115,56 +125,59 @@ export function plainData(input: unknown): { value: unknown; problems: DataProbl
       }
       keys = isArray ? [] : Object.keys(object)
     } catch (error) {
-      problems.push({ path, message: `could not be read (${errorText(error)}); write plain data.` })
+      this.problems.push({ path, message: `could not be read (${errorText(error)}); write plain data.` })
       return undefined
     }
-    ancestors.push({ value: object, path })
+    this.ancestors.push({ value: object, path })
     try {
-      if (isArray) {
-        const list = object as unknown[]
-        const out: unknown[] = []
-        let length: number
-        try {
-          length = list.length
-        } catch (error) {
-          problems.push({ path, message: `could not be read (${errorText(error)}); write plain data.` })
-          return undefined
-        }
-        for (let i = 0; i < length; i++) out.push(read(list, i, [...path, i]))
-        return out
-      }
-      const out: Plain = {}
-      for (const key of keys) {
-        if (key === '__proto__') {
-          // assigning it would set the copy's prototype instead of adding a key
-          problems.push({
-            path: [...path, key],
-            message: 'is a key named __proto__, which no config key can be; remove it.',
-          })
-          continue
-        }
-        const item = read(object as Plain, key, [...path, key])
-        if (item !== undefined) out[key] = item
-      }
-      return out
+      return isArray ? this.copyList(object as unknown[], path) : this.copyEntries(object as Plain, keys, path)
     } finally {
-      ancestors.pop()
+      this.ancestors.pop()
     }
   }
 
-  const read = (container: Plain | unknown[], key: string | number, path: Path): unknown => {
+  private copyList(list: unknown[], path: Path): unknown[] | undefined {
+    const out: unknown[] = []
+    let length: number
+    try {
+      length = list.length
+    } catch (error) {
+      this.problems.push({ path, message: `could not be read (${errorText(error)}); write plain data.` })
+      return undefined
+    }
+    for (let i = 0; i < length; i++) out.push(this.read(list, i, [...path, i]))
+    return out
+  }
+
+  private copyEntries(object: Plain, keys: string[], path: Path): Plain {
+    const out: Plain = {}
+    for (const key of keys) {
+      if (key === '__proto__') {
+        // assigning it would set the copy's prototype instead of adding a key
+        this.problems.push({
+          path: [...path, key],
+          message: 'is a key named __proto__, which no config key can be; remove it.',
+        })
+        continue
+      }
+      const item = this.read(object, key, [...path, key])
+      if (item !== undefined) out[key] = item
+    }
+    return out
+  }
+
+  /** One item read from its container (a getter may throw) and copied. */
+  private read(container: Plain | unknown[], key: string | number, path: Path): unknown {
     let item: unknown
     try {
       item = (container as Record<string | number, unknown>)[key]
     } catch (error) {
-      problems.push({
+      this.problems.push({
         path,
         message: `threw an error when read (${errorText(error)}); fix the getter, or write the value itself.`,
       })
       return undefined
     }
-    return copy(item, path)
+    return this.copy(item, path)
   }
-
-  return { value: copy(input, []), problems }
 }

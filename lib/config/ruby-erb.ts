@@ -10,7 +10,7 @@
 // are the terminal's (a password manager may ask). A Ruby that runs longer than the time limit, or while
 // berth gets SIGINT/SIGTERM, is ended by its pid.
 import { spawn } from 'node:child_process'
-import type { Env } from './commands.ts'
+import type { Env } from './local-commands.ts'
 
 /** How long Ruby may take to render one file (its commands included). */
 const RUBY_ERB_TIMEOUT_SECONDS = 120

@@ -10,7 +10,7 @@
 // `$WORD` inside it (so Kamal turns a printed `pa$1word` into `pa`; basecamp/kamal#1911).
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { chomp, shellRunner, type CommandRunner, type Env } from './commands.ts'
+import { chomp, shellRunner, type CommandRunner, type Env } from './local-commands.ts'
 import { kamalSecretsCommand } from './kamal-secrets.ts'
 
 export { shellRunner, type CommandRunner }

@@ -4,7 +4,8 @@ import type { ErrorObject } from 'ajv'
 import { validator } from './validator.ts'
 import { kamalRuleProblems } from './kamal-rules.ts'
 import { pointer } from './plain.ts'
-import { valueProblems, type Problem } from './values.ts'
+import type { Problem } from './value-collector.ts'
+import { valueProblems } from './value-problems.ts'
 import type { Anchor, KeyPath } from './positions.ts'
 
 /** `/accessories/a~1b` -> `['accessories', 'a/b']` */

@@ -2,7 +2,8 @@
 // argument at 128 KiB: an accessory whose command would not fit is a config problem (exit 78), found before any
 // host is contacted and named by its largest value.
 import { ConfigError } from '../config/load.ts'
-import type { ConfigSource, Deployment } from '../config/model.ts'
+import type { ConfigSource } from '../config/config-source.ts'
+import type { Deployment } from '../config/deployment.ts'
 import { isPlainObject, pointer } from '../config/plain.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'

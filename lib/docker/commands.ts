@@ -3,7 +3,8 @@
 import { combine, pipe } from '../remote/joiners.ts'
 import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
-import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { DirectorySpec, Mount } from '../config/accessory-files.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
 
 export { dumpEnvValue } from '../config/env-file.ts'

@@ -1,7 +1,7 @@
 // kamal-proxy, as Kamal 2.12 talks to it for an accessory (lib/kamal/commands/accessory/proxy.rb): `docker exec
 // kamal-proxy kamal-proxy deploy|remove …`, and `list` (kamal-proxy's table) read back for `check`. Pure.
-import type { Accessory } from '../config/model.ts'
-import type { AccessoryProxy } from '../config/proxy.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { AccessoryProxy } from '../config/accessory-proxy.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 
 /** Kamal's proxy container name (configuration/proxy/boot.rb). */

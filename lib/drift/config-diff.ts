@@ -4,7 +4,7 @@
 // inspect`, and secret values (named, never shown). What the image brings itself (its Env, Labels, Cmd) is
 // not drift. What cannot be compared is listed as such, never as drift.
 import path from 'node:path'
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import type { ContainerSettings, ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { dumpEnvValue } from '../docker/commands.ts'
 import { canonicalImageRef, parseImageRef } from './image-ref.ts'

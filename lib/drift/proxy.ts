@@ -1,5 +1,5 @@
 // kamal-proxy's view of an accessory (`kamal-proxy list`) against its config and its running container. Pure.
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import type { ProxyView } from '../docker/proxy-commands.ts'
 import type { DriftFinding } from './config-diff.ts'

@@ -1,5 +1,5 @@
 // (desired, observed) → one verdict per accessory × host. This is where the image is compared.
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import type { ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
 import { compareImage, compareRegistry, compareSettings, type DriftFinding } from './config-diff.ts'

@@ -1,7 +1,8 @@
 // accessory-boot: observe every host, judge every accessory × host, boot only what is missing, and
 // leave drifted containers untouched for the report to name.
 import { AUDIT } from '../audit/commands.ts'
-import type { Accessory, Deployment } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { Deployment } from '../config/deployment.ts'
 import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeFailure } from '../remote/command-failure.ts'

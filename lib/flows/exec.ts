@@ -2,7 +2,7 @@
 // fresh one (Kamal's execute_in_new_container). No lock, as Kamal. Every word of the command is quoted
 // by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
 import { AUDIT } from '../audit/commands.ts'
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
 import { displayJoin } from '../remote/quote.ts'
 import { describeFailure, failureDetail, isConnectionFailure } from '../remote/command-failure.ts'

@@ -3,7 +3,7 @@
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 // The dry run and the run share each pair's plan (planAction, planRemove), so their verdicts are the same.
 import { AUDIT } from '../audit/commands.ts'
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import {
   removeContainer,
   removeImage,

@@ -1,6 +1,6 @@
 // scripts/lock.mjs: show or release the deploy lock on the config's one lock host. A lock whose details
 // cannot be read (not base64, or no details file) is still a lock: status says so, release removes it.
-import type { Deployment } from '../config/model.ts'
+import type { Deployment } from '../config/deployment.ts'
 import { LOCK_STATUS_EXITS, lockDirectory, lockStatus, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
 import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'

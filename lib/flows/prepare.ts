@@ -1,6 +1,6 @@
 // What a host needs before an accessory's container is created there, in Kamal's order: network, registry
 // login, directories, files, env file. Boot and reboot both start with these steps.
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import {
   createNetwork,
   envFileContent,

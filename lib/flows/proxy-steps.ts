@@ -1,7 +1,7 @@
 // The kamal-proxy steps of an accessory with `proxy:`, as Kamal's accessory CLI runs them: a deploy (route to
 // the container) after boot and start, a remove (stop routing) after stop. Pure.
-import type { Accessory } from '../config/model.ts'
-import type { AccessoryProxy } from '../config/proxy.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { AccessoryProxy } from '../config/accessory-proxy.ts'
 import { proxyDeploy, proxyRemove, SERVICE_NOT_FOUND } from '../docker/proxy-commands.ts'
 import type { Step } from './engine.ts'
 

@@ -6,7 +6,7 @@
 // its old container unless the new one was verified. The steps come from one plan per pair (reboot-plan.ts),
 // which `--dry-run` prints.
 import { AUDIT } from '../audit/commands.ts'
-import type { Deployment } from '../config/model.ts'
+import type { Deployment } from '../config/deployment.ts'
 import { containerHealth, containerLogs } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { rebootStamp } from '../docker/names.ts'

@@ -1,6 +1,6 @@
 // --registry: one look-up per configured image, from where berth runs (never per host), with the config's
 // registry credentials when they are for that registry. Digest-pinned references need none.
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 import { parseImageRef } from '../drift/image-ref.ts'
 import { registryDigest, type DigestAnswer, type RegistryCredentials } from '../registry/manifest.ts'
 import { Interrupted, type StepEngine } from './engine.ts'

@@ -1,4 +1,4 @@
-import type { Accessory } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
 
 /** One accessory and the hosts a run touches for it (its hosts, narrowed by --hosts). */
 export interface Selection {

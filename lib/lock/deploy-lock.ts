@@ -3,7 +3,7 @@
 // lock host, whatever it selects. The runner releases the lock after the last command that changed a
 // host, also after SIGINT/SIGTERM (the flows stop starting new commands, then return).
 import os from 'node:os'
-import type { Deployment } from '../config/model.ts'
+import type { Deployment } from '../config/deployment.ts'
 import { describeFailure, failureDetail, isConnectionFailure } from '../remote/command-failure.ts'
 import type { Transport } from '../remote/transport.ts'
 import {

@@ -2,7 +2,7 @@
 // manifest lists and OCI indexes too, so a multi-arch tag gives the digest docker records in RepoDigests),
 // anonymously or with the config's registry credentials through the token flow Docker registries use.
 import { createHash } from 'node:crypto'
-import { show } from '../config/values.ts'
+import { show } from '../config/value-rules.ts'
 import { parseImageRef } from '../drift/image-ref.ts'
 
 /** The manifest media types berth asks for; a GET's body is hashed only when it is one of them. */

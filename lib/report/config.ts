@@ -2,8 +2,9 @@
 // container name, image, hosts, env, files, directories, options and the `docker run` it boots with; the ssh
 // settings and the lock host. Secret values are never printed: each is `[REDACTED]` (Kamal's word), or
 // `[not set here]` when this machine cannot resolve it. Pure.
-import type { Accessory, Deployment } from '../config/model.ts'
-import { SSH_LOG_LEVELS } from '../config/model.ts'
+import type { Accessory } from '../config/accessory.ts'
+import type { Deployment } from '../config/deployment.ts'
+import { SSH_LOG_LEVELS } from '../config/ssh-settings.ts'
 import { runAccessory } from '../docker/commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
 import { displayJoin } from '../remote/quote.ts'

@@ -1,5 +1,5 @@
 // Builds a resolved Deployment from a raw config object, as the loader would hand it over.
-import { resolveDeployment, type Deployment } from '../../lib/config/model.ts'
+import { resolveDeployment, type Deployment } from '../../lib/config/deployment.ts'
 import type { DeployConfig } from '../../lib/config/types.ts'
 
 export function deploymentFrom(

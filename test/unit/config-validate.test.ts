@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
-import { resolveDeployment } from '../../lib/config/model.ts'
+import { resolveDeployment } from '../../lib/config/deployment.ts'
 import { ROOT_KEYS } from '../../lib/config/schema.ts'
 import { tempDir } from '../support/files.ts'
 

@@ -8,9 +8,9 @@ import {
   IMAGE,
   publishProblem,
   publishValue,
-  valueProblems,
   volumeProblem,
-} from '../../lib/config/values.ts'
+} from '../../lib/config/value-rules.ts'
+import { valueProblems } from '../../lib/config/value-problems.ts'
 
 /** Problems (pointer: message) for one accessory `db` with `patch`, under `root` keys. */
 function problems(patch: Record<string, unknown>, root: Record<string, unknown> = {}): string[] {

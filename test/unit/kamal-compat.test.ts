@@ -13,7 +13,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../../lib/cli/run.ts'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
-import { resolveDeployment, type Accessory, type Deployment } from '../../lib/config/model.ts'
+import { resolveDeployment, type Deployment } from '../../lib/config/deployment.ts'
+import type { Accessory } from '../../lib/config/accessory.ts'
 import {
   containerLogs,
   execInContainer,
@@ -25,7 +26,7 @@ import {
   stopContainer,
 } from '../../lib/docker/commands.ts'
 import { proxyDeploy, proxyRemove } from '../../lib/docker/proxy-commands.ts'
-import type { AccessoryProxy } from '../../lib/config/proxy.ts'
+import type { AccessoryProxy } from '../../lib/config/accessory-proxy.ts'
 import { LocalTransport } from '../support/local-transport.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { startAgent } from '../../lib/remote/ssh-agent.ts'

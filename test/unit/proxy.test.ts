@@ -2,7 +2,7 @@
 // kamal-proxy steps of each verb.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { resolveProxy } from '../../lib/config/proxy.ts'
+import { resolveProxy } from '../../lib/config/accessory-proxy.ts'
 import type { ObservedContainer } from '../../lib/docker/inspect.ts'
 import { parseHostInspection } from '../../lib/docker/inspect.ts'
 import { inspectHost } from '../../lib/docker/commands.ts'
