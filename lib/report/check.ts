@@ -2,7 +2,7 @@
 // (schemas/check.schema.json, schemaVersion 2) for machines. Pure: entries in, text out.
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
-import { checkVerdict, type CheckVerdict } from './labels.ts'
+import { CHECK_VERDICTS, checkVerdict, type CheckVerdict } from './labels.ts'
 import { failureError, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
 /** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
@@ -73,11 +73,7 @@ export function renderCheckJson(
 }
 
 const emptySummary = (): Record<CheckVerdict | 'leftovers', number> => ({
-  in_sync: 0,
-  drift: 0,
-  missing: 0,
-  not_running: 0,
-  unreachable: 0,
+  ...(Object.fromEntries(CHECK_VERDICTS.map((v) => [v, 0])) as Record<CheckVerdict, number>),
   leftovers: 0,
 })
 

@@ -127,8 +127,18 @@ export function detailsVerdict(look: Look): DetailsVerdict {
   return found === 'in_sync' && look.state && look.state !== 'running' ? look.state : found
 }
 
-/** check's published verdict (schemaVersion 1 on): the found words, every state but running as `not_running`. */
-export type CheckVerdict = Found | 'not_running'
+/**
+ * check's published verdicts (schemaVersion 1 on), in the order its summary counts them: the found words, with
+ * every state but running as one, `not_running` (`state` tells which).
+ */
+export const CHECK_VERDICTS = [
+  'in_sync',
+  'drift',
+  'missing',
+  'not_running',
+  'unreachable',
+] as const satisfies ReadonlyArray<Found | 'not_running'>
+export type CheckVerdict = (typeof CHECK_VERDICTS)[number]
 
 export function checkVerdict(look: Look): CheckVerdict {
   const found = look.found ?? 'unreachable'

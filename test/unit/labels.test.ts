@@ -11,6 +11,7 @@ import { renderDetailsJson, renderDetailsText } from '../../lib/report/details.t
 import { exitCodeFor } from '../../lib/report/exit-codes.ts'
 import { githubAnnotations, githubStepSummary } from '../../lib/report/github.ts'
 import {
+  CHECK_VERDICTS,
   checkVerdict,
   DETAILS_VERDICT_LABELS,
   detailsVerdict,
@@ -154,7 +155,8 @@ test('labels: every published outcome is reachable, in the summary order of the 
   ])
 })
 
-test("labels: check's verdicts are exactly its schema's enum", () => {
+test("labels: check's verdicts are exactly its schema's enum, in its summary's order", () => {
+  assert.equal(CHECK_VERDICTS, ['in_sync', 'drift', 'missing', 'not_running', 'unreachable'])
   const schema = JSON.parse(readFileSync(new URL('../../schemas/check.schema.json', import.meta.url), 'utf8'))
   const verdict = schema.properties.results.items.properties.verdict.enum as string[]
   assert.equal(new Set(ALL.map(checkVerdict)), new Set(verdict))
