@@ -125,4 +125,49 @@ test('fix commands are shell-quoted: a config path or destination with spaces or
   )
 })
 
+test("JSON: every field of an entry is published, in the contract's order, with `outcome` for found and done", () => {
+  // Required<>: a field added to ReportEntry must be added here, and then to the JSON (or this fails).
+  const full: Required<ReportEntry> = {
+    accessory: 'db',
+    service: 'app-db',
+    host: '10.0.0.5',
+    found: 'drift',
+    done: 'rebooted',
+    configuredImage: 'postgres:17',
+    runningImage: 'postgres:16',
+    containerId: 'abc',
+    state: 'running',
+    error: 'e',
+    detail: 'd',
+    plannedCommands: ['docker run x'],
+    leftovers: [{ name: 'app-db-berth-old-x1', state: 'stopped' }],
+    drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }],
+    notCompared: ['n'],
+    runningImageId: 'sha256:1',
+    repoDigests: ['postgres@sha256:2'],
+  }
+  const [published] = JSON.parse(renderJson(report([full]), context)).entries
+  assert.equal(Object.keys(published), [
+    'accessory',
+    'service',
+    'host',
+    'configuredImage',
+    'runningImage',
+    'containerId',
+    'state',
+    'runningImageId',
+    'outcome',
+    'drift',
+    'notCompared',
+    'repoDigests',
+    'leftovers',
+    'error',
+    'detail',
+    'plannedCommands',
+    'message',
+    'fix',
+  ])
+  assert.is(published.outcome, 'rebooted')
+})
+
 test.run()
