@@ -64,7 +64,7 @@ export async function bootAccessories(
             ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
             : []),
         ]
-        return [pairKey(v.accessory.name, v.host), { outcome: 'would_boot', plannedCommands }]
+        return [pairKey(v.accessory.name, v.host), { done: 'would_boot', plannedCommands }]
       }),
     )
     return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, planned) }
@@ -99,7 +99,7 @@ export async function bootAccessories(
       for (const v of stillMissing.filter(
         (v) => v.host === outcome.host && !results.has(pairKey(v.accessory.name, v.host)),
       )) {
-        results.set(pairKey(v.accessory.name, v.host), { outcome: 'failed', error: outcome.error.message })
+        results.set(pairKey(v.accessory.name, v.host), { done: 'failed', error: outcome.error.message })
       }
     }
     return { verb: 'boot', dryRun: false, entries: entriesFor(fresh, results) }
@@ -119,23 +119,23 @@ async function bootOne(
     await engine.audit(verdict.host, [AUDIT.booted(verdict.accessory.name)])
     return isProxied(verdict.accessory)
       ? route(engine, verdict.accessory, verdict.host, result.results.at(-1), options)
-      : { outcome: 'booted' }
+      : { done: 'booted' }
   }
   if (result.interrupted) {
     const ran = steps.slice(0, result.completed).filter((_, i) => result.results[i] !== undefined)
     if (ran.length === 0)
       return {
-        outcome: 'skipped',
+        done: 'skipped',
         error: `the run was interrupted by ${result.signal} before it was booted; run the boot again.`,
       }
     return {
-      outcome: 'failed',
+      done: 'failed',
       error:
         `the run was interrupted by ${result.signal} before its \`docker run\`, ` +
         `after: ${ran.map((s) => s.description).join(', ')}; run the boot again to finish.`,
     }
   }
-  return { outcome: 'failed', error: result.error }
+  return { done: 'failed', error: result.error }
 }
 
 /** describeFailure's closing advice, replaced by the fix for a route. */
@@ -157,21 +157,21 @@ async function route(
   const then = `fix the cause, then run \`${start}\` to route it`
   if (!/^[0-9a-f]{12}$/.test(id))
     return {
-      outcome: 'failed',
+      done: 'failed',
       error: `docker run printed no container id, so kamal-proxy was not told to route it; ${then}.`,
     }
   let why: string
   try {
     engine.progress(host, routeStep(accessory, id).description)
     const routed = await engine.run(host, routeStep(accessory, id).command)
-    if (routed.exitCode === 0) return { outcome: 'booted' }
+    if (routed.exitCode === 0) return { done: 'booted' }
     why = describeFailure(host, 'kamal-proxy deploy', routed)
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error
     why = `the run was interrupted by ${error.signal}`
   }
   return {
-    outcome: 'failed',
+    done: 'failed',
     error: `the container was started, but kamal-proxy does not route to it: ${why.replace(RUN_AGAIN, '')}; ${then}.`,
   }
 }

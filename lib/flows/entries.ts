@@ -1,12 +1,12 @@
-// The one mapping from what a run found and did to report entries, used by every verb: the verdict gives
-// the observed fields and the state outcome; what a flow did on the host (its result) overrides the outcome.
-import type { ContainerState } from '../docker/inspect.ts'
+// The one mapping from what a run found and did to report entries, used by every verb: the verdict is what
+// was found (with the observed fields); what a flow did on the host (its result) is what was done.
 import type { Leftover, Verdict } from '../drift/verdicts.ts'
-import type { Outcome, ReportEntry } from '../report/model.ts'
+import type { Done } from '../report/labels.ts'
+import type { ReportEntry } from '../report/model.ts'
 
 /** What a flow did for one accessory × host. */
 export interface PairResult {
-  outcome: Outcome
+  done: Done
   error?: string
   detail?: string
   plannedCommands?: string[]
@@ -23,10 +23,10 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
   let found: ReportEntry
   switch (verdict.kind) {
     case 'unreachable':
-      found = { ...base, outcome: 'failed', error: verdict.error }
+      found = { ...base, found: 'unreachable', error: verdict.error }
       break
     case 'missing':
-      found = { ...base, outcome: 'missing', ...leftoversOf(verdict.leftovers) }
+      found = { ...base, found: 'missing', ...leftoversOf(verdict.leftovers) }
       break
     case 'in_sync':
     case 'drift': {
@@ -37,11 +37,10 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
         state: c.state,
         ...(c.imageId ? { runningImageId: c.imageId } : {}),
       }
-      const outcome: Outcome = verdict.kind === 'drift' ? 'drift' : stateOutcome(c.state)
       found = {
         ...base,
         ...observed,
-        outcome,
+        found: verdict.kind,
         ...(verdict.kind === 'drift' ? { drift: verdict.findings } : {}),
         ...(verdict.notCompared.length ? { notCompared: verdict.notCompared } : {}),
         ...(verdict.repoDigests.length ? { repoDigests: verdict.repoDigests } : {}),
@@ -54,11 +53,6 @@ export function entryFor(verdict: Verdict, result?: PairResult): ReportEntry {
   const merged = { ...withoutError, ...result }
   if (result.leftovers && result.leftovers.length === 0) delete merged.leftovers
   return merged
-}
-
-/** A container with the configured image, in the report's words for its state. */
-function stateOutcome(state: ContainerState): Outcome {
-  return state === 'running' ? 'running' : state
 }
 
 function leftoversOf(leftovers: readonly Leftover[]): Pick<ReportEntry, 'leftovers'> {

@@ -126,7 +126,7 @@ export function planExecReport(selection: readonly Selection[], command: string[
       service: accessory.serviceName,
       host,
       configuredImage: accessory.image,
-      outcome: 'planned',
+      done: 'planned',
       detail: `run \`${displayJoin(command)}\` ${fresh ? 'in a new container of' : 'in'}`,
       plannedCommands: planExec(accessory, command, fresh).map((s) => describeCommand(s.command)),
     })),

@@ -18,7 +18,8 @@ import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
-import type { InvocationContext, Outcome, Report } from '../report/model.ts'
+import type { Done } from '../report/labels.ts'
+import type { InvocationContext, Report } from '../report/model.ts'
 import type { Step, StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
@@ -35,7 +36,7 @@ export interface FlowOptions {
   invocation: InvocationContext
 }
 
-const DONE: Record<LifecycleAction, Outcome> = { start: 'started', stop: 'stopped_on_request', restart: 'restarted' }
+const DONE: Record<LifecycleAction, Done> = { start: 'started', stop: 'stopped', restart: 'restarted' }
 const AUDIT_OF: Record<LifecycleAction, (name: string) => string[]> = {
   start: (name) => [AUDIT.started(name)],
   stop: (name) => [AUDIT.stopped(name)],
@@ -117,11 +118,11 @@ interface Work {
 function interruptedAfter(signal: string, done: readonly Step[]): PairResult {
   if (done.length === 0)
     return {
-      outcome: 'skipped',
+      done: 'skipped',
       error: `the run was interrupted by ${signal} before this was done; run the command again.`,
     }
   return {
-    outcome: 'failed',
+    done: 'failed',
     error:
       `the run was interrupted by ${signal} after it had done: ` +
       `${done.map((s) => s.description).join(', ')}; run the command again to finish.`,
@@ -147,7 +148,7 @@ async function execute(
             ? item.done(result.results)
             : result.interrupted
               ? interruptedAfter(result.signal, item.steps.slice(0, result.completed))
-              : { outcome: 'failed', error: result.error },
+              : { done: 'failed', error: result.error },
         )
       }
     }),
@@ -170,7 +171,7 @@ export async function changeAccessories(
     if (verdict.kind === 'unreachable') continue
     if (verdict.kind === 'missing') {
       found.set(key, {
-        outcome: 'failed',
+        done: 'failed',
         error: noContainerError(action, verdict, options.invocation),
       })
       continue
@@ -178,12 +179,12 @@ export async function changeAccessories(
     const plan = planAction(action, verdict.container)
     const steps = actionSteps(action, verdict, plan)
     if (steps.length === 0) {
-      found.set(key, { outcome: 'unchanged', detail: plan.change ? action : plan.detail })
+      found.set(key, { done: 'unchanged', detail: plan.change ? action : plan.detail })
       continue
     }
     if (options.dryRun) {
       found.set(key, {
-        outcome: 'planned',
+        done: 'planned',
         detail: action,
         plannedCommands: steps.map((s) => describeCommand(s.command)),
       })
@@ -193,7 +194,7 @@ export async function changeAccessories(
       key,
       host: verdict.host,
       steps,
-      done: () => ({ outcome: DONE[action] }),
+      done: () => ({ done: DONE[action] }),
       audit: () => AUDIT_OF[action](verdict.accessory.name),
     })
   }
@@ -324,12 +325,12 @@ export async function removeAccessories(
     if (verdict.kind === 'unreachable' || !observation?.ok) continue
     const plan = planRemove(accessory, observation.containers, options)
     if (plan.steps.length === 0) {
-      found.set(key, { outcome: 'skipped', error: 'it has no container there; nothing to remove.' })
+      found.set(key, { done: 'skipped', error: 'it has no container there; nothing to remove.' })
       continue
     }
     if (options.dryRun) {
       found.set(key, {
-        outcome: 'planned',
+        done: 'planned',
         detail: 'remove',
         plannedCommands: plan.steps.map((s) => describeCommand(s.command)),
       })
@@ -345,7 +346,7 @@ export async function removeAccessories(
           .filter((r): r is string => r !== undefined)
         const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
         return {
-          outcome: 'removed',
+          done: 'removed',
           leftovers: [],
           detail: [
             ...(hadContainer ? [] : ['no container was there']),

@@ -81,7 +81,7 @@ async function recoverInterrupted(
         failed.set(key, interrupted(result.signal, 'before the leftovers of an interrupted reboot were cleaned up'))
       else
         failed.set(key, {
-          outcome: 'failed',
+          done: 'failed',
           error: `while recovering from an interrupted reboot (nothing holding data was removed), ${result.error}`,
         })
     }
@@ -146,7 +146,7 @@ async function verifyUp(
 }
 
 const interrupted = (signal: string, what: string): PairResult => ({
-  outcome: 'skipped',
+  done: 'skipped',
   error: `the run was interrupted by ${signal} ${what}; run the reboot again.`,
 })
 
@@ -162,7 +162,7 @@ async function rebootOne(
   if (!prepared.ok) {
     if (prepared.interrupted)
       return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
-    return { outcome: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
+    return { done: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
   }
 
   let created
@@ -176,7 +176,7 @@ async function rebootOne(
   }
   if (created.exitCode !== 0) {
     return {
-      outcome: 'failed',
+      done: 'failed',
       error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.`,
     }
   }
@@ -208,7 +208,7 @@ async function rebootOne(
       options.settleMs ?? SETTLE_MS,
     )
     const rerouted = isProxied(accessory) ? `; ${await routeAfterRollback(engine, accessory, host)}` : ''
-    return { outcome: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}${rerouted}.` }
+    return { done: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}${rerouted}.` }
   }
   // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
   const name = accessory.name
@@ -220,7 +220,7 @@ async function rebootOne(
   ]
   if (!old || !plan.removeOld) {
     await engine.audit(host, audited(false))
-    return { outcome: 'rebooted' }
+    return { done: 'rebooted' }
   }
   const keptOld = `the old container is kept, stopped, as ${old.asideName}; remove it with \`docker rm ${old.asideName}\` on ${host}`
   let result: PairResult
@@ -229,13 +229,13 @@ async function rebootOne(
     removed = await engine.run(host, plan.removeOld)
     result =
       removed.exitCode === 0
-        ? { outcome: 'rebooted' }
+        ? { done: 'rebooted' }
         : /No such container/i.test(removed.stderr)
-          ? { outcome: 'rebooted', detail: 'the old container was already gone: it was removed while the reboot ran' }
-          : { outcome: 'rebooted', detail: `${keptOld} (it could not be removed)` }
+          ? { done: 'rebooted', detail: 'the old container was already gone: it was removed while the reboot ran' }
+          : { done: 'rebooted', detail: `${keptOld} (it could not be removed)` }
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error
-    result = { outcome: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
+    result = { done: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
   }
   await engine.audit(host, audited(removed?.exitCode === 0))
   return result
@@ -257,7 +257,7 @@ async function pullOnHost(
       failures.set(key, interrupted(result.signal, 'before its image was pulled; nothing was stopped'))
     else
       failures.set(key, {
-        outcome: 'failed',
+        done: 'failed',
         error: `${result.error} Nothing was stopped: the old container still runs.`,
       })
   }
@@ -299,10 +299,10 @@ function dryRunReboot(
   for (const v of found.verdicts) {
     const key = pairKey(v.accessory.name, v.host)
     const plan = plans.find((p) => pairKey(p.accessory.name, p.host) === key)
-    if (plan) results.set(key, { outcome: 'would_reboot', plannedCommands: [...recoveryOf(v), ...listed.get(plan)!] })
+    if (plan) results.set(key, { done: 'would_reboot', plannedCommands: [...recoveryOf(v), ...listed.get(plan)!] })
     else if (recoveryOf(v).length)
       results.set(key, {
-        outcome: 'planned',
+        done: 'planned',
         detail: 'clean up after an interrupted reboot of',
         plannedCommands: recoveryOf(v),
       })
@@ -334,7 +334,7 @@ export async function executeReboot(
     const summary = recovery.done.get(keyOf(v))
     const replaced = targets.some((t) => keyOf(t) === keyOf(v))
     if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running')
-      results.set(keyOf(v), { outcome: 'restored', detail: summary })
+      results.set(keyOf(v), { done: 'restored', detail: summary })
   }
 
   // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is
@@ -355,7 +355,7 @@ export async function executeReboot(
     if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
     else
       for (const t of targets.filter((t) => t.host === outcome.host))
-        results.set(keyOf(t), { outcome: 'failed', error: outcome.error.message })
+        results.set(keyOf(t), { done: 'failed', error: outcome.error.message })
   }
   const pullFailedOn = new Map<string, string>() // accessory name → first host whose pull failed
   for (const t of targets)
@@ -366,7 +366,7 @@ export async function executeReboot(
     if (failedOn === undefined) ready.push(t)
     else if (!results.has(keyOf(t))) {
       results.set(keyOf(t), {
-        outcome: 'skipped',
+        done: 'skipped',
         error: `the image could not be pulled on ${failedOn}, so no host of \`${t.accessory.name}\` was rebooted.`,
       })
     }
@@ -381,10 +381,10 @@ export async function executeReboot(
       try {
         result = await rebootOne(engine, plans.get(target)!, options, doneOn.get(host)!)
       } catch (error) {
-        result = { outcome: 'failed', error: sentence(error) }
+        result = { done: 'failed', error: sentence(error) }
       }
       results.set(keyOf(target), result)
-      ok &&= result.outcome === 'rebooted'
+      ok &&= result.done === 'rebooted'
     }
     return ok
   }
@@ -398,7 +398,7 @@ export async function executeReboot(
           signal
             ? interrupted(signal, 'before this host was reached (the old container still runs)')
             : {
-                outcome: 'skipped',
+                done: 'skipped',
                 error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.`,
               },
         )

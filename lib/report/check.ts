@@ -2,29 +2,11 @@
 // (schemas/check.schema.json, schemaVersion 2) for machines. Pure: entries in, text out.
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
-import { failureError, verdictOf, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
+import { CHECK_VERDICTS, checkVerdict, type CheckVerdict } from './labels.ts'
+import { failureError, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
 /** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
 export const CHECK_SCHEMA_VERSION = 2
-
-export type CheckVerdict = 'in_sync' | 'drift' | 'missing' | 'not_running' | 'unreachable'
-
-/**
- * The contract's word (since schemaVersion 1) for an entry's verdict: the same words, except that the states other
- * than running (stopped, created, paused, restarting, dead) are one, `not_running`; `state` tells which.
- */
-export function checkVerdict(entry: ReportEntry): CheckVerdict {
-  const verdict = verdictOf(entry)
-  switch (verdict) {
-    case 'in_sync':
-    case 'drift':
-    case 'missing':
-    case 'unreachable':
-      return verdict
-    default:
-      return 'not_running'
-  }
-}
 
 export function renderCheckText(
   entries: readonly ReportEntry[],
@@ -91,11 +73,7 @@ export function renderCheckJson(
 }
 
 const emptySummary = (): Record<CheckVerdict | 'leftovers', number> => ({
-  in_sync: 0,
-  drift: 0,
-  missing: 0,
-  not_running: 0,
-  unreachable: 0,
+  ...(Object.fromEntries(CHECK_VERDICTS.map((v) => [v, 0])) as Record<CheckVerdict, number>),
   leftovers: 0,
 })
 

@@ -1,26 +1,12 @@
 // accessory-details as a table (people) or one JSON document (machines). Pure: report entries in, text
-// out. The VERDICT column is the entry's outcome in the table's words; the exit code and the "what to
-// do" sentences are the ones every other verb uses.
+// out. The VERDICT column is what was found, in the table's words (labels.ts); the exit code and the
+// "what to do" sentences are the ones every other verb uses.
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
-import { skippedJson, verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
+import { DETAILS_VERDICT_LABELS, detailsVerdict, needsPerson, type DetailsVerdict } from './labels.ts'
+import { skippedJson, type InvocationContext, type ReportEntry } from './model.ts'
 
 export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
-
-/** The table's label for each verdict, in the order the summary counts them. */
-export const VERDICT_LABELS: Readonly<Record<AccessoryVerdict, string>> = {
-  in_sync: 'in sync',
-  stopped: 'stopped',
-  created: 'created',
-  paused: 'paused',
-  restarting: 'crash loop',
-  dead: 'dead',
-  drift: 'drift',
-  missing: 'missing',
-  unreachable: 'unreachable',
-}
-
-const needsAttention = (entry: ReportEntry) => entry.outcome !== 'running' || (entry.leftovers?.length ?? 0) > 0
 
 /** Columns padded to their widest cell, two spaces apart, like `docker ps`. */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -42,7 +28,7 @@ export function renderDetailsText(
   context: InvocationContext,
   options: { quiet: boolean; interrupted?: string },
 ): string {
-  const shown = options.quiet ? entries.filter(needsAttention) : entries
+  const shown = options.quiet ? entries.filter(needsPerson) : entries
   const code = exitCodeOfEntries(entries, options.interrupted)
   if (shown.length === 0 && options.quiet) return ''
   const table = renderTable(
@@ -53,16 +39,16 @@ export function renderDetailsText(
       e.state ?? '-',
       e.runningImage ?? '-',
       e.configuredImage,
-      VERDICT_LABELS[verdictOf(e)],
+      DETAILS_VERDICT_LABELS[detailsVerdict(e)],
     ]),
   )
   const notes = describeEntries({ verb: 'details', dryRun: false, entries: [...entries] }, context)
-    .filter(needsAttention)
+    .filter(needsPerson)
     .map((e) => e.message)
-  const counts = (Object.keys(VERDICT_LABELS) as AccessoryVerdict[])
-    .map((verdict) => [verdict, entries.filter((e) => verdictOf(e) === verdict).length] as const)
+  const counts = (Object.keys(DETAILS_VERDICT_LABELS) as DetailsVerdict[])
+    .map((verdict) => [verdict, entries.filter((e) => detailsVerdict(e) === verdict).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([verdict, n]) => `${n} ${VERDICT_LABELS[verdict]}`)
+    .map(([verdict, n]) => `${n} ${DETAILS_VERDICT_LABELS[verdict]}`)
   const interrupted = options.interrupted ? `Interrupted by ${options.interrupted}: ` : ''
   const summary = `${interrupted}${counts.length ? counts.join(', ') : 'no accessories selected'} (exit ${code}).`
   return `${table}${notes.length ? `\n${notes.join('\n')}\n` : ''}${summary}\n`
@@ -87,7 +73,7 @@ export function renderDetailsJson(
       runningImage: entry.runningImage ?? null,
       configuredImage: entry.configuredImage,
       containerId: entry.containerId ?? null,
-      verdict: verdictOf(entry),
+      verdict: detailsVerdict(entry),
       error: entry.error ?? null,
       leftovers: entry.leftovers ?? [],
       message: entry.message,

@@ -1,5 +1,6 @@
 // Exit codes in one place, like `terraform plan -detailed-exitcode`.
-import { ATTENTION_OUTCOMES, type Report, type ReportEntry } from './model.ts'
+import { needOf } from './labels.ts'
+import type { Report, ReportEntry } from './model.ts'
 
 export const EXIT_OK = 0
 export const EXIT_ERROR = 1
@@ -11,8 +12,8 @@ export const EXIT_CONFIG = 78
 
 /** Any failure wins over drift; anything needing attention, leftovers of an interrupted reboot included, is 2. */
 export function exitCodeFor(entries: readonly ReportEntry[]): number {
-  if (entries.some((e) => e.outcome === 'failed')) return EXIT_ERROR
-  if (entries.some((e) => ATTENTION_OUTCOMES.has(e.outcome) || (e.leftovers?.length ?? 0) > 0)) return EXIT_DRIFT
+  if (entries.some((e) => needOf(e) === 'error')) return EXIT_ERROR
+  if (entries.some((e) => needOf(e) === 'attention' || (e.leftovers?.length ?? 0) > 0)) return EXIT_DRIFT
   return EXIT_OK
 }
 

@@ -1,7 +1,8 @@
 // GitHub Actions (GITHUB_ACTIONS=true): an `::error`/`::warning` annotation per failure or per pair that needs
 // attention, and a Markdown table for the job summary ($GITHUB_STEP_SUMMARY). Pure: entries in, text out.
 import { describeEntries } from './render.ts'
-import { SETTLED_OUTCOMES, type InvocationContext, type ReportEntry } from './model.ts'
+import { needOf, needsPerson, outcomeOf } from './labels.ts'
+import type { InvocationContext, ReportEntry } from './model.ts'
 
 /** GitHub's escaping for a workflow command's message, and (more) for its properties. */
 const escapeData = (s: string) => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A')
@@ -9,8 +10,8 @@ const escapeProperty = (s: string) => escapeData(s).replaceAll(':', '%3A').repla
 
 export function githubAnnotations(verb: string, entries: readonly ReportEntry[], context: InvocationContext): string {
   const lines = describeEntries({ verb, dryRun: false, entries: [...entries] }, context).flatMap((entry) => {
-    if (SETTLED_OUTCOMES.has(entry.outcome) && !entry.leftovers?.length) return []
-    const level = entry.outcome === 'failed' ? 'error' : 'warning'
+    if (!needsPerson(entry)) return []
+    const level = needOf(entry) === 'error' ? 'error' : 'warning'
     return [
       `::${level} title=${escapeProperty(`berth ${verb}: ${entry.accessory} on ${entry.host}`)}::${escapeData(entry.message)}`,
     ]
@@ -61,7 +62,7 @@ export function githubStepSummary(
 ): string {
   const described = describeEntries({ verb, dryRun: false, entries: [...entries] }, context)
   const rows = described.map(
-    (e) => `| ${cell(e.accessory)} | ${cell(e.host)} | ${cell(e.outcome)} | ${cell(e.message)} |`,
+    (e) => `| ${cell(e.accessory)} | ${cell(e.host)} | ${cell(outcomeOf(e))} | ${cell(e.message)} |`,
   )
   const heading = `### berth ${verb}: exit ${end.exitCode}${end.interrupted ? ` (interrupted by ${end.interrupted})` : ''}`
   const notes = [

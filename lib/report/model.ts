@@ -1,93 +1,6 @@
 // The one report model every verb fills in; text and JSON are two views of it.
 import type { ContainerState } from '../docker/inspect.ts'
-
-/**
- * What happened to one accessory on one host. State found: running (the configured image), stopped,
- * created (never started), restarting (a crash loop), paused, dead, missing, drift.
- * Done: booted, rebooted, restored (after an interrupted reboot), started, stopped_on_request,
- * restarted, removed. Nothing to do (a start of a running container, a stop of a stopped one; nothing
- * sent, in a dry run as in the run): unchanged. Dry run: would_boot, would_reboot, planned (any other verb).
- * Problems: failed, skipped (not attempted).
- */
-export type Outcome =
-  | 'booted'
-  | 'rebooted'
-  | 'restored'
-  | 'started'
-  | 'stopped_on_request'
-  | 'restarted'
-  | 'removed'
-  | 'unchanged'
-  | 'would_boot'
-  | 'would_reboot'
-  | 'planned'
-  | 'running'
-  | 'stopped'
-  | 'created'
-  | 'restarting'
-  | 'paused'
-  | 'dead'
-  | 'missing'
-  | 'drift'
-  | 'failed'
-  | 'skipped'
-
-/** Found as configured, or done as asked: nothing needs a person. */
-export const SETTLED_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
-  'running',
-  'booted',
-  'rebooted',
-  'restored',
-  'started',
-  'stopped_on_request',
-  'restarted',
-  'removed',
-  'unchanged',
-])
-
-/** Needs a person (exit 2): drift, a container that is not running, one that is missing, a dry run that would change something. */
-export const ATTENTION_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
-  'drift',
-  'missing',
-  'stopped',
-  'created',
-  'restarting',
-  'paused',
-  'dead',
-  'would_boot',
-  'would_reboot',
-  'planned',
-])
-
-/**
- * What a look at one accessory on one host found, in one set of words for every read-only view (details,
- * check, the summaries); display labels (`in sync`, `crash loop`) are chosen where text is rendered.
- */
-export type AccessoryVerdict =
-  'in_sync' | 'drift' | 'missing' | 'unreachable' | 'stopped' | 'created' | 'paused' | 'restarting' | 'dead'
-
-export function verdictOf(entry: ReportEntry): AccessoryVerdict {
-  switch (entry.outcome) {
-    case 'drift':
-    case 'missing':
-    case 'stopped':
-    case 'created':
-    case 'paused':
-    case 'restarting':
-    case 'dead':
-      return entry.outcome
-    case 'failed':
-    case 'skipped':
-      return 'unreachable'
-    case 'would_boot':
-      return 'missing'
-    case 'would_reboot':
-    case 'planned':
-      return 'drift'
-    default:
-      return 'in_sync'
-  }
-}
+import type { Done, Found } from './labels.ts'
 
 /** A temporary container an interrupted reboot left beside the accessory. */
 interface LeftoverContainer {
@@ -99,12 +12,15 @@ export interface ReportEntry {
   accessory: string
   service: string
   host: string
-  outcome: Outcome
+  /** What the look found (absent where no host was looked at: exec's dry run). */
+  found?: Found
+  /** What a flow did (absent for a read-only look). Every label is derived from these two and `state`, in labels.ts. */
+  done?: Done
   configuredImage: string
   runningImage?: string
   containerId?: string
   state?: ContainerState
-  /** Why it failed (`failed`) or was not attempted (`skipped`). */
+  /** Why the host could not be read (`unreachable`), or why it failed (`failed`) or was not attempted (`skipped`). */
   error?: string
   /** Extra words for the message: what `removed` removed, what `planned` would do, a rollback. */
   detail?: string

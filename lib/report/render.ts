@@ -2,51 +2,18 @@
 import { paint } from './colour.ts'
 import { exitCodeOf } from './exit-codes.ts'
 import { entryMessage, fixCommand } from './messages.ts'
-import {
-  SETTLED_OUTCOMES,
-  skippedJson,
-  type InvocationContext,
-  type Outcome,
-  type Report,
-  type ReportEntry,
-} from './model.ts'
+import { OUTCOME_LABELS, OUTCOMES, needsPerson, outcomeOf, type Outcome } from './labels.ts'
+import { skippedJson, type InvocationContext, type Report, type ReportEntry } from './model.ts'
 
-/** Each outcome's words in the summary line, in the order the summary counts them. */
-const SUMMARY_WORDS: Record<Outcome, string> = {
-  booted: 'booted',
-  rebooted: 'rebooted',
-  restored: 'restored',
-  started: 'started',
-  stopped_on_request: 'stopped on request',
-  restarted: 'restarted',
-  removed: 'removed',
-  unchanged: 'already as asked',
-  would_boot: 'to boot',
-  would_reboot: 'to reboot',
-  planned: 'to change',
-  running: 'running',
-  stopped: 'stopped',
-  created: 'created, never started',
-  paused: 'paused',
-  restarting: 'crash-looping',
-  dead: 'dead',
-  missing: 'missing',
-  drift: 'drifted',
-  skipped: 'not attempted',
-  failed: 'failed',
-}
-const SUMMARY_ORDER = Object.keys(SUMMARY_WORDS) as Outcome[]
-/** Lines that still show under -q: what needs a person (everything but the settled outcomes, and leftovers). */
-const needsPerson = (entry: ReportEntry) => !SETTLED_OUTCOMES.has(entry.outcome) || (entry.leftovers?.length ?? 0) > 0
+/** An entry with its sentence and the command that fixes it. */
+type DescribedEntry = ReportEntry & { message: string; fix?: string }
 
 function hostsWithSameOutcome(report: Report, entry: ReportEntry): string[] {
-  return report.entries.filter((e) => e.accessory === entry.accessory && e.outcome === entry.outcome).map((e) => e.host)
+  const outcome = outcomeOf(entry)
+  return report.entries.filter((e) => e.accessory === entry.accessory && outcomeOf(e) === outcome).map((e) => e.host)
 }
 
-export function describeEntries(
-  report: Report,
-  context: InvocationContext,
-): Array<ReportEntry & { message: string; fix?: string }> {
+export function describeEntries(report: Report, context: InvocationContext): DescribedEntry[] {
   return report.entries.map((entry) => {
     const fix = fixCommand(entry, context, hostsWithSameOutcome(report, entry))
     return { ...entry, message: entryMessage(entry, fix), ...(fix ? { fix } : {}) }
@@ -54,9 +21,36 @@ export function describeEntries(
 }
 
 function summarize(report: Report): Record<Outcome, number> {
-  const counts = Object.fromEntries(SUMMARY_ORDER.map((o) => [o, 0])) as Record<Outcome, number>
-  for (const entry of report.entries) counts[entry.outcome]++
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>
+  for (const entry of report.entries) counts[outcomeOf(entry)]++
   return counts
+}
+
+/**
+ * An entry as the report JSON publishes it: one `outcome` derived from what was found and what was done, the
+ * keys in this order (the contract's since it was first published); absent fields stay out (JSON drops undefined).
+ */
+function publishedEntry(e: DescribedEntry) {
+  return {
+    accessory: e.accessory,
+    service: e.service,
+    host: e.host,
+    configuredImage: e.configuredImage,
+    runningImage: e.runningImage,
+    containerId: e.containerId,
+    state: e.state,
+    runningImageId: e.runningImageId,
+    outcome: outcomeOf(e),
+    drift: e.drift,
+    notCompared: e.notCompared,
+    repoDigests: e.repoDigests,
+    leftovers: e.leftovers,
+    error: e.error,
+    detail: e.detail,
+    plannedCommands: e.plannedCommands,
+    message: e.message,
+    fix: e.fix,
+  }
 }
 
 export function renderText(
@@ -67,11 +61,11 @@ export function renderText(
   const lines: string[] = []
   for (const entry of describeEntries(report, context)) {
     if (options.quiet && !needsPerson(entry)) continue
-    lines.push(options.colour ? paint(entry.outcome, entry.message, needsPerson(entry)) : entry.message)
+    lines.push(options.colour ? paint(outcomeOf(entry), entry.message, needsPerson(entry)) : entry.message)
     for (const command of entry.plannedCommands ?? []) lines.push(`    ${command}`)
   }
   const counts = summarize(report)
-  const parts = SUMMARY_ORDER.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${SUMMARY_WORDS[o]}`)
+  const parts = OUTCOMES.filter((o) => counts[o] > 0).map((o) => `${counts[o]} ${OUTCOME_LABELS[o].summary}`)
   const code = exitCodeOf(report)
   if (report.interrupted) {
     lines.push(
@@ -93,7 +87,7 @@ export function renderJson(report: Report, context: InvocationContext): string {
     exitCode: exitCodeOf(report),
     ...(report.interrupted ? { interrupted: report.interrupted } : {}),
     summary: summarize(report),
-    entries: describeEntries(report, context),
+    entries: describeEntries(report, context).map(publishedEntry),
     ...skippedJson(context),
   }
   return `${JSON.stringify(document, null, 2)}\n`

@@ -4,7 +4,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
-import { checkVerdict, renderCheckJson, renderCheckText } from '../../lib/report/check.ts'
+import { renderCheckJson, renderCheckText } from '../../lib/report/check.ts'
+import { checkVerdict } from '../../lib/report/labels.ts'
 import { renderFailureJson } from '../../lib/report/failure.ts'
 import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
 
@@ -16,7 +17,7 @@ const entries: ReportEntry[] = [
   {
     ...base,
     host: 'h1',
-    outcome: 'running',
+    found: 'in_sync',
     state: 'running',
     runningImage: 'postgres:17',
     runningImageId: 'sha256:1',
@@ -26,7 +27,7 @@ const entries: ReportEntry[] = [
   {
     ...base,
     host: 'h2',
-    outcome: 'drift',
+    found: 'drift',
     state: 'running',
     runningImage: 'postgres:17',
     containerId: 'def',
@@ -37,9 +38,9 @@ const entries: ReportEntry[] = [
     notCompared: ['option --ulimit'],
     leftovers: [{ name: 'app-db-berth-old-x1', state: 'stopped' }],
   },
-  { ...base, host: 'h3', outcome: 'failed', error: 'could not connect' },
-  { ...base, host: 'h4', outcome: 'missing' },
-  { ...base, host: 'h5', outcome: 'restarting', state: 'restarting', runningImage: 'postgres:17', containerId: 'ghi' },
+  { ...base, host: 'h3', found: 'unreachable', error: 'could not connect' },
+  { ...base, host: 'h4', found: 'missing' },
+  { ...base, host: 'h5', found: 'in_sync', state: 'restarting', runningImage: 'postgres:17', containerId: 'ghi' },
 ]
 
 test('the document validates against the published schema, with the summary and one result per pair', () => {

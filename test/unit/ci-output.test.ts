@@ -14,15 +14,15 @@ import { runWithFleet } from '../support/run-script.ts'
 const context: InvocationContext = { accessoryHosts: new Map([['db', ['h1', 'h2']]]) }
 const base = { accessory: 'db', service: 'app-db', configuredImage: 'postgres:17' }
 const entries: ReportEntry[] = [
-  { ...base, host: 'h1', outcome: 'running' },
+  { ...base, host: 'h1', found: 'in_sync' },
   {
     ...base,
     host: 'h2',
-    outcome: 'drift',
+    found: 'drift',
     runningImage: 'postgres:16',
     drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }],
   },
-  { ...base, host: 'h3', outcome: 'failed', error: 'could not connect: 100%\nreally' },
+  { ...base, host: 'h3', found: 'unreachable', error: 'could not connect: 100%\nreally' },
 ]
 
 test('annotations: a warning per pair that needs attention, an error per failure, escaped as GitHub reads them', () => {
@@ -107,7 +107,7 @@ test('workflow commands: every blank the runner trims before :: counts (NEL, no-
 
 test('job summary: a backslash before | or a carriage return in a value stays in its cell', () => {
   const row = (error: string) =>
-    githubStepSummary('check', [{ ...base, host: 'h9', outcome: 'failed', error }], context, { exitCode: 1 })
+    githubStepSummary('check', [{ ...base, host: 'h9', found: 'unreachable', error }], context, { exitCode: 1 })
       .split('\n')
       .filter((line) => line.startsWith('| db | h9 |'))
   // GitHub reads \\ as one escaped backslash: the | after it would end the cell.

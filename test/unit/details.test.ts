@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { renderDetailsJson, renderDetailsText, renderTable } from '../../lib/report/details.ts'
 import { exitCodeFor } from '../../lib/report/exit-codes.ts'
 import { entryFor } from '../../lib/flows/entries.ts'
-import { verdictOf, type InvocationContext, type ReportEntry } from '../../lib/report/model.ts'
+import { detailsVerdict } from '../../lib/report/labels.ts'
+import type { InvocationContext, ReportEntry } from '../../lib/report/model.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 const context: InvocationContext = {
@@ -20,24 +21,24 @@ const row = (over: Partial<ReportEntry>): ReportEntry => ({
   runningImage: 'postgres:16',
   configuredImage: 'postgres:16',
   containerId: 'abc',
-  outcome: 'running',
+  found: 'in_sync',
   ...over,
 })
 const inSync = row({})
-const drift = row({ host: '10.0.0.6', runningImage: 'postgres:15', outcome: 'drift' })
+const drift = row({ host: '10.0.0.6', runningImage: 'postgres:15', found: 'drift' })
 const missing: ReportEntry = {
   accessory: 'cache',
   service: 'app-cache',
   host: '10.0.0.7',
   configuredImage: 'redis:7',
-  outcome: 'missing',
+  found: 'missing',
 }
 const down: ReportEntry = {
   accessory: 'cache',
   service: 'app-cache',
   host: '10.0.0.9',
   configuredImage: 'redis:7',
-  outcome: 'failed',
+  found: 'unreachable',
   error: 'could not connect to 10.0.0.9 over ssh (timeout)',
 }
 
@@ -89,14 +90,14 @@ test('details text: a sentence with the fix for every row that needs attention, 
 test('details exit codes: unreachable → 1, drift or stopped → 2, all running in sync → 0', () => {
   assert.is(exitCodeFor([inSync, drift, down]), 1)
   assert.is(exitCodeFor([inSync, drift]), 2)
-  assert.is(exitCodeFor([inSync, row({ state: 'stopped', outcome: 'stopped' })]), 2)
+  assert.is(exitCodeFor([inSync, row({ state: 'stopped' })]), 2)
   assert.is(exitCodeFor([inSync]), 0)
   assert.is(exitCodeFor([]), 0)
 })
 
 test('details -q keeps only rows that need attention, and prints nothing when all run in sync', () => {
   assert.is(renderDetailsText([inSync], context, { quiet: true }), '')
-  const text = renderDetailsText([inSync, row({ host: '10.0.0.6', state: 'stopped', outcome: 'stopped' })], context, {
+  const text = renderDetailsText([inSync, row({ host: '10.0.0.6', state: 'stopped' })], context, {
     quiet: true,
   })
   assert.not.ok(text.includes('running'), text)
@@ -167,11 +168,11 @@ test('entryFor turns each verdict into the entry every verb shows, and the table
     runningImage: 'docker.io/library/postgres:16',
     containerId: '0123456789ab',
     runningImageId: 'sha256:1',
-    outcome: 'stopped',
+    found: 'in_sync',
   })
-  assert.is(verdictOf(stopped), 'stopped')
+  assert.is(detailsVerdict(stopped), 'stopped')
   assert.is(
-    verdictOf(
+    detailsVerdict(
       entryFor({
         kind: 'drift',
         accessory: db,
@@ -185,29 +186,33 @@ test('entryFor turns each verdict into the entry every verb shows, and the table
     ),
     'drift',
   )
-  assert.is(verdictOf(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
+  assert.is(detailsVerdict(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] })), 'missing')
   const down = entryFor({ kind: 'unreachable', accessory: db, host: 'h1', error: 'boom' })
   assert.equal(down, {
     accessory: 'db',
     service: 'app-db',
     host: 'h1',
     configuredImage: 'postgres:16',
-    outcome: 'failed',
+    found: 'unreachable',
     error: 'boom',
   })
-  assert.is(verdictOf(down), 'unreachable')
-  assert.is(verdictOf({ ...down, outcome: 'skipped' }), 'unreachable', 'a host not attempted is not called in sync')
-  assert.is(verdictOf({ ...stopped, outcome: 'restarting' }), 'restarting')
-  // A flow's result overrides the outcome and drops the verdict's error.
+  assert.is(detailsVerdict(down), 'unreachable')
+  assert.is(detailsVerdict({ ...down, done: 'skipped' }), 'unreachable', 'a host not attempted is not called in sync')
+  assert.is(detailsVerdict({ ...stopped, state: 'restarting' }), 'restarting')
+  // A flow's result is what was done, beside what was found; it drops the verdict's error.
   assert.equal(
-    entryFor({ kind: 'unreachable', accessory: db, host: 'h1', error: 'boom' }, { outcome: 'skipped', error: 'later' })
+    entryFor({ kind: 'unreachable', accessory: db, host: 'h1', error: 'boom' }, { done: 'skipped', error: 'later' })
       .error,
     'later',
   )
-  assert.is(
-    entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] }, { outcome: 'booted' }).outcome,
-    'booted',
-  )
+  assert.equal(entryFor({ kind: 'missing', accessory: db, host: 'h1', leftovers: [] }, { done: 'booted' }), {
+    accessory: 'db',
+    service: 'app-db',
+    host: 'h1',
+    configuredImage: 'postgres:16',
+    found: 'missing',
+    done: 'booted',
+  })
 })
 
 test.run()

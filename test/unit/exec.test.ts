@@ -7,6 +7,7 @@ import { StepEngine } from '../../lib/flows/engine.ts'
 import { FakeFleet } from '../support/fake-fleet.ts'
 import { asText } from '../support/run-script.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
+import { outcomeOf } from '../../lib/report/labels.ts'
 import type { Transport } from '../../lib/remote/transport.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
@@ -47,7 +48,7 @@ test('exec: docker exec in the running container, or login + docker run --rm (ex
 test('exec --dry-run plans every accessory × host without secrets', () => {
   const report = planExecReport([{ accessory: db, hosts: ['h1', 'h2'] }], ['psql', '-c', 'select 1'], true)
   assert.equal(
-    report.entries.map((e) => [e.host, e.outcome]),
+    report.entries.map((e) => [e.host, outcomeOf(e)]),
     [
       ['h1', 'planned'],
       ['h2', 'planned'],

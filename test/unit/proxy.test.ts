@@ -272,7 +272,7 @@ test('the fix for a route that drifted alone is a start; with any other drift, t
     service: 'shop-web',
     host: 'h1',
     configuredImage: 'nginx:1',
-    outcome: 'drift' as const,
+    found: 'drift' as const,
     drift: [{ kind: 'proxy' as const, reasons: ['kamal-proxy does not route shop-web'] }],
   }
   const context = { accessoryHosts: new Map([['web', ['h1']]]) }

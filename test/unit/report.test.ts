@@ -8,7 +8,7 @@ const entry = (over: Partial<ReportEntry>): ReportEntry => ({
   accessory: 'db',
   service: 'app-db',
   host: '10.0.0.5',
-  outcome: 'running',
+  found: 'in_sync',
   configuredImage: 'postgres:17',
   ...over,
 })
@@ -21,18 +21,18 @@ const context: InvocationContext = {
 const report = (entries: ReportEntry[], dryRun = false): Report => ({ verb: 'boot', dryRun, entries })
 
 test('exit codes: failure beats drift beats in sync', () => {
-  assert.is(exitCodeFor([entry({}), entry({ outcome: 'booted' }), entry({ outcome: 'restored' })]), EXIT_OK)
-  assert.is(exitCodeFor([entry({}), entry({ outcome: 'drift' })]), EXIT_DRIFT)
-  assert.is(exitCodeFor([entry({ outcome: 'drift' }), entry({ outcome: 'failed' })]), EXIT_ERROR)
-  assert.is(exitCodeFor([entry({ outcome: 'would_boot' })]), EXIT_DRIFT)
+  assert.is(exitCodeFor([entry({}), entry({ done: 'booted' }), entry({ done: 'restored' })]), EXIT_OK)
+  assert.is(exitCodeFor([entry({}), entry({ found: 'drift' })]), EXIT_DRIFT)
+  assert.is(exitCodeFor([entry({ found: 'drift' }), entry({ done: 'failed' })]), EXIT_ERROR)
+  assert.is(exitCodeFor([entry({ done: 'would_boot' })]), EXIT_DRIFT)
   assert.is(exitCodeFor([]), EXIT_OK)
 })
 
 test('drift on every host of an accessory names the plain reboot command', () => {
   const text = renderText(
     report([
-      entry({ outcome: 'drift', runningImage: 'postgres:16' }),
-      entry({ host: '10.0.0.6', outcome: 'drift', runningImage: 'postgres:16' }),
+      entry({ found: 'drift', runningImage: 'postgres:16' }),
+      entry({ host: '10.0.0.6', found: 'drift', runningImage: 'postgres:16' }),
     ]),
     context,
     { quiet: false },
@@ -47,7 +47,7 @@ test('drift on every host of an accessory names the plain reboot command', () =>
 
 test('drift on some hosts names exactly those hosts, and repeats -c and -d', () => {
   const text = renderText(
-    report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
+    report([entry({ found: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
     { ...context, configFlag: 'config/deploy.yml', destination: 'staging' },
     { quiet: false },
   )
@@ -61,7 +61,7 @@ test('drift on some hosts names exactly those hosts, and repeats -c and -d', () 
 
 test('running and stopped accessories are told apart', () => {
   const text = renderText(
-    report([entry({}), entry({ host: '10.0.0.6', outcome: 'stopped', state: 'stopped' })]),
+    report([entry({}), entry({ host: '10.0.0.6', found: 'in_sync', state: 'stopped' })]),
     context,
     { quiet: false },
   )
@@ -78,8 +78,8 @@ test('running and stopped accessories are told apart', () => {
 test('summary line counts outcomes and shows the exit code; quiet keeps only problems', () => {
   const r = report([
     entry({}),
-    entry({ outcome: 'booted', accessory: 'cache' }),
-    entry({ host: '10.0.0.6', outcome: 'failed', error: 'could not connect' }),
+    entry({ done: 'booted', accessory: 'cache' }),
+    entry({ host: '10.0.0.6', found: 'unreachable', error: 'could not connect' }),
   ])
   const text = renderText(r, context, { quiet: false })
   assert.ok(text.trimEnd().endsWith('1 booted, 1 running, 1 failed (exit 1).'), text)
@@ -90,11 +90,9 @@ test('summary line counts outcomes and shows the exit code; quiet keeps only pro
 })
 
 test('dry run lists the planned commands under each accessory to boot', () => {
-  const text = renderText(
-    report([entry({ outcome: 'would_boot', plannedCommands: ['docker run x'] })], true),
-    context,
-    { quiet: false },
-  )
+  const text = renderText(report([entry({ done: 'would_boot', plannedCommands: ['docker run x'] })], true), context, {
+    quiet: false,
+  })
   assert.ok(
     text.includes(
       'Accessory `db` has no container on 10.0.0.5; run `npx zx scripts/accessory-boot.mjs db --hosts 10.0.0.5` to boot it (postgres:17).\n    docker run x',
@@ -105,7 +103,7 @@ test('dry run lists the planned commands under each accessory to boot', () => {
 })
 
 test('JSON: one document with exit code, summary, and message + fix per entry', () => {
-  const doc = JSON.parse(renderJson(report([entry({ outcome: 'drift', runningImage: 'postgres:16' })]), context))
+  const doc = JSON.parse(renderJson(report([entry({ found: 'drift', runningImage: 'postgres:16' })]), context))
   assert.is(doc.exitCode, 2)
   assert.is(doc.summary.drift, 1)
   assert.is(doc.entries[0].fix, 'npx zx scripts/accessory-reboot.mjs db --hosts 10.0.0.5')
@@ -115,7 +113,7 @@ test('JSON: one document with exit code, summary, and message + fix per entry', 
 
 test('fix commands are shell-quoted: a config path or destination with spaces or quotes pastes as one word', () => {
   const text = renderText(
-    report([entry({ outcome: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
+    report([entry({ found: 'drift', runningImage: 'postgres:16' }), entry({ host: '10.0.0.6' })]),
     { ...context, configFlag: "my app's config.yml" },
     { quiet: false },
   )
@@ -125,6 +123,51 @@ test('fix commands are shell-quoted: a config path or destination with spaces or
     ),
     text,
   )
+})
+
+test("JSON: every field of an entry is published, in the contract's order, with `outcome` for found and done", () => {
+  // Required<>: a field added to ReportEntry must be added here, and then to the JSON (or this fails).
+  const full: Required<ReportEntry> = {
+    accessory: 'db',
+    service: 'app-db',
+    host: '10.0.0.5',
+    found: 'drift',
+    done: 'rebooted',
+    configuredImage: 'postgres:17',
+    runningImage: 'postgres:16',
+    containerId: 'abc',
+    state: 'running',
+    error: 'e',
+    detail: 'd',
+    plannedCommands: ['docker run x'],
+    leftovers: [{ name: 'app-db-berth-old-x1', state: 'stopped' }],
+    drift: [{ kind: 'image', reasons: ['image postgres:16 → postgres:17'] }],
+    notCompared: ['n'],
+    runningImageId: 'sha256:1',
+    repoDigests: ['postgres@sha256:2'],
+  }
+  const [published] = JSON.parse(renderJson(report([full]), context)).entries
+  assert.equal(Object.keys(published), [
+    'accessory',
+    'service',
+    'host',
+    'configuredImage',
+    'runningImage',
+    'containerId',
+    'state',
+    'runningImageId',
+    'outcome',
+    'drift',
+    'notCompared',
+    'repoDigests',
+    'leftovers',
+    'error',
+    'detail',
+    'plannedCommands',
+    'message',
+    'fix',
+  ])
+  assert.is(published.outcome, 'rebooted')
 })
 
 test.run()

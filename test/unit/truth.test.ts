@@ -10,6 +10,7 @@ import { planRecovery } from '../../lib/flows/recovery.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { describeFailure, failureDetail, isConnectionFailure } from '../../lib/remote/command-failure.ts'
 import { exitCodeFor } from '../../lib/report/exit-codes.ts'
+import { outcomeOf } from '../../lib/report/labels.ts'
 import { describeEntries, renderText } from '../../lib/report/render.ts'
 import type { ObservedContainer } from '../../lib/docker/inspect.ts'
 import type { InvocationContext } from '../../lib/report/model.ts'
@@ -103,7 +104,7 @@ test('states other than running need attention (exit 2), each with its own words
       notCompared: [],
       repoDigests: [],
     })
-    assert.is(entry.outcome, state)
+    assert.is(outcomeOf(entry), state)
     assert.is(exitCodeFor([entry]), 2, state)
     const [described] = describeEntries({ verb: 'boot', dryRun: false, entries: [entry] }, context)
     assert.ok(described!.message.includes(words), described!.message)
@@ -156,7 +157,7 @@ test('states other than running need attention (exit 2), each with its own words
 test('leftovers are always visible: exit 2 and the reboot that cleans them, even when the accessory runs', () => {
   const old = container({ id: 'o1o1o1o1o1o1o1', name: 'app-db-berth-old-lx1abc', state: 'stopped' })
   const running = entryFor(judge(db, 'h1', { ok: true, containers: [container({}), old] }))
-  assert.is(running.outcome, 'running')
+  assert.is(outcomeOf(running), 'running')
   assert.equal(running.leftovers, [{ name: 'app-db-berth-old-lx1abc', state: 'stopped' }])
   assert.is(exitCodeFor([running]), 2)
   const [described] = describeEntries({ verb: 'details', dryRun: false, entries: [running] }, context)
@@ -168,7 +169,7 @@ test('leftovers are always visible: exit 2 and the reboot that cleans them, even
   )
   // Only the old container is left: it is restored by a reboot, not booted anew.
   const missing = entryFor(judge(db, 'h1', { ok: true, containers: [old] }))
-  assert.is(missing.outcome, 'missing')
+  assert.is(outcomeOf(missing), 'missing')
   const [restore] = describeEntries({ verb: 'boot', dryRun: false, entries: [missing] }, context)
   assert.is(restore!.fix, 'npx zx scripts/accessory-reboot.mjs db --hosts h1')
   assert.match(
