@@ -2,7 +2,7 @@
 import type { Accessory } from '../config/model.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import type { ProxyView } from '../docker/proxy-commands.ts'
-import type { DriftFinding } from './config-diff.ts'
+import type { DriftFinding } from './drift-finding.ts'
 
 export type { ProxyView }
 
