@@ -382,7 +382,7 @@ async function runVerb(
       transport.prepare?.(selectionHosts(selection))
     }
     if (args.flags.registry === true) {
-      const { askRegistries } = await import('../flows/registry.ts')
+      const { askRegistries } = await import('../flows/ask-registries.ts')
       context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
     }
     const code = await verb.run(context)

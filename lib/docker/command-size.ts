@@ -6,7 +6,7 @@ import type { ConfigSource, Deployment } from '../config/model.ts'
 import { isPlainObject, pointer } from '../config/plain.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
-import { runAccessory } from './commands.ts'
+import { runAccessory } from './accessory-commands.ts'
 
 /** Throws a ConfigError naming each accessory whose `docker run` would not fit on one command line. */
 export function checkCommandSizes(source: ConfigSource, deployment: Deployment): Deployment {

@@ -1,8 +1,8 @@
 // accessory-boot: observe every host, judge every accessory × host, boot only what is missing, and
 // leave drifted containers untouched for the report to name.
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory, Deployment } from '../config/model.ts'
-import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
+import { removeLabelledContainers, runAccessory } from '../docker/accessory-commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeCommand, describeFailure, type CommandResult } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'

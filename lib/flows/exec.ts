@@ -1,9 +1,9 @@
 // accessory-exec: one command per accessory × host, in the running container (`docker exec`) or in a
 // fresh one (Kamal's execute_in_new_container). No lock, as Kamal. Every word of the command is quoted
 // by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory } from '../config/model.ts'
-import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
+import { execInContainer, registryLogin, runInNewContainer } from '../docker/accessory-commands.ts'
 import { displayJoin } from '../remote/quote.ts'
 import {
   describeCommand,

@@ -2,7 +2,7 @@
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
 // The dry run and the run share each pair's plan (planAction, planRemove), so their verdicts are the same.
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory } from '../config/model.ts'
 import {
   removeContainer,
@@ -13,7 +13,7 @@ import {
   startContainer,
   stopContainer,
   unpauseContainer,
-} from '../docker/commands.ts'
+} from '../docker/accessory-commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'

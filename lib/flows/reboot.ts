@@ -5,9 +5,9 @@
 // the new one is kept if the old one is gone). After a signal no new step starts; a host mid-swap goes back to
 // its old container unless the new one was verified. The steps come from one plan per pair (reboot-plan.ts),
 // which `--dry-run` prints.
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Deployment } from '../config/model.ts'
-import { containerHealth, containerLogs } from '../docker/commands.ts'
+import { containerHealth, containerLogs } from '../docker/accessory-commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { rebootStamp } from '../docker/names.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'

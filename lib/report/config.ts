@@ -4,7 +4,7 @@
 // `[not set here]` when this machine cannot resolve it. Pure.
 import type { Accessory, Deployment } from '../config/model.ts'
 import { SSH_LOG_LEVELS } from '../config/model.ts'
-import { runAccessory } from '../docker/commands.ts'
+import { runAccessory } from '../docker/accessory-commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
 import { displayJoin } from '../remote/quote.ts'
 /** An accessory and the hosts a run touches for it (lib/flows/selection.ts has the same shape). */

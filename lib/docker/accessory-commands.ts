@@ -5,8 +5,6 @@ import type { ShellWord } from '../remote/quote.ts'
 import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory, DirectorySpec, Mount } from '../config/model.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
-
-export { dumpEnvValue } from '../config/env-file.ts'
 import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER, PROXY_MARKER } from './inspect.ts'
 import { proxyList } from './proxy-commands.ts'
 import { shellJoin } from '../remote/quote.ts'

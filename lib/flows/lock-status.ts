@@ -1,7 +1,14 @@
 // scripts/lock.mjs: show or release the deploy lock on the config's one lock host. A lock whose details
 // cannot be read (not base64, or no details file) is still a lock: status says so, release removes it.
 import type { Deployment } from '../config/model.ts'
-import { LOCK_STATUS_EXITS, lockDirectory, lockStatus, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
+import {
+  LOCK_STATUS_EXITS,
+  lockDirectory,
+  lockStatus,
+  NO_LOCK,
+  readLockStatus,
+  releaseLock,
+} from '../lock/lock-commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
 import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
