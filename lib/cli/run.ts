@@ -2,7 +2,7 @@
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/model.ts'
-import { checkCommandSizes } from '../docker/command-size.ts'
+import { checkCommandSizes } from '../flows/command-size-check.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
