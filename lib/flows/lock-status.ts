@@ -27,6 +27,7 @@ export interface LockCommandOptions {
   releaseCommand: string
 }
 
+/** `lock status` or `lock release` on the config's lock host: what to say, and the exit code. */
 export async function lockCommand(
   deployment: Deployment,
   transport: Transport,
@@ -51,7 +52,16 @@ export async function lockCommand(
     const release = state.details ? '' : `; if no run holds it, release it with \`${options.releaseCommand}\`.`
     return { lines: [`Deploy lock ${directory} on ${host}: ${what}${release}`], exitCode: EXIT_OK }
   }
-  const release = releaseLock(directory, status.exitCode === 0)
+  return releaseHeldLock(transport, { host, directory, what, hasDetails: status.exitCode === 0 }, options)
+}
+
+/** Releases the lock found held (`what` says by whom), or with --dry-run says what would be released. */
+async function releaseHeldLock(
+  transport: Transport,
+  { host, directory, what, hasDetails }: { host: string; directory: string; what: string; hasDetails: boolean },
+  options: LockCommandOptions,
+): Promise<LockReport> {
+  const release = releaseLock(directory, hasDetails)
   if (options.dryRun)
     return {
       lines: [
