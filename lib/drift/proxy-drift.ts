@@ -4,8 +4,6 @@ import type { ObservedContainer } from '../docker/inspect.ts'
 import type { ProxyView } from '../docker/proxy-commands.ts'
 import type { DriftFinding } from './drift-finding.ts'
 
-export type { ProxyView }
-
 const normalPath = (path: string) => `/${path.replace(/^\/+|\/+$/g, '')}`
 const same = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i])
