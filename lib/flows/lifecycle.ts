@@ -1,7 +1,7 @@
 // accessory-start / -stop / -restart / -remove: observe every host, act on the container Kamal's label
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
-// The dry run and the run share each pair's plan (planAction, planRemove), so their verdicts are the same.
+// The dry run and the run share each pair's plan (planAction; planRemove in remove-plan.ts), so their verdicts are the same.
 import { AUDIT } from '../audit/audit-log.ts'
 import { restartContainer, startContainer, stopContainer, unpauseContainer } from '../docker/accessory-commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
