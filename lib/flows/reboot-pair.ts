@@ -18,6 +18,7 @@ export interface UpCheck {
   settleMs?: number
 }
 
+/** A pair a signal stopped `what` ("before its image was pulled"): skipped, for the next reboot to do. */
 export const interrupted = (signal: string, what: string): PairResult => ({
   outcome: 'skipped',
   error: `the run was interrupted by ${signal} ${what}; run the reboot again.`,
