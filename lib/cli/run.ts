@@ -2,7 +2,7 @@
 // its report, and turn every outcome into the documented exit code.
 import { loadConfig, ConfigError } from '../config/load.ts'
 import { resolveDeployment, type Deployment } from '../config/deployment.ts'
-import { checkCommandSizes } from '../docker/command-size.ts'
+import { checkCommandSizes } from '../flows/command-size-check.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
 import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
@@ -382,7 +382,7 @@ async function runVerb(
       transport.prepare?.(selectionHosts(selection))
     }
     if (args.flags.registry === true) {
-      const { askRegistries } = await import('../flows/registry.ts')
+      const { askRegistries } = await import('../flows/ask-registries.ts')
       context.judging = { ...context.judging, registry: await askRegistries(selection, engine) }
     }
     const code = await verb.run(context)

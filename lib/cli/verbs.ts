@@ -110,7 +110,7 @@ export const VERBS: Record<string, Verb> = {
     },
     run: async ({ deployment, transport, args, io, invocation }) => {
       const [{ lockCommand }, { scriptCommand }] = await Promise.all([
-        import('../flows/lock.ts'),
+        import('../flows/lock-status.ts'),
         import('../report/messages.ts'),
       ])
       const action = args.target as 'status' | 'release'
@@ -166,7 +166,7 @@ export const VERBS: Record<string, Verb> = {
     nothingJson: async (invocation) => (await import('../report/check.ts')).renderCheckJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish, colour }) => {
       const [{ accessoryDetails }, { renderCheckJson, renderCheckText }] = await Promise.all([
-        import('../flows/details.ts'),
+        import('../flows/accessory-details.ts'),
         import('../report/check.ts'),
       ])
       const entries = await accessoryDetails(selection, engine, judging)
@@ -191,7 +191,7 @@ export const VERBS: Record<string, Verb> = {
     nothingJson: async (invocation) => (await import('../report/details.ts')).renderDetailsJson([], invocation),
     run: async ({ selection, engine, args, invocation, io, judging, publish }) => {
       const [{ accessoryDetails }, { renderDetailsJson, renderDetailsText }] = await Promise.all([
-        import('../flows/details.ts'),
+        import('../flows/accessory-details.ts'),
         import('../report/details.ts'),
       ])
       const rows = await accessoryDetails(selection, engine, judging)

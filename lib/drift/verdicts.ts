@@ -2,8 +2,11 @@
 import type { Accessory } from '../config/accessory.ts'
 import type { ObservedContainer, ObservedImage } from '../docker/inspect.ts'
 import { temporaryRole, type TemporaryRole } from '../docker/names.ts'
-import { compareImage, compareRegistry, compareSettings, type DriftFinding } from './config-diff.ts'
-import { compareProxy, proxyDownError, type ProxyView } from './proxy.ts'
+import type { ProxyView } from '../docker/proxy-commands.ts'
+import type { DriftFinding } from './drift-finding.ts'
+import { compareImage, compareRegistry } from './image-diff.ts'
+import { compareProxy, proxyDownError } from './proxy-drift.ts'
+import { compareSettings } from './settings-diff.ts'
 
 /** What one host showed: its labelled containers (and the images asked about), or why it could not be looked at. */
 export type HostObservation =

@@ -1,12 +1,11 @@
 // accessory-boot: observe every host, judge every accessory × host, boot only what is missing, and
 // leave drifted containers untouched for the report to name.
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory } from '../config/accessory.ts'
 import type { Deployment } from '../config/deployment.ts'
-import { removeLabelledContainers, runAccessory } from '../docker/commands.ts'
+import { removeLabelledContainers, runAccessory } from '../docker/accessory-commands.ts'
 import { judge, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
-import { describeFailure } from '../remote/command-failure.ts'
-import { describeCommand, type CommandResult } from '../remote/transport.ts'
+import { describeCommand, describeFailure, type CommandResult } from '../remote/transport.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Report } from '../report/model.ts'
 import { Interrupted, type StepEngine, type Step } from './engine.ts'
@@ -40,6 +39,7 @@ export interface BootOptions {
   invocation?: InvocationContext
 }
 
+/** accessory-boot: boot what is missing (under the lock, after looking again), or with --dry-run list its commands. */
 export async function bootAccessories(
   deployment: Deployment,
   selection: Selection[],
@@ -50,60 +50,82 @@ export async function bootAccessories(
   const { verdicts } = await observeSelection(engine, selection, judging)
   // An accessory whose container an interrupted reboot set aside is restored by a reboot, never booted anew.
   const toBoot = verdicts.filter(bootable)
-
-  if (options.dryRun) {
-    // As the run sends them: a host's network and login once, for its first accessory to boot.
-    const doneOn = new Map<string, Set<string>>()
-    const planned = new Map<string, PairResult>(
-      toBoot.map((v) => {
-        const done = doneOn.get(v.host) ?? doneOn.set(v.host, new Set()).get(v.host)!
-        const steps = stepsToRun(planBoot(v.accessory, v.host, deployment.loggingArgs), done)
-        const plannedCommands = [
-          ...steps.map((s) => describeCommand(s.command)),
-          ...(isProxied(v.accessory)
-            ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
-            : []),
-        ]
-        return [pairKey(v.accessory.name, v.host), { done: 'would_boot', plannedCommands }]
-      }),
-    )
-    return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, planned) }
-  }
+  if (options.dryRun)
+    return { verb: 'boot', dryRun: true, entries: entriesFor(verdicts, plannedBoots(deployment, toBoot)) }
   if (toBoot.length === 0) return { verb: 'boot', dryRun: false, entries: entriesFor(verdicts, new Map()) }
-
   const bootHosts = [...new Set(toBoot.map((v) => v.host))]
   return options.withLock(async () => {
     // Look again under the lock: another run may have booted some of these while we waited for it.
-    const now = await observeHosts(
-      engine,
-      bootHosts,
-      (host) => configuredImagesOn(selection, host),
-      (host) => proxiedOn(selection, host),
-    )
-    const fresh = verdicts.map((v) =>
-      toBoot.includes(v)
-        ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging)
-        : v,
-    )
-    const stillMissing = fresh.filter(bootable)
-    const results = new Map<string, PairResult>()
-    // Hosts boot in parallel; on one host, accessories boot one after another in config order.
-    const outcomes = await engine.onHosts(bootHosts, async (host) => {
-      const done = new Set<string>()
-      for (const verdict of stillMissing.filter((v) => v.host === host)) {
-        results.set(pairKey(verdict.accessory.name, host), await bootOne(engine, deployment, verdict, done, options))
-      }
-    })
-    for (const outcome of outcomes) {
-      if (outcome.ok) continue
-      for (const v of stillMissing.filter(
-        (v) => v.host === outcome.host && !results.has(pairKey(v.accessory.name, v.host)),
-      )) {
-        results.set(pairKey(v.accessory.name, v.host), { done: 'failed', error: outcome.error.message })
-      }
-    }
+    const fresh = await judgeAgain(engine, selection, bootHosts, verdicts, toBoot, judging)
+    const results = await bootOnHosts(engine, deployment, bootHosts, fresh.filter(bootable), options)
     return { verb: 'boot', dryRun: false, entries: entriesFor(fresh, results) }
   })
+}
+
+/** The dry run: each pair's commands as the run sends them (a host's network and login once, for its first). */
+function plannedBoots(deployment: Deployment, toBoot: readonly Verdict[]): Map<string, PairResult> {
+  const doneOn = new Map<string, Set<string>>()
+  return new Map<string, PairResult>(
+    toBoot.map((v) => {
+      const done = doneOn.get(v.host) ?? doneOn.set(v.host, new Set()).get(v.host)!
+      const steps = stepsToRun(planBoot(v.accessory, v.host, deployment.loggingArgs), done)
+      const plannedCommands = [
+        ...steps.map((s) => describeCommand(s.command)),
+        ...(isProxied(v.accessory)
+          ? [`${describeCommand(routeStep(v.accessory, NEW_ID).command)}  # ${NEW_ID}: the id docker run prints`]
+          : []),
+      ]
+      return [pairKey(v.accessory.name, v.host), { done: 'would_boot', plannedCommands }]
+    }),
+  )
+}
+
+/** The verdicts with the pairs to boot judged again from a fresh look at their hosts. */
+async function judgeAgain(
+  engine: StepEngine,
+  selection: Selection[],
+  bootHosts: readonly string[],
+  verdicts: readonly Verdict[],
+  toBoot: readonly Verdict[],
+  judging: JudgeContext,
+): Promise<Verdict[]> {
+  const now = await observeHosts(
+    engine,
+    bootHosts,
+    (host) => configuredImagesOn(selection, host),
+    (host) => proxiedOn(selection, host),
+  )
+  return verdicts.map((v) =>
+    toBoot.includes(v)
+      ? judge(v.accessory, v.host, now.get(v.host) ?? { ok: false, error: 'host was not observed' }, judging)
+      : v,
+  )
+}
+
+/** Hosts boot in parallel; on one host, accessories boot one after another in config order. */
+async function bootOnHosts(
+  engine: StepEngine,
+  deployment: Deployment,
+  bootHosts: readonly string[],
+  stillMissing: readonly Verdict[],
+  options: BootOptions,
+): Promise<Map<string, PairResult>> {
+  const results = new Map<string, PairResult>()
+  const outcomes = await engine.onHosts(bootHosts, async (host) => {
+    const done = new Set<string>()
+    for (const verdict of stillMissing.filter((v) => v.host === host)) {
+      results.set(pairKey(verdict.accessory.name, host), await bootOne(engine, deployment, verdict, done, options))
+    }
+  })
+  for (const outcome of outcomes) {
+    if (outcome.ok) continue
+    for (const v of stillMissing.filter(
+      (v) => v.host === outcome.host && !results.has(pairKey(v.accessory.name, v.host)),
+    )) {
+      results.set(pairKey(v.accessory.name, v.host), { done: 'failed', error: outcome.error.message })
+    }
+  }
+  return results
 }
 
 async function bootOne(

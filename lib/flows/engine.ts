@@ -2,7 +2,7 @@
 // cleanup on failure, and the run's AbortSignal checked before every remote command. After SIGINT/SIGTERM
 // no new command starts; only commands that put a host back as it was (`restore`) still run. The signal
 // also reaches the transport: waits that change nothing (connecting, read-only commands) end at once.
-import { auditLogFile, recordAudit, type AuditContext } from '../audit/commands.ts'
+import { auditLogFile, recordAudit, type AuditContext } from '../audit/audit-log.ts'
 import { onHosts, type HostOutcome } from '../remote/fleet.ts'
 import { describeFailure, failureDetail } from '../remote/command-failure.ts'
 import type { CommandResult, OutputSink, RemoteCommand, Transport } from '../remote/transport.ts'

@@ -1,12 +1,18 @@
 // accessory-exec: one command per accessory × host, in the running container (`docker exec`) or in a
 // fresh one (Kamal's execute_in_new_container). No lock, as Kamal. Every word of the command is quoted
 // by the one quoting function, so it arrives as typed (Kamal joins the words for the remote shell instead).
-import { AUDIT } from '../audit/commands.ts'
+import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory } from '../config/accessory.ts'
-import { execInContainer, registryLogin, runInNewContainer } from '../docker/commands.ts'
+import { execInContainer, registryLogin, runInNewContainer } from '../docker/accessory-commands.ts'
 import { displayJoin } from '../remote/quote.ts'
-import { describeFailure, failureDetail, isConnectionFailure } from '../remote/command-failure.ts'
-import { describeCommand, type OutputSink, type RemoteCommand } from '../remote/transport.ts'
+import {
+  describeCommand,
+  describeFailure,
+  failureDetail,
+  isConnectionFailure,
+  type OutputSink,
+  type RemoteCommand,
+} from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import type { ExecResult } from '../report/sections.ts'
 import { Interrupted, type StepEngine } from './engine.ts'

@@ -1,19 +1,9 @@
 // accessory-start / -stop / -restart / -remove: observe every host, act on the container Kamal's label
 // finds, and report one entry per accessory × host. Planning is pure (tested); execution goes through
 // the step engine under the deploy lock; --dry-run observes only and reports `planned` with the commands.
-// The dry run and the run share each pair's plan (planAction, planRemove), so their verdicts are the same.
-import { AUDIT } from '../audit/commands.ts'
-import type { Accessory } from '../config/accessory.ts'
-import {
-  removeContainer,
-  removeImage,
-  removeServiceDirectory,
-  removeVolume,
-  restartContainer,
-  startContainer,
-  stopContainer,
-  unpauseContainer,
-} from '../docker/commands.ts'
+// The dry run and the run share each pair's plan (planAction; planRemove in remove-plan.ts), so their verdicts are the same.
+import { AUDIT } from '../audit/audit-log.ts'
+import { restartContainer, startContainer, stopContainer, unpauseContainer } from '../docker/accessory-commands.ts'
 import { isUp, type ObservedContainer } from '../docker/inspect.ts'
 import type { JudgeContext, Verdict } from '../drift/verdicts.ts'
 import { describeCommand, type CommandResult, type RemoteCommand } from '../remote/transport.ts'
@@ -24,6 +14,7 @@ import type { Step, StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
 import { isProxied, routeStep, unrouteStep } from './proxy-steps.ts'
+import { namedVolumes, planRemove, removedBy, type RemoveOptions, type RemovePlan } from './remove-plan.ts'
 import type { Selection } from './selection.ts'
 
 export type LifecycleAction = 'start' | 'stop' | 'restart'
@@ -202,98 +193,7 @@ export async function changeAccessories(
   return { verb: action, dryRun: options.dryRun, entries: entriesFor(verdicts, new Map([...found, ...done])) }
 }
 
-// -- remove --
-
-export interface RemoveOptions {
-  image: boolean
-  directory: boolean
-  volumes: boolean
-}
-
-/**
- * The named volumes among an accessory's `volumes:` entries: `name:/path[:opts]` whose source is a
- * docker volume name (no `/`, `.` or `~` prefix, so not a host path). A lone `/path` is an anonymous
- * volume and has no name to remove.
- */
-export function namedVolumes(volumes: readonly string[]): string[] {
-  const names = volumes
-    .map((volume) => volume.split(':'))
-    .filter((parts) => parts.length >= 2)
-    .map((parts) => parts[0]!)
-    .filter((source) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(source))
-  return [...new Set(names)]
-}
-
-export interface RemovePlan {
-  steps: Array<Step & { removes?: string }>
-}
-
-const ignoreFailure = () => true
-
-/**
- * Kamal's remove order on one host: stop the container (gracefully, failures ignored), remove every
- * container carrying the label (by id), then only what the flags ask for: image, service directory,
- * named volumes. Nothing is planned when there is nothing to remove.
- */
-export function planRemove(
-  accessory: Accessory,
-  containers: readonly ObservedContainer[],
-  options: RemoveOptions,
-): RemovePlan {
-  const labelled = containers.filter((c) => c.service === accessory.serviceName)
-  const steps: RemovePlan['steps'] = []
-  for (const container of labelled) {
-    if (isUp(container.state)) {
-      steps.push({
-        description: `stop container ${container.name}`,
-        command: stopContainer(container.id.slice(0, 12)),
-        tolerate: ignoreFailure,
-      })
-    }
-  }
-  // Kamal's stop, then its kamal-proxy remove, before the containers go
-  if (labelled.length && accessory.proxy) steps.push(unrouteStep(accessory))
-  for (const container of labelled) {
-    steps.push({
-      description: `remove container ${container.name}`,
-      command: removeContainer(container.id.slice(0, 12)),
-      removes: `container ${container.name} (${container.id.slice(0, 12)})`,
-    })
-  }
-  if (options.image) {
-    // `--force` exits 0 for an image that is not there; only an image that was there is reported.
-    steps.push({
-      description: `remove image ${accessory.image}`,
-      command: removeImage(accessory.image),
-      removes: `image ${accessory.image}`,
-    })
-  }
-  if (options.directory)
-    steps.push({
-      description: `remove directory ${accessory.serviceName}`,
-      command: removeServiceDirectory(accessory.serviceName),
-      removes: `directory ${accessory.serviceName}`,
-    })
-  if (options.volumes) {
-    for (const volume of namedVolumes(accessory.volumes)) {
-      steps.push({
-        description: `remove volume ${volume}`,
-        command: removeVolume(volume),
-        removes: `volume ${volume}`,
-        tolerate: (r) => /no such volume/i.test(r.stderr),
-      })
-    }
-  }
-  return { steps }
-}
-
-/** What a removal step removed, judged from its result (absent images and volumes are not counted). */
-function removedBy(step: RemovePlan['steps'][number], result: CommandResult | undefined): string | undefined {
-  if (!step.removes || !result) return undefined
-  if (result.exitCode !== 0) return undefined
-  if (/no such (image|volume)/i.test(result.stderr)) return undefined
-  return step.removes
-}
+// -- remove (its plan: remove-plan.ts) --
 
 /** The question accessory-remove asks on a terminal: which accessories, on which hosts, and what else. */
 export function removeQuestion(selection: readonly Selection[], options: RemoveOptions): string {
@@ -336,35 +236,40 @@ export async function removeAccessories(
       })
       continue
     }
-    work.push({
-      key,
-      host,
-      steps: plan.steps,
-      done: (results) => {
-        const removed = plan.steps
-          .map((step, i) => removedBy(step, results[i]))
-          .filter((r): r is string => r !== undefined)
-        const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
-        return {
-          done: 'removed',
-          leftovers: [],
-          detail: [
-            ...(hadContainer ? [] : ['no container was there']),
-            ...(removed.length ? removed : ['nothing else was there']),
-          ].join(', '),
-        }
-      },
-      audit: (results) => {
-        const removed = plan.steps.map((step, i) => removedBy(step, results[i]))
-        // Kamal's `accessory remove` runs its `stop` first, with that verb's audit line.
-        const container = removed.some((r) => r?.startsWith('container '))
-        return [
-          ...(container ? [AUDIT.stopped(accessory.name), AUDIT.removedContainer(accessory.name)] : []),
-          ...(removed.some((r) => r?.startsWith('image ')) ? [AUDIT.removedImage(accessory.name)] : []),
-        ]
-      },
-    })
+    work.push(removeWork(key, verdict, plan))
   }
   const done = await execute(work, engine, options.withLock)
   return { verb: 'remove', dryRun: options.dryRun, entries: entriesFor(verdicts, new Map([...found, ...done])) }
+}
+
+/** The run's work for one pair's removal: what the result and the audit log say is what each step removed. */
+function removeWork(key: string, { accessory, host }: Verdict, plan: RemovePlan): Work {
+  return {
+    key,
+    host,
+    steps: plan.steps,
+    done: (results) => {
+      const removed = plan.steps
+        .map((step, i) => removedBy(step, results[i]))
+        .filter((r): r is string => r !== undefined)
+      const hadContainer = plan.steps.some((s) => s.removes?.startsWith('container '))
+      return {
+        done: 'removed',
+        leftovers: [],
+        detail: [
+          ...(hadContainer ? [] : ['no container was there']),
+          ...(removed.length ? removed : ['nothing else was there']),
+        ].join(', '),
+      }
+    },
+    audit: (results) => {
+      const removed = plan.steps.map((step, i) => removedBy(step, results[i]))
+      // Kamal's `accessory remove` runs its `stop` first, with that verb's audit line.
+      const container = removed.some((r) => r?.startsWith('container '))
+      return [
+        ...(container ? [AUDIT.stopped(accessory.name), AUDIT.removedContainer(accessory.name)] : []),
+        ...(removed.some((r) => r?.startsWith('image ')) ? [AUDIT.removedImage(accessory.name)] : []),
+      ]
+    },
+  }
 }

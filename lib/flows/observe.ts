@@ -1,5 +1,5 @@
 // One read-only round trip per host: every container carrying Kamal's `service` label, inspected by id.
-import { inspectHost } from '../docker/commands.ts'
+import { inspectHost } from '../docker/accessory-commands.ts'
 import { parseHostInspection } from '../docker/inspect.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
 import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'

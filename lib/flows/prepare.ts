@@ -8,7 +8,7 @@ import {
   networkNeedsCreating,
   registryLogin,
   writeFile,
-} from '../docker/commands.ts'
+} from '../docker/accessory-commands.ts'
 import type { CommandResult } from '../remote/transport.ts'
 import type { Step } from './engine.ts'
 

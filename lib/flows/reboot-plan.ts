@@ -3,7 +3,7 @@
 // on every target host; then prepare, create, swap and remove one accessory after another), with steps that
 // run once per host (a login, a network) done once; `plannedCommands` lists them the same way.
 import type { Accessory } from '../config/accessory.ts'
-import { createAccessory, pullImage, removeContainer } from '../docker/commands.ts'
+import { createAccessory, pullImage, removeContainer } from '../docker/accessory-commands.ts'
 import { proxyDeploy } from '../docker/proxy-commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { temporaryName } from '../docker/names.ts'

@@ -1,47 +1,59 @@
 // accessory-reboot: replace accessory containers with ones from the configured image, with the least
 // downtime and nothing lost. Per host: pull first (on every target host, before anything stops), create
 // the new container beside the old one, then rename old aside → rename new → stop old → start new in one
-// remote command, verify, and roll back to the old container if the new one does not stay up (rollback.ts:
-// the new one is kept if the old one is gone). After a signal no new step starts; a host mid-swap goes back to
-// its old container unless the new one was verified. The steps come from one plan per pair (reboot-plan.ts),
-// which `--dry-run` prints.
-import { AUDIT } from '../audit/commands.ts'
+// remote command, verify, and roll back to the old container if the new one does not stay up (reboot-pair.ts,
+// rollback.ts: the new one is kept if the old one is gone). After a signal no new step starts; a host mid-swap goes
+// back to its old container unless the new one was verified. The steps come from one plan per pair
+// (reboot-plan.ts planReboot), which the run executes and `--dry-run` lists.
+//
+// Reading order: executeReboot (the run, phase by phase), dryRunReboot (the same plans, listed), then the phases.
 import type { Deployment } from '../config/deployment.ts'
-import { containerHealth, containerLogs } from '../docker/commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import { rebootStamp } from '../docker/names.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
-import { describeFailure } from '../remote/command-failure.ts'
-import { describeCommand, type CommandResult } from '../remote/transport.ts'
+import { describeCommand } from '../remote/transport.ts'
 import type { Report } from '../report/model.ts'
-import { Interrupted, type StepEngine } from './engine.ts'
+import type { StepEngine } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
 import { observeSelection } from './observe.ts'
-import { plannedCommands, planReboot, STAMP, type RebootPlan } from './reboot-plan.ts'
-import { afterRecovery, planRecovery } from './recovery.ts'
 import { isProxied } from './proxy-steps.ts'
-import { rollBack, routeAfterRollback } from './rollback.ts'
+import { interrupted, rebootOne, type UpCheck } from './reboot-pair.ts'
+import { plannedCommands, planReboot, STAMP, type RebootPlan } from './reboot-plan.ts'
+import { afterRecovery, planRecovery, type RecoveryPlan } from './recovery.ts'
+import { routeAfterRollback } from './rollback.ts'
 import type { Selection } from './selection.ts'
 
-export interface RebootOptions {
+export interface RebootOptions extends UpCheck {
   dryRun: boolean
   /** Only accessory × host pairs whose verdict is drift. */
   drifted: boolean
   /** One host at a time, stopping at the first failure. */
   rolling: boolean
-  /** How long a new container with a health check may take to become healthy. */
-  healthTimeoutSeconds: number
-  /** How long a new container must stay running; SETTLE_MS unless a test shortens it. */
-  settleMs?: number
   judging: JudgeContext
 }
 
 type RebootTarget = Verdict & { kind: 'missing' | 'in_sync' | 'drift' }
 
+/** What the phases of one run share: the plans, the once-per-host steps done on each host, the results so far. */
+interface RebootRun {
+  engine: StepEngine
+  options: RebootOptions
+  plans: ReadonlyMap<RebootTarget, RebootPlan>
+  /** Steps that run once per host (a login, a network) are done once across both phases. */
+  doneOn: ReadonlyMap<string, Set<string>>
+  results: Map<string, PairResult>
+}
+
+const keyOf = (v: Verdict) => pairKey(v.accessory.name, v.host)
+const hostsOf = (list: readonly Verdict[]) => [...new Set(list.map((v) => v.host))]
+
 /** Verdicts → the pairs a reboot touches. Unobserved hosts are never touched; with --drifted, only drift. */
 function rebootTargets(verdicts: readonly Verdict[], drifted: boolean): RebootTarget[] {
   return verdicts.filter((v): v is RebootTarget => v.kind !== 'unreachable' && (!drifted || v.kind === 'drift'))
 }
+
+const containerOf = (target: RebootTarget): ObservedContainer | undefined =>
+  target.kind === 'missing' ? undefined : target.container
 
 /** What a reboot would touch now (for the confirmation question): pairs to replace, and pairs to recover. */
 export async function previewReboot(
@@ -55,18 +67,129 @@ export async function previewReboot(
   return { verdicts, targets: verdicts.filter((v) => replaced.has(v) || planRecovery(v) !== undefined) }
 }
 
+/** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
+export async function executeReboot(
+  deployment: Deployment,
+  selection: Selection[],
+  engine: StepEngine,
+  options: RebootOptions,
+): Promise<Report> {
+  const observed = await observeSelection(engine, selection, options.judging)
+  if (options.dryRun) return dryRunReboot(deployment, selection, observed, options)
+  const results = new Map<string, PairResult>()
+  // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
+  const { verdicts, targets } = await recoverFirst(engine, selection, observed.verdicts, options, results)
+  // 1. The plans (what a dry run lists), then the pull on every target host before anything is stopped.
+  const stamp = rebootStamp()
+  const plans = new Map(
+    targets.map((t) => [t, planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), stamp)]),
+  )
+  const doneOn = new Map(hostsOf(targets).map((host) => [host, new Set<string>()]))
+  const run: RebootRun = { engine, options, plans, doneOn, results }
+  const ready = await pullEverywhere(run, targets)
+  // 2. Replace. On one host, accessories go one after another in config order.
+  await replaceOnHosts(run, ready)
+  return { verb: 'reboot', dryRun: false, entries: entriesFor(verdicts, results) }
+}
+
 /**
- * First, where an interrupted reboot left temporary containers: restore or clean up (see recovery.ts).
- * Returns the results of pairs whose recovery failed or was interrupted, and what each recovery did.
+ * The dry run: the verdicts as they will be once the leftovers of an interrupted reboot are dealt with (judged
+ * again, as the run does after its recovery), then the same plans the run executes, listed.
+ */
+function dryRunReboot(
+  deployment: Deployment,
+  selection: Selection[],
+  found: { verdicts: Verdict[]; observations: Map<string, HostObservation> },
+  options: RebootOptions,
+): Report {
+  const results = new Map<string, PairResult>()
+  const recoveries = recoveryPlans(found.verdicts)
+  const targets = rebootTargets(
+    recoveries.length
+      ? judgeAll(selection, observationsAfter(recoveries, found.observations), options.judging)
+      : found.verdicts,
+    options.drifted,
+  )
+  const plans = targets.map((t) => planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), STAMP))
+  const listed = plannedCommands(plans)
+  const recoveryOf = (v: Verdict) =>
+    recoveries.find((r) => r.verdict === v)?.plan.steps.map((s) => describeCommand(s.command)) ?? []
+  for (const v of found.verdicts) {
+    const key = pairKey(v.accessory.name, v.host)
+    const plan = plans.find((p) => pairKey(p.accessory.name, p.host) === key)
+    if (plan) results.set(key, { done: 'would_reboot', plannedCommands: [...recoveryOf(v), ...listed.get(plan)!] })
+    else if (recoveryOf(v).length)
+      results.set(key, {
+        done: 'planned',
+        detail: 'clean up after an interrupted reboot of',
+        plannedCommands: recoveryOf(v),
+      })
+  }
+  return { verb: 'reboot', dryRun: true, entries: entriesFor(found.verdicts, results) }
+}
+
+// -- 0. recovery --
+
+/** Where an interrupted reboot left temporary containers, what to do about them (see recovery.ts). */
+function recoveryPlans(verdicts: readonly Verdict[]): Array<{ verdict: Verdict; plan: RecoveryPlan }> {
+  return verdicts.flatMap((verdict) => {
+    const plan = planRecovery(verdict)
+    return plan ? [{ verdict, plan }] : []
+  })
+}
+
+/** The hosts' containers as they will be once the recoveries ran (what the dry run judges the reboot by). */
+function observationsAfter(
+  recoveries: ReadonlyArray<{ verdict: Verdict; plan: RecoveryPlan }>,
+  observations: ReadonlyMap<string, HostObservation>,
+): Map<string, HostObservation> {
+  return new Map(
+    [...observations].map(([host, observation]): [string, HostObservation] => {
+      if (!observation.ok) return [host, observation]
+      let containers = observation.containers
+      for (const { verdict, plan } of recoveries.filter((r) => r.verdict.host === host))
+        containers = afterRecovery(containers, plan, verdict.accessory.serviceName)
+      return [host, { ...observation, containers }]
+    }),
+  )
+}
+
+/**
+ * Recovers what interrupted reboots left, looks again when it did anything, and says what to reboot now: a pair
+ * whose recovery failed is not rebooted; one restored and now in sync is reported as restored.
+ */
+async function recoverFirst(
+  engine: StepEngine,
+  selection: Selection[],
+  observed: Verdict[],
+  options: RebootOptions,
+  results: Map<string, PairResult>,
+): Promise<{ verdicts: Verdict[]; targets: RebootTarget[] }> {
+  const recovery = await recoverInterrupted(engine, observed)
+  const verdicts =
+    recovery.done.size || recovery.failed.size
+      ? (await observeSelection(engine, selection, options.judging)).verdicts
+      : observed
+  for (const [key, result] of recovery.failed) results.set(key, result)
+  const targets = rebootTargets(verdicts, options.drifted).filter((t) => !recovery.failed.has(keyOf(t)))
+  for (const v of verdicts) {
+    const summary = recovery.done.get(keyOf(v))
+    const replaced = targets.some((t) => keyOf(t) === keyOf(v))
+    if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running')
+      results.set(keyOf(v), { done: 'restored', detail: summary })
+  }
+  return { verdicts, targets }
+}
+
+/**
+ * Restores or cleans up where an interrupted reboot left temporary containers. Returns the results of pairs
+ * whose recovery failed or was interrupted, and what each recovery did.
  */
 async function recoverInterrupted(
   engine: StepEngine,
   verdicts: readonly Verdict[],
 ): Promise<{ failed: Map<string, PairResult>; done: Map<string, string> }> {
-  const plans = verdicts.flatMap((verdict) => {
-    const plan = planRecovery(verdict)
-    return plan ? [{ verdict, plan }] : []
-  })
+  const plans = recoveryPlans(verdicts)
   const failed = new Map<string, PairResult>()
   const done = new Map<string, string>()
   await engine.onHosts([...new Set(plans.map((p) => p.verdict.host))], async (host) => {
@@ -89,156 +212,29 @@ async function recoverInterrupted(
   return { failed, done }
 }
 
-const containerOf = (target: Exclude<Verdict, { kind: 'unreachable' }>): ObservedContainer | undefined =>
-  target.kind === 'missing' ? undefined : target.container
-
-function sentence(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-/** A new container must stay running this long (and not restart) to count as up. */
-const SETTLE_MS = 1000
-const POLL_MS = 250
+// -- 1. pull --
 
 /**
- * Waits until the container has been running SETTLE_MS without restarting, and is healthy if it has a check.
- * Throws `Interrupted` at a signal: a health check is never waited for after one.
+ * Logs in and pulls on every target host. An accessory whose pull failed anywhere is rebooted nowhere, so its
+ * hosts never end up on different images. Returns the pairs ready to replace.
  */
-async function verifyUp(
-  engine: StepEngine,
-  host: string,
-  id: string,
-  healthTimeoutSeconds: number,
-  settleMs: number,
-): Promise<void> {
-  const started = Date.now()
-  const healthy = healthTimeoutSeconds
-    ? ` (and becomes healthy if it has a health check, up to ${healthTimeoutSeconds}s)`
-    : ''
-  engine.progress(host, `checking that the new container stays up${healthy}`)
-  const pollMs = Math.min(POLL_MS, settleMs)
-  const deadline = started + Math.max(healthTimeoutSeconds * 1000, settleMs + pollMs)
-  for (;;) {
-    const elapsed = Date.now() - started
-    const result = await engine.run(host, containerHealth(id))
-    if (result.exitCode === 1 && /No such (container|object)/i.test(result.stderr))
-      throw new Error('the new container is gone (removed while the reboot ran)')
-    if (result.exitCode !== 0) throw new Error(describeFailure(host, 'docker inspect', result))
-    const [status, restarts, health] = result.stdout.trim().split(' ')
-    if (status === 'removing') throw new Error('the new container is being removed (by hand, while the reboot ran)')
-    if (status !== 'running' || restarts !== '0') {
-      const logs = await engine.run(host, containerLogs(id, { lines: 5, timestamps: false }))
-      // (`docker logs … 2>&1`: a failed read prints docker's error, which is no output of the container's)
-      const tail = logs.exitCode ? '' : logs.stdout.trim().split('\n').filter(Boolean).slice(-3).join(' | ')
-      const restarted = restarts !== '0' ? `, restarted ${restarts}×` : ''
-      const output = tail ? `; its last output: ${tail}` : ''
-      throw new Error(`the new container did not stay up (${status}${restarted})${output}`)
-    }
-    if (health === 'unhealthy') throw new Error('the new container reported unhealthy')
-    // Settled when this look began at least settleMs after the start: running, and never restarted, all along.
-    const settled = elapsed >= settleMs
-    if (settled && (health === 'none' || health === 'healthy')) return
-    if (Date.now() > deadline)
-      throw new Error(`the new container was not healthy within ${healthTimeoutSeconds}s (health: ${health})`)
-    // The last look of the settle window starts right at its end.
-    await engine.sleep(settled ? pollMs : Math.max(0, Math.min(pollMs, started + settleMs - Date.now())))
-  }
-}
-
-const interrupted = (signal: string, what: string): PairResult => ({
-  done: 'skipped',
-  error: `the run was interrupted by ${signal} ${what}; run the reboot again.`,
-})
-
-/** One accessory on one host: prepare, create beside, swap, verify; roll back on failure or signal. */
-async function rebootOne(
-  engine: StepEngine,
-  plan: RebootPlan,
-  options: RebootOptions,
-  done: Set<string>,
-): Promise<PairResult> {
-  const { accessory, host, old } = plan
-  const prepared = await engine.steps(host, plan.prepare, done)
-  if (!prepared.ok) {
-    if (prepared.interrupted)
-      return interrupted(prepared.signal, 'before anything was replaced here (the old container still runs)')
-    return { done: 'failed', error: `${prepared.error} Nothing was replaced: the old container was not touched.` }
-  }
-
-  let created
-  try {
-    engine.progress(host, `creating the new ${accessory.serviceName} container beside the old one`)
-    created = await engine.run(host, plan.create.command)
-  } catch (error) {
-    if (error instanceof Interrupted)
-      return interrupted(error.signal, 'before anything was replaced here (the old container still runs)')
-    throw error
-  }
-  if (created.exitCode !== 0) {
-    return {
-      done: 'failed',
-      error: `could not create the new container: ${describeFailure(host, 'docker create', created)} The old container was not touched.`,
-    }
-  }
-  const newId = created.stdout.trim().slice(0, 12)
-
-  let failure: string | undefined
-  try {
-    engine.progress(host, `swapping ${accessory.serviceName} for the new container`)
-    const swapped = await engine.run(host, plan.swap(newId))
-    if (swapped.exitCode !== 0)
-      failure = `could not swap the containers: ${describeFailure(host, 'docker stop/rename/start', swapped)}`
-    else {
-      // kamal-proxy first (it waits for the new container's health check, then drains the old one), then berth's check
-      const routed = plan.route ? await engine.run(host, plan.route(newId)) : undefined
-      if (routed && routed.exitCode !== 0)
-        failure = `kamal-proxy could not route to the new container: ${describeFailure(host, 'kamal-proxy deploy', routed)}`
-      else await verifyUp(engine, host, newId, options.healthTimeoutSeconds, options.settleMs ?? SETTLE_MS)
-    }
-  } catch (error) {
-    failure =
-      error instanceof Interrupted
-        ? `the run was interrupted by ${error.signal} before the new container was verified`
-        : sentence(error)
-  }
-  if (failure) {
-    const rolledBack = await rollBack(
+async function pullEverywhere(run: RebootRun, targets: readonly RebootTarget[]): Promise<RebootTarget[]> {
+  const { engine, results } = run
+  const pulls = await engine.onHosts(hostsOf(targets), (host) =>
+    pullOnHost(
       engine,
-      { accessory, host, next: { id: newId, temporaryName: plan.newName }, ...(old ? { old } : {}) },
-      options.settleMs ?? SETTLE_MS,
-    )
-    const rerouted = isProxied(accessory) ? `; ${await routeAfterRollback(engine, accessory, host)}` : ''
-    return { done: 'failed', error: `${failure.replace(/\.$/, '')}; ${rolledBack}${rerouted}.` }
+      host,
+      targets.filter((t) => t.host === host).map((t) => run.plans.get(t)!),
+      run.doneOn.get(host)!,
+    ),
+  )
+  for (const outcome of pulls) {
+    if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
+    else
+      for (const t of targets.filter((t) => t.host === outcome.host))
+        results.set(keyOf(t), { done: 'failed', error: outcome.error.message })
   }
-  // Kamal's audit lines for a reboot: pull, stop, remove (when the old container went), boot.
-  const name = accessory.name
-  const audited = (oldRemoved: boolean) => [
-    AUDIT.pulled(name),
-    ...(old ? [AUDIT.stopped(name)] : []),
-    ...(oldRemoved ? [AUDIT.removedContainer(name)] : []),
-    AUDIT.booted(name),
-  ]
-  if (!old || !plan.removeOld) {
-    await engine.audit(host, audited(false))
-    return { done: 'rebooted' }
-  }
-  const keptOld = `the old container is kept, stopped, as ${old.asideName}; remove it with \`docker rm ${old.asideName}\` on ${host}`
-  let result: PairResult
-  let removed: CommandResult | undefined
-  try {
-    removed = await engine.run(host, plan.removeOld)
-    result =
-      removed.exitCode === 0
-        ? { done: 'rebooted' }
-        : /No such container/i.test(removed.stderr)
-          ? { done: 'rebooted', detail: 'the old container was already gone: it was removed while the reboot ran' }
-          : { done: 'rebooted', detail: `${keptOld} (it could not be removed)` }
-  } catch (error) {
-    if (!(error instanceof Interrupted)) throw error
-    result = { done: 'rebooted', detail: `${keptOld} (the run was interrupted by ${error.signal})` }
-  }
-  await engine.audit(host, audited(removed?.exitCode === 0))
-  return result
+  return readyToReplace(targets, results)
 }
 
 /** Login and pull of every plan on one host (a login once); returns the failures by pair key. */
@@ -264,99 +260,8 @@ async function pullOnHost(
   return failures
 }
 
-/**
- * The dry run: the verdicts as they will be once the leftovers of an interrupted reboot are dealt with (judged
- * again, as the run does after its recovery), then the same plans the run executes, listed.
- */
-function dryRunReboot(
-  deployment: Deployment,
-  selection: Selection[],
-  found: { verdicts: Verdict[]; observations: Map<string, HostObservation> },
-  options: RebootOptions,
-): Report {
-  const results = new Map<string, PairResult>()
-  const recoveries = found.verdicts.flatMap((v) => {
-    const plan = planRecovery(v)
-    return plan ? [{ verdict: v, plan }] : []
-  })
-  const recovered = new Map(
-    [...found.observations].map(([host, observation]): [string, HostObservation] => {
-      if (!observation.ok) return [host, observation]
-      let containers = observation.containers
-      for (const { verdict, plan } of recoveries.filter((r) => r.verdict.host === host))
-        containers = afterRecovery(containers, plan, verdict.accessory.serviceName)
-      return [host, { ...observation, containers }]
-    }),
-  )
-  const targets = rebootTargets(
-    recoveries.length ? judgeAll(selection, recovered, options.judging) : found.verdicts,
-    options.drifted,
-  )
-  const plans = targets.map((t) => planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), STAMP))
-  const listed = plannedCommands(plans)
-  const recoveryOf = (v: Verdict) =>
-    recoveries.find((r) => r.verdict === v)?.plan.steps.map((s) => describeCommand(s.command)) ?? []
-  for (const v of found.verdicts) {
-    const key = pairKey(v.accessory.name, v.host)
-    const plan = plans.find((p) => pairKey(p.accessory.name, p.host) === key)
-    if (plan) results.set(key, { done: 'would_reboot', plannedCommands: [...recoveryOf(v), ...listed.get(plan)!] })
-    else if (recoveryOf(v).length)
-      results.set(key, {
-        done: 'planned',
-        detail: 'clean up after an interrupted reboot of',
-        plannedCommands: recoveryOf(v),
-      })
-  }
-  return { verb: 'reboot', dryRun: true, entries: entriesFor(found.verdicts, results) }
-}
-
-/** Under the lock: re-check, pull everywhere, then replace host by host (all at once, or rolling). */
-export async function executeReboot(
-  deployment: Deployment,
-  selection: Selection[],
-  engine: StepEngine,
-  options: RebootOptions,
-): Promise<Report> {
-  const { judging } = options
-  const observed = await observeSelection(engine, selection, judging)
-  if (options.dryRun) return dryRunReboot(deployment, selection, observed, options)
-  let { verdicts } = observed
-  const results = new Map<string, PairResult>()
-  const keyOf = (t: Verdict) => pairKey(t.accessory.name, t.host)
-
-  // 0. Leftovers of an interrupted reboot first; then look again, so the rest works on what is there now.
-  const recovery = await recoverInterrupted(engine, verdicts)
-  if (recovery.done.size || recovery.failed.size)
-    verdicts = (await observeSelection(engine, selection, judging)).verdicts
-  for (const [key, result] of recovery.failed) results.set(key, result)
-  const targets = rebootTargets(verdicts, options.drifted).filter((t) => !recovery.failed.has(keyOf(t)))
-  for (const v of verdicts) {
-    const summary = recovery.done.get(keyOf(v))
-    const replaced = targets.some((t) => keyOf(t) === keyOf(v))
-    if (summary && !replaced && v.kind === 'in_sync' && v.container.state === 'running')
-      results.set(keyOf(v), { done: 'restored', detail: summary })
-  }
-
-  // 1. Pull on every target host before anything is stopped. An accessory whose pull failed anywhere is
-  //    rebooted nowhere, so its hosts never end up on different images. The plans are what a dry run lists.
-  const stamp = rebootStamp()
-  const plans = new Map(
-    targets.map((t) => [t, planReboot(t.accessory, t.host, deployment.loggingArgs, containerOf(t), stamp)]),
-  )
-  const hostsOf = (list: readonly RebootTarget[]) => [...new Set(list.map((t) => t.host))]
-  const plansOn = (host: string, list: readonly RebootTarget[]) =>
-    list.filter((t) => t.host === host).map((t) => plans.get(t)!)
-  // Steps that run once per host (a login, a network) are done once across both phases.
-  const doneOn = new Map(hostsOf(targets).map((host) => [host, new Set<string>()]))
-  const pulls = await engine.onHosts(hostsOf(targets), (host) =>
-    pullOnHost(engine, host, plansOn(host, targets), doneOn.get(host)!),
-  )
-  for (const outcome of pulls) {
-    if (outcome.ok) for (const [key, result] of outcome.value) results.set(key, result)
-    else
-      for (const t of targets.filter((t) => t.host === outcome.host))
-        results.set(keyOf(t), { done: 'failed', error: outcome.error.message })
-  }
+/** The targets whose accessory pulled everywhere; the other hosts of an accessory whose pull failed are skipped. */
+function readyToReplace(targets: readonly RebootTarget[], results: Map<string, PairResult>): RebootTarget[] {
   const pullFailedOn = new Map<string, string>() // accessory name → first host whose pull failed
   for (const t of targets)
     if (results.has(keyOf(t)) && !pullFailedOn.has(t.accessory.name)) pullFailedOn.set(t.accessory.name, t.host)
@@ -371,42 +276,43 @@ export async function executeReboot(
       })
     }
   }
+  return ready
+}
 
-  // 2. Replace. On one host, accessories go one after another in config order.
+// -- 2. replace --
+
+/** Every host at once, or with --rolling one after another, stopping at the first host that failed. */
+async function replaceOnHosts(run: RebootRun, ready: readonly RebootTarget[]): Promise<void> {
   const hosts = hostsOf(ready)
-  const rebootHost = async (host: string): Promise<boolean> => {
-    let ok = true
-    for (const target of ready.filter((t) => t.host === host)) {
-      let result: PairResult
-      try {
-        result = await rebootOne(engine, plans.get(target)!, options, doneOn.get(host)!)
-      } catch (error) {
-        result = { done: 'failed', error: sentence(error) }
-      }
-      results.set(keyOf(target), result)
-      ok &&= result.done === 'rebooted'
-    }
-    return ok
+  if (!run.options.rolling) {
+    await run.engine.onHosts(hosts, (host) => replaceOnHost(run, ready, host))
+    return
   }
-  if (options.rolling) {
-    for (const [index, host] of hosts.entries()) {
-      if (await rebootHost(host)) continue
-      const signal = engine.interruptedBy
-      for (const t of ready.filter((t) => hosts.indexOf(t.host) > index)) {
-        results.set(
-          keyOf(t),
-          signal
-            ? interrupted(signal, 'before this host was reached (the old container still runs)')
-            : {
-                done: 'skipped',
-                error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.`,
-              },
-        )
-      }
-      break
+  for (const [index, host] of hosts.entries()) {
+    if (await replaceOnHost(run, ready, host)) continue
+    const signal = run.engine.interruptedBy
+    for (const t of ready.filter((t) => hosts.indexOf(t.host) > index)) {
+      run.results.set(
+        keyOf(t),
+        signal
+          ? interrupted(signal, 'before this host was reached (the old container still runs)')
+          : {
+              done: 'skipped',
+              error: `--rolling stopped at the first failed host (${host}); fix it and run the reboot again.`,
+            },
+      )
     }
-  } else {
-    await engine.onHosts(hosts, rebootHost)
+    break
   }
-  return { verb: 'reboot', dryRun: false, entries: entriesFor(verdicts, results) }
+}
+
+/** One host's pairs one after another in config order; true when every one was rebooted. */
+async function replaceOnHost(run: RebootRun, ready: readonly RebootTarget[], host: string): Promise<boolean> {
+  let ok = true
+  for (const target of ready.filter((t) => t.host === host)) {
+    const result = await rebootOne(run.engine, run.plans.get(target)!, run.options, run.doneOn.get(host)!)
+    run.results.set(keyOf(target), result)
+    ok &&= result.done === 'rebooted'
+  }
+  return ok
 }

@@ -5,7 +5,7 @@
 // - It has none (or only one under its name that does not run, left by an interrupted swap) and an old container
 //   was set aside: the newest old one gets the name back and is started again; the other temporary containers go.
 // Data lives in the mounted directories and volumes, which no step touches.
-import { removeContainer, renameContainer, startContainer } from '../docker/commands.ts'
+import { removeContainer, renameContainer, startContainer } from '../docker/accessory-commands.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import type { Leftover, Verdict } from '../drift/verdicts.ts'
 import type { Step } from './engine.ts'

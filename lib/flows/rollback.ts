@@ -3,11 +3,10 @@
 // ran), the new one is kept under the name and started: a rollback never leaves the accessory without a
 // container it had. Every sentence it returns says what berth saw on the host afterwards, not what it meant to do.
 import type { Accessory } from '../config/accessory.ts'
-import { containerHealth, removeContainer } from '../docker/commands.ts'
+import { containerHealth, removeContainer } from '../docker/accessory-commands.ts'
 import { proxyDeploy, proxyRemove, SERVICE_NOT_FOUND } from '../docker/proxy-commands.ts'
 import { keepNewCommand, nameHolder, putBackCommand } from '../docker/reboot-commands.ts'
-import { describeFailure } from '../remote/command-failure.ts'
-import type { CommandResult } from '../remote/transport.ts'
+import { describeFailure, type CommandResult } from '../remote/transport.ts'
 import type { StepEngine } from './engine.ts'
 import type { Proxied } from './proxy-steps.ts'
 

@@ -14,7 +14,7 @@ import {
   lockStatus,
   readLockStatus,
   releaseLock,
-} from './commands.ts'
+} from './lock-commands.ts'
 
 export class LockHeldError extends Error {
   constructor(message: string) {

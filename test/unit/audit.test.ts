@@ -1,7 +1,7 @@
 // Kamal's audit log lines, as Kamal's auditor writes them (lib/kamal/commands/auditor.rb, tags.rb).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AUDIT, auditLine, auditLogFile, kamalAuditText, recordAudit } from '../../lib/audit/commands.ts'
+import { AUDIT, auditLine, auditLogFile, kamalAuditText, recordAudit } from '../../lib/audit/audit-log.ts'
 import { StepEngine } from '../../lib/flows/engine.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import type { Transport } from '../../lib/remote/transport.ts'

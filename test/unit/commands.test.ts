@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
   createNetwork,
-  dumpEnvValue,
   envFileContent,
   inspectHost,
   makeDirectory,
@@ -15,7 +14,8 @@ import {
   restartContainer,
   runAccessory,
   writeFile,
-} from '../../lib/docker/commands.ts'
+} from '../../lib/docker/accessory-commands.ts'
+import { dumpEnvValue } from '../../lib/config/env-file.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { LocalTransport } from '../support/local-transport.ts'
 import { deploymentFrom } from '../support/deployment.ts'

@@ -6,7 +6,7 @@ import { parseDocument } from 'yaml'
 import { loadConfig, ConfigError } from '../../lib/config/load.ts'
 import { resolveDeployment } from '../../lib/config/deployment.ts'
 import { psychScalar, psychTags, rubyFloatToS } from '../../lib/config/psych.ts'
-import { runAccessory } from '../../lib/docker/commands.ts'
+import { runAccessory } from '../../lib/docker/accessory-commands.ts'
 import { tempDir } from '../support/files.ts'
 
 const read = (text: string) =>

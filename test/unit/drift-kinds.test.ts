@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { parseImageInspect, parseInspect, type ObservedImage } from '../../lib/docker/inspect.ts'
 import { judge, type Verdict } from '../../lib/drift/verdicts.ts'
 import { shellWords } from '../../lib/drift/shell-words.ts'
-import { parseBytes, parseDuration } from '../../lib/drift/config-diff.ts'
+import { parseBytes, parseDuration } from '../../lib/drift/option-readback.ts'
 import type { DeployConfig } from '../../lib/config/types.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 

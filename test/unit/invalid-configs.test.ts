@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConfigError, loadConfig } from '../../lib/config/load.ts'
 import { resolveDeployment } from '../../lib/config/deployment.ts'
-import { checkCommandSizes } from '../../lib/docker/command-size.ts'
+import { checkCommandSizes } from '../../lib/flows/command-size-check.ts'
 import { INVALID_CONFIGS, namingLine, writeCorpusProject } from '../support/invalid-configs.ts'
 
 const VALUES = {

@@ -24,7 +24,7 @@ import {
   runInNewContainer,
   startContainer,
   stopContainer,
-} from '../../lib/docker/commands.ts'
+} from '../../lib/docker/accessory-commands.ts'
 import { proxyDeploy, proxyRemove } from '../../lib/docker/proxy-commands.ts'
 import type { AccessoryProxy } from '../../lib/config/accessory-proxy.ts'
 import { LocalTransport } from '../support/local-transport.ts'

@@ -2,7 +2,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ObservedContainer } from '../../lib/docker/inspect.ts'
-import { actionCommand, namedVolumes, planAction, planRemove, removeQuestion } from '../../lib/flows/lifecycle.ts'
+import { actionCommand, planAction, removeQuestion } from '../../lib/flows/lifecycle.ts'
+import { namedVolumes, planRemove } from '../../lib/flows/remove-plan.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 

@@ -13,9 +13,9 @@ import {
   parseLockDetails,
   readLockStatus,
   releaseLock,
-} from '../../lib/lock/commands.ts'
+} from '../../lib/lock/lock-commands.ts'
 import { lockHostOf } from '../../lib/lock/deploy-lock.ts'
-import { lockCommand } from '../../lib/flows/lock.ts'
+import { lockCommand } from '../../lib/flows/lock-status.ts'
 import { describeCommand, type Transport } from '../../lib/remote/transport.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'

@@ -2,9 +2,7 @@
 import type { Accessory } from '../config/accessory.ts'
 import type { ObservedContainer } from '../docker/inspect.ts'
 import type { ProxyView } from '../docker/proxy-commands.ts'
-import type { DriftFinding } from './config-diff.ts'
-
-export type { ProxyView }
+import type { DriftFinding } from './drift-finding.ts'
 
 const normalPath = (path: string) => `/${path.replace(/^\/+|\/+$/g, '')}`
 const same = (a: readonly string[], b: readonly string[]) =>

@@ -1,10 +1,16 @@
 // scripts/lock.mjs: show or release the deploy lock on the config's one lock host. A lock whose details
 // cannot be read (not base64, or no details file) is still a lock: status says so, release removes it.
 import type { Deployment } from '../config/deployment.ts'
-import { LOCK_STATUS_EXITS, lockDirectory, lockStatus, NO_LOCK, readLockStatus, releaseLock } from '../lock/commands.ts'
+import {
+  LOCK_STATUS_EXITS,
+  lockDirectory,
+  lockStatus,
+  NO_LOCK,
+  readLockStatus,
+  releaseLock,
+} from '../lock/lock-commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'
-import { describeCommand, type Transport } from '../remote/transport.ts'
+import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
 
 export type LockAction = 'status' | 'release'
@@ -21,6 +27,7 @@ export interface LockCommandOptions {
   releaseCommand: string
 }
 
+/** `lock status` or `lock release` on the config's lock host: what to say, and the exit code. */
 export async function lockCommand(
   deployment: Deployment,
   transport: Transport,
@@ -45,7 +52,16 @@ export async function lockCommand(
     const release = state.details ? '' : `; if no run holds it, release it with \`${options.releaseCommand}\`.`
     return { lines: [`Deploy lock ${directory} on ${host}: ${what}${release}`], exitCode: EXIT_OK }
   }
-  const release = releaseLock(directory, status.exitCode === 0)
+  return releaseHeldLock(transport, { host, directory, what, hasDetails: status.exitCode === 0 }, options)
+}
+
+/** Releases the lock found held (`what` says by whom), or with --dry-run says what would be released. */
+async function releaseHeldLock(
+  transport: Transport,
+  { host, directory, what, hasDetails }: { host: string; directory: string; what: string; hasDetails: boolean },
+  options: LockCommandOptions,
+): Promise<LockReport> {
+  const release = releaseLock(directory, hasDetails)
   if (options.dryRun)
     return {
       lines: [

@@ -1,33 +1,24 @@
-// `docker run` travels as one argument (to the local ssh, then to the remote shell), and Linux caps one
-// argument at 128 KiB: an accessory whose command would not fit is a config problem (exit 78), found before any
-// host is contacted and named by its largest value.
+// An accessory whose `docker run` would not fit on one command line is a config problem (exit 78), found before
+// any host is contacted and named by its largest value. The measuring is docker's (run-command-size.ts).
 import { ConfigError } from '../config/load.ts'
 import type { ConfigSource } from '../config/config-source.ts'
 import type { Deployment } from '../config/deployment.ts'
 import { isPlainObject, pointer } from '../config/plain.ts'
-import { shellJoin } from '../remote/quote.ts'
+import { oversizedRunCommands } from '../docker/run-command-size.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
-import { runAccessory } from './commands.ts'
 
 /** Throws a ConfigError naming each accessory whose `docker run` would not fit on one command line. */
 export function checkCommandSizes(source: ConfigSource, deployment: Deployment): Deployment {
-  const problems = deployment.accessories.flatMap((accessory) => {
-    const bytes = Math.max(
-      0,
-      ...accessory.hosts.map((host) =>
-        Buffer.byteLength(shellJoin(runAccessory(accessory, host, deployment.loggingArgs).argv)),
-      ),
-    )
-    if (bytes <= MAX_REMOTE_COMMAND_BYTES) return []
+  const problems = oversizedRunCommands(deployment).map(({ accessory, bytes }) => {
     const base = ['accessories', accessory.name]
     const largest = largestString(source.config.accessories?.[accessory.name], base)
     const where = largest ? largest.path : base
     const what = largest ? `; its largest value is ${pointer(largest.path)} (${largest.length} characters)` : ''
-    return [
+    return (
       `${source.locate(where)}: ${pointer(base)}: Its docker run command would be ${bytes} bytes, ` +
-        `more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; ` +
-        'put large content in a file under `files:` or in a secret, which travel on stdin.',
-    ]
+      `more than the ${MAX_REMOTE_COMMAND_BYTES} one command line carries${what}; ` +
+      'put large content in a file under `files:` or in a secret, which travel on stdin.'
+    )
   })
   if (problems.length) throw new ConfigError(problems)
   return deployment

@@ -6,8 +6,6 @@ import type { RemoteCommand } from '../remote/transport.ts'
 import type { Accessory } from '../config/accessory.ts'
 import type { DirectorySpec, Mount } from '../config/accessory-files.ts'
 import { dumpEnvValue } from '../config/env-file.ts'
-
-export { dumpEnvValue } from '../config/env-file.ts'
 import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER, PROXY_MARKER } from './inspect.ts'
 import { proxyList } from './proxy-commands.ts'
 import { shellJoin } from '../remote/quote.ts'
