@@ -5,7 +5,7 @@ import { describeEntries, renderText } from './render.ts'
 import { failureError, verdictOf, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
 /** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
-export const CHECK_SCHEMA_VERSION = 2
+const CHECK_SCHEMA_VERSION = 2
 
 export type CheckVerdict = 'in_sync' | 'drift' | 'missing' | 'not_running' | 'unreachable'
 

@@ -5,10 +5,10 @@ import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import { skippedJson, verdictOf, type AccessoryVerdict, type InvocationContext, type ReportEntry } from './model.ts'
 
-export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
+const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
 /** The table's label for each verdict, in the order the summary counts them. */
-export const VERDICT_LABELS: Readonly<Record<AccessoryVerdict, string>> = {
+const VERDICT_LABELS: Readonly<Record<AccessoryVerdict, string>> = {
   in_sync: 'in sync',
   stopped: 'stopped',
   created: 'created',
