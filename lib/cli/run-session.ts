@@ -14,18 +14,19 @@ import { githubConfigWarnings } from '../report/github.ts'
 import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext } from '../report/model.ts'
 import type { RunEnding } from '../report/output.ts'
-import { UsageError, type ParsedArgs } from './args.ts'
+import { UsageError } from './args.ts'
 import { confirm } from './confirm.ts'
 import type { ScriptIO, Verb, VerbContext } from './context.ts'
 import { hookFile } from './hook-env.ts'
 import { hookExists } from './hooks.ts'
 import { trapSignals } from './interrupt.ts'
 import { auditPerformer, preConnectHook, type HookConfig } from './pre-connect.ts'
+import type { RunArgs } from './verb-options.ts'
 
 /** A run ready to contact hosts. */
 export interface PreparedRun {
   verb: Verb
-  args: ParsedArgs
+  args: RunArgs
   json: boolean
   configFile: string
   deployment: Deployment
@@ -156,6 +157,9 @@ function startSession(run: PreparedRun, io: ScriptIO, transport: Transport): Ses
   return { transport, engine, controller, invocation, performer, locks: [], progress, releaseCommand }
 }
 
+/** `--lock-wait`'s seconds, for the verbs that have it (parsed with the other flags); 0 for the rest. */
+const lockWait = (seconds: unknown) => (typeof seconds === 'number' ? seconds : 0)
+
 /** The deploy lock on the config's lock host, taken around `work` (every lock taken is kept for its release error). */
 function deployLock(run: PreparedRun, session: Session): VerbContext['lock'] {
   const lockHost = lockHostOf(run.deployment)
@@ -168,7 +172,7 @@ function deployLock(run: PreparedRun, session: Session): VerbContext['lock'] {
         service: run.deployment.service,
         destination: run.deployment.destination,
         message: `${run.verb.script} ${run.args.target}`,
-        waitSeconds: (run.args.flags['lock-wait'] as number | undefined) ?? 0,
+        waitSeconds: lockWait(run.args.flags['lock-wait']),
         releaseCommand: session.releaseCommand,
         signal: session.controller.signal,
         onWait: (message) => session.progress(lockHost.host, message),

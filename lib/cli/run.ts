@@ -12,12 +12,12 @@ import { githubConfigWarning } from '../report/github.ts'
 import type { InvocationContext } from '../report/model.ts'
 import { renderRun, type OutputView, type RunEnding } from '../report/output.ts'
 import { selectAccessories } from './accessory-selection.ts'
-import { asksForJson, parseVerbArgs, UsageError, type ParsedArgs } from './args.ts'
+import { asksForJson, parseVerbArgs, UsageError } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
 import type { ScriptIO, Verb } from './context.ts'
 import { writeRunOutput } from './run-output.ts'
 import { runSession, type PreparedRun } from './run-session.ts'
-import { CONNECTION_OPTIONS, helpText, verbOptions } from './verb-options.ts'
+import { helpText, verbOptions, type RunArgs } from './verb-options.ts'
 import { VERBS } from './verbs.ts'
 
 /**
@@ -101,7 +101,7 @@ function configFailure(problems: string[], forWhat: string, summary: boolean): R
 
 type Loaded = Pick<PreparedRun, 'configFile' | 'deployment' | 'connections' | 'hookConfig'>
 
-async function loadDeployment(verb: Verb, args: ParsedArgs, io: ScriptIO): Promise<Loaded | EarlyEnd> {
+async function loadDeployment(verb: Verb, args: RunArgs, io: ScriptIO): Promise<Loaded | EarlyEnd> {
   try {
     const loaded = await loadConfig({ file: args.config, destination: args.destination, cwd: io.cwd, env: io.env })
     if (loaded.kamalRefuses) warnKamalRefuses(loaded.kamalRefuses, io)
@@ -114,13 +114,12 @@ async function loadDeployment(verb: Verb, args: ParsedArgs, io: ScriptIO): Promi
         contactsHosts: verb.contactsHosts?.(args) !== false,
       }),
     )
-    const flags = args.flags as Partial<Record<keyof typeof CONNECTION_OPTIONS, number>>
     return {
       configFile: loaded.file,
       deployment,
       connections: {
-        maxConcurrentStarts: flags.concurrency ?? deployment.maxConcurrentStarts,
-        hostTimeoutSeconds: flags['host-timeout']!,
+        maxConcurrentStarts: args.flags.concurrency ?? deployment.maxConcurrentStarts,
+        hostTimeoutSeconds: args.flags['host-timeout'],
       },
       hookConfig: {
         hooksPath: loaded.config.hooks_path,
@@ -135,7 +134,7 @@ async function loadDeployment(verb: Verb, args: ParsedArgs, io: ScriptIO): Promi
 }
 
 /** `all` on a config without accessories: an app repository may carry the CI recipe before its first one. */
-function nothingToDo(verb: Verb, verbName: string, args: ParsedArgs, accessories: number, configFile: string) {
+function nothingToDo(verb: Verb, verbName: string, args: RunArgs, accessories: number, configFile: string) {
   if (verb.selectsAccessories === false || args.target !== 'all' || accessories > 0) return undefined
   const empty = verb.emptyResult?.() ?? { kind: 'report', report: { verb: verbName, dryRun: args.dryRun, entries: [] } }
   const invocation = { configFlag: args.config, destination: args.destination, accessoryHosts: new Map() }

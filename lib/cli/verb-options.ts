@@ -1,7 +1,16 @@
 // The options several verbs share (how hosts are reached, the deploy lock's wait, -y, --registry) and each
 // verb's --help, generated from its option table (lib/cli/help.generated.mjs is written from it).
 import { DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_STARTS } from '../remote/connections.ts'
-import { booleanOption, COMMON_OPTIONS, countOption, optionsHelp, secondsOption, type Options } from './args.ts'
+import {
+  booleanOption,
+  COMMON_OPTIONS,
+  countOption,
+  optionsHelp,
+  secondsOption,
+  type FlagValues,
+  type Options,
+  type ParsedArgs,
+} from './args.ts'
 import type { Verb } from './context.ts'
 
 /** How hosts are reached: every verb takes these (README: "Connections"). */
@@ -25,6 +34,9 @@ export const LOCK_WAIT_OPTION = secondsOption(
   'SECONDS  wait this long for a deploy lock held by another run (default 0)',
   0,
 )
+
+/** A run's parsed command line: any verb's flags, and the connection flags every verb has. */
+export type RunArgs = ParsedArgs<FlagValues<Options & typeof CONNECTION_OPTIONS>>
 
 /** The verb's own options and the connection options (the common ones are added by parseVerbArgs). */
 export function verbOptions<O extends Options>(verb: Verb<O>): O & typeof CONNECTION_OPTIONS {
