@@ -5,46 +5,117 @@ import { destinationProblem, show } from '../config/value-rules.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 
-export interface OptionSpec {
+/** A flag's raw value as node:util's parseArgs gives it (undefined: not given). */
+type RawValue = string | boolean | undefined
+
+export interface OptionSpec<T = unknown> {
   type: 'string' | 'boolean'
   short?: string
   /** Shown in --help; a string option's value name comes first, e.g. 'SECONDS  wait for the lock'. */
   description: string
+  /** The flag's typed value from what was given; a bad value is a UsageError naming the flag. */
+  parse(raw: RawValue, flag: string): T
 }
 
-export const COMMON_OPTIONS = {
-  config: {
-    type: 'string',
-    short: 'c',
-    description:
-      "FILE  config file (default: deploy.config.mjs, else config/deploy.yml); Kamal's --config-file works too",
-  },
-  destination: {
-    type: 'string',
-    short: 'd',
-    description: 'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>',
-  },
-  hosts: { type: 'string', description: "H1,H2  only these hosts (wildcards * and ? allowed; Kamal's -h HOSTS)" },
-  roles: {
-    type: 'string',
-    short: 'r',
-    description: "R1,R2  only the hosts of these roles under servers (wildcards allowed), as Kamal's -r",
-  },
-  primary: {
-    type: 'boolean',
-    short: 'p',
-    description: "only the primary host (the primary role's first), as Kamal's -p",
-  },
-  'skip-hooks': { type: 'boolean', short: 'H', description: "don't run the pre-connect hook (Kamal's -H)" },
-  'dry-run': { type: 'boolean', description: 'inspect only; print the commands that would run' },
-  json: { type: 'boolean', description: 'print the report as one JSON document' },
-  quiet: { type: 'boolean', short: 'q', description: 'print only what needs attention' },
-  verbose: { type: 'boolean', short: 'v', description: 'print every remote command (secrets are never in commands)' },
-  help: { type: 'boolean', short: 'h', description: 'this help' },
-  version: { type: 'boolean', description: "berth's version" },
-} as const satisfies Record<string, OptionSpec>
+export type Options = Record<string, OptionSpec>
 
-export interface ParsedArgs {
+/** Each flag's typed value, by long name. */
+export type FlagValues<O extends Options> = { -readonly [K in keyof O]: ReturnType<O[K]['parse']> }
+
+/** A switch: true when given. */
+export function booleanOption(description: string, short?: string): OptionSpec<boolean> {
+  return { type: 'boolean', ...(short ? { short } : {}), description, parse: (raw) => raw === true }
+}
+
+/** Seconds (0 up to MAX_SECONDS, fractions allowed), `fallback` when not given. */
+export function secondsOption(description: string, fallback: number): OptionSpec<number> {
+  return { type: 'string', description, parse: (raw, flag) => secondsFlag(raw, flag, fallback) }
+}
+
+/** A positive whole number; undefined when not given. */
+export function countOption(description: string, short?: string): OptionSpec<number | undefined> {
+  return { type: 'string', ...(short ? { short } : {}), description, parse: (raw, flag) => countFlag(raw, flag) }
+}
+
+/** Text as given; `check` throws a UsageError for a value that cannot be used. */
+export function textOption(
+  description: string,
+  short?: string,
+  check?: (value: string, flag: string) => void,
+): OptionSpec<string | undefined> {
+  return {
+    type: 'string',
+    ...(short ? { short } : {}),
+    description,
+    parse: (raw, flag) => {
+      if (typeof raw !== 'string') return undefined
+      check?.(raw, flag)
+      return raw
+    },
+  }
+}
+
+/** A comma-separated list of names or patterns, each matching `pattern`, else the usage error `problem` gives. */
+function listOption(
+  description: string,
+  short: string | undefined,
+  item: { name: string; example: string; pattern: RegExp; problem: (value: string) => string },
+): OptionSpec<string[] | undefined> {
+  return {
+    type: 'string',
+    ...(short ? { short } : {}),
+    description,
+    parse: (raw, flag) => {
+      const items = listFlag(raw, flag, item.name, item.example)
+      const bad = items?.find((value) => !item.pattern.test(value))
+      if (bad !== undefined) throw new UsageError(item.problem(bad))
+      return items
+    },
+  }
+}
+
+/** What --hosts takes: host names with `*` and `?` (the config's hosts never start with "-"). */
+const HOST_PATTERN = /^[a-zA-Z0-9_.:@*?][a-zA-Z0-9_.:@*?-]{0,254}$/
+
+export const COMMON_OPTIONS = {
+  config: textOption(
+    "FILE  config file (default: deploy.config.mjs, else config/deploy.yml); Kamal's --config-file works too",
+    'c',
+  ),
+  destination: textOption(
+    'NAME  merge deploy.<NAME>.yml / deploy.config.<NAME>.mjs and .kamal/secrets.<NAME>',
+    'd',
+    (value) => {
+      const problem = destinationProblem(value)
+      if (problem) throw new UsageError(`${problem} Pass -d with a destination such as staging.`)
+    },
+  ),
+  hosts: listOption("H1,H2  only these hosts (wildcards * and ? allowed; Kamal's -h HOSTS)", undefined, {
+    name: 'host',
+    example: '10.0.0.5,10.0.0.6',
+    pattern: HOST_PATTERN,
+    problem: (value) =>
+      `--hosts ${show(value)} is not a host or a pattern: ` +
+      'hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.',
+  }),
+  roles: listOption("R1,R2  only the hosts of these roles under servers (wildcards allowed), as Kamal's -r", 'r', {
+    name: 'role',
+    example: 'web,db',
+    pattern: /^[a-zA-Z0-9_*?][a-zA-Z0-9_.*?-]{0,254}$/,
+    problem: (value) =>
+      `--roles ${show(value)} is not a role name or a pattern: roles are letters, digits, "_", "." and "-", with * and ? as wildcards.`,
+  }),
+  primary: booleanOption("only the primary host (the primary role's first), as Kamal's -p", 'p'),
+  'skip-hooks': booleanOption("don't run the pre-connect hook (Kamal's -H)", 'H'),
+  'dry-run': booleanOption('inspect only; print the commands that would run'),
+  json: booleanOption('print the report as one JSON document'),
+  quiet: booleanOption('print only what needs attention', 'q'),
+  verbose: booleanOption('print every remote command (secrets are never in commands)', 'v'),
+  help: booleanOption('this help', 'h'),
+  version: booleanOption("berth's version"),
+} satisfies Options
+
+export interface ParsedArgs<F = Record<string, unknown>> {
   target?: string
   config?: string
   destination?: string
@@ -56,19 +127,21 @@ export interface ParsedArgs {
   dryRun: boolean
   /** `-H/--skip-hooks`: no pre-connect hook. */
   skipHooks: boolean
-  json: boolean
   quiet: boolean
   verbose: boolean
   help: boolean
   version: boolean
-  /** The verb's own flags, by long name. */
-  flags: Record<string, string | boolean | undefined>
+  /** The verb's own flags, by long name, as typed values. */
+  flags: F
   /** Words after `--` (a command for accessory-exec). */
   command: string[]
 }
 
-/** What --hosts takes: host names with `*` and `?` (the config's hosts never start with "-"). */
-const HOST_PATTERN = /^[a-zA-Z0-9_.:@*?][a-zA-Z0-9_.:@*?-]{0,254}$/
+/** The positional: what it is when none is given, or the usage error that says to give one. */
+export interface TargetRule {
+  defaultTarget?: string
+  missing?: string
+}
 
 /** A command-line value in a message: as typed when it is plain, JSON-quoted when not. */
 export function argText(value: string): string {
@@ -95,129 +168,126 @@ const NUMBER = /^\d+(?:\.\d+)?$/
  * help) and Kamal's switch `--lock-wait` with `--lock-wait-timeout` (berth's --lock-wait takes seconds) are
  * usage errors naming both meanings and the spelling to use.
  */
-function kamalSpellings(own: string[], verbOptions: Record<string, OptionSpec>): string[] {
-  const out: string[] = []
-  for (let i = 0; i < own.length; i++) {
-    const arg = own[i] as string
+function kamalSpellings(own: string[], verbOptions: Options): string[] {
+  return own.map((arg, i) => {
     const next = own[i + 1]
-    if (arg === '--config-file' || arg.startsWith('--config-file=')) {
-      out.push(arg.replace(/^--config-file/, '--config'))
-      continue
-    }
-    if (arg === '--confirmed' && 'yes' in verbOptions) {
-      out.push('--yes')
-      continue
-    }
-    if (arg === '-h' && next !== undefined && !next.startsWith('-')) {
-      throw new UsageError(
-        `-h ${argText(next)}: berth's -h is --help, while Kamal's -h takes hosts. ` +
-          `For hosts write --hosts ${argText(next)}; for help, -h or --help alone.`,
-      )
-    }
-    if (/^-h./.test(arg)) {
-      throw new UsageError(
-        `${argText(arg)}: berth's -h is --help, while Kamal's -h takes hosts. ` +
-          `For hosts write --hosts ${argText(arg.slice(2).replace(/^=/, ''))}; for help, -h or --help alone.`,
-      )
-    }
-    if ('lock-wait' in verbOptions) {
-      const kamalTimeout = /^--lock-wait-(timeout|interval)(?:=|$)/.exec(arg)
-      if (kamalTimeout) {
-        const seconds =
-          kamalTimeout[1] === 'timeout'
-            ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS'))
-            : 'SECONDS'
-        throw new UsageError(
-          `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, ` +
-            `that waits that long for the lock: write --lock-wait ${seconds}.`,
-        )
-      }
-      const value =
-        arg === '--lock-wait' ? next : arg.startsWith('--lock-wait=') ? arg.slice('--lock-wait='.length) : undefined
-      if (
-        (arg === '--lock-wait' || arg.startsWith('--lock-wait=')) &&
-        (value === undefined || !NUMBER.test(value.trim()))
-      ) {
-        const given = value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`
-        throw new UsageError(
-          `--lock-wait${given}: berth's --lock-wait takes SECONDS to wait for the deploy lock, ` +
-            "while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). " +
-            'Write --lock-wait SECONDS, for example --lock-wait 900.',
-        )
-      }
-    }
-    out.push(arg)
-  }
-  return out
+    if (arg === '--config-file' || arg.startsWith('--config-file=')) return arg.replace(/^--config-file/, '--config')
+    if (arg === '--confirmed' && 'yes' in verbOptions) return '--yes'
+    refuseKamalHosts(arg, next)
+    if ('lock-wait' in verbOptions) refuseKamalLockWait(arg, next)
+    return arg
+  })
 }
 
-export function parseVerbArgs(argv: string[], verbOptions: Record<string, OptionSpec> = {}): ParsedArgs {
+/** Kamal's `-h HOSTS`: berth's -h is help. */
+function refuseKamalHosts(arg: string, next: string | undefined): void {
+  const separate = arg === '-h' && next !== undefined && !next.startsWith('-')
+  if (!separate && !/^-h./.test(arg)) return
+  const [given, hosts] = separate ? [`-h ${argText(next)}`, next] : [argText(arg), arg.slice(2).replace(/^=/, '')]
+  throw new UsageError(
+    `${given}: berth's -h is --help, while Kamal's -h takes hosts. ` +
+      `For hosts write --hosts ${argText(hosts)}; for help, -h or --help alone.`,
+  )
+}
+
+/** Kamal's `--lock-wait` (a switch) and `--lock-wait-timeout`/`--lock-wait-interval`: berth's takes seconds. */
+function refuseKamalLockWait(arg: string, next: string | undefined): void {
+  const kamalTimeout = /^--lock-wait-(timeout|interval)(?:=|$)/.exec(arg)
+  if (kamalTimeout) {
+    const seconds =
+      kamalTimeout[1] === 'timeout'
+        ? argText(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (next ?? 'SECONDS'))
+        : 'SECONDS'
+    throw new UsageError(
+      `${arg.split('=')[0]} is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, ` +
+        `that waits that long for the lock: write --lock-wait ${seconds}.`,
+    )
+  }
+  if (arg !== '--lock-wait' && !arg.startsWith('--lock-wait=')) return
+  const value = arg === '--lock-wait' ? next : arg.slice('--lock-wait='.length)
+  if (value !== undefined && NUMBER.test(value.trim())) return
+  const given = value === undefined || value.startsWith('-') ? ' without seconds' : ` ${argText(value)}`
+  throw new UsageError(
+    `--lock-wait${given}: berth's --lock-wait takes SECONDS to wait for the deploy lock, ` +
+      "while Kamal's --lock-wait is a switch (with --lock-wait-timeout, 900 s by default). " +
+      'Write --lock-wait SECONDS, for example --lock-wait 900.',
+  )
+}
+
+/** node:util's strict parse of berth's own words (before `--`), its errors as usage errors. */
+function strictParse(own: string[], specs: Options): { values: Record<string, RawValue>; positionals: string[] } {
+  const options = Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [
+      name,
+      { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
+    ]),
+  )
+  try {
+    const parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true })
+    return { values: parsed.values as Record<string, RawValue>, positionals: parsed.positionals }
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify .*$/s, '')}.`)
+  }
+}
+
+/** Each flag of `specs` parsed into its typed value, in the table's order. */
+function typedValues<O extends Options>(specs: O, values: Record<string, RawValue>): FlagValues<O> {
+  return Object.fromEntries(
+    Object.entries(specs).map(([name, spec]) => [name, spec.parse(values[name], name)]),
+  ) as FlagValues<O>
+}
+
+/** The command after `--` is quoted into one remote command line (each verb checks the whole line too). */
+function checkCommandSize(command: string[]): void {
+  if (!command.length) return
+  const bytes = Buffer.byteLength(shellJoin(command))
+  if (bytes > MAX_REMOTE_COMMAND_BYTES)
+    throw new UsageError(
+      `The command after \`--\` is ${bytes} bytes once quoted, ` +
+        `more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; ` +
+        'put it in a script in the container instead.',
+    )
+}
+
+/**
+ * The one parse of a command line: every flag into its typed value (a bad one is a UsageError, exit 64), the
+ * positional (`target`), and the command after `--`. With --help or --version nothing else is checked.
+ */
+export function parseVerbArgs<O extends Options = Record<never, OptionSpec>>(
+  argv: string[],
+  verbOptions: O = {} as O,
+  targetRule: TargetRule = {},
+): ParsedArgs<FlagValues<O>> {
   // a process never receives one (C strings end there); a caller in JavaScript could pass one
   if (argv.some((arg) => arg.includes('\0')))
     throw new UsageError('An argument contains a NUL byte, which no command line can carry; remove it.')
   const dashDash = argv.indexOf('--')
   const own = kamalSpellings(dashDash >= 0 ? argv.slice(0, dashDash) : argv, verbOptions)
   const command = dashDash >= 0 ? argv.slice(dashDash + 1) : []
-  const options = Object.fromEntries(
-    Object.entries<OptionSpec>({ ...COMMON_OPTIONS, ...verbOptions }).map(([name, spec]) => [
-      name,
-      { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
-    ]),
-  )
-  let parsed
-  try {
-    parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true })
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.replace(/\. To specify .*$/s, '')}.`)
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>
-  const { positionals } = parsed
+  const { values, positionals } = strictParse(own, { ...COMMON_OPTIONS, ...verbOptions })
   if (positionals.length > 1)
     throw new UsageError(`Expected one accessory name or \`all\`, got ${positionals.length}: ${positionals.join(' ')}.`)
   if (values.quiet && values.verbose) throw new UsageError('Use either -q/--quiet or -v/--verbose, not both.')
-  const hosts = listFlag(values.hosts, 'hosts', 'host', '10.0.0.5,10.0.0.6')
-  const badPattern = hosts?.find((h) => !HOST_PATTERN.test(h))
-  if (badPattern !== undefined) {
-    throw new UsageError(
-      `--hosts ${show(badPattern)} is not a host or a pattern: ` +
-        'hosts are letters, digits, ".", "-", "_", ":" and "@", with * and ? as wildcards.',
-    )
-  }
-  const roles = listFlag(values.roles, 'roles', 'role', 'web,db')
-  const badRole = roles?.find((r) => !/^[a-zA-Z0-9_*?][a-zA-Z0-9_.*?-]{0,254}$/.test(r))
-  if (badRole !== undefined)
-    throw new UsageError(
-      `--roles ${show(badRole)} is not a role name or a pattern: roles are letters, digits, "_", "." and "-", with * and ? as wildcards.`,
-    )
-  const destination = values.destination as string | undefined
-  const badDestination = destination === undefined ? undefined : destinationProblem(destination)
-  if (badDestination) throw new UsageError(`${badDestination} Pass -d with a destination such as staging.`)
-  if (command.length) {
-    const bytes = Buffer.byteLength(shellJoin(command))
-    // the command is quoted into one remote command line (verbs.ts checks the whole line per accessory)
-    if (bytes > MAX_REMOTE_COMMAND_BYTES)
-      throw new UsageError(
-        `The command after \`--\` is ${bytes} bytes once quoted, ` +
-          `more than the ${MAX_REMOTE_COMMAND_BYTES} one remote command line carries; ` +
-          'put it in a script in the container instead.',
-      )
-  }
-  const flags = Object.fromEntries(Object.keys(verbOptions).map((name) => [name, values[name]]))
+  const common = typedValues(COMMON_OPTIONS, values)
+  checkCommandSize(command)
+  const answersAtOnce = common.help || common.version
+  const target = positionals[0] ?? targetRule.defaultTarget
+  if (!answersAtOnce && target === undefined && targetRule.missing) throw new UsageError(targetRule.missing)
   return {
-    target: positionals[0],
-    config: values.config as string | undefined,
-    destination,
-    hosts,
-    ...(roles ? { roles } : {}),
-    primary: values.primary === true,
-    dryRun: values['dry-run'] === true,
-    skipHooks: values['skip-hooks'] === true,
-    json: values.json === true,
-    quiet: values.quiet === true,
-    verbose: values.verbose === true,
-    help: values.help === true,
-    version: values.version === true,
-    flags,
+    target,
+    config: common.config,
+    destination: common.destination,
+    hosts: common.hosts,
+    ...(common.roles ? { roles: common.roles } : {}),
+    primary: common.primary,
+    dryRun: common['dry-run'],
+    skipHooks: common['skip-hooks'],
+    quiet: common.quiet,
+    verbose: common.verbose,
+    help: common.help,
+    version: common.version,
+    // with --help or --version the flags are not read: each is as if not given
+    flags: typedValues(verbOptions, answersAtOnce ? {} : values),
     command,
   }
 }

@@ -90,6 +90,41 @@ function loadEsbuild() {
   return { esbuild: /** @type {typeof import('esbuild')} */ (require(resolved)), file: resolved }
 }
 
+/**
+ * esbuild's plugin: packages stay outside the bundle (each recorded in `externals`, by file), and
+ * `import.meta.url` keeps naming the source file.
+ * @param {Set<string>} externals
+ * @returns {import('esbuild').Plugin}
+ */
+function berthPlugin(externals) {
+  return {
+    name: 'berth',
+    setup(b) {
+      // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
+      b.onResolve({ filter: /^[^./]/ }, (args) => {
+        if (isBuiltin(args.path)) return { path: args.path, external: true }
+        let url
+        try {
+          url = import.meta.resolve(args.path)
+        } catch {
+          // Not installed (ajv, which only scripts/generate.mjs loads): an import that fails if it runs.
+          return { path: args.path, external: true }
+        }
+        if (url.startsWith('file:')) externals.add(fileURLToPath(url))
+        return { path: url, external: true }
+      })
+      // import.meta.url keeps naming the source file (run.ts finds package.json by it).
+      b.onLoad({ filter: /\.ts$/ }, (args) => ({
+        // (a function: a replacement string would read `$$`, `$&`... in the path as patterns)
+        contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', () =>
+          JSON.stringify(pathToFileURL(args.path).href),
+        ),
+        loader: 'ts',
+      }))
+    },
+  }
+}
+
 /** Bundles lib/cli/main.ts into `slot`; returns the new build's main module, or undefined. */
 async function build(/** @type {string} */ slot) {
   const { esbuild, file: esbuildFile } = loadEsbuild()
@@ -110,34 +145,7 @@ async function build(/** @type {string} */ slot) {
     outExtension: { '.js': '.mjs' },
     metafile: true,
     logLevel: 'silent',
-    plugins: [
-      {
-        name: 'berth',
-        setup(b) {
-          // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
-          b.onResolve({ filter: /^[^./]/ }, (args) => {
-            if (isBuiltin(args.path)) return { path: args.path, external: true }
-            let url
-            try {
-              url = import.meta.resolve(args.path)
-            } catch {
-              // Not installed (ajv, which only scripts/generate.mjs loads): an import that fails if it runs.
-              return { path: args.path, external: true }
-            }
-            if (url.startsWith('file:')) externals.add(fileURLToPath(url))
-            return { path: url, external: true }
-          })
-          // import.meta.url keeps naming the source file (run.ts finds package.json by it).
-          b.onLoad({ filter: /\.ts$/ }, (args) => ({
-            // (a function: a replacement string would read `$$`, `$&`... in the path as patterns)
-            contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', () =>
-              JSON.stringify(pathToFileURL(args.path).href),
-            ),
-            loader: 'ts',
-          }))
-        },
-      },
-    ],
+    plugins: [berthPlugin(externals)],
   })
   // A build that fails (a full disk, say) leaves no half-written directory behind.
   const result = await building.catch((error) => {
@@ -152,20 +160,28 @@ async function build(/** @type {string} */ slot) {
   // A file changed while it was bundled: use this build once, but never record it as current.
   const settled = fresh(inputs) && used.every((f) => before.has(f))
   renameSync(outdir, path.join(slot, id))
-  if (settled) {
-    // and every file of the build as written, so that a chunk emptied, cut short, rewritten or deleted since
-    // (loaded only when its verb runs, long after main.mjs) means a new build, never a run that fails
-    const outputs = readdirSync(path.join(slot, id)).map((name) => stamp(path.join(slot, id, name)))
-    const current = path.join(slot, `current.${id}.json`)
-    writeFileSync(current, JSON.stringify({ id, inputs, outputs }), { mode: 0o600 })
-    renameSync(current, path.join(slot, 'current.json'))
-    for (const name of readdirSync(slot)) {
-      const old = path.join(slot, name)
-      if (name !== id && name !== 'current.json' && Date.now() - lstatSync(old).mtimeMs > OLD_BUILD_MS)
-        rmSync(old, { recursive: true, force: true })
-    }
-  }
+  if (settled) recordCurrent(slot, id, inputs)
   return path.join(slot, id, 'main.mjs')
+}
+
+/**
+ * Records build `id` as current, with every file of it as written, so that a chunk emptied, cut short, rewritten
+ * or deleted since (loaded only when its verb runs, long after main.mjs) means a new build, never a run that
+ * fails; and removes builds unused for a day.
+ * @param {string} slot
+ * @param {string} id
+ * @param {Input[]} inputs
+ */
+function recordCurrent(slot, id, inputs) {
+  const outputs = readdirSync(path.join(slot, id)).map((name) => stamp(path.join(slot, id, name)))
+  const current = path.join(slot, `current.${id}.json`)
+  writeFileSync(current, JSON.stringify({ id, inputs, outputs }), { mode: 0o600 })
+  renameSync(current, path.join(slot, 'current.json'))
+  for (const name of readdirSync(slot)) {
+    const old = path.join(slot, name)
+    if (name !== id && name !== 'current.json' && Date.now() - lstatSync(old).mtimeMs > OLD_BUILD_MS)
+      rmSync(old, { recursive: true, force: true })
+  }
 }
 
 /**

@@ -1,13 +1,14 @@
-// What a script's run hands to its verb (the runner fills it in; lib/cli/verbs.ts reads it). Types only, in a
-// module of their own so the runner and the verb table never import each other.
+// What a script's run hands to its verb (the runner fills it in; each module under lib/cli/verbs/ reads it), and
+// what a verb is. Types only, in a module of their own so the runner and the verbs never import each other.
 import type { Deployment } from '../config/deployment.ts'
 import type { JudgeContext } from '../drift/verdicts.ts'
 import type { StepEngine } from '../flows/engine.ts'
 import type { Selection } from '../flows/selection.ts'
 import type { CommandObserver } from '../remote/ssh.ts'
 import type { Transport } from '../remote/transport.ts'
-import type { InvocationContext, Report, ReportEntry } from '../report/model.ts'
-import type { OptionSpec, ParsedArgs } from './args.ts'
+import type { InvocationContext } from '../report/model.ts'
+import type { VerbResult } from '../report/output.ts'
+import type { FlagValues, Options, ParsedArgs } from './args.ts'
 
 export interface ScriptIO {
   cwd: string
@@ -32,9 +33,14 @@ export interface ScriptIO {
   isTTY?: boolean
 }
 
-export interface VerbContext {
-  verb: Verb
-  args: ParsedArgs
+/** Where a streaming verb's output goes as it comes (exec's pass-through and sections, logs --follow). */
+type StreamSink = Pick<ScriptIO, 'stdout' | 'stderr' | 'stdoutClosed'>
+
+/** What a verb needs to act; nothing about printing (it returns what it found and did, the runner prints it). */
+export interface VerbContext<F = Record<string, unknown>> {
+  args: ParsedArgs<F>
+  /** The one --json decision, made from argv before parsing (exec and logs collect their output for it). */
+  json: boolean
   /** The main config file, as given or found. */
   configFile: string
   deployment: Deployment
@@ -44,24 +50,23 @@ export interface VerbContext {
   engine: StepEngine
   /** What verdicts are judged with: the deployment's logging flags, and the registry's answers with --registry. */
   judging: JudgeContext
-  io: ScriptIO
   invocation: InvocationContext
-  /** Runs `work` under the deploy lock (Kamal's, on the config's lock host). */
-  withLock<T>(work: () => Promise<T>): Promise<T>
-  /** Prints a report as text or JSON and returns its exit code. */
-  printReport(report: Report): number
-  /** Hands a run's entries to CI: annotations and the job summary under GitHub Actions. */
-  publish(verb: string, entries: readonly ReportEntry[]): void
-  /** Text output may use colour. */
-  colour: boolean
+  /** The deploy lock (Kamal's, on the config's lock host): `around(work)` runs `work` holding it. */
+  lock: { around: <T>(work: () => Promise<T>) => Promise<T> }
+  /** Asks on the terminal; true at once when `yes`. */
+  confirm(question: string, yes: boolean): Promise<boolean>
+  /** For exec and logs --follow, whose act is passing output on as it comes. */
+  output: StreamSink
+  /** How long a rebooted container must stay up; tests shorten it. */
+  settleMs?: number
 }
 
-export interface Verb {
+export interface Verb<O extends Options = Options> {
   /** The script's file name without `.mjs`. */
   script: string
   usage: string
   summary: string
-  options: Record<string, OptionSpec>
+  options: O
   /** Stops or removes containers: asks first, and refuses without a terminal unless -y. */
   asks?: boolean
   /** false for verbs whose positional is not an accessory (lock status|release). */
@@ -69,7 +74,7 @@ export interface Verb {
   /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
   changesHosts?: boolean
   /** false when this run reaches no host (config; exec --dry-run): no ssh-agent, no connection ahead of the flow. */
-  contactsHosts?(args: ParsedArgs): boolean
+  contactsHosts?(args: ParsedArgs<FlagValues<O>>): boolean
   /** The usage error when no positional is given (default: name an accessory, or `all`). */
   noTarget?: string
   /** The positional when none is given (config: all). */
@@ -78,9 +83,10 @@ export interface Verb {
   uploadsFiles?: boolean
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
-  validate?(args: ParsedArgs): void
-  validateSelection?(args: ParsedArgs, selection: Selection[]): void | Promise<void>
-  /** `--json` for `all` on a config without accessories (default: the report of a run with no entries). */
-  nothingJson?(invocation: InvocationContext): Promise<string>
-  run(context: VerbContext): Promise<number>
+  /** Checks that need more than one flag (each flag's own value was checked when it was parsed). */
+  validate?(args: ParsedArgs<FlagValues<O>>, json: boolean): void
+  validateSelection?(args: ParsedArgs<FlagValues<O>>, selection: Selection[]): void | Promise<void>
+  /** Its result with nothing in it, for `all` on a config without accessories (default: a report with no entries). */
+  emptyResult?(): VerbResult
+  run(context: VerbContext<FlagValues<O>>): Promise<VerbResult>
 }

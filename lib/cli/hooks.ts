@@ -33,6 +33,17 @@ export function localVersion(cwd: string, env: Record<string, string | undefined
   return kamalVersion(env.VERSION, revision, randomBytes(8).toString('hex'))
 }
 
+const HINT = 'or skip hooks with -H (--skip-hooks)'
+
+type HookEnd = { code: number | null; signal: NodeJS.Signals | null } | { error: Error }
+
+const failed = (message: string): HookOutcome => ({ ok: false, exitCode: EXIT_ERROR, message })
+const interrupted = (signal: AbortSignal): HookOutcome => ({
+  ok: false,
+  exitCode: exitCodeForSignal(String(signal.reason)),
+  message: '',
+})
+
 /**
  * Runs the hook file if it exists. Resolves when it has ended: ok, or a failure whose message names the hook,
  * its exit code and its last output, and the fix. `signal` aborted (SIGINT/SIGTERM to berth): the hook's process
@@ -48,115 +59,145 @@ export async function runHook(options: {
 }): Promise<HookOutcome> {
   const { file, cwd, stderr, signal } = options
   const shown = path.relative(cwd, file).startsWith('..') ? file : path.relative(cwd, file)
-  const hint = 'or skip hooks with -H (--skip-hooks)'
-  try {
-    accessSync(file, constants.X_OK)
-  } catch {
-    return {
-      ok: false,
-      exitCode: EXIT_ERROR,
-      message:
-        `The pre-connect hook ${shown} is not executable, so it cannot run (Kamal runs it as a program too); ` +
-        `no host was contacted. Make it executable (\`chmod +x ${shown}\`) with a #! line, ${hint}.`,
-    }
-  }
-  if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
+  const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
+  const notExecutable = notExecutableRefusal(file, shown)
+  if (notExecutable) return notExecutable
+  if (signal.aborted) return interrupted(signal)
+  const withNul = nulRefusal(shown, env)
+  if (withNul) return withNul
   let output = ''
   // the hook waits while berth's stderr is full (a loud hook is never piled up in memory)
   const keep = (chunk: string) => {
     output = (output + chunk).slice(-TAIL_CHARS)
     return options.showOutput ? stderr(chunk) : undefined
   }
-  const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
-  // a NUL cannot be passed in an environment; say which variable, never its value (it may be a secret)
+  const ended = await spawnHook(file, cwd, env, keep, signal)
+  if (signal.aborted) return interrupted(signal)
+  return hookOutcome(ended, shown, output)
+}
+
+/** A hook file that cannot be run as a program. */
+function notExecutableRefusal(file: string, shown: string): HookOutcome | undefined {
+  try {
+    accessSync(file, constants.X_OK)
+  } catch {
+    return failed(
+      `The pre-connect hook ${shown} is not executable, so it cannot run (Kamal runs it as a program too); ` +
+        `no host was contacted. Make it executable (\`chmod +x ${shown}\`) with a #! line, ${HINT}.`,
+    )
+  }
+  return undefined
+}
+
+/** A variable the hook cannot be given: a NUL cannot be passed in an environment. */
+function nulRefusal(shown: string, env: Record<string, string>): HookOutcome | undefined {
+  // say which variable, never its value (it may be a secret)
   const withNul = Object.keys(env).filter((name) => name.includes('\0') || env[name]!.includes('\0'))
-  if (withNul.length)
-    return {
-      ok: false,
-      exitCode: EXIT_ERROR,
-      message:
-        `The pre-connect hook ${shown} cannot be given ${withNul.map((n) => JSON.stringify(n)).join(', ')}: ` +
-        `its value holds a NUL byte, which no environment can carry; no host was contacted. ` +
-        `Remove the NUL from that secret or variable, ${hint}.`,
-    }
-  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | { error: Error }>(
-    (resolve) => {
-      let child: ReturnType<typeof spawn>
-      try {
-        // berth's own session and process group, so a hook may still ask on the terminal (sudo, ssh)
-        child = spawn(file, [], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      } catch (error) {
-        resolve({ error: error as Error })
-        return
-      }
-      const killTree = (sig: NodeJS.Signals) => {
-        if (child.pid) for (const pid of processTree(child.pid)) signalProcess(pid, sig)
-      }
-      let grace: NodeJS.Timeout | undefined
-      let signalled: number[] = []
-      const onAbort = () => {
-        const sig = (String(signal.reason) as NodeJS.Signals) || 'SIGTERM'
-        signalled = child.pid ? processTree(child.pid) : []
-        // a shell's background jobs ignore SIGINT: what the hook started also gets SIGTERM
-        for (const [i, pid] of signalled.entries())
-          for (const s of i === 0 ? [sig] : ([sig, 'SIGTERM'] as const)) signalProcess(pid, s)
-        grace = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS)
-      }
-      // berth exiting at once (a second signal) takes the hook with it
-      const onExit = () => killTree('SIGKILL')
-      signal.addEventListener('abort', onAbort, { once: true })
-      process.on('exit', onExit)
-      // decoded per stream, so a character split across two reads stays whole
-      forwardChunks(child.stdout!.setEncoding('utf8'), keep)
-      forwardChunks(child.stderr!.setEncoding('utf8'), keep)
-      const done = (result: { code: number | null; signal: NodeJS.Signals | null } | { error: Error }) => {
-        signal.removeEventListener('abort', onAbort)
-        process.off('exit', onExit)
-        if (grace) clearTimeout(grace)
-        resolve(result)
-      }
-      // The hook's end, not its pipes': a process it leaves running (a VPN, an ssh master) may hold them open.
-      child.on('exit', (code, sig) => {
-        const end = () => {
-          child.stdout!.destroy()
-          child.stderr!.destroy()
-          done({ code, signal: sig })
-        }
-        const settle = () => {
-          if (child.stdout!.readableEnded && child.stderr!.readableEnded) end()
-          else {
-            const drained = setTimeout(end, DRAIN_MS)
-            child.on('close', () => (clearTimeout(drained), end()))
-          }
-        }
-        // signalled: what the hook had started ends too (SIGKILL for what is still there after the grace)
-        if (signalled.length) gone(signalled.slice(1)).then(settle, (error: Error) => done({ error }))
-        else settle()
-      })
-      child.on('error', (error) => done({ error }))
-    },
+  if (!withNul.length) return undefined
+  return failed(
+    `The pre-connect hook ${shown} cannot be given ${withNul.map((n) => JSON.stringify(n)).join(', ')}: ` +
+      `its value holds a NUL byte, which no environment can carry; no host was contacted. ` +
+      `Remove the NUL from that secret or variable, ${HINT}.`,
   )
-  if (signal.aborted) return { ok: false, exitCode: exitCodeForSignal(String(signal.reason)), message: '' }
+}
+
+/** The hook's end, in the words the user reads: ok, or why not with its last output. */
+function hookOutcome(ended: HookEnd, shown: string, output: string): HookOutcome {
   if ('error' in ended) {
     const why = (ended.error as NodeJS.ErrnoException).code === 'ENOEXEC' ? ' (does it start with a #! line?)' : ''
-    return {
-      ok: false,
-      exitCode: EXIT_ERROR,
-      message:
-        `The pre-connect hook ${shown} could not be started: ${ended.error.message}${why}; no host was contacted. ` +
-        `Fix the hook, ${hint}.`,
-    }
+    return failed(
+      `The pre-connect hook ${shown} could not be started: ${ended.error.message}${why}; no host was contacted. ` +
+        `Fix the hook, ${HINT}.`,
+    )
   }
   if (ended.code === 0) return { ok: true }
   const how = ended.signal ? `was killed by ${ended.signal}` : `failed with exit code ${ended.code}`
   const tail = outputTail(output)
-  return {
-    ok: false,
-    exitCode: EXIT_ERROR,
-    message:
-      `The pre-connect hook ${shown} ${how}, so no host was contacted. ` +
+  return failed(
+    `The pre-connect hook ${shown} ${how}, so no host was contacted. ` +
       (tail ? `Its last output:\n${tail.replace(/^/gm, '  ')}\n` : 'It printed nothing. ') +
-      `Fix the hook (or what it needs), ${hint}.`,
+      `Fix the hook (or what it needs), ${HINT}.`,
+  )
+}
+
+/** Spawns the hook and resolves when it has ended (its output drained); `signal` ends it and what it started. */
+function spawnHook(
+  file: string,
+  cwd: string,
+  env: Record<string, string>,
+  keep: (chunk: string) => void | Promise<void>,
+  signal: AbortSignal,
+): Promise<HookEnd> {
+  return new Promise<HookEnd>((resolve) => {
+    let child: ReturnType<typeof spawn>
+    try {
+      // berth's own session and process group, so a hook may still ask on the terminal (sudo, ssh)
+      child = spawn(file, [], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    } catch (error) {
+      resolve({ error: error as Error })
+      return
+    }
+    const stop = stopOnAbort(child, signal)
+    // decoded per stream, so a character split across two reads stays whole
+    forwardChunks(child.stdout!.setEncoding('utf8'), keep)
+    forwardChunks(child.stderr!.setEncoding('utf8'), keep)
+    const done = (result: HookEnd) => {
+      stop.release()
+      resolve(result)
+    }
+    // The hook's end, not its pipes': a process it leaves running (a VPN, an ssh master) may hold them open.
+    child.on('exit', (code, sig) => {
+      const end = () => {
+        child.stdout!.destroy()
+        child.stderr!.destroy()
+        done({ code, signal: sig })
+      }
+      const settle = () => {
+        if (child.stdout!.readableEnded && child.stderr!.readableEnded) end()
+        else {
+          const drained = setTimeout(end, DRAIN_MS)
+          child.on('close', () => (clearTimeout(drained), end()))
+        }
+      }
+      // signalled: what the hook had started ends too (SIGKILL for what is still there after the grace)
+      const signalled = stop.signalled()
+      if (signalled.length) gone(signalled.slice(1)).then(settle, (error: Error) => done({ error }))
+      else settle()
+    })
+    child.on('error', (error) => done({ error }))
+  })
+}
+
+/**
+ * `signal` aborted: the hook gets that signal, what it started SIGTERM too (a shell's background jobs ignore
+ * SIGINT), and SIGKILL after the grace; berth exiting at once (a second signal) takes the hook with it.
+ */
+function stopOnAbort(
+  child: ReturnType<typeof spawn>,
+  signal: AbortSignal,
+): { signalled: () => number[]; release: () => void } {
+  const killTree = (sig: NodeJS.Signals) => {
+    if (child.pid) for (const pid of processTree(child.pid)) signalProcess(pid, sig)
+  }
+  let grace: NodeJS.Timeout | undefined
+  let signalled: number[] = []
+  const onAbort = () => {
+    const sig = (String(signal.reason) as NodeJS.Signals) || 'SIGTERM'
+    signalled = child.pid ? processTree(child.pid) : []
+    for (const [i, pid] of signalled.entries())
+      for (const s of i === 0 ? [sig] : ([sig, 'SIGTERM'] as const)) signalProcess(pid, s)
+    grace = setTimeout(() => killTree('SIGKILL'), KILL_GRACE_MS)
+  }
+  const onExit = () => killTree('SIGKILL')
+  signal.addEventListener('abort', onAbort, { once: true })
+  process.on('exit', onExit)
+  return {
+    signalled: () => signalled,
+    release: () => {
+      signal.removeEventListener('abort', onAbort)
+      process.off('exit', onExit)
+      if (grace) clearTimeout(grace)
+    },
   }
 }
 

@@ -1,22 +1,34 @@
-// accessory-logs' flags as options: Kamal's defaults, and the one target --follow reads. Usage errors (64)
-// belong to the command line, so this lives here rather than in the logs flow.
+// accessory-logs' flags, each with its parser, and the options they make: Kamal's defaults, and the one target
+// --follow reads. Usage errors (64) belong to the command line, so this lives here rather than in the logs flow.
 import { DEFAULT_LINES, FOLLOW_LINES, type LogsOptions } from '../flows/logs.ts'
 import { selectionHosts } from '../flows/selection.ts'
 import type { Selection } from '../flows/selection.ts'
-import { countFlag, UsageError, type ParsedArgs } from './args.ts'
+import { argText, booleanOption, countOption, textOption, UsageError, type FlagValues } from './args.ts'
 
-/** The verb's flags as options; a bad --lines or an empty --since/--grep is a usage error. */
-export function logsOptions(flags: ParsedArgs['flags']): LogsOptions {
-  const since = flags.since as string | undefined
-  const grep = flags.grep as string | undefined
-  const linesFlag = flags.lines as string | undefined
-  if (since !== undefined && since.trim() === '')
-    throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
-  if (grep !== undefined && grep === '') throw new UsageError('--grep takes the text to look for, e.g. --grep ERROR.')
-  let lines = countFlag(linesFlag, 'lines')
+/** What `docker logs --since` takes: a duration (`10m`), a date or time, or a Unix timestamp; never a flag. */
+const SINCE = /^[0-9][0-9a-zA-Z.:+-]{0,63}$/
+
+export const LOGS_OPTIONS = {
+  since: textOption('DURATION  only lines since then (docker logs --since: 10m, 2h, a timestamp)', 's', (since) => {
+    if (since.trim() === '') throw new UsageError('--since takes a duration or time, e.g. --since 10m.')
+    if (!SINCE.test(since))
+      throw new UsageError(
+        `--since takes a duration (10m, 2h30m) or a time (2024-01-31, 2024-01-31T12:00:00Z, a Unix timestamp), got ${argText(since)}.`,
+      )
+  }),
+  lines: countOption('N  the last N lines (default 100, or all with --since/--grep; 10 with --follow)', 'n'),
+  grep: textOption('TEXT  only lines containing TEXT (plain text, matched here)', 'g', (grep) => {
+    if (grep === '') throw new UsageError('--grep takes the text to look for, e.g. --grep ERROR.')
+  }),
+  follow: booleanOption('keep printing new lines until interrupted (one host: pass --hosts)', 'f'),
+}
+
+/** The verb's typed flags as the flow's options, with Kamal's defaults for --lines. */
+export function logsOptions(flags: Partial<FlagValues<typeof LOGS_OPTIONS>>): LogsOptions {
+  const { since, grep } = flags
   const follow = flags.follow === true
-  if (lines === undefined)
-    lines = follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES
+  const lines =
+    flags.lines ?? (follow ? FOLLOW_LINES : since !== undefined || grep !== undefined ? undefined : DEFAULT_LINES)
   return { since, lines, grep, follow }
 }
 

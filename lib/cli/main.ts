@@ -3,9 +3,9 @@
 import { fstatSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { renderFailureJson } from '../report/failure.ts'
 import { workflowCommandGuard } from '../report/github.ts'
 import { asksForJson } from './args.ts'
+import type { ScriptIO } from './context.ts'
 import { runScript } from './run.ts'
 
 type StreamName = 'stdout' | 'stderr'
@@ -15,13 +15,44 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
   const scriptPath = fileURLToPath(scriptUrl)
   const index = process.argv.findIndex((arg) => path.resolve(arg) === scriptPath)
   const argv = process.argv.slice(index >= 0 ? index + 1 : 2)
-  // `... | head` closes stdout early, and a closed stderr is no reason to stop either: the run goes on to
-  // its end (releasing the lock) and exits with its own code, so `set -o pipefail` sees the real result.
+  const streams = processStreams()
+  // the one --json decision, made before the flags are parsed, passed on to the runner
+  const code = await runScript(verb, argv, streams.io, asksForJson(argv))
+  streams.flush()
+  // Flush before exiting: process.exit would cut off a large piped report.
+  if (!streams.closed.stdout) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
+  process.exit(code)
+}
+
+/**
+ * The process's stdout and stderr as the runner writes them: with backpressure, guarded under GitHub Actions.
+ * `... | head` closes stdout early, and a closed stderr is no reason to stop either: the run goes on to its end
+ * (releasing the lock) and exits with its own code, so `set -o pipefail` sees the real result.
+ */
+function processStreams(): { io: ScriptIO; closed: Record<StreamName, boolean>; flush: () => void } {
   const closed = { stdout: false, stderr: false }
   const stdoutGone = new AbortController()
   process.stdout.on('error', () => void ((closed.stdout = true), stdoutGone.abort('stdout closed')))
   process.stderr.on('error', () => void (closed.stderr = true))
-  // One wait per full stream, shared by every write made meanwhile (no listeners piling up).
+  const raw = rawWriters(closed)
+  const guards = { stdout: actionsGuard('stdout', raw.stdout), stderr: actionsGuard('stderr', raw.stderr) }
+  const io: ScriptIO = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: guards.stdout?.write ?? raw.stdout,
+    stderr: guards.stderr?.write ?? raw.stderr,
+    stdoutClosed: stdoutGone.signal,
+    annotate: (text) => {
+      guards.stderr?.flush()
+      void raw.stderr(text)
+    },
+    isTTY: process.stdout.isTTY === true,
+  }
+  return { io, closed, flush: () => (guards.stdout?.flush(), guards.stderr?.flush()) }
+}
+
+/** Writers that wait while a stream is full: one wait per full stream, shared by every write made meanwhile. */
+function rawWriters(closed: Record<StreamName, boolean>): Record<StreamName, Write> {
   const room: Partial<Record<StreamName, Promise<void>>> = {}
   const raw =
     (name: StreamName): Write =>
@@ -38,44 +69,7 @@ export async function main(verb: string, scriptUrl: string): Promise<never> {
         stream.on('drain', done).on('error', done).on('close', done)
       }))
     }
-  const guards = {
-    stdout: actionsGuard('stdout', raw('stdout')),
-    stderr: actionsGuard('stderr', raw('stderr')),
-  }
-  const write = (name: StreamName): Write => guards[name]?.write ?? raw(name)
-  const json = asksForJson(argv)
-  let code: number
-  try {
-    code = await runScript(verb, argv, {
-      cwd: process.cwd(),
-      env: process.env,
-      stdout: write('stdout'),
-      stderr: write('stderr'),
-      stdoutClosed: stdoutGone.signal,
-      annotate: (text) => {
-        guards.stderr?.flush()
-        void raw('stderr')(text)
-      },
-      isTTY: process.stdout.isTTY === true,
-    })
-  } catch (error) {
-    void write('stderr')(`berth: unexpected error: ${(error as Error).stack ?? error}\n`)
-    if (json)
-      void write('stdout')(
-        renderFailureJson({
-          verb,
-          exitCode: 1,
-          kind: 'error',
-          message: `unexpected error: ${(error as Error).message ?? error}`,
-        }),
-      )
-    code = 1
-  }
-  guards.stdout?.flush()
-  guards.stderr?.flush()
-  // Flush before exiting: process.exit would cut off a large piped report.
-  if (!closed.stdout) await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
-  process.exit(code)
+  return { stdout: raw('stdout'), stderr: raw('stderr') }
 }
 
 /**

@@ -5,14 +5,8 @@ import { AUDIT } from '../audit/audit-log.ts'
 import type { Accessory } from '../config/accessory.ts'
 import { execInContainer, registryLogin, runInNewContainer } from '../docker/accessory-commands.ts'
 import { displayJoin } from '../remote/quote.ts'
-import {
-  describeCommand,
-  describeFailure,
-  failureDetail,
-  isConnectionFailure,
-  type OutputSink,
-  type RemoteCommand,
-} from '../remote/transport.ts'
+import { describeFailure, failureDetail, isConnectionFailure } from '../remote/command-failure.ts'
+import { describeCommand, type OutputSink, type RemoteCommand } from '../remote/transport.ts'
 import type { Report, ReportEntry } from '../report/model.ts'
 import type { ExecResult } from '../report/sections.ts'
 import { Interrupted, type StepEngine } from './engine.ts'

@@ -10,7 +10,8 @@ import {
   releaseLock,
 } from '../lock/lock-commands.ts'
 import { lockHostOf } from '../lock/deploy-lock.ts'
-import { describeCommand, describeFailure, isConnectionFailure, type Transport } from '../remote/transport.ts'
+import { describeFailure, isConnectionFailure } from '../remote/command-failure.ts'
+import { describeCommand, type Transport } from '../remote/transport.ts'
 import { EXIT_DRIFT, EXIT_ERROR, EXIT_OK } from '../report/exit-codes.ts'
 
 export type LockAction = 'status' | 'release'

@@ -1,7 +1,8 @@
 // accessory-logs: Kamal's `docker logs` per accessory × host, filtered locally by plain substring (so
 // no match is not an error), or followed on exactly one host through Transport.stream.
 import { containerLogs } from '../docker/accessory-commands.ts'
-import { describeCommand, describeFailure, type RemoteCommand } from '../remote/transport.ts'
+import { describeFailure } from '../remote/command-failure.ts'
+import { describeCommand, type RemoteCommand } from '../remote/transport.ts'
 import { splitLines, type HostLogs } from '../report/sections.ts'
 import type { StepEngine } from './engine.ts'
 import type { Selection } from './selection.ts'

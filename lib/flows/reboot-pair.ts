@@ -2,7 +2,8 @@
 // old one, swap them, verify the new one; roll back to the old one on a failure or a signal (rollback.ts), else
 // remove the old one and record Kamal's audit lines. Every step comes from the pair's RebootPlan.
 import { AUDIT } from '../audit/audit-log.ts'
-import { describeFailure, type CommandResult } from '../remote/transport.ts'
+import { describeFailure } from '../remote/command-failure.ts'
+import { type CommandResult } from '../remote/transport.ts'
 import { Interrupted, type StepEngine } from './engine.ts'
 import type { PairResult } from './entries.ts'
 import { isProxied } from './proxy-steps.ts'

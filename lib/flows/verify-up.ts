@@ -1,7 +1,7 @@
 // After a reboot's swap: does the new container stay up (running, never restarted, healthy if it has a check)?
 // Throws a sentence saying why not, with the container's last output when it stopped.
 import { containerHealth, containerLogs } from '../docker/accessory-commands.ts'
-import { describeFailure } from '../remote/transport.ts'
+import { describeFailure } from '../remote/command-failure.ts'
 import type { StepEngine } from './engine.ts'
 
 /** A new container must stay running this long (and not restart) to count as up. */

@@ -6,7 +6,7 @@ import { CHECK_VERDICTS, checkVerdict, type CheckVerdict } from './labels.ts'
 import { failureError, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
 /** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
-export const CHECK_SCHEMA_VERSION = 2
+const CHECK_SCHEMA_VERSION = 2
 
 export function renderCheckText(
   entries: readonly ReportEntry[],

@@ -6,7 +6,7 @@ import { describeEntries } from './render.ts'
 import { DETAILS_VERDICT_LABELS, detailsVerdict, needsPerson, type DetailsVerdict } from './labels.ts'
 import { skippedJson, type InvocationContext, type ReportEntry } from './model.ts'
 
-export const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
+const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
 /** Columns padded to their widest cell, two spaces apart, like `docker ps`. */
 export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {

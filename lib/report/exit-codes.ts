@@ -1,14 +1,14 @@
 // Exit codes in one place, like `terraform plan -detailed-exitcode`.
 import { needOf } from './labels.ts'
-import type { Report, ReportEntry } from './model.ts'
+import type { Report, ReportEntry, RunFailureKind } from './model.ts'
 
 export const EXIT_OK = 0
 export const EXIT_ERROR = 1
 export const EXIT_DRIFT = 2
 /** sysexits EX_USAGE */
-export const EXIT_USAGE = 64
+const EXIT_USAGE = 64
 /** sysexits EX_CONFIG */
-export const EXIT_CONFIG = 78
+const EXIT_CONFIG = 78
 
 /** Any failure wins over drift; anything needing attention, leftovers of an interrupted reboot included, is 2. */
 export function exitCodeFor(entries: readonly ReportEntry[]): number {
@@ -30,4 +30,30 @@ export function exitCodeOf(report: Report): number {
 /** The entries' exit code, or the signal's when one interrupted the run. */
 export function exitCodeOfEntries(entries: readonly ReportEntry[], interrupted: string | undefined): number {
   return interrupted ? exitCodeForSignal(interrupted) : exitCodeFor(entries)
+}
+
+/** How a run ended, as far as its exit code goes. */
+export interface RunExit {
+  /** The code of the verb's result; absent when the run ended without one. */
+  result?: number
+  /** Why it ended early: bad usage (64), bad config (78), the hook (1), the lock or anything else (1). */
+  failure?: RunFailureKind
+  /** The signal that interrupted the run. */
+  interrupted?: string
+  /** A deploy lock the run took could not be released. */
+  releaseFailed?: boolean
+}
+
+/**
+ * The one rule for a run's exit code: usage 64 and config 78 whatever else happened, a failed hook 1; then a
+ * signal's code (130, 143, 129) whatever the run found; then 1 for an error or a lock left behind; else the
+ * result's own code (0 done or in sync, 1 an error on a host, 2 drift or needs attention).
+ */
+export function exitCodeOfRun(end: RunExit): number {
+  if (end.failure === 'usage') return EXIT_USAGE
+  if (end.failure === 'config') return EXIT_CONFIG
+  if (end.failure === 'hook') return EXIT_ERROR
+  if (end.interrupted) return exitCodeForSignal(end.interrupted)
+  if (end.failure || end.releaseFailed) return EXIT_ERROR
+  return end.result ?? EXIT_OK
 }

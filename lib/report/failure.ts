@@ -3,8 +3,6 @@
 import { renderCheckFailureJson } from './check.ts'
 import { failureError, type RunFailure } from './model.ts'
 
-export type { RunFailure, RunFailureKind } from './model.ts'
-
 export function renderFailureJson(failure: RunFailure): string {
   if (failure.verb === 'check') return renderCheckFailureJson(failure)
   const document = { verb: failure.verb, exitCode: failure.exitCode, error: failureError(failure), entries: [] }

@@ -3,15 +3,17 @@ import * as assert from 'uvu/assert'
 import {
   MAX_SECONDS,
   argText,
+  booleanOption,
   countFlag,
   hostMatches,
   parseVerbArgs,
   secondsFlag,
+  secondsOption,
   UsageError,
 } from '../../lib/cli/args.ts'
-import { logsOptions } from '../../lib/cli/logs-flags.ts'
+import { LOGS_OPTIONS } from '../../lib/cli/logs-flags.ts'
 import { VERBS } from '../../lib/cli/verbs.ts'
-import { selectAccessories } from '../../lib/cli/select.ts'
+import { selectAccessories } from '../../lib/cli/accessory-selection.ts'
 import { deploymentFrom } from '../support/deployment.ts'
 
 test('flags and their short forms', () => {
@@ -24,7 +26,6 @@ test('flags and their short forms', () => {
     primary: false,
     dryRun: true,
     skipHooks: false,
-    json: true,
     quiet: false,
     verbose: true,
     help: false,
@@ -51,10 +52,10 @@ test('bad usage is a UsageError naming the problem', () => {
 
 test('verb flags and the command after --', () => {
   const o = parseVerbArgs(['db', '-y', '--lock-wait', '5', '--', 'psql', '-c', 'select 1'], {
-    yes: { type: 'boolean', short: 'y', description: 'x' },
-    'lock-wait': { type: 'string', description: 'SECONDS  x' },
+    yes: booleanOption('x', 'y'),
+    'lock-wait': secondsOption('SECONDS  x', 0),
   })
-  assert.equal(o.flags, { yes: true, 'lock-wait': '5' })
+  assert.equal(o.flags, { yes: true, 'lock-wait': 5 })
   assert.equal(o.command, ['psql', '-c', 'select 1'])
   assert.throws(() => parseVerbArgs(['db', '-y']), /-y/)
 })
@@ -169,8 +170,11 @@ test('numeric flags are plain decimal: 0x10, 1e3, Infinity, signs and bare dots 
   assert.is(countFlag('30', 'concurrency'), 30)
   assert.is(countFlag(undefined, 'concurrency'), undefined)
   for (const lines of ['0x10', '1e3', '2.5', '0'])
-    assert.throws(() => logsOptions({ lines }), /^--lines takes a whole number from 1 to 999999999/)
-  assert.is(logsOptions({ lines: '25' }).lines, 25)
+    assert.throws(
+      () => parseVerbArgs(['db', '--lines', lines], LOGS_OPTIONS),
+      /^--lines takes a whole number from 1 to 999999999/,
+    )
+  assert.is(parseVerbArgs(['db', '--lines', '25'], LOGS_OPTIONS).flags.lines, 25)
 })
 
 test('arguments that reach a host are checked: destination, --hosts patterns, --since, --lines, NUL, huge exec commands', () => {
@@ -186,7 +190,11 @@ test('arguments that reach a host are checked: destination, --hosts patterns, --
   usage(['db\0'], /NUL/)
   usage(['db', '--', 'echo', 'x'.repeat(130_000)], /The command after `--` is \d+ bytes once quoted/)
   assert.equal(parseVerbArgs(['db', '-d', 'eu-1.prod', '--hosts', 'db_1,10.0.0.*']).hosts, ['db_1', '10.0.0.*'])
-  const logs = (flags: Record<string, string>) => VERBS.logs!.validate!({ ...parseVerbArgs(['db']), flags })
+  const logs = (flags: Record<string, string>) =>
+    parseVerbArgs(
+      ['db', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}=${value}`])],
+      VERBS.logs!.options,
+    )
   assert.throws(() => logs({ since: '-1h' }), /--since takes a duration/)
   assert.throws(() => logs({ since: '$(touch x)' }), /got "\$\(touch x\)"/)
   assert.throws(() => logs({ lines: '1e9' }), /--lines takes a whole number/)

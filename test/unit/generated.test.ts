@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { asksForHelp } from '../../lib/cli/start.mjs'
 import { HELP } from '../../lib/cli/help.generated.mjs'
-import { helpText } from '../../lib/cli/run.ts'
+import { helpText } from '../../lib/cli/verb-options.ts'
 import { VERBS } from '../../lib/cli/verbs.ts'
 import { generatedFiles } from '../../scripts/generate.mjs'
 

@@ -73,8 +73,8 @@ test("Kamal's switch --lock-wait and --lock-wait-timeout clash with berth's --lo
     usage(['db', '--lock-wait-timeout', '60']),
     "--lock-wait-timeout is Kamal's (with its switch --lock-wait); berth has one flag, --lock-wait SECONDS, that waits that long for the lock: write --lock-wait '60'.",
   )
-  assert.is(parseVerbArgs(['db', '--lock-wait', '60'], VERBS.boot!.options).flags['lock-wait'], '60')
-  assert.is(parseVerbArgs(['db', '--lock-wait=2.5'], VERBS.boot!.options).flags['lock-wait'], '2.5')
+  assert.is(parseVerbArgs(['db', '--lock-wait', '60'], VERBS.boot!.options).flags['lock-wait'], 60)
+  assert.is(parseVerbArgs(['db', '--lock-wait=2.5'], VERBS.boot!.options).flags['lock-wait'], 2.5)
 })
 
 test('-r/--roles and -p/--primary narrow the hosts as Kamal does', async () => {

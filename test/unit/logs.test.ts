@@ -1,8 +1,8 @@
 // accessory-logs: its flags and --follow's one target (lib/cli/logs-flags.ts), the command and the local grep (lib/flows/logs.ts).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { UsageError } from '../../lib/cli/args.ts'
-import { followTarget, logsOptions } from '../../lib/cli/logs-flags.ts'
+import { parseVerbArgs, UsageError } from '../../lib/cli/args.ts'
+import { followTarget, LOGS_OPTIONS, logsOptions } from '../../lib/cli/logs-flags.ts'
 import { grepLines, LineSplitter, logsCommand } from '../../lib/flows/logs.ts'
 import { shellJoin } from '../../lib/remote/quote.ts'
 import { deploymentFrom } from '../support/deployment.ts'
@@ -18,16 +18,16 @@ test('logs options: Kamal defaults (100 lines unless --since or --grep; 10 when 
   assert.equal(logsOptions({}), { since: undefined, lines: 100, grep: undefined, follow: false })
   assert.is(logsOptions({ since: '5m' }).lines, undefined)
   assert.is(logsOptions({ grep: 'ERROR' }).lines, undefined)
-  assert.is(logsOptions({ grep: 'ERROR', lines: '7' }).lines, 7)
+  assert.is(logsOptions({ grep: 'ERROR', lines: 7 }).lines, 7)
   assert.is(logsOptions({ follow: true }).lines, 10)
-  assert.is(logsOptions({ follow: true, lines: '3' }).lines, 3)
+  assert.is(logsOptions({ follow: true, lines: 3 }).lines, 3)
   for (const lines of ['0', '-1', 'ten', '1.5', ''])
     assert.throws(
-      () => logsOptions({ lines }),
+      () => parseVerbArgs(['db', '--lines', lines], LOGS_OPTIONS),
       (e: Error) => e instanceof UsageError,
     )
-  assert.throws(() => logsOptions({ grep: '' }), /--grep/)
-  assert.throws(() => logsOptions({ since: ' ' }), /--since/)
+  assert.throws(() => parseVerbArgs(['db', '--grep', ''], LOGS_OPTIONS), /--grep/)
+  assert.throws(() => parseVerbArgs(['db', '--since', ' '], LOGS_OPTIONS), /--since/)
 })
 
 test("logs command: Kamal's docker logs, with the grep left out (it is matched here)", () => {

@@ -2,6 +2,7 @@
 // them, by `-r/--roles` (the hosts of those roles under `servers`) and `-p/--primary` (the primary host).
 import type { Accessory } from '../config/accessory.ts'
 import type { Deployment } from '../config/deployment.ts'
+import { noHostsReason } from '../config/preflight.ts'
 import type { Selection } from '../flows/selection.ts'
 import { UsageError, argText, hostMatches } from './args.ts'
 
@@ -34,41 +35,6 @@ function allowedHosts(deployment: Deployment, filters: HostFilters): Set<string>
     allowed = new Set(allowed === undefined || allowed.has(deployment.primaryHost) ? [deployment.primaryHost] : [])
   }
   return allowed
-}
-
-/** Why an accessory with `hosts: []` runs nowhere, and how to give it hosts. */
-function noHostsReason(accessory: Accessory, destination: string | undefined): string {
-  const fix = destination
-    ? `give it hosts there or in the destination file for "${destination}"`
-    : 'give it hosts there, or pass the destination whose file adds them (`-d NAME`)'
-  return `accessory \`${accessory.name}\` has no hosts (\`hosts: []\` at ${accessory.noHostsAt}); ${fix}`
-}
-
-/** For `all`: each accessory that has no hosts, with the sentence saying so (Kamal runs it nowhere; so does berth). */
-export function skippedWithoutHosts(
-  deployment: Deployment,
-  target: string,
-): Array<{ accessory: string; reason: string }> {
-  if (target !== 'all') return []
-  return deployment.accessories
-    .filter((a) => a.noHostsAt !== undefined)
-    .map((a) => ({ accessory: a.name, reason: `Skipped ${noHostsReason(a, deployment.destination)}.` }))
-}
-
-/**
- * For boot and reboot: each `files:` entry of a selected accessory whose local file is missing. Kamal's config
- * takes it and fails at upload, after the lock and the directories; berth says so before any host is touched.
- */
-export function missingFiles(selection: readonly Selection[]): string[] {
-  return selection.flatMap(({ accessory }) =>
-    accessory.files
-      .filter((f) => f.content === undefined)
-      .map(
-        (f) =>
-          `${f.at}: /accessories/${accessory.name}/files: Missing file: ${f.source} (accessory \`${accessory.name}\` ` +
-          `uploads it to ${f.remotePath}); create it, or generate it before this step, then run again.`,
-      ),
-  )
 }
 
 export function selectAccessories(
