@@ -1,6 +1,5 @@
 // Which accessories and hosts a run touches: `NAME` or `all`, narrowed by `--hosts`, and, as Kamal narrows
 // them, by `-r/--roles` (the hosts of those roles under `servers`) and `-p/--primary` (the primary host).
-import type { Accessory } from '../config/accessory.ts'
 import type { Deployment } from '../config/deployment.ts'
 import { noHostsReason } from '../config/preflight.ts'
 import type { Selection } from '../flows/selection.ts'

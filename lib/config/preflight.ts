@@ -1,7 +1,8 @@
 // What a run checks in the config before any host is contacted, for the accessories it selected: a `files:`
 // entry whose local file is missing (boot and reboot upload them), and accessories that have no hosts (`all`
 // skips them, as Kamal does). Pure: the resolved config in, sentences out.
-import type { Accessory, Deployment } from './model.ts'
+import type { Accessory } from './accessory.ts'
+import type { Deployment } from './deployment.ts'
 
 /** Why an accessory with `hosts: []` runs nowhere, and how to give it hosts. */
 export function noHostsReason(accessory: Accessory, destination: string | undefined): string {

@@ -35,7 +35,7 @@ test('one renderer: a report, its annotations and the job summary, and the exit 
     accessory: 'db',
     service: 'app-db',
     host: 'h1',
-    outcome: 'drift' as const,
+    found: 'drift' as const,
     configuredImage: 'postgres:17',
     runningImage: 'postgres:16',
   }
