@@ -141,13 +141,23 @@ const pairs = (record: Record<string, string>, quote = true) =>
     .map(([k, v]) => `${k}=${quote ? JSON.stringify(v) : v}`)
     .join(' ')
 
+type AccessoryText = ConfigDocument['accessories'][number]
+
 export function renderConfigText(document: ConfigDocument): string {
-  const lines: string[] = []
-  const { ssh } = document
-  lines.push(
-    `Config ${document.file}${document.destination ? ` (destination ${document.destination})` : ''}: service ${document.service}`,
-  )
-  const how = [
+  const heading = `Config ${document.file}${document.destination ? ` (destination ${document.destination})` : ''}`
+  const lines = [
+    `${heading}: service ${document.service}`,
+    `ssh: ${sshSettings(document.ssh).join(', ')}`,
+    document.lock ? `deploy lock: on ${document.lock.host} (${document.lock.why})` : 'deploy lock: none (no hosts)',
+    ...document.accessories.flatMap((a) => ['', ...accessoryLines(a)]),
+  ]
+  if (document.accessories.length === 0) lines.push('', 'no accessories')
+  return `${lines.join('\n')}\n`
+}
+
+/** How berth connects, setting by setting; the ones left at ssh's default are not named. */
+function sshSettings(ssh: ConfigDocument['ssh']): string[] {
+  return [
     `user ${ssh.user}`,
     ssh.port !== null ? `port ${ssh.port}` : '',
     ssh.proxy ? `jump host ${ssh.proxy}` : '',
@@ -165,42 +175,43 @@ export function renderConfigText(document: ConfigDocument): string {
     ssh.forwardAgent !== null ? `forward_agent ${ssh.forwardAgent}` : '',
     ssh.logLevel ? `log_level ${ssh.logLevel}` : '',
   ].filter(Boolean)
-  lines.push(`ssh: ${how.join(', ')}`)
+}
+
+/** One accessory: its container and image, then one indented line per setting it has. */
+function accessoryLines(a: AccessoryText): string[] {
+  const lines = [
+    `accessory ${a.name}: container ${a.service}, image ${a.image}`,
+    `  hosts: ${a.hosts.join(', ')}`,
+    `  network ${a.network}, restart ${a.restart}${a.port ? `, port ${a.port}` : ''}${a.cmd ? `, cmd ${JSON.stringify(a.cmd)}` : ''}`,
+  ]
+  if (Object.keys(a.env.clear).length) lines.push(`  env: ${pairs(a.env.clear)}`)
   lines.push(
-    document.lock ? `deploy lock: on ${document.lock.host} (${document.lock.why})` : 'deploy lock: none (no hosts)',
+    `  secrets: ${Object.keys(a.env.secret).length ? `${pairs(a.env.secret, false)} ` : ''}(env file ${a.envFile})`,
   )
-  for (const a of document.accessories) {
-    lines.push('', `accessory ${a.name}: container ${a.service}, image ${a.image}`)
-    lines.push(`  hosts: ${a.hosts.join(', ')}`)
+  if (Object.keys(a.labels).length) lines.push(`  labels: ${pairs(a.labels)}`)
+  if (a.volumes.length) lines.push(`  volumes: ${a.volumes.join(', ')}`)
+  lines.push(...a.files.map(fileLine), ...a.directories.map(directoryLine))
+  if (a.options.length) lines.push(`  options: ${displayJoin(a.options)}`)
+  if (a.registry)
     lines.push(
-      `  network ${a.network}, restart ${a.restart}${a.port ? `, port ${a.port}` : ''}${a.cmd ? `, cmd ${JSON.stringify(a.cmd)}` : ''}`,
+      `  registry login: ${a.registry.server ?? 'Docker Hub'} as ${a.registry.username}, password ${a.registry.password}`,
     )
-    if (Object.keys(a.env.clear).length) lines.push(`  env: ${pairs(a.env.clear)}`)
-    lines.push(
-      `  secrets: ${Object.keys(a.env.secret).length ? `${pairs(a.env.secret, false)} ` : ''}(env file ${a.envFile})`,
-    )
-    if (Object.keys(a.labels).length) lines.push(`  labels: ${pairs(a.labels)}`)
-    if (a.volumes.length) lines.push(`  volumes: ${a.volumes.join(', ')}`)
-    for (const f of a.files)
-      lines.push(
-        `  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})` +
-          (f.missing ? '; missing here, so boot and reboot refuse until it exists' : ''),
-      )
-    for (const d of a.directories) {
-      const modeAndOwner = d.mode
-        ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})`
-        : d.owner
-          ? ` (owner ${d.owner})`
-          : ''
-      lines.push(`  directory: ${d.hostPath}${modeAndOwner}`)
-    }
-    if (a.options.length) lines.push(`  options: ${displayJoin(a.options)}`)
-    if (a.registry)
-      lines.push(
-        `  registry login: ${a.registry.server ?? 'Docker Hub'} as ${a.registry.username}, password ${a.registry.password}`,
-      )
-    for (const [host, run] of Object.entries(a.dockerRun)) lines.push(`  on ${host}: ${run}`)
-  }
-  if (document.accessories.length === 0) lines.push('', 'no accessories')
-  return `${lines.join('\n')}\n`
+  for (const [host, run] of Object.entries(a.dockerRun)) lines.push(`  on ${host}: ${run}`)
+  return lines
+}
+
+function fileLine(f: AccessoryText['files'][number]): string {
+  return (
+    `  file: ${f.local} → ${f.hostPath} (mode ${f.mode}${f.owner ? `, owner ${f.owner}` : ''})` +
+    (f.missing ? '; missing here, so boot and reboot refuse until it exists' : '')
+  )
+}
+
+function directoryLine(d: AccessoryText['directories'][number]): string {
+  const modeAndOwner = d.mode
+    ? ` (mode ${d.mode}${d.owner ? `, owner ${d.owner}` : ''})`
+    : d.owner
+      ? ` (owner ${d.owner})`
+      : ''
+  return `  directory: ${d.hostPath}${modeAndOwner}`
 }
