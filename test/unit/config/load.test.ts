@@ -247,7 +247,7 @@ test('yml: syntax errors carry positions and the YAML error code', async () => {
     'config/deploy.yml': `${MINIMAL_YML}service: again\n`,
     'bad-indent.yml': 'service: app\naccessories:\n  db:\n    image: x\n   host: y\n',
   })
-  // a key written twice is no error (Psych keeps the last one): a warning (test/unit/kamal-patterns.test.ts)
+  // a key written twice is no error (Psych keeps the last one): a warning (test/unit/config/kamal-patterns.test.ts)
   const loaded = await loadConfig({ cwd: dir, env: {} })
   assert.is(loaded.config.service, 'again')
   assert.equal(loaded.warnings.length, 1)
