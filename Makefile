@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make demo` (the main job, against the local lab) and `make test`.
-.PHONY: setup demo test unit e2e lab-start lab-stop lab-test bench typecheck format boot check details config reboot-drifted ci
+.PHONY: setup demo test unit tooling e2e lab-start lab-stop lab-test bench typecheck format boot check details config reboot-drifted ci
 
 setup:
 	bash scripts/setup.sh
@@ -12,6 +12,9 @@ test:
 
 unit: setup
 	node scripts/test.mjs test/unit
+
+tooling: setup
+	node scripts/test.mjs test/tooling
 
 e2e: setup
 	bash scripts/with-lab.sh node scripts/test.mjs test/e2e

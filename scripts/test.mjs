@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Runs the uvu suites and ends with the closing line CI reads: `N passed, N failed[, N skipped]`.
-// uvu prints no such line, prints no summary at all when a test file crashes while loading, and exits 0
-// when no test ran; each of those must fail here.
-// Usage: node scripts/test.mjs [dir ...]   (default: test/unit test/e2e)
+// Runs the uvu suites and ends with the closing line CI reads: `N passed, N failed[, N skipped]`, summed over
+// every folder run. uvu walks each folder recursively (test/unit/<lib folder>/...). uvu prints no such line,
+// prints no summary at all when a test file crashes while loading, and exits 0 when no test ran; each of those
+// must fail here.
+// Usage: node scripts/test.mjs [dir ...]   (default: test/unit test/tooling test/e2e, i.e. every test but the
+// lab's own, test/lab, which CI runs apart)
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const uvuBin = fileURLToPath(new URL('../node_modules/uvu/bin.js', import.meta.url))
-const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/e2e']
+const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['test/unit', 'test/tooling', 'test/e2e']
 
 /** @param {string} dir */
 function runSuite(dir) {

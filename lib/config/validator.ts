@@ -1,6 +1,6 @@
 // The config schema's validator. A run uses ajv's standalone code, generated from schema.ts (the one
 // source) into validate.generated.mjs and committed: no ajv to load and no schema to compile at start-up.
-// `node scripts/generate.mjs` rewrites it; test/unit/generated.test.ts fails when it is stale.
+// `node scripts/generate.mjs` rewrites it; test/tooling/generated.test.ts fails when it is stale.
 import type { Options, ValidateFunction } from 'ajv'
 import { ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import { validate } from './validate.generated.mjs'

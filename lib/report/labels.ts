@@ -1,5 +1,5 @@
 // Every word berth shows for an accessory on a host, derived here and only here from three fields: what was
-// found (the judge's verdict), the container's state, and what a flow did. Pure; test/unit/labels.test.ts
+// found (the judge's verdict), the container's state, and what a flow did. Pure; test/unit/report/labels.test.ts
 // walks every combination.
 import type { ContainerState } from '../docker/inspect.ts'
 import type { Verdict } from '../drift/verdicts.ts'

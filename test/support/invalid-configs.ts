@@ -1,5 +1,5 @@
 // The invalid-config corpus: configs that must each exit 78 with a message naming the problem (file, key
-// path, and line:col for YAML), before any host is contacted. Used by test/unit/invalid-configs.test.ts
+// path, and line:col for YAML), before any host is contacted. Used by test/unit/config/invalid-configs.test.ts
 // (the loader, directly) and test/e2e/hostile.test.ts (the real script, with a logging ssh on PATH).
 //
 // Placeholders, filled in by the caller: @HOST@ (a host that answers ssh), @REGISTRY@, @SSH_CONFIG@, and
