@@ -90,14 +90,14 @@ export class LineSplitter {
  * Streams the container's log until it stops (exit 0) or the user interrupts; --grep applies per line.
  * It runs on a remote terminal, so an interrupt hangs up `docker logs` on the host too (as Kamal's `ssh -t`).
  * Its reader gone (`| head -1`: `stdoutClosed`), following ends there too, as Kamal's ssh ends on SIGPIPE.
- * Returns the exit code: 0, or 1 with the reason on stderr.
+ * Returns how it ended: nothing to say, or the sentence that says why following failed.
  */
 export async function followLogs(
   target: { accessory: Selection['accessory']; host: string },
   engine: StepEngine,
   options: LogsOptions,
   io: { stdout: (text: string) => void; stderr: (text: string) => void; stdoutClosed?: AbortSignal },
-): Promise<number> {
+): Promise<{ failure?: string }> {
   const command: RemoteCommand = { ...logsCommand(target.accessory.serviceName, options), terminal: true }
   const lines = new LineSplitter((line) => {
     if (options.grep === undefined || line.includes(options.grep)) io.stdout(`${line}\n`)
@@ -115,9 +115,8 @@ export async function followLogs(
   lines.push(decoder.decode())
   lines.flush()
   // Interrupted by the user, or nobody reads any more: following ends here, as `docker logs --follow` does.
-  if (result.exitCode === 0 || engine.interruptedBy || io.stdoutClosed?.aborted) return 0
+  if (result.exitCode === 0 || engine.interruptedBy || io.stdoutClosed?.aborted) return {}
   // `2>&1` on a terminal: docker's own errors arrive on stdout, whose last lines the result keeps.
   const failure = describeFailure(target.host, `\`${describeCommand(command)}\``, result)
-  io.stderr(`Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${failure}\n`)
-  return 1
+  return { failure: `Following the log of accessory \`${target.accessory.name}\` failed on ${target.host}: ${failure}` }
 }

@@ -19,8 +19,8 @@ export type VerbResult =
   | { kind: 'logs'; logs: HostLogs[] }
   /** exec: each run's end; with --json each one's output too (without, it went through as it came) */
   | { kind: 'exec'; results: ExecResult[] }
-  /** logs --follow: its output went through as it came; only how it ended is left */
-  | { kind: 'streamed'; exitCode: number }
+  /** logs --follow: its output went through as it came; only how it ended is left (the sentence, if it failed) */
+  | { kind: 'streamed'; failure?: string }
   | { kind: 'lock'; action: 'status' | 'release'; dryRun: boolean; lines: string[]; exitCode: number }
   | { kind: 'config'; document: ConfigDocument }
   /** a "no" at the confirmation question: nothing was changed */
@@ -128,6 +128,7 @@ function resultExitCode(result: VerbResult, interrupted: string | undefined): nu
     case 'exec':
       return execOutcome(result.results, interrupted).exitCode
     case 'streamed':
+      return result.failure === undefined ? EXIT_OK : EXIT_ERROR
     case 'lock':
       return result.exitCode
     case 'aborted':
@@ -192,6 +193,8 @@ async function renderRunOutput(
       const document = { verb: 'lock', action, dryRun, exitCode, lines }
       return out(view.json ? `${JSON.stringify(document, null, 2)}\n` : `${lines.join('\n')}\n`)
     }
+    case 'streamed':
+      return result.failure === undefined ? [] : [{ stream: 'stderr', text: `${result.failure}\n` }]
     case 'aborted':
       return [
         { stream: 'stderr', text: 'Aborted; nothing was changed.\n' },

@@ -18,6 +18,7 @@ import {
   useLab,
   writeConfig,
   bootedProject,
+  re,
 } from './support.ts'
 
 /** db logs a few known lines at start, then waits for TERM like the lab images. */
@@ -289,6 +290,17 @@ test('logs --follow: several hosts is a usage error; one host streams until the 
       .filter(Boolean)
       .map((l) => l.replace(/^\S+Z /, '')),
     ['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'line 6'],
+  )
+})
+
+test('logs --follow of a container that is not there: exit 1, and the sentence names the accessory, host and cause', async () => {
+  const dir = await booted()
+  assert.is((await hostDocker(HOST2, ['rm', '-f', 'mart-db'])).exitCode, 0)
+  const r = await berth('logs', ['db', '--follow', '--hosts', HOST2], { cwd: dir })
+  assert.is(r.code, 1, r.stdout + r.stderr)
+  assert.match(
+    r.stderr,
+    new RegExp(`Following the log of accessory \`db\` failed on ${re(HOST2)}: .*No such container`),
   )
 })
 

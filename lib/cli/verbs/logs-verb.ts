@@ -21,7 +21,7 @@ export const logsVerb: Verb<typeof LOGS_OPTIONS> = {
     const { followLogs, readLogs } = await import('../../flows/logs.ts')
     const options = logsOptions(args.flags)
     if (options.follow)
-      return { kind: 'streamed', exitCode: await followLogs(followTarget(selection), engine, options, output) }
+      return { kind: 'streamed', ...(await followLogs(followTarget(selection), engine, options, output)) }
     return { kind: 'logs', logs: await readLogs(selection, engine, options) }
   },
 }

@@ -117,4 +117,12 @@ test('flags are parsed once, into typed values; a bad value is a usage error fro
   assert.is(parseVerbArgs(['--help', '--health-timeout', 'soon'], reboot, rule).help, true)
 })
 
+test("logs --follow's end: nothing to say and exit 0, or its failure on stderr and exit 1", async () => {
+  const ended = await renderRun({ result: { kind: 'streamed' }, releaseErrors: [] }, view({ verb: 'logs' }))
+  assert.equal([ended.chunks, ended.exitCode], [[], 0])
+  const failure = 'Following the log of accessory `db` failed on h1: gone.'
+  const failed = await renderRun({ result: { kind: 'streamed', failure }, releaseErrors: [] }, view({ verb: 'logs' }))
+  assert.equal([failed.chunks, failed.exitCode], [[{ stream: 'stderr', text: `${failure}\n` }], 1])
+})
+
 test.run()
