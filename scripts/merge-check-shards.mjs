@@ -5,7 +5,8 @@
 // (1 if any shard failed, else 2 if any drifted, else 0; a usage error or invalid config keeps its 64 or 78).
 // A shard whose document is missing, unreadable, duplicated or from another split is a failure (1): a fleet
 // half checked is not in sync. Dependency-free: plain Node, so a workflow runs it without installing anything.
-// Usage: node scripts/merge-check-shards.mjs check-1.json … check-N.json > check.json
+// Usage: node scripts/merge-check-shards.mjs [--shards N] check-1.json … check-N.json > check.json
+//   --shards N: the N the jobs ran `--shard K/N` with, so that shards whose documents are all lost are still missed.
 import { appendFileSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -30,12 +31,16 @@ const byText = (/** @type {string} */ a, /** @type {string} */ b) => (a < b ? -1
  * What is wrong with the set of shards, as sentences: missing, repeated or foreign shards. A document without
  * `shard` but with `error` (a run that failed before it could split, e.g. an invalid config) stands for a shard.
  * @param {ReadonlyArray<CheckDocument>} documents @param {number} unreadable documents that could not be read
+ * @param {number | undefined} expected how many shards the jobs split the hosts into (`--shards N`)
  * @returns {string[]}
  */
-function shardProblems(documents, unreadable = 0) {
+function shardProblems(documents, unreadable, expected) {
   const sharded = documents.filter((d) => d.shard)
-  const counts = [...new Set(sharded.map((d) => d.shard?.count))]
-  if (counts.length > 1) return [`The documents come from different splits (--shard …/${counts.join(', …/')}).`]
+  const counts = [...new Set([...(expected ? [expected] : []), ...sharded.map((d) => d.shard?.count)])]
+  if (counts.length > 1)
+    return [
+      `The documents come from different splits (--shard …/${counts.join(', …/')}${expected ? ' with --shards' : ''}).`,
+    ]
   const plain = documents.filter((d) => !d.shard && !d.error).length
   if (plain) return [`${plain} document(s) have no \`shard\` member: merge only the documents of \`--shard K/N\` runs.`]
   const count = counts[0] ?? documents.length + unreadable
@@ -58,11 +63,12 @@ function shardProblems(documents, unreadable = 0) {
 
 /**
  * The one document the N shards make together.
- * @param {ReadonlyArray<CheckDocument>} documents @param {number} [unreadable]
+ * @param {ReadonlyArray<CheckDocument>} documents
+ * @param {{ unreadable?: number, shards?: number }} [options] how many files were no check document; `--shards N`
  * @returns {CheckDocument}
  */
-export function mergeCheckShards(documents, unreadable = 0) {
-  const problems = shardProblems(documents, unreadable)
+export function mergeCheckShards(documents, options = {}) {
+  const problems = shardProblems(documents, options.unreadable ?? 0, options.shards)
   const codes = [...documents.map((d) => d.exitCode), ...(problems.length ? [1] : [])]
   const exitCode = PRECEDENCE.find((code) => codes.includes(code)) ?? Math.max(1, ...codes)
   const failed = documents.find((d) => d.error && d.exitCode === exitCode) ?? documents.find((d) => d.error)
@@ -131,19 +137,33 @@ function readDocument(file) {
   return undefined
 }
 
+/** `[--shards N] FILE…`, or the usage sentence. @param {string[]} argv */
+function parseArgv(argv) {
+  const at = argv.indexOf('--shards')
+  const shards = at < 0 ? undefined : argv[at + 1]
+  const files = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)]
+  if (shards !== undefined && !/^[1-9]\d{0,5}$/.test(shards))
+    return 'give --shards a whole number from 1, as in --shards 4'
+  if (at >= 0 && shards === undefined) return 'give --shards a whole number from 1, as in --shards 4'
+  if (!files.length && shards === undefined) return "give the shards' documents (and --shards N to miss lost ones)"
+  return { files, shards: shards === undefined ? undefined : Number(shards) }
+}
+
 function main() {
-  const files = process.argv.slice(2)
-  if (!files.length) {
-    process.stderr.write('Usage: node scripts/merge-check-shards.mjs check-1.json … check-N.json\n')
+  const args = parseArgv(process.argv.slice(2))
+  if (typeof args === 'string') {
+    process.stderr.write(
+      `Usage: node scripts/merge-check-shards.mjs [--shards N] check-1.json … check-N.json: ${args}.\n`,
+    )
     return 64
   }
-  const read = files.map(readDocument)
+  const read = args.files.map(readDocument)
   const documents = /** @type {CheckDocument[]} */ (read.filter(Boolean))
-  const merged = mergeCheckShards(documents, read.length - documents.length)
+  const merged = mergeCheckShards(documents, { unreadable: read.length - documents.length, shards: args.shards })
   process.stdout.write(`${JSON.stringify(merged, null, 2)}\n`)
   if (merged.error) process.stderr.write(`merge-check-shards: ${merged.error.message}\n`)
   const summaryFile = process.env.GITHUB_STEP_SUMMARY
-  if (summaryFile) appendFileSync(summaryFile, `${mergedSummary(merged, files.length)}\n`)
+  if (summaryFile) appendFileSync(summaryFile, `${mergedSummary(merged, args.shards ?? args.files.length)}\n`)
   return merged.exitCode
 }
 

@@ -3,7 +3,11 @@
 // the published schema and is the unsharded verdict; a lost, repeated or foreign shard is a failure, never a pass.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
 import { mergeCheckShards, mergedSummary } from '../../../scripts/merge-check-shards.mjs'
 
@@ -59,14 +63,44 @@ test('a lost, repeated or foreign shard fails the merge (1) with a sentence, and
     [[one, whole], 0, /have no `shard` member/],
   ]
   for (const [documents, unreadable, message] of cases) {
-    const merged = mergeCheckShards(documents as never, unreadable)
+    const merged = mergeCheckShards(documents as never, { unreadable })
     isValid(merged)
     assert.is(merged.exitCode, 1, String(message))
     assert.match(merged.error!.message, message)
   }
-  const allUnreadable = mergeCheckShards([], 2)
+  const allUnreadable = mergeCheckShards([], { unreadable: 2 })
   assert.is(allUnreadable.exitCode, 1)
   isValid(allUnreadable)
+})
+
+test('--shards N: shards lost altogether are still missed, and a document of another split is refused', () => {
+  const [one, two] = shards()
+  assert.match(mergeCheckShards([], { shards: 3 }).error!.message, /Shards 1\/3, 2\/3, 3\/3 sent no check document/)
+  assert.match(mergeCheckShards([one, two], { shards: 3 }).error!.message, /different splits/)
+  assert.is(mergeCheckShards([one, two], { shards: 2 }).exitCode, whole.exitCode)
+})
+
+test('the script: merged document on stdout, summary appended, exit code; bad usage is 64', () => {
+  const script = fileURLToPath(new URL('../../../scripts/merge-check-shards.mjs', import.meta.url))
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-merge-'))
+  const summary = path.join(dir, 'summary.md')
+  const files = ['shard-1-of-2', 'shard-2-of-2'].map((name) =>
+    fileURLToPath(new URL(`../../fixtures/check-shards/${name}.json`, import.meta.url)),
+  )
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [script, ...args], { env: { GITHUB_STEP_SUMMARY: summary }, encoding: 'utf8' })
+  const ok = run(['--shards', '2', ...files])
+  assert.is(ok.status, whole.exitCode, ok.stderr)
+  assert.equal(JSON.parse(ok.stdout), mergeCheckShards(shards()))
+  assert.match(readFileSync(summary, 'utf8'), /^### berth check, 2 shards merged/)
+  const lost = run(['--shards', '2', files[0]!, path.join(dir, 'missing.json')])
+  assert.is(lost.status, 1)
+  assert.match(lost.stderr, /missing\.json cannot be read as JSON/)
+  for (const bad of [[], ['--shards'], ['--shards', '0', ...files], ['--shards', 'x', ...files]]) {
+    const r = run(bad)
+    assert.is(r.status, 64, bad.join(' '))
+    assert.match(r.stderr, /^Usage: node scripts\/merge-check-shards\.mjs/)
+  }
 })
 
 test('an invalid config in the shards keeps its 78 and its problems; a cancelled shard its 143', () => {
