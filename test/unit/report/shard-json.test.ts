@@ -1,4 +1,4 @@
-// The `shard` member of a `--shard K/N` run's documents: optional in the published check schema (version 2 still),
+// The `shard` member of a `--shard K/N` run's documents (and its job summary's heading): optional in the published check schema (version 2 still),
 // present only when the run was sharded, and strict (index and count, whole numbers from 1).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { renderCheckJson } from '../../../lib/report/check.ts'
 import { renderDetailsJson } from '../../../lib/report/details.ts'
+import { githubStepSummary } from '../../../lib/report/github.ts'
 import type { InvocationContext, ReportEntry } from '../../../lib/report/model.ts'
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/check.schema.json', import.meta.url), 'utf8'))
@@ -42,6 +43,13 @@ test('the schema refuses a malformed shard member', () => {
     const doc = { ...JSON.parse(renderCheckJson(entries, plain)), shard }
     assert.not.ok(validate(doc), JSON.stringify(shard))
   }
+})
+
+test("a sharded job's summary heading says which shard; an unsharded one is as it was", () => {
+  assert.ok(
+    githubStepSummary('check', entries, sharded, { exitCode: 2 }).startsWith('### berth check (shard 2/3): exit 2\n'),
+  )
+  assert.ok(githubStepSummary('check', entries, plain, { exitCode: 2 }).startsWith('### berth check: exit 2\n'))
 })
 
 test.run()
