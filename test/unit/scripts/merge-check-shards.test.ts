@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Ajv } from 'ajv'
+import { parse } from 'yaml'
 import { mergeCheckShards, mergedSummary } from '../../../scripts/merge-check-shards.mjs'
 
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/check.schema.json', import.meta.url), 'utf8'))
@@ -138,6 +139,24 @@ test('the step summary: the verdict, the counts, one row per result that needs a
   )
   const hostile = { ...merged, results: [{ ...merged.results[0]!, verdict: 'drift', message: 'a|b\nc\\' }] }
   assert.match(mergedSummary(hostile, 2), /\| a\\\|b c\\\\ \|/)
+})
+
+test('the example workflow: its matrix is SHARDS jobs of --shard K/SHARDS, merged with --shards SHARDS', () => {
+  const text = readFileSync(new URL('../../../examples/github-actions-sharded.yml', import.meta.url), 'utf8')
+  const workflow = parse(text)
+  const shards = Number(workflow.env.SHARDS)
+  assert.equal(
+    workflow.jobs.check.strategy.matrix.shard,
+    Array.from({ length: shards }, (_, i) => i + 1),
+  )
+  const steps = (job: string): string => workflow.jobs[job].steps.map((s: { run?: string }) => s.run ?? '').join('\n')
+  assert.match(
+    steps('check'),
+    /accessory-check\.mjs all .*--json[^\n]*\n\s*--shard "\$\{\{ matrix\.shard \}\}\/\$SHARDS"/,
+  )
+  assert.match(steps('verdict'), /node scripts\/merge-check-shards\.mjs --shards "\$SHARDS" reports\/check-\*\.json/)
+  assert.equal(workflow.jobs.verdict.needs, 'check')
+  assert.is(workflow.jobs.verdict.if, 'always()')
 })
 
 test.run()
