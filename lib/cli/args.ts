@@ -2,6 +2,7 @@
 // Every verb shares the common flags and adds its own; help text is generated from the same table.
 import { parseArgs } from 'node:util'
 import { destinationProblem, show } from '../config/value-rules.ts'
+import type { Shard } from '../flows/shard.ts'
 import { shellJoin } from '../remote/quote.ts'
 import { MAX_REMOTE_COMMAND_BYTES } from '../remote/ssh.ts'
 
@@ -35,6 +36,23 @@ export function secondsOption(description: string, fallback: number): OptionSpec
 /** A positive whole number; undefined when not given. */
 export function countOption(description: string, short?: string): OptionSpec<number | undefined> {
   return { type: 'string', ...(short ? { short } : {}), description, parse: (raw, flag) => countFlag(raw, flag) }
+}
+
+/** `K/N`: shard K of N (plain decimals, 1 ≤ K ≤ N); undefined when not given. */
+export function shardOption(description: string): OptionSpec<Shard | undefined> {
+  return { type: 'string', description, parse: (raw, flag) => shardFlag(raw, flag) }
+}
+
+/** A flag this verb refuses, with the sentence that says why: taken by the parser only to say so. */
+export function refusedOption(description: string, why: string): OptionSpec<undefined> {
+  return {
+    type: 'string',
+    description,
+    parse: (raw) => {
+      if (raw !== undefined) throw new UsageError(why)
+      return undefined
+    },
+  }
 }
 
 /** Text as given; `check` throws a UsageError for a value that cannot be used. */
@@ -336,6 +354,24 @@ export function secondsFlag(value: string | boolean | undefined, flag: string, f
 /** A positive whole number (1 up to `max`) from a string flag, or a usage error naming the flag. */
 export function countFlag(value: string | boolean | undefined, flag: string, max = MAX_COUNT): number | undefined {
   return numberFlag(value, flag, { seconds: false, min: 1, max })
+}
+
+/** The most shards `--shard K/N` may name (a CI matrix is far smaller). */
+const MAX_SHARDS = 999_999
+
+/** `K/N` with plain decimal K and N, 1 ≤ K ≤ N ≤ MAX_SHARDS, or a usage error naming the flag. */
+function shardFlag(value: string | boolean | undefined, flag: string): Shard | undefined {
+  if (value === undefined || value === false) return undefined
+  const text = typeof value === 'string' ? value.trim() : ''
+  const got = typeof value === 'string' ? argText(value) : 'no value'
+  const parts = /^(\d{1,6})\/(\d{1,6})$/.exec(text)
+  const [index, count] = parts ? [Number(parts[1]), Number(parts[2])] : [NaN, NaN]
+  if (!(index >= 1 && index <= count && count <= MAX_SHARDS))
+    throw new UsageError(
+      `--${flag} takes K/N, shard K of N with 1 ≤ K ≤ N ≤ ${MAX_SHARDS} in plain decimals ` +
+        `(such as --${flag} 1/4 in the first of 4 jobs), got ${got}.`,
+    )
+  return { index, count }
 }
 
 export function optionsHelp(options: Record<string, OptionSpec>): string {

@@ -83,6 +83,8 @@ export interface Verb<O extends Options = Options> {
   uploadsFiles?: boolean
   /** Read-only: a secret that cannot be resolved here is reported as not compared, not a config error. */
   toleratesUnresolvedSecrets?: boolean
+  /** Why it refuses `--shard` (a verb that changes hosts needs none: the deploy lock is why). */
+  noShard?: string
   /** Checks that need more than one flag (each flag's own value was checked when it was parsed). */
   validate?(args: ParsedArgs<FlagValues<O>>, json: boolean): void
   validateSelection?(args: ParsedArgs<FlagValues<O>>, selection: Selection[]): void | Promise<void>

@@ -102,6 +102,7 @@ function invocationOf({ verb, args, deployment }: PreparedRun): InvocationContex
     destination: args.destination,
     accessoryHosts: new Map(deployment.accessories.map((a) => [a.name, a.hosts])),
     skipped: verb.selectsAccessories === false ? [] : skippedWithoutHosts(deployment, args.target ?? ''),
+    ...(args.flags.shard ? { shard: args.flags.shard } : {}),
   }
 }
 

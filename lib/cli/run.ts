@@ -11,6 +11,8 @@ import { colourWanted } from '../report/colour.ts'
 import { githubConfigWarning } from '../report/github.ts'
 import type { InvocationContext } from '../report/model.ts'
 import { renderRun, type OutputView, type RunEnding } from '../report/output.ts'
+import { selectionHosts, type Selection } from '../flows/selection.ts'
+import { shardSelection } from '../flows/shard.ts'
 import { selectAccessories } from './accessory-selection.ts'
 import { asksForJson, parseVerbArgs, UsageError } from './args.ts'
 import { requireAnswerable } from './confirm.ts'
@@ -75,10 +77,12 @@ async function prepareRun(
     if ('ending' in loaded) return loaded
     const nothing = nothingToDo(verb, verbName, args, loaded.deployment.accessories.length, loaded.configFile)
     if (nothing) return nothing
-    const selection =
+    const selected =
       verb.selectsAccessories === false
         ? []
         : selectAccessories(loaded.deployment, args.target!, args.hosts, { roles: args.roles, primary: args.primary })
+    const selection = args.flags.shard ? shardSelection(selected, args.flags.shard) : selected
+    if (args.flags.shard && !selection.length) return emptyShard(verb, verbName, args, selected, loaded.configFile)
     await verb.validateSelection?.(args, selection)
     const missing = verb.uploadsFiles ? missingFiles(selection) : []
     if (missing.length) return { ending: configFailure(missing, ' for this verb', false) }
@@ -142,6 +146,23 @@ function nothingToDo(verb: Verb, verbName: string, args: RunArgs, accessories: n
     ending: { result: { kind: 'nothing', configFile, empty }, releaseErrors: [] },
     invocation,
   } satisfies EarlyEnd
+}
+
+/** `--shard K/N` left no host: a CI matrix wider than the fleet, not a failure (exit 0, an empty report). */
+function emptyShard(verb: Verb, verbName: string, args: RunArgs, selected: Selection[], configFile: string): EarlyEnd {
+  const { index, count } = args.flags.shard!
+  const hosts = selectionHosts(selected).length
+  const sentence =
+    `Shard ${index}/${count} holds none of the ${hosts} selected host${hosts === 1 ? '' : 's'} ` +
+    `(${count} shards split them, so ${count - hosts} hold none), so there is nothing to do.\n`
+  const empty = verb.emptyResult?.() ?? { kind: 'report', report: { verb: verbName, dryRun: args.dryRun, entries: [] } }
+  const invocation = {
+    configFlag: args.config,
+    destination: args.destination,
+    accessoryHosts: new Map(),
+    shard: args.flags.shard,
+  }
+  return { ending: { result: { kind: 'nothing', configFile, empty, sentence }, releaseErrors: [] }, invocation }
 }
 
 /** The version in berth's own package.json (next to lib/, wherever lib/ was copied with it). */

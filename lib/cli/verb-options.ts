@@ -6,7 +6,9 @@ import {
   COMMON_OPTIONS,
   countOption,
   optionsHelp,
+  refusedOption,
   secondsOption,
+  shardOption,
   type FlagValues,
   type Options,
   type ParsedArgs,
@@ -35,16 +37,37 @@ export const LOCK_WAIT_OPTION = secondsOption(
   0,
 )
 
-/** A run's parsed command line: any verb's flags, and the connection flags every verb has. */
-export type RunArgs = ParsedArgs<FlagValues<Options & typeof CONNECTION_OPTIONS>>
+/** Read-only verbs that report a verdict per host (check, details) take `--shard`; every other verb refuses it. */
+export const SHARD_OPTION = shardOption(
+  'K/N  only shard K of N of the selected hosts (a stable split by host name), for N parallel CI jobs',
+)
 
-/** The verb's own options and the connection options (the common ones are added by parseVerbArgs). */
-export function verbOptions<O extends Options>(verb: Verb<O>): O & typeof CONNECTION_OPTIONS {
-  return { ...verb.options, ...CONNECTION_OPTIONS }
+/** Why a verb without SHARD_OPTION refuses `--shard`: its own `noShard`, or, for one that changes hosts, the lock. */
+function shardRefusal(verb: Verb): string {
+  const why = verb.changesHosts
+    ? `${verb.script} changes hosts under Kamal's deploy lock, which one run per config takes`
+    : (verb.noShard ?? `${verb.script} has no per-host verdict to split`)
+  return (
+    '--shard splits the read-only accessory-check and accessory-details across parallel CI jobs; ' +
+    `${why}: run it once, without --shard.`
+  )
+}
+
+/** The options every verb parses beside its own: the connection flags, and `--shard` (taken or refused). */
+type RunOptions = typeof CONNECTION_OPTIONS & { shard: typeof SHARD_OPTION }
+
+/** A run's parsed command line: any verb's flags, the connection flags and --shard every verb parses. */
+export type RunArgs = ParsedArgs<FlagValues<Options & RunOptions>>
+
+/** The verb's own options, the connection options and --shard (the common ones are added by parseVerbArgs). */
+export function verbOptions<O extends Options>(verb: Verb<O>): O & RunOptions {
+  const shard = 'shard' in verb.options ? SHARD_OPTION : refusedOption('', shardRefusal(verb as Verb))
+  return { ...verb.options, ...CONNECTION_OPTIONS, shard }
 }
 
 export function helpText(verb: Verb): string {
-  const options = optionsHelp({ ...verbOptions(verb), ...COMMON_OPTIONS })
+  // a refused --shard is parsed (to say why) but not offered
+  const options = optionsHelp({ ...verb.options, ...CONNECTION_OPTIONS, ...COMMON_OPTIONS })
   return (
     `Usage: npx zx scripts/${verb.script}.mjs ${verb.usage}\n\n${verb.summary}\n\nOptions:\n${options}\n\n` +
     'Exit codes: 0 in sync or done, 1 error on any host, 2 drift (and nothing failed), 64 usage, 78 invalid config.\n'

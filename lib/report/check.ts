@@ -3,7 +3,7 @@
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries, renderText } from './render.ts'
 import { CHECK_VERDICTS, checkVerdict, type CheckVerdict } from './labels.ts'
-import { failureError, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
+import { failureError, shardJson, type InvocationContext, type ReportEntry, type RunFailure } from './model.ts'
 
 /** 2: `error` (a run that ended without a report: usage 64, config 78, …) and exit codes 64 and 78 added. */
 const CHECK_SCHEMA_VERSION = 2
@@ -45,6 +45,7 @@ export function renderCheckJson(
     verb: 'check',
     exitCode: exitCodeOfEntries(entries, interrupted),
     ...(interrupted ? { interrupted } : {}),
+    ...shardJson(context),
     summary,
     results: described.map((entry) => ({
       accessory: entry.accessory,

@@ -4,7 +4,7 @@
 import { exitCodeOfEntries } from './exit-codes.ts'
 import { describeEntries } from './render.ts'
 import { DETAILS_VERDICT_LABELS, detailsVerdict, needsPerson, type DetailsVerdict } from './labels.ts'
-import { skippedJson, type InvocationContext, type ReportEntry } from './model.ts'
+import { shardJson, skippedJson, type InvocationContext, type ReportEntry } from './model.ts'
 
 const DETAILS_COLUMNS = ['ACCESSORY', 'HOST', 'STATE', 'RUNNING-IMAGE', 'CONFIGURED-IMAGE', 'VERDICT'] as const
 
@@ -65,6 +65,7 @@ export function renderDetailsJson(
     verb: 'details',
     exitCode: exitCodeOfEntries(entries, interrupted),
     ...(interrupted ? { interrupted } : {}),
+    ...shardJson(context),
     rows: described.map((entry) => ({
       accessory: entry.accessory,
       service: entry.service,

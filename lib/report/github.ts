@@ -64,7 +64,8 @@ export function githubStepSummary(
   const rows = described.map(
     (e) => `| ${cell(e.accessory)} | ${cell(e.host)} | ${cell(outcomeOf(e))} | ${cell(e.message)} |`,
   )
-  const heading = `### berth ${verb}: exit ${end.exitCode}${end.interrupted ? ` (interrupted by ${end.interrupted})` : ''}`
+  const shard = context.shard ? ` (shard ${context.shard.index}/${context.shard.count})` : ''
+  const heading = `### berth ${verb}${shard}: exit ${end.exitCode}${end.interrupted ? ` (interrupted by ${end.interrupted})` : ''}`
   const notes = [
     ...(end.interrupted
       ? [`Interrupted by ${end.interrupted}: no new step was started after it; every host was left as the table says.`]

@@ -52,6 +52,8 @@ export interface InvocationContext {
   destination?: string
   /** Every host of each accessory in this run, to tell "all hosts" from "some hosts". */
   accessoryHosts: ReadonlyMap<string, readonly string[]>
+  /** `--shard K/N`: this run read shard `index` of `count` of the selected hosts (its JSON documents say so). */
+  shard?: { index: number; count: number }
   /** Accessories `all` left out because they have no hosts (`hosts: []`), with the sentence that says why. */
   skipped?: ReadonlyArray<{ accessory: string; reason: string }>
 }
@@ -59,6 +61,11 @@ export interface InvocationContext {
 /** The JSON documents' `skipped` list: present only when `all` left an accessory out. */
 export function skippedJson(context: InvocationContext): { skipped?: Array<{ accessory: string; reason: string }> } {
   return context.skipped?.length ? { skipped: [...context.skipped] } : {}
+}
+
+/** The JSON documents' `shard` member: present only in a `--shard K/N` run, as `{ index: K, count: N }`. */
+export function shardJson(context: InvocationContext): { shard?: { index: number; count: number } } {
+  return context.shard ? { shard: { index: context.shard.index, count: context.shard.count } } : {}
 }
 
 /** Why a run ended before it had a report: bad usage (64), bad config (78), the lock, anything else. */

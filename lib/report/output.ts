@@ -25,8 +25,11 @@ export type VerbResult =
   | { kind: 'config'; document: ConfigDocument }
   /** a "no" at the confirmation question: nothing was changed */
   | { kind: 'aborted'; verb: string }
-  /** `all` on a config without accessories: nothing to do (`empty`: the verb's result with nothing in it, for --json) */
-  | { kind: 'nothing'; configFile: string; empty: VerbResult }
+  /**
+   * `all` on a config without accessories, or a `--shard` that holds no host: nothing to do (`empty`: the verb's
+   * result with nothing in it, for --json; `sentence`: what the text says when it is not the config's lack of accessories)
+   */
+  | { kind: 'nothing'; configFile: string; empty: VerbResult; sentence?: string }
 
 /** How a run ended: with its verb's result, with a failure before or instead of one, or by a signal during the hook. */
 export type RunEnding =
@@ -203,7 +206,7 @@ async function renderRunOutput(
     case 'nothing':
       return view.json
         ? renderResult(result.empty, view, undefined)
-        : out(`${result.configFile} has no accessories, so there is nothing to do.\n`)
+        : out(result.sentence ?? `${result.configFile} has no accessories, so there is nothing to do.\n`)
     default:
       return []
   }

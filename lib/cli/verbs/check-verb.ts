@@ -1,8 +1,8 @@
 // accessory-check: compares what runs with the config, read-only. The flow is lib/flows/accessory-details.ts.
 import type { Verb } from '../context.ts'
-import { REGISTRY_OPTION } from '../verb-options.ts'
+import { REGISTRY_OPTION, SHARD_OPTION } from '../verb-options.ts'
 
-const options = { registry: REGISTRY_OPTION }
+const options = { registry: REGISTRY_OPTION, shard: SHARD_OPTION }
 
 export const checkVerb: Verb<typeof options> = {
   script: 'accessory-check',

@@ -9,6 +9,7 @@ export const configVerb: Verb<Record<never, never>> = {
     'env, files, directories, options and the docker run it boots with; the ssh settings and the lock host.\n' +
     'Secret values are never printed ([REDACTED]). Contacts no host.',
   options: {},
+  noShard: 'accessory-config contacts no host, so there is nothing to split',
   defaultTarget: 'all',
   contactsHosts: () => false,
   toleratesUnresolvedSecrets: true,

@@ -1,9 +1,9 @@
 // accessory-details: per accessory and host, the container state, images and a verdict. Read-only. The flow is
 // lib/flows/accessory-details.ts.
 import type { Verb } from '../context.ts'
-import { REGISTRY_OPTION } from '../verb-options.ts'
+import { REGISTRY_OPTION, SHARD_OPTION } from '../verb-options.ts'
 
-const options = { registry: REGISTRY_OPTION }
+const options = { registry: REGISTRY_OPTION, shard: SHARD_OPTION }
 
 export const detailsVerb: Verb<typeof options> = {
   script: 'accessory-details',

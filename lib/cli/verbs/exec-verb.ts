@@ -13,6 +13,9 @@ export const execVerb: Verb<typeof options> = {
     'Runs a command in the running container of accessories (docker exec), or with --new in a fresh\n' +
     'container of the configured image (docker run --rm), on each selected host. Takes no lock, as Kamal.',
   options,
+  noShard:
+    'accessory-exec runs whatever command you give, which may change hosts, and its output is for a person ' +
+    '(narrow it with --hosts instead)',
   emptyResult: () => ({ kind: 'exec', results: [] }),
   contactsHosts: (args) => !args.dryRun,
   validate(args) {

@@ -9,6 +9,7 @@ export const lockVerb: Verb<Record<never, never>> = {
     'Shows or releases the deploy lock (Kamal-compatible: .kamal/lock-<service>[-<destination>]), also one whose\n' +
     'details cannot be read. release --dry-run says what it would release and changes nothing.',
   options: {},
+  noShard: 'lock acts on the one deploy lock of the config, on its lock host',
   selectsAccessories: false,
   noTarget: 'Name a lock action: `status` (show the deploy lock) or `release` (remove it).',
   validate(args) {

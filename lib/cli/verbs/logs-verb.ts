@@ -11,6 +11,8 @@ export const logsVerb: Verb<typeof LOGS_OPTIONS> = {
     "Prints the containers' logs, per accessory and host (100 lines unless --since or --grep), or follows\n" +
     "one container's log on one host. Read-only.",
   options: LOGS_OPTIONS,
+  noShard:
+    'accessory-logs prints lines for a person to read, not a verdict CI can merge (narrow it with --hosts instead)',
   validate(args, json) {
     if (args.flags.follow && json)
       throw new UsageError('--follow prints lines as they come; it cannot be combined with --json.')
