@@ -1,0 +1,57 @@
+// #22: a read-only look at a host costs two docker processes (`docker ps`, then one `docker inspect` of the
+// containers and the configured images together), three only when an accessory's container runs an image the
+// second did not return. Counted on the host itself: a `docker` earlier on PATH logs each call, then runs docker.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { HOST1, SECRETS, berth, homeOf, project, threeAccessories, useLab, writeConfig } from './support.ts'
+
+useLab(test)
+
+/** Every `docker` the host runs from now on is logged (its first word), one line each. */
+function countDockerOn(addr: string): { calls(): string[] } {
+  const home = homeOf(addr)
+  const log = path.join(home, 'docker-calls')
+  rmSync(log, { force: true })
+  mkdirSync(path.join(home, 'bin'), { recursive: true })
+  writeFileSync(
+    path.join(home, 'bin/docker'),
+    `#!/bin/sh\nPATH=\${PATH#"$HOME/bin:"}\necho "$1" >> "$HOME/docker-calls"\nexec docker "$@"\n`,
+  )
+  chmodSync(path.join(home, 'bin/docker'), 0o755)
+  writeFileSync(path.join(home, '.bashrc'), 'export PATH="$HOME/bin:$PATH"\n')
+  return {
+    calls: () => {
+      const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+      rmSync(log, { force: true })
+      return calls
+    },
+  }
+}
+
+test('check, details and a boot with nothing to do run two docker processes per host; another image, three', async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
+  const docker = countDockerOn(HOST1)
+  for (const [verb, ...args] of [
+    ['check', 'all'],
+    ['details', 'all'],
+    ['boot', 'all'],
+  ] as const) {
+    const r = await berth(verb, [...args], { cwd: dir })
+    assert.is(r.code, 0, `${verb}: ${r.stdout}${r.stderr}`)
+    assert.equal(docker.calls(), ['ps', 'inspect'], verb)
+  }
+  // db's container runs postgres:16, the config now says postgres:17 (not on the host): the image drift is seen
+  // as before, with the running image fetched by id in a third process.
+  writeConfig(dir, threeAccessories({ db: 'postgres:17' }))
+  const r = await berth('check', ['db', '--json'], { cwd: dir })
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  const host1 = JSON.parse(r.stdout).results.find((e: { host: string }) => e.host === HOST1)
+  assert.is(host1.verdict, 'drift', r.stdout)
+  assert.match(JSON.stringify(host1), /postgres:16 → [^"]*postgres:17/)
+  assert.equal(docker.calls(), ['ps', 'inspect', 'image'])
+})
+
+test.run()
