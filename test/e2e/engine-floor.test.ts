@@ -5,7 +5,19 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { HOST1, SECRETS, berth, homeOf, project, threeAccessories, useLab, writeConfig } from './support.ts'
+import {
+  HOST1,
+  SECRETS,
+  berth,
+  homeOf,
+  image,
+  labSsh,
+  project,
+  shopConfig,
+  threeAccessories,
+  useLab,
+  writeConfig,
+} from './support.ts'
 
 useLab(test)
 
@@ -52,6 +64,25 @@ test('check, details and a boot with nothing to do run two docker processes per 
   assert.is(host1.verdict, 'drift', r.stdout)
   assert.match(JSON.stringify(host1), /postgres:16 → [^"]*postgres:17/)
   assert.equal(docker.calls(), ['ps', 'inspect', 'image'])
+})
+
+test("a run over 12 hosts says nothing of Node's own on stderr (no MaxListenersExceededWarning)", async () => {
+  // Twelve names for HOST1's sshd, each its own host to berth: twelve handshakes and twelve waits at once.
+  const hosts = Array.from({ length: 12 }, (_, i) => `floor-${String(i + 1).padStart(2, '0')}`)
+  const lab = readFileSync(labSsh().config, 'utf8').replace(
+    /^Host .*$/m,
+    `Host floor-*\n  HostName ${HOST1}\n  HostKeyAlias ${HOST1}`,
+  )
+  const dir = project(shopConfig({ cache: { image: image('redis:7'), hosts } }))
+  writeFileSync(path.join(dir, 'ssh_config'), lab)
+  writeConfig(
+    dir,
+    shopConfig({ cache: { image: image('redis:7'), hosts } }, { ssh: { config: path.join(dir, 'ssh_config') } }),
+  )
+  const r = await berth('check', ['cache'], { cwd: dir })
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  assert.is(r.stdout.split('\n').filter((l) => /has no container on floor-\d\d/.test(l)).length, 12, r.stdout)
+  assert.not.match(r.stderr, /MaxListenersExceededWarning|\(node:\d+\)/, r.stderr)
 })
 
 test.run()
