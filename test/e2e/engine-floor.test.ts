@@ -3,7 +3,9 @@
 // second did not return. Counted on the host itself: a `docker` earlier on PATH logs each call, then runs docker.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
   HOST1,
@@ -64,6 +66,22 @@ test('check, details and a boot with nothing to do run two docker processes per 
   assert.is(host1.verdict, 'drift', r.stdout)
   assert.match(JSON.stringify(host1), /postgres:16 → [^"]*postgres:17/)
   assert.equal(docker.calls(), ['ps', 'inspect', 'image'])
+})
+
+test('check and details run no local git; a boot that boots asks it once, for its audit lines', async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  const shims = mkdtempSync(path.join(tmpdir(), 'berth-git-'))
+  const log = path.join(shims, 'calls')
+  const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim()
+  writeFileSync(path.join(shims, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${git}' "$@"\n`, { mode: 0o755 })
+  const env = { PATH: `${shims}:${process.env.PATH}` }
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [])
+  for (const verb of ['check', 'details']) assert.is((await berth(verb, ['all'], { cwd: dir, env })).code, 2, verb)
+  assert.equal(calls(), [], 'read-only verbs ask git nothing')
+  const boot = await berth('boot', ['all'], { cwd: dir, env })
+  assert.is(boot.code, 0, boot.stdout + boot.stderr)
+  assert.equal(calls(), ['config user.email'])
+  rmSync(shims, { recursive: true, force: true })
 })
 
 test("a run over 12 hosts says nothing of Node's own on stderr (no MaxListenersExceededWarning)", async () => {
