@@ -321,7 +321,7 @@ const text = [
   '# `npm run bench` results',
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), Node ${process.version}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}.`,
-  `Medians of ${reps} runs (20 and 50 hosts: ${scaleReps(20)}, 200: ${scaleReps(200)}), each beside two floors measured in the same loop with berth's ssh options, to every host at once: ` +
+  `Medians of ${reps} runs (${scaleCounts.map((n) => `${n} hosts: ${scaleReps(n)}`).join(', ') || 'no scale lab'}), each beside two floors measured in the same loop with berth's ssh options, to every host at once: ` +
     'the ssh floor `ssh host true`, and the engine floor `ssh host docker ps -aq --filter label=service` (one handshake and one question to the engine: what any tool must do to read a host).',
   "1 and 3 hosts are the lab's own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,",
   "so every accessory there is reported as drift (each host's `KAMAL_HOST` differs from the shared containers'): exit 2, nothing changed.",
@@ -336,7 +336,7 @@ const text = [
   '',
   ...notes,
   '',
-  'Re-run: `npm run lab:start && npm run bench` (or `make bench`); `node scripts/bench.mjs 3` for fewer repetitions.',
+  'Re-run: `npm run lab:start && npm run bench` (or `make bench`); `node scripts/bench.mjs 3` for fewer repetitions, `node scripts/bench.mjs 3 20,50` for only those scale host counts.',
   '',
 ].join('\n')
 mkdirSync(path.join(repo, 'bench'), { recursive: true })
