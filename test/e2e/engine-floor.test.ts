@@ -7,8 +7,10 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { hostDocker } from '../lab/lab-info.mjs'
 import {
   HOST1,
+  HOST3,
   SECRETS,
   berth,
   homeOf,
@@ -82,6 +84,23 @@ test('check and details run no local git; a boot that boots asks it once, for it
   assert.is(boot.code, 0, boot.stdout + boot.stderr)
   assert.equal(calls(), ['config user.email'])
   rmSync(shims, { recursive: true, force: true })
+})
+
+test('a network named like the configured image: not taken for the image; the drift is seen as ever', async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  assert.is((await berth('boot', ['cache'], { cwd: dir })).code, 0)
+  // redis:8 is not on HOST3; a network carries its name, which docker inspect would find after the image.
+  assert.is((await hostDocker(HOST3, ['network', 'create', image('redis:8')])).exitCode, 0)
+  writeConfig(dir, threeAccessories({ cache: 'redis:8' }))
+  const r = await berth('check', ['cache', '--json'], { cwd: dir })
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  const [entry] = JSON.parse(r.stdout).results
+  assert.is(entry.verdict, 'drift', r.stdout)
+  assert.equal(
+    entry.drift.map((d: { kind: string }) => d.kind),
+    ['image'],
+  )
+  assert.match(entry.message, /redis:7 → [^ ]*redis:8/)
 })
 
 test("a run over 12 hosts says nothing of Node's own on stderr (no MaxListenersExceededWarning)", async () => {
