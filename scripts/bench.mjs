@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// `npm run bench` (needs the lab: `npm run lab:start`, or `make bench`): berth beside the ssh floor, in one
-// run, on 1, 3, 20, 50 and 200 hosts × 5 accessories. 1 and 3 hosts are the lab's own (one engine each);
+// `npm run bench` (needs the lab: `npm run lab:start`, or `make bench`): berth beside two floors, in one
+// run, on 1, 3, 20, 50 and 200 hosts × 5 accessories. The ssh floor is `ssh host true` to every host at once;
+// the engine floor `ssh host docker ps -aq --filter label=service`, what any tool must do to read a host. 1 and 3 hosts are the lab's own (one engine each);
 // 20, 50 and 200 are a scale lab (test/lab/scale-lab.mjs: one sshd per host, all on host1's engine, so
 // every host shows the same containers: read-only runs only, and their verdict is drift, as each host's
 // KAMAL_HOST differs from the engine's containers). Per run: wall time (median), ssh connections and
 // sessions per host (from the sshd logs), berth's peak RSS and CPU (from /proc). Also `--help` beside an
 // empty zx script, and a reboot of one accessory on one host with its downtime beside `docker restart`.
 // Prints a table and writes it to bench/RESULTS.md. Not part of CI.
-// Usage: node scripts/bench.mjs [repetitions=5]   (20 and 50 hosts use at most 3, 200 hosts one)
+// Usage: node scripts/bench.mjs [repetitions=5] [scale hosts=20,50,200]   (20 and 50 hosts use at most 3 repetitions,
+// 200 hosts one; `node scripts/bench.mjs 3 20` stops the scale lab at 20 hosts)
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -25,6 +27,7 @@ import {
 import { scaleSshConfig, sshdCounts, startScale, stopScale } from '../test/lab/scale-lab.mjs'
 
 const reps = Number(process.argv[2] ?? 5)
+const scaleCounts = (process.argv[3] ?? '20,50,200').split(',').filter(Boolean).map(Number)
 /** Fewer repetitions as runs get longer: 20 and 50 hosts at most 3, 200 one. */
 const scaleReps = (/** @type {number} */ n) => Math.max(1, Math.min(reps, n <= 50 ? 3 : 1))
 const repo = fileURLToPath(new URL('..', import.meta.url))
@@ -113,8 +116,11 @@ function measured(command, cwd) {
   })
 }
 
-/** `ssh host true` to every host at once, with berth's options: the floor. */
-async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshConfig) {
+/** The engine floor's one question to each host's engine. */
+const ENGINE_QUESTION = ['docker', 'ps', '-aq', '--filter', 'label=service']
+
+/** `ssh host <command>` to every host at once, with berth's options: the floor (`true`), or the engine floor. */
+async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshConfig, command = ['true']) {
   const start = process.hrtime.bigint()
   const codes = await Promise.all(
     hosts.map(
@@ -122,7 +128,10 @@ async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshCon
         new Promise((resolve) => {
           const child = spawn(
             'ssh',
-            ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', sshConfig, '-l', 'root', '-n', host, '--', 'true'],
+            [
+              ...['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', sshConfig, '-l', 'root', '-n', host],
+              ...['--', ...command],
+            ],
             { stdio: 'ignore' },
           )
           child.on('close', resolve)
@@ -136,7 +145,7 @@ async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshCon
 const median = (/** @type {number[]} */ v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN
 const s = (/** @type {number} */ ms) => (ms / 1000).toFixed(2)
 
-/** @typedef {{ run: string, hosts: number, berth: number, floor: number, perHost: string, rss: number, cpu: number, exit: string }} Row */
+/** @typedef {{ run: string, hosts: number, berth: number, floor: number, engineFloor: number, perHost: string, rss: number, cpu: number, exit: string }} Row */
 /** @type {Row[]} */
 const rows = []
 
@@ -152,6 +161,8 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     const times = []
     /** @type {number[]} */
     const floors = []
+    /** @type {number[]} */
+    const engineFloors = []
     let rss = 0
     /** @type {number[]} */
     const cpu = []
@@ -159,6 +170,7 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     const before = sshdCounts(hosts)
     for (let i = 0; i < n; i++) {
       floors.push(await floor(addrs, sshConfig))
+      engineFloors.push(await floor(addrs, sshConfig, ENGINE_QUESTION))
       const r = await measured([zx, script(verb), 'all', '-q'], dir)
       if (r.code !== 0 && r.code !== 2)
         throw new Error(`${verb} on ${hosts.length} hosts exited ${r.code}:\n${r.out.slice(-2000)}`)
@@ -169,10 +181,10 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     }
     await new Promise((resolve) => setTimeout(resolve, 300)) // sshd logs a session just after it starts
     const after = sshdCounts(hosts)
-    // The floor opens one connection and one session per host per loop; the rest is berth's.
+    // Each floor opens one connection and one session per host per loop; the rest is berth's.
     const perRun = (/** @type {number} */ v) => Math.round((v / n) * 10) / 10
-    const conns = after.map((a, i) => perRun(a.connections - before[i].connections - n))
-    const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - n))
+    const conns = after.map((a, i) => perRun(a.connections - before[i].connections - 2 * n))
+    const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - 2 * n))
     const span = (/** @type {number[]} */ v) =>
       Math.min(...v) === Math.max(...v) ? `${Math.min(...v)}` : `${Math.min(...v)}–${Math.max(...v)}`
     rows.push({
@@ -180,6 +192,7 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
       hosts: hosts.length,
       berth: median(times),
       floor: median(floors),
+      engineFloor: median(engineFloors),
       perHost: `${span(conns)} / ${span(sessions)}`,
       rss,
       cpu: median(cpu),
@@ -187,7 +200,7 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     })
     const row = /** @type {Row} */ (rows.at(-1))
     console.log(
-      `${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s  floor ${s(row.floor)} s  ×${(row.berth / row.floor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`,
+      `${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s  floor ${s(row.floor)} s  ×${(row.berth / row.floor).toFixed(2)}  engine floor ${s(row.engineFloor)} s  ×${(row.berth / row.engineFloor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`,
     )
   }
 }
@@ -253,63 +266,66 @@ console.log(
   `reboot a1 on 1 host: whole command ${s(median(reboot.wall))} s; downtime ${median(reboot.down).toFixed(0)} ms vs docker restart ${median(reboot.restart).toFixed(0)} ms (×${ratio.toFixed(2)}); ${rebootConns} connection(s), ${rebootSessions} sessions`,
 )
 
-// Scale: 20, 50 and 200 hosts on one engine.
-try {
-  const scale = await startScale(200, { log: (m) => console.log(m) })
-  for (const n of [20, 50, 200]) {
-    const hosts = scale.slice(0, n)
-    // check and details share one code path (the observation); at scale, details stands for both.
-    await readRuns(
-      project(
-        hosts.map((h) => h.addr),
+// Scale: 20, 50 and 200 hosts (or those given) on one engine.
+if (scaleCounts.length) {
+  try {
+    const scale = await startScale(Math.max(...scaleCounts), { log: (m) => console.log(m) })
+    for (const n of scaleCounts) {
+      const hosts = scale.slice(0, n)
+      await readRuns(
+        project(
+          hosts.map((h) => h.addr),
+          scaleSshConfig(),
+        ),
+        hosts,
         scaleSshConfig(),
-      ),
-      hosts,
-      scaleSshConfig(),
-      scaleReps(n),
-      ['boot', 'details'],
-    )
+        scaleReps(n),
+      )
+    }
+  } finally {
+    await stopScale({ log: (m) => console.log(m) })
   }
-} finally {
-  await stopScale({ log: (m) => console.log(m) })
 }
 
-// Growth per host, from 20 to 200 hosts (details).
+// Growth per host, from the fewest to the most scale hosts (details).
 const at = (/** @type {number} */ n, /** @type {string} */ run) =>
   /** @type {Row} */ (rows.find((r) => r.hosts === n && r.run === run))
-const d20 = at(20, '`details all`')
-const d200 = at(200, '`details all`')
-const perHost = (/** @type {number} */ a, /** @type {number} */ b) => (b - a) / 180
-const berthMsPerHost = perHost(d20.berth, d200.berth)
-const floorMsPerHost = perHost(d20.floor, d200.floor)
-const cpuMsPerHost = perHost(d20.cpu, d200.cpu)
-const rssKbPerHost = perHost(d20.rss, d200.rss) * 1024
-const dockerMsPerHost = Math.max(0, berthMsPerHost - floorMsPerHost - cpuMsPerHost)
-notes.push(
-  `From 20 to 200 hosts a read-only run (\`details all\`) grows by ${berthMsPerHost.toFixed(1)} ms of wall time and ${rssKbPerHost.toFixed(0)} KB of peak RSS per host ` +
-    `(${d200.rss.toFixed(0)} MB at 200 hosts). Of those milliseconds, about ${floorMsPerHost.toFixed(1)} are the ssh handshake (what the floor grows by: ` +
-    `client and server crypto, here on the same 2 cores), ${cpuMsPerHost.toFixed(1)} are berth's own CPU (starting ssh clients, parsing the \`docker inspect\` output, judging), ` +
-    `and the remaining ~${dockerMsPerHost.toFixed(0)} the three remote \`docker\` invocations per host, all on the scale lab's one shared engine (real hosts run theirs on their own cores). ` +
-    'Past 200 hosts the ssh handshakes on the control machine dominate; output parsing stays a small part.',
-)
+const [fewest, most] = [Math.min(...scaleCounts), Math.max(...scaleCounts)]
+if (most > fewest) {
+  const [dFew, dMost] = [at(fewest, '`details all`'), at(most, '`details all`')]
+  const perHost = (/** @type {number} */ a, /** @type {number} */ b) => (b - a) / (most - fewest)
+  const berthMsPerHost = perHost(dFew.berth, dMost.berth)
+  const floorMsPerHost = perHost(dFew.floor, dMost.floor)
+  const engineMsPerHost = perHost(dFew.engineFloor, dMost.engineFloor)
+  const cpuMsPerHost = perHost(dFew.cpu, dMost.cpu)
+  const rssKbPerHost = perHost(dFew.rss, dMost.rss) * 1024
+  notes.push(
+    `From ${fewest} to ${most} hosts a read-only run (\`details all\`) grows by ${berthMsPerHost.toFixed(1)} ms of wall time and ${rssKbPerHost.toFixed(0)} KB of peak RSS per host ` +
+      `(${dMost.rss.toFixed(0)} MB at ${most} hosts), the engine floor by ${engineMsPerHost.toFixed(1)} ms. Of berth's milliseconds, about ${floorMsPerHost.toFixed(1)} are the ssh handshake (what the \`ssh true\` floor grows by: ` +
+      `client and server crypto, here on the same 2 cores), ${cpuMsPerHost.toFixed(1)} are berth's own CPU (starting ssh clients, parsing the \`docker inspect\` output, judging), ` +
+      `and the remaining ~${Math.max(0, berthMsPerHost - floorMsPerHost - cpuMsPerHost).toFixed(0)} the two remote \`docker\` invocations per host, all on the scale lab's one shared engine (real hosts run theirs on their own cores). ` +
+      'Past 200 hosts the ssh handshakes on the control machine dominate; output parsing stays a small part.',
+  )
+}
 
 const table = [
-  '| run | hosts | berth (median) | floor (median) | berth / floor | connections / sessions per host | peak RSS | exit |',
-  '|---|---:|---:|---:|---:|---|---:|---|',
+  '| run | hosts | berth (median) | floor (median) | berth / floor | engine floor (median) | berth / engine floor | connections / sessions per host | peak RSS | exit |',
+  '|---|---:|---:|---:|---:|---:|---:|---|---:|---|',
   ...rows.map(
     (r) =>
-      `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.floor)} s | ${(r.berth / r.floor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`,
+      `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.floor)} s | ${(r.berth / r.floor).toFixed(2)}× | ${s(r.engineFloor)} s | ${(r.berth / r.engineFloor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`,
   ),
-  `| \`reboot a1 -y\`, whole command | 1 | ${s(median(reboot.wall))} s | — | — | ${rebootConns} / ${rebootSessions} | ${reboot.rss.toFixed(0)} MB | 0 |`,
+  `| \`reboot a1 -y\`, whole command | 1 | ${s(median(reboot.wall))} s | — | — | — | — | ${rebootConns} / ${rebootSessions} | ${reboot.rss.toFixed(0)} MB | 0 |`,
 ]
 const text = [
   '# `npm run bench` results',
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), Node ${process.version}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}.`,
-  `Medians of ${reps} runs (20 and 50 hosts: ${scaleReps(20)}, 200: ${scaleReps(200)}; at 20 hosts and more \`details\` stands for \`check\` too: one code path), each beside the floor measured in the same loop: \`ssh host true\` to every host at once with berth's options.`,
+  `Medians of ${reps} runs (${scaleCounts.map((n) => `${n} hosts: ${scaleReps(n)}`).join(', ') || 'no scale lab'}), each beside two floors measured in the same loop with berth's ssh options, to every host at once: ` +
+    'the ssh floor `ssh host true`, and the engine floor `ssh host docker ps -aq --filter label=service` (one handshake and one question to the engine: what any tool must do to read a host).',
   "1 and 3 hosts are the lab's own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,",
   "so every accessory there is reported as drift (each host's `KAMAL_HOST` differs from the shared containers'): exit 2, nothing changed.",
-  "Connections and sessions are counted in the sshd logs (berth's own, the floor's taken out).",
+  "Connections and sessions are counted in the sshd logs (berth's own, the floors' taken out).",
   '',
   ...table,
   '',
@@ -320,7 +336,7 @@ const text = [
   '',
   ...notes,
   '',
-  'Re-run: `npm run lab:start && npm run bench` (or `make bench`); `node scripts/bench.mjs 3` for fewer repetitions.',
+  'Re-run: `npm run lab:start && npm run bench` (or `make bench`); `node scripts/bench.mjs 3` for fewer repetitions, `node scripts/bench.mjs 3 20,50` for only those scale host counts.',
   '',
 ].join('\n')
 mkdirSync(path.join(repo, 'bench'), { recursive: true })

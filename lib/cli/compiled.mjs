@@ -91,8 +91,17 @@ function loadEsbuild() {
 }
 
 /**
- * esbuild's plugin: packages stay outside the bundle (each recorded in `externals`, by file), and
- * `import.meta.url` keeps naming the source file.
+ * Packages bundled with lib/: `yaml`, which every `config/deploy.yml` run loads before its first handshake, costs
+ * about 40 ms of CPU as ~70 files and a few ms inside the bundle. Its Node build is CommonJS and requires Node's
+ * built-ins, hence the `require` each output file is given (BANNER). Its files are inputs like lib/'s.
+ */
+const BUNDLED_PACKAGES = new Set(['yaml'])
+const BANNER =
+  "import { createRequire as berthCreateRequire } from 'node:module'; const require = berthCreateRequire(import.meta.url);"
+
+/**
+ * esbuild's plugin: packages but BUNDLED_PACKAGES stay outside the bundle (each recorded in `externals`, by
+ * file), and `import.meta.url` keeps naming the source file.
  * @param {Set<string>} externals
  * @returns {import('esbuild').Plugin}
  */
@@ -103,6 +112,7 @@ function berthPlugin(externals) {
       // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (isBuiltin(args.path)) return { path: args.path, external: true }
+        if (BUNDLED_PACKAGES.has(args.path)) return undefined
         let url
         try {
           url = import.meta.resolve(args.path)
@@ -144,6 +154,7 @@ async function build(/** @type {string} */ slot) {
     outdir,
     outExtension: { '.js': '.mjs' },
     metafile: true,
+    banner: { js: BANNER },
     logLevel: 'silent',
     plugins: [berthPlugin(externals)],
   })
@@ -157,8 +168,8 @@ async function build(/** @type {string} */ slot) {
   // and what made the bundle: this file (its plugin) and esbuild, so that a new berth or esbuild rebuilds
   const makers = [fileURLToPath(import.meta.url), esbuildFile].map((f) => before.get(f) ?? stamp(f))
   const inputs = [...used.map((f) => before.get(f) ?? stamp(f)), ...[...externals].map(stamp), ...makers]
-  // A file changed while it was bundled: use this build once, but never record it as current.
-  const settled = fresh(inputs) && used.every((f) => before.has(f))
+  // A file of lib/ changed while it was bundled: use this build once, but never record it as current.
+  const settled = fresh(inputs) && used.every((f) => before.has(f) || !f.startsWith(libDir))
   renameSync(outdir, path.join(slot, id))
   if (settled) recordCurrent(slot, id, inputs)
   return path.join(slot, id, 'main.mjs')

@@ -1,6 +1,5 @@
 // Asking before a run that stops containers. Without a terminal nobody can answer, so berth refuses
 // (exit 64) unless -y was given, instead of hanging or silently going ahead.
-import { createInterface } from 'node:readline/promises'
 import { UsageError } from './args.ts'
 
 export function requireAnswerable(yes: boolean, script: string): void {
@@ -12,6 +11,8 @@ export function requireAnswerable(yes: boolean, script: string): void {
 
 export async function confirm(question: string, yes: boolean): Promise<boolean> {
   if (yes) return true
+  // readline loads only when someone is asked.
+  const { createInterface } = await import('node:readline/promises')
   const readline = createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await readline.question(`${question} [y/N] `)

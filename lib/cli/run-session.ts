@@ -5,7 +5,8 @@ import type { Deployment } from '../config/deployment.ts'
 import { skippedWithoutHosts } from '../config/preflight.ts'
 import { StepEngine, type ProgressSink } from '../flows/engine.ts'
 import { selectionHosts, type Selection } from '../flows/selection.ts'
-import { DeployLock, LockHeldError, lockHostOf } from '../lock/deploy-lock.ts'
+import type { DeployLock } from '../lock/deploy-lock.ts'
+import { setMaxListeners } from 'node:events'
 import { printable } from '../remote/quote.ts'
 import { SshTransport, type CommandObserver } from '../remote/ssh.ts'
 import { AgentError, startAgent, type SshAgent } from '../remote/ssh-agent.ts'
@@ -112,7 +113,8 @@ interface Session {
   engine: StepEngine
   controller: AbortController
   invocation: InvocationContext
-  performer: string
+  /** Kamal's audit performer (a synchronous `git config`), asked only when an audit line or the hook needs it. */
+  performer: () => string
   locks: DeployLock[]
   progress: ProgressSink
   releaseCommand: string
@@ -124,7 +126,7 @@ async function contactHosts(run: PreparedRun, io: ScriptIO, agent: SshAgent | un
   const hook =
     contacts(run) && !run.args.skipHooks ? [hookFile(io.cwd, run.hookConfig.hooksPath)].find(hookExists) : undefined
   // The hosts are known: without a hook to run first, their ssh handshakes start now, while the rest of the run
-  // is set up (the audit performer's `git config`) and the verb's modules load.
+  // is set up and the verb's modules load.
   if (contacts(run) && !hook) transport.prepare?.(selectionHosts(run.selection))
   const session = startSession(run, io, transport)
   const untrap = trapSignals(
@@ -144,14 +146,23 @@ async function contactHosts(run: PreparedRun, io: ScriptIO, agent: SshAgent | un
 function startSession(run: PreparedRun, io: ScriptIO, transport: Transport): Session {
   const { verb, args, deployment } = run
   const invocation = invocationOf(run)
-  const performer = auditPerformer(io.cwd)
+  let asked: string | undefined
+  const performer = () => (asked ??= auditPerformer(io.cwd))
   const controller = new AbortController()
+  // One abort listener per host and step is normal at 200 hosts: not a leak for Node to warn about.
+  setMaxListeners(0, controller.signal)
   const progress: ProgressSink =
     verb.changesHosts && !args.quiet ? (host, doing) => void io.stderr(`berth: ${host}: ${doing}…\n`) : () => {}
   const engine = new StepEngine(transport, {
     signal: controller.signal,
     progress,
-    audit: { service: deployment.service, destination: deployment.destination, performer },
+    audit: {
+      service: deployment.service,
+      destination: deployment.destination,
+      get performer() {
+        return performer()
+      },
+    },
     warn: (text) => void io.stderr(`berth: ${text}\n`),
   })
   const releaseCommand = scriptCommand('lock', 'release', invocation)
@@ -161,11 +172,15 @@ function startSession(run: PreparedRun, io: ScriptIO, transport: Transport): Ses
 /** `--lock-wait`'s seconds, for the verbs that have it (parsed with the other flags); 0 for the rest. */
 const lockWait = (seconds: unknown) => (typeof seconds === 'number' ? seconds : 0)
 
-/** The deploy lock on the config's lock host, taken around `work` (every lock taken is kept for its release error). */
+/**
+ * The deploy lock on the config's lock host, taken around `work` (every lock taken is kept for its release error);
+ * its module loads only for verbs that take it.
+ */
 function deployLock(run: PreparedRun, session: Session): VerbContext['lock'] {
-  const lockHost = lockHostOf(run.deployment)
   return {
-    around: (work) => {
+    around: async (work) => {
+      const { DeployLock, lockHostOf } = await import('../lock/deploy-lock.ts')
+      const lockHost = lockHostOf(run.deployment)
       if (!lockHost) return work()
       const lock = new DeployLock({
         transport: session.transport,
@@ -205,7 +220,8 @@ async function runVerb(run: PreparedRun, io: ScriptIO, session: Session, hook: s
     const interrupted = engine.interruptedBy
     if (error instanceof UsageError)
       return { failure: { kind: 'usage', message }, stderr: `${message}\n`, interrupted, summary: true }
-    const kind = error instanceof LockHeldError || /deploy lock/.test(message) ? 'lock' : 'error'
+    const kind =
+      (error instanceof Error && error.name === 'LockHeldError') || /deploy lock/.test(message) ? 'lock' : 'error'
     return { failure: { kind, message }, stderr: `berth: ${message}\n`, interrupted, summary: true }
   }
 }
@@ -217,11 +233,12 @@ async function runPreConnect(
   session: Session,
   hook: string,
 ): Promise<RunEnding | undefined> {
+  const { lockHostOf } = await import('../lock/deploy-lock.ts')
   const lockHost = lockHostOf(run.deployment)
   // lock verbs contact only the lock host
   const hosts =
     run.verb.selectsAccessories === false ? (lockHost ? [lockHost.host] : []) : selectionHosts(run.selection)
-  const outcome = await preConnectHook(hook, run, hosts, session.performer, io, session.controller.signal)
+  const outcome = await preConnectHook(hook, run, hosts, session.performer(), io, session.controller.signal)
   if (!outcome.ok) {
     if (!outcome.message) return { hookInterrupted: String(session.controller.signal.reason) }
     const message = outcome.message

@@ -10,15 +10,21 @@ import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER, PROXY_MARKER } from './inspect.t
 import { proxyList } from './proxy-commands.ts'
 import { shellJoin } from '../remote/quote.ts'
 
-// The one read-only round trip per host. `docker ps` must fail the host when the engine does not answer (a
-// pipe into `docker inspect` would hide that as "no containers"); no labelled container prints `[]`. A
-// container removed between the two makes `docker inspect` exit 1 with `No such object`, and the others are
-// still printed (see parseHostInspection). After a marker line: `docker image inspect` of the configured
-// references ($@) and of the containers' own images, for drift of tags and of what images bring themselves;
-// an image that is not there is simply left out. Only the fields berth reads are asked for (docker's own
-// JSON of them, one object a line, made an array by sed), about a quarter of docker's full output: less to
-// send, parse and collect at 200 hosts. The containers' image ids come from that output itself, so a host
-// costs three docker invocations.
+// The one read-only round trip per host, in two docker processes: `docker ps` must fail the host when the engine
+// does not answer (a pipe into `docker inspect` would hide that as "no containers"); it prints each labelled
+// container's id with its `service` label (url-escaped: a hostile label never splits into words). Then ONE
+// `docker inspect` takes the containers' ids and, beside them, the configured image references ($@ holds
+// `service=ref` pairs) of the accessories that have a container here: an accessory without one is `missing`
+// whatever its image, and a reference docker cannot find costs a long lookup. Without `--type`, docker looks each
+// argument up as a container, an image, a network, ... in argument order, so the template branches on what it got
+// and prints `null` for anything but a container or an image (a network may be named like an image reference; a
+// reference always holds `:` or `@`, so no container name can shadow it). A container removed between ps and
+// inspect, or a reference's image gone, makes `docker inspect` exit 1 with `No such object` and the rest is still
+// printed (see parseHostInspection). After a marker line, only in the rare case that an own container of the
+// selection runs an image not returned (another tag, or the tag moved on the host), a third process:
+// `docker image inspect` of those image ids. Only the fields berth reads are asked for (docker's own JSON of them,
+// one object a line, made an array by sed), about a quarter of docker's full output: less to send, parse and
+// collect at 200 hosts.
 // Of the networks, only each one's aliases (`--network-alias`), as `[name, aliases, …, null]`. Last, after its
 // own marker, the remote shell's working directory (the ssh user's login directory): docker makes a relative
 // bind source (`./data:/data`, `"$PWD"/<service>/data`) absolute against it, and check compares what docker recorded.
@@ -28,17 +34,29 @@ const CONTAINER_FIELDS =
   '"NetworkAliases":[{{range $n, $e := .NetworkSettings.Networks}}{{json $n}},{{json $e.Aliases}},{{end}}null]}'
 const IMAGE_FIELDS =
   '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
+const CONTAINER_OR_IMAGE = `{{if index . "State"}}${CONTAINER_FIELDS}{{else if index . "RootFS"}}${IMAGE_FIELDS}{{else}}null{{end}}`
 const AS_ARRAY = `sed '1s/^/[/; $!s/$/,/; $s/$/]/'`
 const INSPECT_HOST = [
-  'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit',
+  `ids=$(docker ps --all --no-trunc --filter label=service --format '{{.ID}}={{urlquery (.Label "service")}}') || exit`,
+  `services=' '; for pair in "$@"; do services="$services\${pair%%=*} "; done`,
+  `cids=; present=' '; own=' '`,
+  'for pair in $ids; do',
+  '  cids="$cids ${pair%%=*}"; present="$present${pair#*=} "',
+  '  case "$services" in *" ${pair#*=} "*) own="$own${pair%%=*} " ;; esac',
+  'done',
+  `refs=; for pair in "$@"; do case "$present" in *" \${pair%%=*} "*) refs="$refs \${pair#*=}" ;; esac; done`,
   'status=0',
-  'containers=',
-  `if [ -n "$ids" ]; then containers=$(docker inspect $ids --format '${CONTAINER_FIELDS}') || status=$?; fi`,
-  `if [ -z "$containers" ]; then echo "[]"; else printf "%s\\n" "$containers" | ${AS_ARRAY}; fi`,
+  'out=',
+  `if [ -n "$cids" ]; then out=$(docker inspect $cids $refs --format '${CONTAINER_OR_IMAGE}') || status=$?; fi`,
+  `if [ -z "$out" ]; then echo "[]"; else printf "%s\\n" "$out" | ${AS_ARRAY}; fi`,
   `echo; echo '${IMAGES_MARKER}'`,
-  `images=$(printf "%s\\n" "$containers" | ` +
-    `sed -n 's/^{"Id":"[0-9a-f]*","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1/p' | sort -u)`,
-  `if [ $# -gt 0 ] || [ -n "$images" ]; then docker image inspect --format '${IMAGE_FIELDS}' "$@" $images 2>/dev/null | ${AS_ARRAY}; fi`,
+  'missing=',
+  `for pair in $(printf "%s\\n" "$out" | ` +
+    `sed -n 's/^{"Id":"\\([0-9a-f]*\\)","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1=\\2/p'); do`,
+  '  case "$own" in *" ${pair%%=*} "*) ;; *) continue ;; esac',
+  '  case "$out$missing " in *"{\\"Id\\":\\"${pair#*=}\\",\\"RepoTags\\""*|*" ${pair#*=} "*) ;; *) missing="$missing ${pair#*=}" ;; esac',
+  'done',
+  `if [ -n "$missing" ]; then docker image inspect --format '${IMAGE_FIELDS}' $missing 2>/dev/null | ${AS_ARRAY}; fi`,
   `echo; echo '${LOGIN_DIRECTORY_MARKER}'; printf '%s\\n' "$PWD"`,
   'exit $status',
 ].join('\n')
@@ -51,12 +69,19 @@ const INSPECT_HOST_AND_PROXY = INSPECT_HOST.replace(
     `routes=$(${shellJoin(proxyList().argv)} 2>&1); echo "exit $?"; printf "%s\\n" "$routes"\nexit $status`,
 )
 
+/** A reference with its tag: `redis` is `redis:latest`, as docker reads it, and no container name can match it. */
+const tagged = (image: string) => (/@|:[^/]*$/.test(image) ? image : `${image}:latest`)
+
 /**
- * Every container carrying a `service` label (Kamal's marker) inspected by id, and the images named; with
- * `proxy`, what kamal-proxy routes too.
+ * Every container carrying a `service` label (Kamal's marker) inspected by id, and the configured image of
+ * each accessory given that has a container here; with `proxy`, what kamal-proxy routes too.
  */
-export function inspectHost(images: readonly string[] = [], proxy = false): RemoteCommand {
-  return { argv: ['sh', '-c', proxy ? INSPECT_HOST_AND_PROXY : INSPECT_HOST, 'sh', ...images], readOnly: true }
+export function inspectHost(
+  accessories: ReadonlyArray<Pick<Accessory, 'serviceName' | 'image'>> = [],
+  proxy = false,
+): RemoteCommand {
+  const pairs = accessories.map((a) => `${a.serviceName}=${tagged(a.image)}`)
+  return { argv: ['sh', '-c', proxy ? INSPECT_HOST_AND_PROXY : INSPECT_HOST, 'sh', ...pairs], readOnly: true }
 }
 
 /** Networks docker provides itself; Kamal only ever creates `kamal`, berth creates any other named one. */

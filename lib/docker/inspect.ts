@@ -72,20 +72,43 @@ export function parseInspectResult(result: {
   stdout: string
   stderr: string
 }): ObservedContainer[] | undefined {
-  if (result.exitCode === 0) return parseInspect(result.stdout)
+  return readInspected(result)?.containers
+}
+
+/**
+ * What one `docker inspect` of container ids and image references printed, or undefined when the host could not
+ * be read. Exit 1 with only `No such object` errors: a container removed meanwhile, or a reference whose image
+ * is not there; the rest was printed.
+ */
+function readInspected(result: { exitCode: number; stdout: string; stderr: string }): InspectedObjects | undefined {
+  if (result.exitCode === 0) return parseInspected(result.stdout)
   const errors = result.stderr
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
   const onlyVanished =
     result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
-  return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspect(result.stdout) : undefined
+  return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspected(result.stdout) : undefined
 }
 
-/** Parses `docker inspect` output; empty output means no containers. */
+/** Parses `docker inspect` output of containers; empty output means no containers. */
 export function parseInspect(stdout: string): ObservedContainer[] {
+  return parseInspected(stdout).containers
+}
+
+interface InspectedObjects {
+  containers: ObservedContainer[]
+  images: ObservedImage[]
+}
+
+/**
+ * Parses `docker inspect` output of containers and images together: an object with `RepoTags` is an image,
+ * `null` (the template's answer for a network or volume named like a reference) is nothing, any other object a
+ * container.
+ */
+function parseInspected(stdout: string): InspectedObjects {
   const text = stdout.trim()
-  if (text === '') return []
+  if (text === '') return { containers: [], images: [] }
   let data: unknown
   try {
     data = JSON.parse(text)
@@ -93,7 +116,12 @@ export function parseInspect(stdout: string): ObservedContainer[] {
     throw new InspectParseError(`docker inspect printed something that is not JSON: ${text.slice(0, 120)}`)
   }
   if (!Array.isArray(data)) throw new InspectParseError('docker inspect did not print a JSON array')
-  return data.map(toObservedContainer)
+  const objects = data.filter((entry) => entry !== null)
+  const isImage = (entry: unknown) => 'RepoTags' in record(entry)
+  return {
+    containers: objects.filter((e) => !isImage(e)).map(toObservedContainer),
+    images: objects.filter(isImage).map(toObservedImage),
+  }
 }
 
 const record = (value: unknown): Record<string, unknown> =>
@@ -165,19 +193,21 @@ export function parseImageInspect(stdout: string): ObservedImage[] {
   } catch {
     return []
   }
-  return (Array.isArray(data) ? data : []).map((entry) => {
-    const root = record(entry)
-    const config = record(root.Config)
-    return {
-      id: text(root.Id),
-      repoTags: texts(root.RepoTags),
-      repoDigests: texts(root.RepoDigests),
-      env: texts(config.Env),
-      labels: textMap(config.Labels),
-      cmd: optionalTexts(config.Cmd),
-      entrypoint: optionalTexts(config.Entrypoint),
-    }
-  })
+  return (Array.isArray(data) ? data : []).map(toObservedImage)
+}
+
+function toObservedImage(entry: unknown): ObservedImage {
+  const root = record(entry)
+  const config = record(root.Config)
+  return {
+    id: text(root.Id),
+    repoTags: texts(root.RepoTags),
+    repoDigests: texts(root.RepoDigests),
+    env: texts(config.Env),
+    labels: textMap(config.Labels),
+    cmd: optionalTexts(config.Cmd),
+    entrypoint: optionalTexts(config.Entrypoint),
+  }
 }
 
 /** Marks where a host's image inspection starts in the one read-only round trip's output. */
@@ -189,7 +219,8 @@ export const LOGIN_DIRECTORY_MARKER = '@@berth-pwd@@'
 
 /**
  * The one read-only round trip's result: containers (or why the host could not be read), the images berth
- * asked about (configured references and the containers' own images; missing ones are left out), and the
+ * asked about (configured references, beside the containers in the one `docker inspect`, and after the marker
+ * the own containers' images not among them; missing ones are left out), and the
  * remote shell's working directory, against which docker made relative bind sources absolute.
  */
 export function parseHostInspection(result: {
@@ -207,11 +238,11 @@ export function parseHostInspection(result: {
   const at = inspected.indexOf(`\n${IMAGES_MARKER}\n`)
   const containersPart = at >= 0 ? inspected.slice(0, at) : inspected
   const imagesPart = at >= 0 ? inspected.slice(at + IMAGES_MARKER.length + 2) : ''
-  const containers = parseInspectResult({ ...result, stdout: containersPart })
-  if (!containers) return undefined
+  const objects = readInspected({ ...result, stdout: containersPart })
+  if (!objects) return undefined
   return {
-    containers,
-    images: parseImageInspect(imagesPart),
+    containers: objects.containers,
+    images: [...objects.images, ...parseImageInspect(imagesPart)],
     ...(pwd.startsWith('/') ? { loginDirectory: pwd } : {}),
     ...(routes >= 0 ? { proxy: parseProxyView(result.stdout.slice(routes + PROXY_MARKER.length + 2)) } : {}),
   }

@@ -11,7 +11,7 @@ import { scriptCommand } from '../report/messages.ts'
 import type { InvocationContext, Report } from '../report/model.ts'
 import { Interrupted, type StepEngine, type Step } from './engine.ts'
 import { entriesFor, pairKey, type PairResult } from './entries.ts'
-import { configuredImagesOn, observeHosts, observeSelection, proxiedOn } from './observe.ts'
+import { accessoriesOn, observeHosts, observeSelection, proxiedOn } from './observe.ts'
 import { prepareSteps } from './prepare.ts'
 import { isProxied, routeStep, type Proxied } from './proxy-steps.ts'
 import { NEW_ID, stepsToRun } from './reboot-plan.ts'
@@ -93,7 +93,7 @@ async function judgeAgain(
   const now = await observeHosts(
     engine,
     bootHosts,
-    (host) => configuredImagesOn(selection, host),
+    (host) => accessoriesOn(selection, host),
     (host) => proxiedOn(selection, host),
   )
   return verdicts.map((v) =>

@@ -1,4 +1,5 @@
 // One read-only round trip per host: every container carrying Kamal's `service` label, inspected by id.
+import type { Accessory } from '../config/accessory.ts'
 import { inspectHost } from '../docker/accessory-commands.ts'
 import { parseHostInspection } from '../docker/inspect.ts'
 import { judgeAll, type HostObservation, type JudgeContext, type Verdict } from '../drift/verdicts.ts'
@@ -7,17 +8,17 @@ import { Interrupted, type StepEngine } from './engine.ts'
 import { selectionHosts, type Selection } from './selection.ts'
 
 /**
- * One read-only round trip per host: its labelled containers, and the images `imagesOf(host)` names (the
- * configured references) plus the containers' own.
+ * One read-only round trip per host: its labelled containers, the configured images of `accessoriesOf(host)`
+ * that have a container there, and the own containers' images.
  */
 export async function observeHosts(
   engine: StepEngine,
   hosts: readonly string[],
-  imagesOf: (host: string) => string[] = () => [],
+  accessoriesOf: (host: string) => Accessory[] = () => [],
   proxiedOn: (host: string) => boolean = () => false,
 ): Promise<Map<string, HostObservation>> {
   const outcomes = await engine.onHosts(hosts, async (host): Promise<HostObservation> => {
-    const result = await engine.run(host, inspectHost(imagesOf(host), proxiedOn(host)))
+    const result = await engine.run(host, inspectHost(accessoriesOf(host), proxiedOn(host)))
     const inspected = parseHostInspection(result)
     if (inspected) return { ok: true, ...inspected }
     const failure = describeFailure(host, '`docker ps`/`docker inspect`', result)
@@ -39,9 +40,9 @@ export async function observeHosts(
   )
 }
 
-/** The configured image references of the selection's accessories on one host. */
-export function configuredImagesOn(selection: readonly Selection[], host: string): string[] {
-  return [...new Set(selection.filter((s) => s.hosts.includes(host)).map((s) => s.accessory.image))]
+/** The selection's accessories on one host. */
+export function accessoriesOn(selection: readonly Selection[], host: string): Accessory[] {
+  return selection.filter((s) => s.hosts.includes(host)).map((s) => s.accessory)
 }
 
 /** Whether an accessory of the selection on this host is served through kamal-proxy (its view is read then). */
@@ -58,7 +59,7 @@ export async function observeSelection(
   const observations = await observeHosts(
     engine,
     selectionHosts(selection),
-    (host) => configuredImagesOn(selection, host),
+    (host) => accessoriesOn(selection, host),
     (host) => proxiedOn(selection, host),
   )
   return { observations, verdicts: judgeAll(selection, observations, context) }

@@ -16,7 +16,8 @@ import {
   releaseLock,
 } from './lock-commands.ts'
 
-export class LockHeldError extends Error {
+/** Told apart by its name where the lock module is not loaded (run-session.ts). */
+class LockHeldError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'LockHeldError'

@@ -8,6 +8,7 @@
 // ControlMaster/ControlPath keeps its own sharing (user-ssh-config.ts). The per-host time limit bounds
 // connecting and read-only round trips (see ssh.ts).
 import { spawnSync, type ChildProcess } from 'node:child_process'
+import { setMaxListeners } from 'node:events'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -107,6 +108,8 @@ export class ConnectionPool {
   constructor(options: PoolOptions) {
     this.options = options
     this.gate = new Gate(options.maxConcurrentStarts)
+    // One listener per handshake in progress: at 11 hosts and more Node would call that a leak.
+    setMaxListeners(0, this.stopping.signal)
   }
 
   get env(): NodeJS.ProcessEnv | undefined {

@@ -91,7 +91,8 @@ export class FakeFleet implements Transport {
 
   private execute(host: FakeHost, argv: ShellWord[]): CommandResult {
     const line = shellJoin(argv)
-    if (line.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service)")) {
+    // The read-only round trip (inspectHost): the labelled containers; the fake engine knows no image.
+    if (line.startsWith("sh -c 'ids=$(docker ps --all --no-trunc --filter label=service --format ")) {
       if (host.engineDown)
         return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
       const containers = JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson))

@@ -86,13 +86,27 @@ test('mounts, volumes, labels, options, restart and cmd follow Kamal order and q
   assert.equal(await shellWords(ours), await shellWords(kamal))
 })
 
-test('one read-only round trip lists and inspects labelled containers by id', () => {
-  const inspect = shellJoin(inspectHost(['postgres:16', 'a b']).argv)
+test('one read-only round trip lists labelled containers, then inspects them with the configured images', () => {
+  const inspect = shellJoin(
+    inspectHost([
+      { serviceName: 'shop-db', image: 'postgres:16' },
+      { serviceName: 'shop-cache', image: 'localhost:5000/redis' },
+      { serviceName: 'shop-pinned', image: 'redis@sha256:0123' },
+    ]).argv,
+  )
+  // #22: the ps prints each id with its url-escaped service label, and docker inspect takes ids and refs at once.
   assert.ok(
-    inspect.startsWith("sh -c 'ids=$(docker ps --all --quiet --no-trunc --filter label=service) || exit"),
+    inspect.startsWith(
+      "sh -c 'ids=$(docker ps --all --no-trunc --filter label=service --format '\\''{{.ID}}={{urlquery (.Label \"service\")}}'\\'') || exit",
+    ),
     inspect,
   )
-  assert.ok(inspect.endsWith(" sh postgres:16 'a b'"), inspect)
+  assert.match(inspect, /\nif \[ -n "\$cids" \]; then out=\$\(docker inspect \$cids \$refs --format /)
+  // Untagged references get `:latest`, as docker reads them: no container name can then match one.
+  assert.ok(
+    inspect.endsWith(' sh shop-db=postgres:16 shop-cache=localhost:5000/redis:latest shop-pinned=redis@sha256:0123'),
+    inspect,
+  )
 })
 
 test('registry user name and password go on stdin, never in argv; docker login gets them as Kamal gives them', async () => {

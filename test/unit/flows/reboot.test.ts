@@ -19,7 +19,7 @@ test('reboot: pull everywhere first, then create beside, swap in one command, ve
   assert.ok(lastPull < firstCreate, 'every pull before any create')
   const steps = [
     /^mkdir -p \.kamal && mkdir \.kamal\/lock-shop /,
-    /^sh -c 'ids=\$\(docker ps --all --quiet --no-trunc --filter label=service\) /,
+    /^sh -c 'ids=\$\(docker ps --all --no-trunc --filter label=service --format /,
     /^docker image pull postgres:17$/,
     /^docker network create kamal$/,
     /^mkdir -p shop-db\/data$/,
