@@ -82,10 +82,11 @@ export function parseInspectResult(result: {
  */
 function readInspected(result: { exitCode: number; stdout: string; stderr: string }): InspectedObjects | undefined {
   if (result.exitCode === 0) return parseInspected(result.stdout)
+  // The docker CLI's own warnings (`WARNING: Error loading config file …`) say nothing about what was read.
   const errors = result.stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean)
+    .filter((l) => l !== '' && !l.startsWith('WARNING:'))
   const onlyVanished =
     result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
   return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspected(result.stdout) : undefined

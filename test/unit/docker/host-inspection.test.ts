@@ -55,6 +55,14 @@ test("a configured reference whose image is not on the host: docker's exit 1 and
   )
 })
 
+test("the docker CLI's own WARNING lines beside No such object: the host is still read", () => {
+  const warning = 'WARNING: Error loading config file: /root/.docker/config.json: unexpected end of JSON input'
+  const stderr = `${warning}\nError: No such object: ${R}/postgres:17\n${warning}\n`
+  const host = parseHostInspection({ exitCode: 1, stdout: fixture('host-round-trip-absent-ref.txt'), stderr })
+  assert.is(host?.containers.length, 5)
+  assert.is(parseHostInspection({ exitCode: 1, stdout: '[]', stderr: `${warning}\n` }), undefined, 'a warning alone')
+})
+
 test('a template error or an engine that does not answer is no reading of the host', () => {
   const stdout = fixture('host-round-trip.txt')
   const templateError =
