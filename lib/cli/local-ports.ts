@@ -84,13 +84,16 @@ function processWithSocket(inodes: readonly string[]): number | undefined {
   return undefined
 }
 
-/** Who holds `port` on this machine, as a phrase: "pid 123 (node server.js)", or what can be told. */
-export function holderOf(port: number): string {
+/**
+ * Who holds `port` on this machine, as a phrase: "pid 123 (node server.js)", or what can be told; undefined when
+ * no listener is seen (a port below 1024 without root, or a system without /proc).
+ */
+export function holderOf(port: number): string | undefined {
   const inodes = [
     ...listeningInodes(readText('/proc/net/tcp'), port),
     ...listeningInodes(readText('/proc/net/tcp6'), port),
   ]
-  if (!inodes.length) return 'a process this machine does not name'
+  if (!inodes.length) return undefined
   const pid = processWithSocket(inodes)
   if (pid === undefined) return 'a process of another user'
   const command = commandLineText(readText(`/proc/${pid}/cmdline`))

@@ -32,7 +32,8 @@ export interface TunnelRequest {
 export interface TunnelDeps {
   tunnel: Tunnel
   isFree: IsFree
-  holderOf(port: number): string
+  /** Who holds a local port, when that can be told. */
+  holderOf(port: number): string | undefined
   signal: AbortSignal
   stdout(text: string): void | Promise<void>
 }
@@ -66,7 +67,6 @@ async function tunnelSteps(request: TunnelRequest, deps: TunnelDeps): Promise<Tu
   // 2. the container: running, its address and ports
   const found = await lookUp(request, deps)
   if ('exitCode' in found) return found
-  if (deps.signal.aborted) return CLOSED_BY_SIGNAL
   // 3. one forward per port, each said as it listens
   const forwards = await openForwards(request, deps, found)
   if ('exitCode' in forwards) return forwards
@@ -85,7 +85,9 @@ async function lookUp(request: TunnelRequest, deps: TunnelDeps): Promise<Found |
   const { accessory, host } = request
   let target
   try {
-    target = parseTunnelTarget(await deps.tunnel.run(inspectTunnelTarget(accessory.serviceName)), accessory.network)
+    const answer = await deps.tunnel.run(inspectTunnelTarget(accessory.serviceName), deps.signal)
+    if (deps.signal.aborted) return CLOSED_BY_SIGNAL
+    target = parseTunnelTarget(answer, accessory.network)
   } catch (error) {
     return failed('error', `looking up ${accessory.serviceName} on ${host} failed: ${(error as Error).message}`)
   }
@@ -144,13 +146,13 @@ async function forwardOne(
   for (let attempt = 1; ; attempt++) {
     const result = await deps.tunnel.forward(forward)
     if (result.ok) return forward
-    const holder = (await deps.isFree(forward.local)) ? undefined : deps.holderOf(forward.local)
-    if (asked && holder) {
+    const taken = !(await deps.isFree(forward.local))
+    if (asked && taken) {
       const suggestion = (await nextFreePort(forward.local + 1, deps.isFree, avoid)) ?? forward.local
-      return failed('usage', takenPortMessage(forward.local, forward.port, holder, suggestion))
+      return failed('usage', takenPortMessage(forward.local, forward.port, deps.holderOf(forward.local), suggestion))
     }
-    const next = holder ? await nextFreePort(forward.local + 1, deps.isFree, avoid) : undefined
-    if (asked || !holder || next === undefined || attempt >= ATTEMPTS)
+    const next = taken ? await nextFreePort(forward.local + 1, deps.isFree, avoid) : undefined
+    if (asked || next === undefined || attempt >= ATTEMPTS)
       return failed('error', `forwarding localhost:${forward.local} to port ${forward.port} failed: ${result.message}`)
     avoid.add(next)
     forward = { ...forward, local: next }

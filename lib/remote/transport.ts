@@ -128,8 +128,8 @@ export interface TunnelEnd {
 export interface Tunnel {
   /** Connects; ssh's words when it could not (or `interrupted` when `signal` fired first). */
   open(signal: AbortSignal): Promise<{ ok: true } | { ok: false; message: string; interrupted?: true }>
-  /** A read-only command over this connection. */
-  run(command: RemoteCommand): Promise<CommandResult>
+  /** A read-only command over this connection; `signal` ends it. */
+  run(command: RemoteCommand, signal: AbortSignal): Promise<CommandResult>
   /** Adds one forward: ok, or ssh's words. */
   forward(spec: ForwardSpec): Promise<{ ok: true } | { ok: false; message: string }>
   /** Settles when the connection has ended, for whatever reason. */

@@ -62,7 +62,9 @@ export class TunnelConnection implements Tunnel {
   /** Starts the master and waits until it answers on its socket; ssh's words when it ended or timed out first. */
   async open(signal: AbortSignal): Promise<{ ok: true } | { ok: false; message: string; interrupted?: true }> {
     const extra = [...this.options.keepalive, '-o', 'ControlMaster=yes', '-o', `ControlPath=${this.socket}`]
-    const child = spawn('ssh', this.options.argv([...extra, '-o', 'ControlPersist=no', '-N']), {
+    // the user's LocalForward/RemoteForward for this host are not this tunnel's (`-O forward` adds its own)
+    const master = [...extra, '-o', 'ControlPersist=no', '-o', 'ClearAllForwardings=yes', '-N']
+    const child = spawn('ssh', this.options.argv(master), {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
       env: this.options.env,
@@ -82,7 +84,7 @@ export class TunnelConnection implements Tunnel {
   }
 
   private timeoutMessage(): string {
-    return `no answer within ${this.options.hostTimeoutMs / 1000}s while connecting (the per-host time limit, --host-timeout)`
+    return `no answer within ${this.options.hostTimeoutMs / 1000}s (the per-host time limit, --host-timeout)`
   }
 
   private end(exitCode: number, extra: string): void {
@@ -92,17 +94,20 @@ export class TunnelConnection implements Tunnel {
   }
 
   /** A remote command as a session over the master, bounded by the per-host time limit. */
-  async run(command: RemoteCommand): Promise<CommandResult> {
+  async run(command: RemoteCommand, signal: AbortSignal): Promise<CommandResult> {
     const remote = shellJoin(command.argv)
     this.options.observe?.(remote)
     let stdout = ''
     let stderr = ''
-    const outcome = await spawnSsh([...this.options.argv(this.sessionOptions()), remote], {
+    const session = [...this.sessionOptions(), '-o', 'ClearAllForwardings=yes']
+    const outcome = await spawnSsh([...this.options.argv(session), remote], {
       env: this.options.env,
       stdout: (chunk) => void (stdout += chunk.toString()),
       stderr: (chunk) => void (stderr += chunk.toString()),
       timeoutMs: this.options.hostTimeoutMs || undefined,
+      signal,
     })
+    if (outcome.timedOut) stderr += `${this.timeoutMessage()}\n`
     return { exitCode: outcome.exitCode, stdout, stderr }
   }
 

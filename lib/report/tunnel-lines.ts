@@ -70,12 +70,17 @@ export function notRunningMessage(
   return `Accessory ${name} is ${state} on ${target.host}, so there is nothing to tunnel to; run \`${start}\` to start it.`
 }
 
-/** A local port asked for with --ports that something else holds (64). */
-export function takenPortMessage(local: number, remote: number, holder: string, suggestion: number): string {
-  return (
-    `Local port ${local} (--ports ${local}:${remote}) is taken, by ${holder}; ` +
-    `free it, or pick another, e.g. --ports ${suggestion}:${remote}.`
-  )
+/** A local port asked for with --ports that cannot be listened on (64): who holds it, when that can be told. */
+export function takenPortMessage(
+  local: number,
+  remote: number,
+  holder: string | undefined,
+  suggestion: number,
+): string {
+  const why = holder
+    ? `is taken, by ${holder}`
+    : 'cannot be listened on here (a port below 1024 needs root; else a process this machine does not name holds it)'
+  return `Local port ${local} (--ports ${local}:${remote}) ${why}; free it, or pick another, e.g. --ports ${suggestion}:${remote}.`
 }
 
 /** The connection ended under the tunnel: exit 1, with ssh's words. */

@@ -91,7 +91,7 @@ const close = (server: Server) => new Promise((resolve) => server.close(resolve)
 
 /** The pid that listens on 127.0.0.1:port now (read from /proc, as the tunnel names holders). */
 function listenerPid(port: number): number {
-  const holder = /^pid (\d+)/.exec(holderOf(port))
+  const holder = /^pid (\d+)/.exec(holderOf(port) ?? '')
   assert.ok(holder, `nothing listens on ${port}: ${holderOf(port)}`)
   return Number(holder[1])
 }

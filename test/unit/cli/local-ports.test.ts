@@ -48,9 +48,10 @@ test('a port held on 127.0.0.1, 0.0.0.0 or [::] is taken, and its holder named (
     }
     const port = portOf(server)
     assert.is(await isFree(port), false, host)
-    assert.match(holderOf(port), new RegExp(`^pid ${process.pid} \\(`), host)
+    assert.match(holderOf(port) ?? '', new RegExp(`^pid ${process.pid} \\(`), host)
     await new Promise((resolve) => server.close(resolve))
     assert.is(await isFree(port), true, host)
+    assert.is(holderOf(port), undefined, host)
   }
 })
 

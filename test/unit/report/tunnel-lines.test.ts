@@ -60,6 +60,11 @@ test('a taken port names its holder and another port; a lost connection its caus
     'Local port 5432 (--ports 5432:5432) is taken, by pid 7 (node x.js); free it, or pick another, e.g. --ports 5433:5432.',
   )
   assert.is(
+    takenPortMessage(80, 80, undefined, 81),
+    'Local port 80 (--ports 80:80) cannot be listened on here (a port below 1024 needs root; ' +
+      'else a process this machine does not name holds it); free it, or pick another, e.g. --ports 81:80.',
+  )
+  assert.is(
     lostMessage('10.0.0.5', 'Warning: x\nConnection to 10.0.0.5 closed by remote host.\n'),
     'the tunnel to 10.0.0.5 closed: Connection to 10.0.0.5 closed by remote host; run it again once 10.0.0.5 answers.',
   )
