@@ -172,7 +172,7 @@ export class SshTransport implements Transport {
   /** A connection of its own to `host` for accessory-tunnel: the same settings, agent and time limit as the rest. */
   tunnel(host: string): TunnelConnection {
     return new TunnelConnection({
-      argv: (extra) => sshArgv(this.settings, host, { stdin: false, includeFile: this.include(), extra }),
+      argv: (extra, stdin = false) => sshArgv(this.settings, host, { stdin, includeFile: this.include(), extra }),
       env: this.pool.env,
       keepalive: this.pool.keepalive,
       hostTimeoutMs: this.hostTimeoutMs,

@@ -3,8 +3,10 @@
 // tunnel must outlive), the container lookup as a session over it, and each forward added to it with
 // `ssh -O forward -L 127.0.0.1:…`, one per port, so a port that cannot be bound is known by its number.
 // `close()` ends the master (its listeners go with it) and removes its private socket directory; so does a
-// process `exit` hook when a second signal exits at once. The master is in its own process group, so a
-// Ctrl-C at the terminal reaches berth, which closes it.
+// process `exit` hook when a second signal exits at once. The master's own session is `cat >/dev/null`
+// reading a pipe from berth: however berth ends, SIGKILL included, the pipe closes, the session ends, and
+// the master with it (once the connections through it have closed), so no tunnel outlives berth. The
+// master is in its own process group, so a Ctrl-C at the terminal reaches berth, which closes it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
@@ -22,8 +24,8 @@ import {
 } from './transport.ts'
 
 export interface TunnelOptions {
-  /** ssh's argv for the host up to (not including) the remote command, with `extra` options. */
-  argv(extra: string[]): string[]
+  /** ssh's argv for the host up to (not including) the remote command, with `extra` options (stdin: keep it). */
+  argv(extra: string[], stdin?: boolean): string[]
   env?: NodeJS.ProcessEnv
   /** Keepalives, unless the user's ssh config sets its own. */
   keepalive: string[]
@@ -40,6 +42,8 @@ export function forwardArgument(spec: ForwardSpec): string {
 }
 
 const POLL_MS = 50
+/** The master's own session: it reads berth's pipe until berth ends, and prints nothing. */
+const UNTIL_BERTH_ENDS = 'cat >/dev/null'
 
 export class TunnelConnection implements Tunnel {
   private readonly options: TunnelOptions
@@ -63,13 +67,15 @@ export class TunnelConnection implements Tunnel {
   async open(signal: AbortSignal): Promise<{ ok: true } | { ok: false; message: string; interrupted?: true }> {
     const extra = [...this.options.keepalive, '-o', 'ControlMaster=yes', '-o', `ControlPath=${this.socket}`]
     // the user's LocalForward/RemoteForward for this host are not this tunnel's (`-O forward` adds its own)
-    const master = [...extra, '-o', 'ControlPersist=no', '-o', 'ClearAllForwardings=yes', '-N']
-    const child = spawn('ssh', this.options.argv(master), {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const master = [...extra, '-o', 'ControlPersist=no', '-o', 'ClearAllForwardings=yes', '-o', 'RequestTTY=no']
+    this.options.observe?.(UNTIL_BERTH_ENDS)
+    const child = spawn('ssh', [...this.options.argv(master, true), UNTIL_BERTH_ENDS], {
+      stdio: ['pipe', 'ignore', 'pipe'],
       detached: true,
       env: this.options.env,
     })
     this.child = child
+    child.stdin?.on('error', () => {}) // a master that ended closes it: its exit code tells why
     child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk))
     child.on('error', (error) => this.end(255, `could not run the local ssh client: ${error.message}\n`))
     child.on('close', (code, signalName) => this.end(code ?? (signalName ? 128 : 255), ''))
