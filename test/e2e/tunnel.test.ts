@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
-import { hostDocker, labNet, sshdPid } from '../lab/lab-info.mjs'
+import { hostDocker, labDir, labNet, sshdPid } from '../lab/lab-info.mjs'
 import { holderOf } from '../../lib/cli/local-ports.ts'
 import {
   HOST1,
@@ -50,11 +50,12 @@ interface RunningTunnel {
 
 const ZX = path.join(REPO, 'node_modules/zx/build/cli.js')
 
-function startTunnel(dir: string, args: string[]): RunningTunnel {
+function startTunnel(dir: string, args: string[], extraEnv: Record<string, string | undefined> = {}): RunningTunnel {
   const tmp = privateTmp()
+  const env = Object.entries({ ...process.env, FORCE_COLOR: '0', TMPDIR: tmp, ...extraEnv })
   const child = spawn(process.execPath, [ZX, path.join(REPO, 'scripts/accessory-tunnel.mjs'), ...args], {
     cwd: dir,
-    env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp },
+    env: Object.fromEntries(env.filter(([, value]) => value !== undefined)),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -209,6 +210,24 @@ test('berth killed with SIGKILL leaves no tunnel behind: its ssh ends, the port 
   for (let i = 0; i < 100 && alive(ssh) && !zombie(ssh); i++) await new Promise((resolve) => setTimeout(resolve, 100))
   assert.ok(!alive(ssh) || zombie(ssh), `ssh ${ssh} still runs`)
   await close(await listen(PORT))
+})
+
+test('the ssh settings of every verb: a key only in key_data reaches the host through the private agent', async () => {
+  // no IdentityFile anywhere, known hosts still checked: the key reaches ssh only through berth's agent
+  const sshConfig = `Host *\n  UserKnownHostsFile ${path.join(labDir(), 'known_hosts')}\n  StrictHostKeyChecking yes\n`
+  const key = readFileSync(path.join(labDir(), 'id_ed25519'), 'utf8').trimEnd()
+  const dir = project(
+    { ...config, ssh: { config: 'ssh_config', keys_only: true, key_data: ['SSH_KEY'] } },
+    { ssh_config: sshConfig, '.kamal/secrets': `SSH_KEY="${key}"\n` },
+  )
+  const booted = await berth('boot', ['web'], { cwd: dir, env: { SSH_AUTH_SOCK: undefined } })
+  assert.is(booted.code, 0, booted.stdout + booted.stderr)
+  const tunnel = startTunnel(dir, ['web', '--json'], { SSH_AUTH_SOCK: undefined })
+  const document = JSON.parse(await tunnel.first)
+  assert.is(document.forwards[0].local.port, PORT)
+  assert.is(await fetchLocal(PORT), HOST1)
+  tunnel.signal('SIGTERM')
+  assert.is((await tunnel.done).code, 0)
 })
 
 /** The per-connection sshd processes of a lab host: children of its listener (by pid, from /proc). */
