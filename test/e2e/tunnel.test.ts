@@ -37,7 +37,18 @@ const web = {
   cmd: `sh -c 'mkdir -p /w && echo "$KAMAL_HOST" > /w/index.html && exec httpd -f -p ${PORT} -h /w'`,
   options: { expose: PORT },
 }
-const config = shopConfig({ web, multi: { image: image('search:1'), hosts: [HOST1, HOST2], cmd: 'sleep 1000' } })
+/** Serves on PORT + 10, published only as the config's `port:` on the lab host's own address (no --expose). */
+const published = {
+  image: image('search:1'),
+  host: HOST1,
+  cmd: `sh -c 'mkdir -p /w && echo "published $KAMAL_HOST" > /w/index.html && exec httpd -f -p ${PORT + 10} -h /w'`,
+  port: `${HOST1}:${PORT + 20}:${PORT + 10}`,
+}
+const config = shopConfig({
+  web,
+  published,
+  multi: { image: image('search:1'), hosts: [HOST1, HOST2], cmd: 'sleep 1000' },
+})
 
 interface RunningTunnel {
   pid: number
@@ -138,6 +149,19 @@ test('a request through the local port the tunnel printed gets the accessory ans
   const r = await tunnel.done
   assert.is(r.code, 0, r.stderr)
   await assertClosed(tunnel, r, PORT, ssh)
+})
+
+test("the config's port: is a port the tunnel forwards (the container side)", async () => {
+  const dir = await bootedProject(config)
+  const tunnel = startTunnel(dir, ['published', '--json'])
+  const document = JSON.parse(await tunnel.first)
+  assert.equal(
+    document.forwards.map((f: { local: { port: number }; remote: { port: number } }) => [f.local.port, f.remote.port]),
+    [[PORT + 10, PORT + 10]],
+  )
+  assert.is(await fetchLocal(PORT + 10), `published ${HOST1}`)
+  tunnel.signal('SIGTERM')
+  assert.is((await tunnel.done).code, 0)
 })
 
 test('a local port already taken moves to the next free one, and the line says so', async () => {

@@ -54,6 +54,8 @@ export const tunnelVerb: Verb<typeof options> = {
   validate(args) {
     if (args.target === 'all') throw new UsageError('A tunnel reaches one accessory: name it instead of `all`.')
     if (args.dryRun) throw new UsageError('accessory-tunnel changes nothing, so it has no --dry-run; run it without.')
+    if (args.command.length)
+      throw new UsageError('accessory-tunnel runs no command; drop the words after `--` (accessory-exec runs one).')
   },
   async validateSelection(args, selection) {
     tunnelTarget(selection)

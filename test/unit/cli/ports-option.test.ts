@@ -50,4 +50,12 @@ test('--ports refuses one local port for two forwards', () => {
   assert.throws(() => tunnelArgs('--ports', '9000:80,9000:81'), /local port 9000 twice/)
 })
 
+test('tunnel refuses all, --dry-run and a command after --', () => {
+  const verb = VERBS.tunnel!
+  const parse = (...argv: string[]) => parseVerbArgs(argv, verbOptions(verb))
+  assert.throws(() => verb.validate!(parse('all'), false), /name it instead of `all`/)
+  assert.throws(() => verb.validate!(parse('db', '--dry-run'), false), /no --dry-run/)
+  assert.throws(() => verb.validate!(parse('db', '--', 'psql'), false), /runs no command/)
+})
+
 test.run()
