@@ -73,6 +73,46 @@ export function textOption(
   }
 }
 
+/** One forward asked for with --ports: this local port to that port of the container. */
+export interface PortPair {
+  local: number
+  remote: number
+}
+
+/** A TCP port as typed: plain decimal digits, 1 to 65535. */
+function tcpPort(text: string): number | undefined {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN
+  return port >= 1 && port <= 65535 ? port : undefined
+}
+
+/** `LOCAL:REMOTE,…`: each a pair of TCP ports, no local port twice; undefined when not given. */
+export function portPairsOption(description: string): OptionSpec<PortPair[] | undefined> {
+  return {
+    type: 'string',
+    description,
+    parse: (raw, flag) => {
+      const items = listFlag(raw, flag, 'LOCAL:REMOTE pair', '15432:5432')
+      const pairs = items?.map((item) => portPair(item, flag))
+      const local = pairs?.map((pair) => pair.local) ?? []
+      const twice = local.find((port, i) => local.indexOf(port) !== i)
+      if (twice !== undefined)
+        throw new UsageError(`--${flag} names local port ${twice} twice; give each forward its own local port.`)
+      return pairs
+    },
+  }
+}
+
+function portPair(item: string, flag: string): PortPair {
+  const [local, remote, ...rest] = item.split(':')
+  const pair = { local: tcpPort(local ?? ''), remote: tcpPort(remote ?? '') }
+  if (rest.length || pair.local === undefined || pair.remote === undefined)
+    throw new UsageError(
+      `--${flag} takes LOCAL:REMOTE pairs of TCP ports (1 to 65535), comma-separated, such as ` +
+        `--${flag} 15432:5432, got ${argText(item)}.`,
+    )
+  return { local: pair.local, remote: pair.remote }
+}
+
 /** A comma-separated list of names or patterns, each matching `pattern`, else the usage error `problem` gives. */
 function listOption(
   description: string,

@@ -73,6 +73,10 @@ export interface Verb<O extends Options = Options> {
   selectsAccessories?: boolean
   /** Changes hosts: what it does is said on stderr as it happens (unless -q). */
   changesHosts?: boolean
+  /** Opens a connection of its own (tunnel): no shared connection is started ahead of the flow. */
+  opensOwnConnection?: boolean
+  /** Runs until a signal (tunnel): the signal is its normal end, exit 0 and said as such, not 128 + its number. */
+  endsOnSignal?: boolean
   /** false when this run reaches no host (config; exec --dry-run): no ssh-agent, no connection ahead of the flow. */
   contactsHosts?(args: ParsedArgs<FlagValues<O>>): boolean
   /** The usage error when no positional is given (default: name an accessory, or `all`). */

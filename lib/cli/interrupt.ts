@@ -15,20 +15,33 @@ function trapsHangup(): boolean {
   }
 }
 
+/** What a signal's line says: the lock's release command, or for a verb that runs until one, what it ends. */
+interface SignalWords {
+  releaseHint: string
+  /** Set for a verb a signal ends normally (tunnel): the line says this, and nothing about a lock. */
+  closing?: string
+}
+
 export function trapSignals(
   controller: AbortController,
   stderr: (text: string) => void,
-  releaseHint: string,
+  words: SignalWords,
 ): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      stderr(`berth: ${signal} again; exiting now. If a deploy lock was held it may be left behind: ${releaseHint}.\n`)
+      if (words.closing) stderr(`berth: ${signal} again; exiting now.\n`)
+      else
+        stderr(
+          `berth: ${signal} again; exiting now. If a deploy lock was held it may be left behind: ${words.releaseHint}.\n`,
+        )
       process.exit(exitCodeForSignal(signal))
     }
-    stderr(
-      `berth: ${signal}: no new step will start; finishing the one in progress, then releasing the lock ` +
-        `(send ${signal} again to exit at once).\n`,
-    )
+    if (words.closing) stderr(`berth: ${signal}: ${words.closing}.\n`)
+    else
+      stderr(
+        `berth: ${signal}: no new step will start; finishing the one in progress, then releasing the lock ` +
+          `(send ${signal} again to exit at once).\n`,
+      )
     controller.abort(signal)
   }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', ...(trapsHangup() ? (['SIGHUP'] as const) : [])]

@@ -72,6 +72,8 @@ function warnAboutConfig({ verb, args, deployment }: PreparedRun, io: ScriptIO):
 }
 
 const contacts = (run: PreparedRun) => run.verb.contactsHosts?.(run.args) !== false
+/** Hosts whose shared connections are started ahead of the verb: none for a verb with a connection of its own. */
+const sharedHosts = (run: PreparedRun) => (run.verb.opensOwnConnection ? [] : selectionHosts(run.selection))
 
 /** ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error). */
 async function keyDataAgent(run: PreparedRun, io: ScriptIO): Promise<SshAgent | undefined> {
@@ -127,13 +129,12 @@ async function contactHosts(run: PreparedRun, io: ScriptIO, agent: SshAgent | un
     contacts(run) && !run.args.skipHooks ? [hookFile(io.cwd, run.hookConfig.hooksPath)].find(hookExists) : undefined
   // The hosts are known: without a hook to run first, their ssh handshakes start now, while the rest of the run
   // is set up and the verb's modules load.
-  if (contacts(run) && !hook) transport.prepare?.(selectionHosts(run.selection))
+  if (contacts(run) && !hook) transport.prepare?.(sharedHosts(run))
   const session = startSession(run, io, transport)
-  const untrap = trapSignals(
-    session.controller,
-    (text) => void io.stderr(text),
-    `release it with \`${session.releaseCommand}\``,
-  )
+  const untrap = trapSignals(session.controller, (text) => void io.stderr(text), {
+    releaseHint: `release it with \`${session.releaseCommand}\``,
+    closing: run.verb.endsOnSignal ? 'closing the tunnel' : undefined,
+  })
   try {
     return await finish(await runVerb(run, io, session, hook), session.invocation)
   } finally {
@@ -214,7 +215,8 @@ async function runVerb(run: PreparedRun, io: ScriptIO, session: Session, hook: s
     }
     const result = await run.verb.run(context)
     const releaseErrors = session.locks.flatMap((lock) => (lock.releaseError ? [lock.releaseError.message] : []))
-    return { result, interrupted: engine.interruptedBy, releaseErrors }
+    // a verb that runs until a signal ended as it should (its result says how)
+    return { result, interrupted: run.verb.endsOnSignal ? undefined : engine.interruptedBy, releaseErrors }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     const interrupted = engine.interruptedBy
@@ -244,7 +246,7 @@ async function runPreConnect(
     const message = outcome.message
     return { failure: { kind: 'hook', message }, stderr: `berth: ${message}\n`, summary: false }
   }
-  session.transport.prepare?.(selectionHosts(run.selection))
+  session.transport.prepare?.(sharedHosts(run))
   return undefined
 }
 

@@ -12,6 +12,7 @@ import { lockVerb } from './verbs/lock-verb.ts'
 import { logsVerb } from './verbs/logs-verb.ts'
 import { rebootVerb } from './verbs/reboot-verb.ts'
 import { removeVerb } from './verbs/remove-verb.ts'
+import { tunnelVerb } from './verbs/tunnel-verb.ts'
 
 export const VERBS: Record<string, Verb> = {
   boot: bootVerb,
@@ -26,4 +27,5 @@ export const VERBS: Record<string, Verb> = {
   logs: logsVerb,
   exec: execVerb,
   remove: removeVerb,
+  tunnel: tunnelVerb,
 }

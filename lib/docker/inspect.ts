@@ -257,7 +257,7 @@ function networkAliases(list: unknown[]): Record<string, string[]> {
   return byNetwork
 }
 
-function containerState(status: string): ContainerState {
+export function containerState(status: string): ContainerState {
   switch (status) {
     case 'running':
     case 'paused':

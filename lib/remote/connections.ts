@@ -116,7 +116,8 @@ export class ConnectionPool {
     return this.options.env
   }
 
-  private get keepalive(): string[] {
+  /** Keepalive options, unless the user's ssh config sets its own. */
+  get keepalive(): string[] {
     return this.options.userConfig.setsKeepalive ? [] : KEEPALIVE_OPTIONS
   }
 

@@ -7,6 +7,7 @@ import { ConnectionPool, DEFAULT_HOST_TIMEOUT_SECONDS, DEFAULT_MAX_CONCURRENT_ST
 import { shellJoin } from './quote.ts'
 import { spawnSsh } from './spawn-ssh.ts'
 import { writeIncludeFile } from './ssh-include-file.ts'
+import { TunnelConnection } from './tunnel-connection.ts'
 import {
   TIMED_OUT,
   Tail,
@@ -166,6 +167,17 @@ export class SshTransport implements Transport {
 
   prepare(hosts: readonly string[]): void {
     this.pool.preconnect(hosts)
+  }
+
+  /** A connection of its own to `host` for accessory-tunnel: the same settings, agent and time limit as the rest. */
+  tunnel(host: string): TunnelConnection {
+    return new TunnelConnection({
+      argv: (extra, stdin = false) => sshArgv(this.settings, host, { stdin, includeFile: this.include(), extra }),
+      env: this.pool.env,
+      keepalive: this.pool.keepalive,
+      hostTimeoutMs: this.hostTimeoutMs,
+      observe: this.observe && ((line) => this.observe?.(host, line, 0)),
+    })
   }
 
   /** Ends every shared connection of this run and removes its control sockets. */

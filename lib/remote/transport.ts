@@ -107,6 +107,35 @@ export interface Transport {
   prepare?(hosts: readonly string[]): void
   /** Ends what the transport holds open (shared ssh connections); the runner calls it once, at the end. */
   close?(): Promise<void>
+  /** A connection of its own to `host` that carries port forwards (accessory-tunnel); not every transport has one. */
+  tunnel?(host: string): Tunnel
+}
+
+/** One forward: 127.0.0.1:local here to address:port as the host sees it. */
+export interface ForwardSpec {
+  local: number
+  address: string
+  port: number
+}
+
+/** How a tunnel's connection ended: ssh's exit code and the last of what it said. */
+export interface TunnelEnd {
+  exitCode: number
+  stderr: string
+}
+
+/** A connection that carries forwards (lib/remote/tunnel-connection.ts): open it, look, forward, wait, close. */
+export interface Tunnel {
+  /** Connects; ssh's words when it could not (or `interrupted` when `signal` fired first). */
+  open(signal: AbortSignal): Promise<{ ok: true } | { ok: false; message: string; interrupted?: true }>
+  /** A read-only command over this connection; `signal` ends it. */
+  run(command: RemoteCommand, signal: AbortSignal): Promise<CommandResult>
+  /** Adds one forward: ok, or ssh's words. */
+  forward(spec: ForwardSpec): Promise<{ ok: true } | { ok: false; message: string }>
+  /** Settles when the connection has ended, for whatever reason. */
+  readonly closed: Promise<TunnelEnd>
+  /** Ends the connection and every forward with it; resolves once it has ended. */
+  close(): Promise<void>
 }
 
 /** A remote command as the user could type it; stdin is named by size only (it may hold secrets). */

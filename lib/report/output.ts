@@ -8,6 +8,7 @@ import { renderFailureJson } from './failure.ts'
 import { githubAnnotations, githubStepSummary } from './github.ts'
 import type { InvocationContext, Report, ReportEntry, RunFailureKind } from './model.ts'
 import { renderJson, renderText } from './render.ts'
+import { tunnelFailureJson, type TunnelErrorKind } from './tunnel-lines.ts'
 import { execOutcome, renderLogs, renderSectionsJson, type Chunk, type ExecResult, type HostLogs } from './sections.ts'
 
 /** What a verb's run found and did: the one value it returns to the runner. */
@@ -19,6 +20,8 @@ export type VerbResult =
   | { kind: 'logs'; logs: HostLogs[] }
   /** exec: each run's end; with --json each one's output too (without, it went through as it came) */
   | { kind: 'exec'; results: ExecResult[] }
+  /** accessory-tunnel: its forwards were printed as they listened; how it ended (a signal: 0, no error) */
+  | { kind: 'tunnel'; exitCode: number; error?: { kind: TunnelErrorKind; message: string }; forwarded: boolean }
   /** logs --follow: its output went through as it came; only how it ended is left (the sentence, if it failed) */
   | { kind: 'streamed'; failure?: string }
   | { kind: 'lock'; action: 'status' | 'release'; dryRun: boolean; lines: string[]; exitCode: number }
@@ -132,6 +135,7 @@ function resultExitCode(result: VerbResult, interrupted: string | undefined): nu
       return execOutcome(result.results, interrupted).exitCode
     case 'streamed':
       return result.failure === undefined ? EXIT_OK : EXIT_ERROR
+    case 'tunnel':
     case 'lock':
       return result.exitCode
     case 'aborted':
@@ -191,6 +195,8 @@ async function renderRunOutput(
       if (view.json) return out(renderSectionsJson('exec', 'results', result.results, exitCode))
       return summary ? [{ stream: 'stderr', text: summary }] : []
     }
+    case 'tunnel':
+      return tunnelEnd(result, view.json)
     case 'lock': {
       const { action, dryRun, exitCode, lines } = result
       const document = { verb: 'lock', action, dryRun, exitCode, lines }
@@ -218,4 +224,15 @@ function abortedJson(verb: string): Chunk[] {
   return out(
     `${JSON.stringify({ verb, exitCode: EXIT_ERROR, error: { kind: 'aborted', message }, entries: [] }, null, 2)}\n`,
   )
+}
+
+/** How a tunnel ended: its sentence on stderr; with --json, one document when none was printed yet. */
+function tunnelEnd(result: Extract<VerbResult, { kind: 'tunnel' }>, json: boolean): Chunk[] {
+  const { error, exitCode, forwarded } = result
+  if (!error) return []
+  const text = error.kind === 'error' ? `berth: ${error.message}\n` : `${error.message}\n`
+  return [
+    { stream: 'stderr', text },
+    ...(json && !forwarded ? out(tunnelFailureJson(exitCode, error.kind, error.message)) : []),
+  ]
 }

@@ -56,6 +56,7 @@ test('every verb but check and details refuses --shard (64), saying why, and con
     exec: /accessory-exec runs whatever command you give/,
     config: /accessory-config contacts no host/,
     lock: /lock acts on the one deploy lock/,
+    tunnel: /accessory-tunnel forwards ports of one accessory on one host/,
   }
   assert.equal(
     Object.keys(why).sort(),
