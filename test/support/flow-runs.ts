@@ -96,3 +96,14 @@ export async function dryRunAgreesWithRun(
   }
   return { dry: dry.stdout, listed }
 }
+
+/** db on h1 and h2, cache on h2, behind a registry login: what a dry run must list once per host. */
+export const TWO_ON_H2 = {
+  service: 'shop',
+  image: 'shop/app',
+  registry: { server: 'registry.example', username: 'u', password: 'p' },
+  accessories: {
+    db: { image: NEW, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
+    cache: { image: 'redis:8', host: 'h2' },
+  },
+}

@@ -4,7 +4,17 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { FakeFleet } from '../../support/fake-fleet.ts'
-import { bootedFleet, config, dryRunAgreesWithRun, names, NEW, OLD, projectWith, run } from '../../support/flow-runs.ts'
+import {
+  bootedFleet,
+  config,
+  dryRunAgreesWithRun,
+  names,
+  NEW,
+  OLD,
+  projectWith,
+  run,
+  TWO_ON_H2,
+} from '../../support/flow-runs.ts'
 
 test('boot looks again under the lock: a container booted meanwhile by another run is not booted twice', async () => {
   const fleet = new FakeFleet()
@@ -96,16 +106,13 @@ test('an engine that does not answer is an error for its host, never "missing": 
 })
 
 test('boot --dry-run lists exactly the commands the boot sends: network and login once per host', async () => {
-  const twoOnH2 = {
-    service: 'shop',
-    image: 'shop/app',
-    registry: { server: 'registry.example', username: 'u', password: 'p' },
-    accessories: {
-      db: { image: NEW, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
-      cache: { image: 'redis:8', host: 'h2' },
-    },
-  }
-  const { listed } = await dryRunAgreesWithRun('two accessories on h2', () => new FakeFleet(), twoOnH2, ['all'], 'boot')
+  const { listed } = await dryRunAgreesWithRun(
+    'two accessories on h2',
+    () => new FakeFleet(),
+    TWO_ON_H2,
+    ['all'],
+    'boot',
+  )
   for (const host of ['h1', 'h2'])
     for (const once of ['docker login', 'docker network create'])
       assert.is(listed.get(host)!.filter((l) => l.includes(once)).length, 1, `one ${once} on ${host}`)

@@ -6,7 +6,17 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FakeFleet } from '../../support/fake-fleet.ts'
-import { bootedFleet, config, dryRunAgreesWithRun, names, NEW, OLD, projectWith, run } from '../../support/flow-runs.ts'
+import {
+  bootedFleet,
+  config,
+  dryRunAgreesWithRun,
+  names,
+  NEW,
+  OLD,
+  projectWith,
+  run,
+  TWO_ON_H2,
+} from '../../support/flow-runs.ts'
 
 test('reboot: pull everywhere first, then create beside, swap in one command, verify, remove the old one; lock released', async () => {
   const fleet = bootedFleet()
@@ -389,16 +399,7 @@ test('a SIGTERM during the verification with the old container gone: the new one
 })
 
 test('reboot --dry-run lists exactly the changing commands the run sends, host by host, in order', async () => {
-  const twoOnH2 = {
-    service: 'shop',
-    image: 'shop/app',
-    registry: { server: 'registry.example', username: 'u', password: 'p' },
-    accessories: {
-      db: { image: NEW, hosts: ['h1', 'h2'], directories: ['data:/var/lib/data'] },
-      cache: { image: 'redis:8', host: 'h2' },
-    },
-  }
-  const { listed } = await dryRunAgreesWithRun('registry login, two accessories on h2', bootedFleet, twoOnH2, ['all'])
+  const { listed } = await dryRunAgreesWithRun('registry login, two accessories on h2', bootedFleet, TWO_ON_H2, ['all'])
   for (const host of ['h1', 'h2'])
     assert.is(listed.get(host)!.filter((l) => l.includes('docker login')).length, 1, `one login on ${host}`)
 
