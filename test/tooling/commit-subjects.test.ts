@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
-/** main when the rule was adopted ("Merge fix-up: preflight and selection import the split config modules"). */
-const RULE_FROM = 'cd5aabd458bd92305722d9c9c4b1ff5a8e750fb5'
+/** main before the sessions that adopted the rule ("Config: hosts: [] parks an accessory, as Kamal does"). */
+const RULE_FROM = '529af7d60b606ca12fd3aa5e9f49f78c95feb12e'
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' })
 
