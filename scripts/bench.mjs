@@ -118,6 +118,15 @@ function measured(command, cwd) {
 
 /** The engine floor's one question to each host's engine. */
 const ENGINE_QUESTION = ['docker', 'ps', '-aq', '--filter', 'label=service']
+/**
+ * The read floor: what any drift check must ask each engine, in one session and two docker processes, with no
+ * formatting and nothing parsed: the labelled containers, then their whole inspection and the configured images'.
+ */
+const READ_QUESTION = [
+  'sh',
+  '-c',
+  `docker inspect $(docker ps -aq --filter label=service) ${IMAGES.map((i) => `${registry()}/${i}`).join(' ')} >/dev/null`,
+]
 
 /** `ssh host <command>` to every host at once, with berth's options: the floor (`true`), or the engine floor. */
 async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshConfig, command = ['true']) {
@@ -145,7 +154,7 @@ async function floor(/** @type {string[]} */ hosts, /** @type {string} */ sshCon
 const median = (/** @type {number[]} */ v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN
 const s = (/** @type {number} */ ms) => (ms / 1000).toFixed(2)
 
-/** @typedef {{ run: string, hosts: number, berth: number, floor: number, engineFloor: number, perHost: string, rss: number, cpu: number, exit: string }} Row */
+/** @typedef {{ run: string, hosts: number, berth: number, berthZx: number, floor: number, engineFloor: number, readFloor: number, perHost: string, rss: number, cpu: number, exit: string }} Row */
 /** @type {Row[]} */
 const rows = []
 
@@ -163,6 +172,10 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     const floors = []
     /** @type {number[]} */
     const engineFloors = []
+    /** @type {number[]} */
+    const readFloors = []
+    /** @type {number[]} */
+    const viaZx = []
     let rss = 0
     /** @type {number[]} */
     const cpu = []
@@ -171,28 +184,39 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     for (let i = 0; i < n; i++) {
       floors.push(await floor(addrs, sshConfig))
       engineFloors.push(await floor(addrs, sshConfig, ENGINE_QUESTION))
-      const r = await measured([zx, script(verb), 'all', '-q'], dir)
-      if (r.code !== 0 && r.code !== 2)
-        throw new Error(`${verb} on ${hosts.length} hosts exited ${r.code}:\n${r.out.slice(-2000)}`)
-      exits.add(r.code)
-      times.push(r.ms)
-      cpu.push(r.cpuMs)
-      rss = Math.max(rss, r.rssMb)
+      readFloors.push(await floor(addrs, sshConfig, READ_QUESTION))
+      // The script run directly (`./scripts/accessory-check.mjs`, a node script), then as `zx script`.
+      /** @type {Array<[string[], number[]]>} */
+      const ways = [
+        [[process.execPath, script(verb)], times],
+        [[zx, script(verb)], viaZx],
+      ]
+      for (const [command, into] of ways) {
+        const r = await measured([...command, 'all', '-q'], dir)
+        if (r.code !== 0 && r.code !== 2)
+          throw new Error(`${verb} on ${hosts.length} hosts exited ${r.code}:\n${r.out.slice(-2000)}`)
+        exits.add(r.code)
+        into.push(r.ms)
+        if (into === times) cpu.push(r.cpuMs)
+        rss = Math.max(rss, r.rssMb)
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 300)) // sshd logs a session just after it starts
     const after = sshdCounts(hosts)
-    // Each floor opens one connection and one session per host per loop; the rest is berth's.
-    const perRun = (/** @type {number} */ v) => Math.round((v / n) * 10) / 10
-    const conns = after.map((a, i) => perRun(a.connections - before[i].connections - 2 * n))
-    const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - 2 * n))
+    // Each of the three floors opens one connection and one session per host per loop; the rest is berth's two runs.
+    const perRun = (/** @type {number} */ v) => Math.round((v / (2 * n)) * 10) / 10
+    const conns = after.map((a, i) => perRun(a.connections - before[i].connections - 3 * n))
+    const sessions = after.map((a, i) => perRun(a.sessions - before[i].sessions - 3 * n))
     const span = (/** @type {number[]} */ v) =>
       Math.min(...v) === Math.max(...v) ? `${Math.min(...v)}` : `${Math.min(...v)}–${Math.max(...v)}`
     rows.push({
       run: verb === 'boot' ? 'no-op `boot all`' : `\`${verb} all\``,
       hosts: hosts.length,
       berth: median(times),
+      berthZx: median(viaZx),
       floor: median(floors),
       engineFloor: median(engineFloors),
+      readFloor: median(readFloors),
       perHost: `${span(conns)} / ${span(sessions)}`,
       rss,
       cpu: median(cpu),
@@ -200,7 +224,7 @@ async function readRuns(dir, hosts, sshConfig, n, verbs = ['boot', 'check', 'det
     })
     const row = /** @type {Row} */ (rows.at(-1))
     console.log(
-      `${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s  floor ${s(row.floor)} s  ×${(row.berth / row.floor).toFixed(2)}  engine floor ${s(row.engineFloor)} s  ×${(row.berth / row.engineFloor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`,
+      `${String(row.hosts).padStart(3)} hosts ${row.run.padEnd(18)} berth ${s(row.berth)} s (zx ${s(row.berthZx)} s)  floor ${s(row.floor)} s  engine floor ${s(row.engineFloor)} s  ×${(row.berth / row.engineFloor).toFixed(2)}  read floor ${s(row.readFloor)} s  ×${(row.berth / row.readFloor).toFixed(2)}  conn/sess per host ${row.perHost}  RSS ${row.rss.toFixed(0)} MB  exit ${row.exit}`,
     )
   }
 }
@@ -297,32 +321,42 @@ if (most > fewest) {
   const berthMsPerHost = perHost(dFew.berth, dMost.berth)
   const floorMsPerHost = perHost(dFew.floor, dMost.floor)
   const engineMsPerHost = perHost(dFew.engineFloor, dMost.engineFloor)
+  const readMsPerHost = perHost(dFew.readFloor, dMost.readFloor)
   const cpuMsPerHost = perHost(dFew.cpu, dMost.cpu)
   const rssKbPerHost = perHost(dFew.rss, dMost.rss) * 1024
   notes.push(
     `From ${fewest} to ${most} hosts a read-only run (\`details all\`) grows by ${berthMsPerHost.toFixed(1)} ms of wall time and ${rssKbPerHost.toFixed(0)} KB of peak RSS per host ` +
-      `(${dMost.rss.toFixed(0)} MB at ${most} hosts), the engine floor by ${engineMsPerHost.toFixed(1)} ms. Of berth's milliseconds, about ${floorMsPerHost.toFixed(1)} are the ssh handshake (what the \`ssh true\` floor grows by: ` +
-      `client and server crypto, here on the same 2 cores), ${cpuMsPerHost.toFixed(1)} are berth's own CPU (starting ssh clients, parsing the \`docker inspect\` output, judging), ` +
-      `and the remaining ~${Math.max(0, berthMsPerHost - floorMsPerHost - cpuMsPerHost).toFixed(0)} the two remote \`docker\` invocations per host, all on the scale lab's one shared engine (real hosts run theirs on their own cores). ` +
+      `(${dMost.rss.toFixed(0)} MB at ${most} hosts), the engine floor by ${engineMsPerHost.toFixed(1)} ms and the read floor by ${readMsPerHost.toFixed(1)} ms. Of berth's milliseconds, about ${floorMsPerHost.toFixed(1)} are the ssh handshake (what the \`ssh true\` floor grows by: ` +
+      `client and server crypto, here on the same 2 cores), ${(readMsPerHost - floorMsPerHost).toFixed(1)} the two remote \`docker\` processes (what the read floor adds to it, all on the scale lab's one shared engine; real hosts run theirs on their own cores), ` +
+      `and ${cpuMsPerHost.toFixed(1)} berth's own CPU (starting an ssh client, parsing the \`docker inspect\` output, judging). ` +
       'Past 200 hosts the ssh handshakes on the control machine dominate; output parsing stays a small part.',
   )
 }
 
 const table = [
-  '| run | hosts | berth (median) | floor (median) | berth / floor | engine floor (median) | berth / engine floor | connections / sessions per host | peak RSS | exit |',
-  '|---|---:|---:|---:|---:|---:|---:|---|---:|---|',
+  '| run | hosts | berth | through zx | ssh floor | engine floor | berth / engine floor | read floor | berth / read floor | connections / sessions per host | peak RSS | exit |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|',
   ...rows.map(
     (r) =>
-      `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.floor)} s | ${(r.berth / r.floor).toFixed(2)}× | ${s(r.engineFloor)} s | ${(r.berth / r.engineFloor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`,
+      `| ${r.run} | ${r.hosts} | ${s(r.berth)} s | ${s(r.berthZx)} s | ${s(r.floor)} s | ${s(r.engineFloor)} s | ${(r.berth / r.engineFloor).toFixed(2)}× | ${s(r.readFloor)} s | ${(r.berth / r.readFloor).toFixed(2)}× | ${r.perHost} | ${r.rss.toFixed(0)} MB | ${r.exit} |`,
   ),
-  `| \`reboot a1 -y\`, whole command | 1 | ${s(median(reboot.wall))} s | — | — | — | — | ${rebootConns} / ${rebootSessions} | ${reboot.rss.toFixed(0)} MB | 0 |`,
+  `| \`reboot a1 -y\`, whole command | 1 | — | ${s(median(reboot.wall))} s | — | — | — | — | — | ${rebootConns} / ${rebootSessions} | ${reboot.rss.toFixed(0)} MB | 0 |`,
 ]
+const oneHost = rows.find((r) => r.hosts === 1 && r.run === '`check all`')
+if (oneHost)
+  notes.unshift(
+    `One host, \`check all\`: ${((oneHost.berth - oneHost.floor) * 1).toFixed(0)} ms over one ssh round trip (\`ssh host true\`) run directly, ` +
+      `${(oneHost.berthZx - oneHost.floor).toFixed(0)} ms through zx's CLI.`,
+  )
 const text = [
   '# `npm run bench` results',
   '',
   `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on this machine (${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} at the end), Node ${process.version}, ${spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim().split(',')[0]}.`,
-  `Medians of ${reps} runs (${scaleCounts.map((n) => `${n} hosts: ${scaleReps(n)}`).join(', ') || 'no scale lab'}), each beside two floors measured in the same loop with berth's ssh options, to every host at once: ` +
-    'the ssh floor `ssh host true`, and the engine floor `ssh host docker ps -aq --filter label=service` (one handshake and one question to the engine: what any tool must do to read a host).',
+  `Medians of ${reps} runs (${scaleCounts.map((n) => `${n} hosts: ${scaleReps(n)}`).join(', ') || 'no scale lab'}), each beside three floors measured in the same loop with berth's ssh options, to every host at once: ` +
+    'the ssh floor `ssh host true`; the engine floor `ssh host docker ps -aq --filter label=service` (one handshake and one question to the engine); ' +
+    "and the read floor `ssh host sh -c 'docker inspect $(docker ps -aq --filter label=service) <the five configured images> >/dev/null'` " +
+    '(what any drift check must ask: the labelled containers, then their settings and the images, in two docker processes, nothing formatted or parsed).',
+  '"berth" is the script run directly (`node scripts/accessory-check.mjs all -q`, as `./scripts/accessory-check.mjs` runs it); "through zx" the same through `node_modules/.bin/zx`, as `npx zx` runs it (npx itself not counted).',
   "1 and 3 hosts are the lab's own hosts (an engine each, everything in sync: exit 0); 20, 50 and 200 are a scale lab whose hosts share one engine,",
   "so every accessory there is reported as drift (each host's `KAMAL_HOST` differs from the shared containers'): exit 2, nothing changed.",
   "Connections and sessions are counted in the sshd logs (berth's own, the floors' taken out).",

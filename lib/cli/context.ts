@@ -75,6 +75,11 @@ export interface Verb<O extends Options = Options> {
   changesHosts?: boolean
   /** Opens a connection of its own (tunnel): no shared connection is started ahead of the flow. */
   opensOwnConnection?: boolean
+  /**
+   * Sends each host exactly one command (check, details: the read-only round trip): its ssh connects and runs
+   * it at once, with no shared connection beside it.
+   */
+  oneCommandPerHost?: boolean
   /** Runs until a signal (tunnel): the signal is its normal end, exit 0 and said as such, not 128 + its number. */
   endsOnSignal?: boolean
   /** false when this run reaches no host (config; exec --dry-run): no ssh-agent, no connection ahead of the flow. */

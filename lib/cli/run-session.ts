@@ -72,8 +72,12 @@ function warnAboutConfig({ verb, args, deployment }: PreparedRun, io: ScriptIO):
 }
 
 const contacts = (run: PreparedRun) => run.verb.contactsHosts?.(run.args) !== false
-/** Hosts whose shared connections are started ahead of the verb: none for a verb with a connection of its own. */
-const sharedHosts = (run: PreparedRun) => (run.verb.opensOwnConnection ? [] : selectionHosts(run.selection))
+/**
+ * Hosts whose shared connections are started ahead of the verb: none for a verb with a connection of its own, or
+ * one that sends each host a single command (that command connects).
+ */
+const sharedHosts = (run: PreparedRun) =>
+  run.verb.opensOwnConnection || run.verb.oneCommandPerHost ? [] : selectionHosts(run.selection)
 
 /** ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error). */
 async function keyDataAgent(run: PreparedRun, io: ScriptIO): Promise<SshAgent | undefined> {
@@ -95,7 +99,7 @@ function openTransport(run: PreparedRun, io: ScriptIO, agent: SshAgent | undefin
         keys: [...deployment.ssh.keys, ...(deployment.ssh.keysOnly ? agent.publicKeyFiles : [])],
       }
     : deployment.ssh
-  return new SshTransport(ssh, { observe, ...run.connections })
+  return new SshTransport(ssh, { observe, ...run.connections, sharesConnections: !run.verb.oneCommandPerHost })
 }
 
 /** Who ran what, for fix commands in messages: the config and destination as given, each accessory's hosts. */

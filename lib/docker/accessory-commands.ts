@@ -10,21 +10,22 @@ import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER, PROXY_MARKER } from './inspect.t
 import { proxyList } from './proxy-commands.ts'
 import { shellJoin } from '../remote/quote.ts'
 
-// The one read-only round trip per host, in two docker processes: `docker ps` must fail the host when the engine
-// does not answer (a pipe into `docker inspect` would hide that as "no containers"); it prints each labelled
-// container's id with its `service` label (url-escaped: a hostile label never splits into words). Then ONE
-// `docker inspect` takes the containers' ids and, beside them, the configured image references ($@ holds
-// `service=ref` pairs) of the accessories that have a container here: an accessory without one is `missing`
-// whatever its image, and a reference docker cannot find costs a long lookup. Without `--type`, docker looks each
-// argument up as a container, an image, a network, ... in argument order, so the template branches on what it got
-// and prints `null` for anything but a container or an image (a network may be named like an image reference; a
-// reference always holds `:` or `@`, so no container name can shadow it). A container removed between ps and
-// inspect, or a reference's image gone, makes `docker inspect` exit 1 with `No such object` and the rest is still
-// printed (see parseHostInspection). After a marker line, only in the rare case that an own container of the
-// selection runs an image not returned (another tag, or the tag moved on the host), a third process:
-// `docker image inspect` of those image ids. Only the fields berth reads are asked for (docker's own JSON of them,
-// one object a line, made an array by sed), about a quarter of docker's full output: less to send, parse and
-// collect at 200 hosts.
+// The one read-only round trip per host, in two docker processes and no other: `docker ps` must fail the host
+// when the engine does not answer (a pipe into `docker inspect` would hide that as "no containers"); it prints
+// each labelled container's id with its `service` label (url-escaped: a hostile label never splits into words).
+// The shell keeps the ids of the given accessories' containers ($@ holds `service=ref` pairs; the verdicts read
+// no other container, so an app's containers are never inspected). Then ONE `docker inspect` takes those ids
+// and, beside them, the configured image references of the accessories that have a container here: an
+// accessory without one is `missing` whatever its image, and a reference docker cannot find costs a long
+// lookup. Without `--type`, docker looks each argument up as a container, an image, a network, ... in argument
+// order, so the template branches on what it got and prints `null` for anything but a container or an image (a
+// network may be named like an image reference; a reference always holds `:` or `@`, so no container name can
+// shadow it). A container removed between ps and inspect, or a reference's image gone, makes `docker inspect`
+// exit 1 with `No such object` and the rest is still printed (see parseHostInspection). Only the fields berth
+// reads are asked for (docker's own JSON of them, one object a line: about a quarter of docker's full output).
+// After a marker line, only in the rare case that a container runs an image not returned (another tag, or the
+// tag moved on the host), a third process: `docker image inspect` of those image ids, found by the shell's own
+// pattern matching over the lines (no sed, no subshell: each process costs a host CPU time at 200 hosts).
 // Of the networks, only each one's aliases (`--network-alias`), as `[name, aliases, …, null]`. Last, after its
 // own marker, the remote shell's working directory (the ssh user's login directory): docker makes a relative
 // bind source (`./data:/data`, `"$PWD"/<service>/data`) absolute against it, and check compares what docker recorded.
@@ -35,29 +36,31 @@ const CONTAINER_FIELDS =
 const IMAGE_FIELDS =
   '{"Id":{{json .Id}},"RepoTags":{{json .RepoTags}},"RepoDigests":{{json .RepoDigests}},"Config":{{json .Config}}}'
 const CONTAINER_OR_IMAGE = `{{if index . "State"}}${CONTAINER_FIELDS}{{else if index . "RootFS"}}${IMAGE_FIELDS}{{else}}null{{end}}`
-const AS_ARRAY = `sed '1s/^/[/; $!s/$/,/; $s/$/]/'`
 const INSPECT_HOST = [
   `ids=$(docker ps --all --no-trunc --filter label=service --format '{{.ID}}={{urlquery (.Label "service")}}') || exit`,
   `services=' '; for pair in "$@"; do services="$services\${pair%%=*} "; done`,
-  `cids=; present=' '; own=' '`,
+  `cids=; present=' '`,
   'for pair in $ids; do',
-  '  cids="$cids ${pair%%=*}"; present="$present${pair#*=} "',
-  '  case "$services" in *" ${pair#*=} "*) own="$own${pair%%=*} " ;; esac',
+  '  case "$services" in *" ${pair#*=} "*) cids="$cids ${pair%%=*}"; present="$present${pair#*=} " ;; esac',
   'done',
   `refs=; for pair in "$@"; do case "$present" in *" \${pair%%=*} "*) refs="$refs \${pair#*=}" ;; esac; done`,
   'status=0',
   'out=',
   `if [ -n "$cids" ]; then out=$(docker inspect $cids $refs --format '${CONTAINER_OR_IMAGE}') || status=$?; fi`,
-  `if [ -z "$out" ]; then echo "[]"; else printf "%s\\n" "$out" | ${AS_ARRAY}; fi`,
-  `echo; echo '${IMAGES_MARKER}'`,
-  'missing=',
-  `for pair in $(printf "%s\\n" "$out" | ` +
-    `sed -n 's/^{"Id":"\\([0-9a-f]*\\)","Name":"[^"]*","Image":"\\(sha256:[0-9a-f]*\\)".*/\\1=\\2/p'); do`,
-  '  case "$own" in *" ${pair%%=*} "*) ;; *) continue ;; esac',
-  '  case "$out$missing " in *"{\\"Id\\":\\"${pair#*=}\\",\\"RepoTags\\""*|*" ${pair#*=} "*) ;; *) missing="$missing ${pair#*=}" ;; esac',
+  `printf '%s\n' "$out"`,
+  `echo '${IMAGES_MARKER}'`,
+  // each container's image id, unless the same inspect returned that image (the lines split on newlines only,
+  // never globbed)
+  "missing=; set -f; IFS='",
+  "'",
+  'for line in $out; do',
+  `  case "$line" in '{"Id":"'*'","Name":"'*'","Image":"sha256:'*) ;; *) continue ;; esac`,
+  `  image=\${line#*'","Image":"'}; image=\${image%%'"'*}`,
+  '  case "$out$missing " in *"{\\"Id\\":\\"$image\\",\\"RepoTags\\""*|*" $image "*) ;; *) missing="$missing $image" ;; esac',
   'done',
-  `if [ -n "$missing" ]; then docker image inspect --format '${IMAGE_FIELDS}' $missing 2>/dev/null | ${AS_ARRAY}; fi`,
-  `echo; echo '${LOGIN_DIRECTORY_MARKER}'; printf '%s\\n' "$PWD"`,
+  'unset IFS; set +f',
+  `if [ -n "$missing" ]; then docker image inspect --format '${IMAGE_FIELDS}' $missing 2>/dev/null; fi`,
+  `echo '${LOGIN_DIRECTORY_MARKER}'; printf '%s\\n' "$PWD"`,
   'exit $status',
 ].join('\n')
 
@@ -65,7 +68,7 @@ const INSPECT_HOST = [
 // marker line: `exit <status>` of `docker exec kamal-proxy kamal-proxy list`, then its output (or docker's error).
 const INSPECT_HOST_AND_PROXY = INSPECT_HOST.replace(
   /\nexit \$status$/,
-  `\necho; echo '${PROXY_MARKER}'\n` +
+  `\necho '${PROXY_MARKER}'\n` +
     `routes=$(${shellJoin(proxyList().argv)} 2>&1); echo "exit $?"; printf "%s\\n" "$routes"\nexit $status`,
 )
 

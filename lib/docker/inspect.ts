@@ -72,7 +72,7 @@ export function parseInspectResult(result: {
   stdout: string
   stderr: string
 }): ObservedContainer[] | undefined {
-  return readInspected(result)?.containers
+  return readInspected(result, parseInspected)?.containers
 }
 
 /**
@@ -80,8 +80,11 @@ export function parseInspectResult(result: {
  * be read. Exit 1 with only `No such object` errors: a container removed meanwhile, or a reference whose image
  * is not there; the rest was printed.
  */
-function readInspected(result: { exitCode: number; stdout: string; stderr: string }): InspectedObjects | undefined {
-  if (result.exitCode === 0) return parseInspected(result.stdout)
+function readInspected(
+  result: { exitCode: number; stdout: string; stderr: string },
+  parse: (stdout: string) => InspectedObjects,
+): InspectedObjects | undefined {
+  if (result.exitCode === 0) return parse(result.stdout)
   // The docker CLI's own warnings (`WARNING: Error loading config file …`) say nothing about what was read.
   const errors = result.stderr
     .split('\n')
@@ -89,7 +92,13 @@ function readInspected(result: { exitCode: number; stdout: string; stderr: strin
     .filter((l) => l !== '' && !l.startsWith('WARNING:'))
   const onlyVanished =
     result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
-  return onlyVanished && result.stdout.trim().startsWith('[') ? parseInspected(result.stdout) : undefined
+  if (!onlyVanished) return undefined
+  try {
+    return parse(result.stdout)
+  } catch (error) {
+    if (error instanceof InspectParseError) return undefined
+    throw error
+  }
 }
 
 /** Parses `docker inspect` output of containers; empty output means no containers. */
@@ -102,21 +111,42 @@ interface InspectedObjects {
   images: ObservedImage[]
 }
 
-/**
- * Parses `docker inspect` output of containers and images together: an object with `RepoTags` is an image,
- * `null` (the template's answer for a network or volume named like a reference) is nothing, any other object a
- * container.
- */
+/** docker's own output: one JSON array; nothing at all is no objects. */
 function parseInspected(stdout: string): InspectedObjects {
   const text = stdout.trim()
   if (text === '') return { containers: [], images: [] }
-  let data: unknown
+  const data = parseJson(text)
+  if (!Array.isArray(data)) throw new InspectParseError('docker inspect did not print a JSON array')
+  return sortInspected(data)
+}
+
+/** A `--format` of one JSON object (or `null`) a line, as the read-only round trip asks for. */
+function parseInspectedLines(stdout: string): InspectedObjects {
+  return sortInspected(
+    stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => {
+        const value = parseJson(line)
+        if (value === null || (typeof value === 'object' && !Array.isArray(value))) return value
+        throw new InspectParseError(`docker inspect printed a line that is no object: ${line.slice(0, 120)}`)
+      }),
+  )
+}
+
+function parseJson(text: string): unknown {
   try {
-    data = JSON.parse(text)
+    return JSON.parse(text)
   } catch {
     throw new InspectParseError(`docker inspect printed something that is not JSON: ${text.slice(0, 120)}`)
   }
-  if (!Array.isArray(data)) throw new InspectParseError('docker inspect did not print a JSON array')
+}
+
+/**
+ * Containers and images inspected together: an object with `RepoTags` is an image, `null` (the template's
+ * answer for a network or volume named like a reference) is nothing, any other object a container.
+ */
+function sortInspected(data: unknown[]): InspectedObjects {
   const objects = data.filter((entry) => entry !== null)
   const isImage = (entry: unknown) => 'RepoTags' in record(entry)
   return {
@@ -221,8 +251,8 @@ export const LOGIN_DIRECTORY_MARKER = '@@berth-pwd@@'
 /**
  * The one read-only round trip's result: containers (or why the host could not be read), the images berth
  * asked about (configured references, beside the containers in the one `docker inspect`, and after the marker
- * the own containers' images not among them; missing ones are left out), and the
- * remote shell's working directory, against which docker made relative bind sources absolute.
+ * the containers' images not among them; missing ones are left out), and the remote shell's working
+ * directory, against which docker made relative bind sources absolute. Each part is one JSON object a line.
  */
 export function parseHostInspection(result: {
   exitCode: number
@@ -231,22 +261,32 @@ export function parseHostInspection(result: {
 }):
   { containers: ObservedContainer[]; images: ObservedImage[]; proxy?: ProxyView; loginDirectory?: string } | undefined {
   // containers, IMAGES_MARKER, images, LOGIN_DIRECTORY_MARKER, $PWD, then (with `proxy:`) PROXY_MARKER and the routes
-  const routes = result.stdout.indexOf(`\n${PROXY_MARKER}\n`)
-  const read = routes >= 0 ? result.stdout.slice(0, routes) : result.stdout
-  const pwdAt = read.lastIndexOf(`\n${LOGIN_DIRECTORY_MARKER}\n`)
-  const inspected = pwdAt >= 0 ? read.slice(0, pwdAt) : read
-  const pwd = pwdAt >= 0 ? read.slice(pwdAt + LOGIN_DIRECTORY_MARKER.length + 2).replace(/\n$/, '') : ''
-  const at = inspected.indexOf(`\n${IMAGES_MARKER}\n`)
-  const containersPart = at >= 0 ? inspected.slice(0, at) : inspected
-  const imagesPart = at >= 0 ? inspected.slice(at + IMAGES_MARKER.length + 2) : ''
-  const objects = readInspected({ ...result, stdout: containersPart })
+  const [read, routes] = splitAtLine(result.stdout, PROXY_MARKER) ?? [result.stdout, undefined]
+  const [inspected, pwdPart] = splitAtLine(read, LOGIN_DIRECTORY_MARKER, 'last') ?? [read, '']
+  const [containersPart, imagesPart] = splitAtLine(inspected, IMAGES_MARKER) ?? [inspected, '']
+  const objects = readInspected({ ...result, stdout: containersPart }, parseInspectedLines)
   if (!objects) return undefined
+  const pwd = pwdPart.split('\n')[0] ?? ''
+  let extraImages: ObservedImage[] = []
+  try {
+    extraImages = parseInspectedLines(imagesPart).images
+  } catch {
+    // an image that could not be read is no image (its tag or digest is then not compared)
+  }
   return {
     containers: objects.containers,
-    images: [...objects.images, ...parseImageInspect(imagesPart)],
+    images: [...objects.images, ...extraImages],
     ...(pwd.startsWith('/') ? { loginDirectory: pwd } : {}),
-    ...(routes >= 0 ? { proxy: parseProxyView(result.stdout.slice(routes + PROXY_MARKER.length + 2)) } : {}),
+    ...(routes !== undefined ? { proxy: parseProxyView(routes) } : {}),
   }
+}
+
+/** The text before and after a line that is exactly `marker` (the first such line, or the last). */
+function splitAtLine(text: string, marker: string, which: 'first' | 'last' = 'first'): [string, string] | undefined {
+  const padded = `\n${text}`
+  const line = `\n${marker}\n`
+  const at = which === 'last' ? padded.lastIndexOf(line) : padded.indexOf(line)
+  return at < 0 ? undefined : [padded.slice(1, at + 1), padded.slice(at + line.length)]
 }
 
 /** `[name, aliases, name, aliases, …, null]` (the inspect template's form) → aliases by network. */

@@ -5,7 +5,8 @@
 // runner's `finally`), and from a process `exit` hook (a second signal exits at once). A berth killed with
 // SIGKILL leaves masters that end by themselves CONTROL_PERSIST_SECONDS after their last session. At most
 // `maxConcurrentStarts` handshakes are in flight (gate.ts); a user ssh config that sets
-// ControlMaster/ControlPath keeps its own sharing (user-ssh-config.ts). The per-host time limit bounds
+// ControlMaster/ControlPath keeps its own sharing (user-ssh-config.ts); a run that sends each host one command
+// (`shares: false`) starts no master: that command's ssh is the connection. The per-host time limit bounds
 // connecting and read-only round trips (see ssh.ts).
 import { spawnSync, type ChildProcess } from 'node:child_process'
 import { setMaxListeners } from 'node:events'
@@ -63,6 +64,12 @@ export interface PoolOptions {
   hostTimeoutMs: number
   /** The environment of every ssh the pool and its commands run. */
   env?: NodeJS.ProcessEnv
+  /**
+   * false for a run that sends each host one command (check, details): that command's own ssh connects and runs
+   * it, as `ssh host cmd` does, with no master beside it (a second process, and a second client of the host's
+   * sshd, for nothing to share). Each command then counts as a handshake.
+   */
+  shares?: boolean
 }
 
 /**
@@ -193,6 +200,7 @@ export class ConnectionPool {
   }
 
   private async start(host: string): Promise<Connection> {
+    if (this.options.shares === false) return { ok: true, options: this.keepalive, gate: this.gate }
     if (this.options.userConfig.mentionsSharing && (await this.sharedByUser(host))) {
       // The user's ssh config shares connections for this host: berth leaves it alone, and counts every
       // command as a possible handshake.

@@ -85,6 +85,8 @@ export interface SshTransportOptions {
   maxConcurrentStarts?: number
   /** The per-host time limit in seconds (`--host-timeout`; 0: none): connecting, and each read-only round trip. */
   hostTimeoutSeconds?: number
+  /** false when each host gets one command: no shared connection (see PoolOptions.shares). */
+  sharesConnections?: boolean
 }
 
 export class SshTransport implements Transport {
@@ -104,6 +106,7 @@ export class SshTransport implements Transport {
       userConfig: new UserSshConfig(sshConfigFiles(settings.configFiles)),
       maxConcurrentStarts: options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS,
       hostTimeoutMs: this.hostTimeoutMs,
+      shares: options.sharesConnections,
     })
   }
 

@@ -16,6 +16,7 @@ import {
   homeOf,
   image,
   labSsh,
+  loggingSsh,
   project,
   shopConfig,
   threeAccessories,
@@ -120,6 +121,57 @@ test("a run over 12 hosts says nothing of Node's own on stderr (no MaxListenersE
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.is(r.stdout.split('\n').filter((l) => /has no container on floor-\d\d/.test(l)).length, 12, r.stdout)
   assert.not.match(r.stderr, /MaxListenersExceededWarning|\(node:\d+\)/, r.stderr)
+})
+
+test("check and details: one ssh process per host, no master beside it; an app's labelled containers are not inspected", async () => {
+  const dir = project(threeAccessories(), SECRETS)
+  assert.is((await berth('boot', ['all'], { cwd: dir })).code, 0)
+  // an app container of the same service (Kamal labels it service=shop): labelled, but no accessory's
+  const app = await hostDocker(HOST1, ['run', '-d', '--label', 'service=shop', image('redis:7')])
+  assert.is(app.exitCode, 0, app.stderr)
+  const appId = app.stdout.trim()
+  const home = homeOf(HOST1)
+  mkdirSync(path.join(home, 'bin'), { recursive: true })
+  const log = path.join(home, 'docker-argv')
+  writeFileSync(
+    path.join(home, 'bin/docker'),
+    `#!/bin/sh\nPATH=\${PATH#"$HOME/bin:"}\necho "$*" >> "$HOME/docker-argv"\nexec docker "$@"\n`,
+    { mode: 0o755 },
+  )
+  writeFileSync(path.join(home, '.bashrc'), 'export PATH="$HOME/bin:$PATH"\n')
+  const ssh = loggingSsh()
+  try {
+    for (const verb of ['check', 'details', 'boot']) {
+      rmSync(log, { force: true })
+      const r = await berth(verb, ['all'], { cwd: dir, env: { PATH: ssh.PATH } })
+      assert.is(r.code, 0, `${verb}: ${r.stdout}${r.stderr}`)
+      const inspect =
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('inspect ')) ?? ''
+      assert.match(inspect, /^inspect [0-9a-f]{64} /, verb)
+      assert.not.ok(inspect.includes(appId), `${verb} inspected the app container: ${inspect}`)
+    }
+    const calls = ssh.calls().trim().split('\n')
+    const toHost1 = calls.filter((c) => c.includes(` -- ${HOST1}`))
+    // check, details: the command itself; boot: its master (-N), then the same command as a session over it
+    assert.is(toHost1.length, 4, calls.join('\n'))
+    assert.equal(
+      toHost1.map((c) => [c.includes('ControlMaster'), c.includes(' -N ')]),
+      [
+        [false, false],
+        [false, false],
+        [true, true],
+        [true, false],
+      ],
+      calls.join('\n'),
+    )
+  } finally {
+    rmSync(path.join(home, 'bin'), { recursive: true, force: true })
+    rmSync(path.join(home, '.bashrc'), { force: true })
+    rmSync(ssh.dir, { recursive: true, force: true })
+    await hostDocker(HOST1, ['rm', '-f', appId])
+  }
 })
 
 test.run()

@@ -3,7 +3,7 @@
 // so a test can assert both the commands a flow sent and the state it left. No ssh, no docker.
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { LOGIN_DIRECTORY_MARKER } from '../../lib/docker/inspect.ts'
+import { IMAGES_MARKER, LOGIN_DIRECTORY_MARKER } from '../../lib/docker/inspect.ts'
 import { shellJoin, type ShellWord } from '../../lib/remote/quote.ts'
 import type { CommandResult, OutputSink, RemoteCommand, Transport } from '../../lib/remote/transport.ts'
 
@@ -95,8 +95,10 @@ export class FakeFleet implements Transport {
     if (line.startsWith("sh -c 'ids=$(docker ps --all --no-trunc --filter label=service --format ")) {
       if (host.engineDown)
         return fail('Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')
-      const containers = JSON.stringify(host.containers.filter((c) => c.labels.service).map(inspectJson))
-      return ok(`${containers}\n\n${LOGIN_DIRECTORY_MARKER}\n${FAKE_HOME}\n`)
+      const services = new Set(argv.slice(4).map((pair) => String(pair).split('=')[0]))
+      const containers = host.containers.filter((c) => c.labels.service && services.has(c.labels.service))
+      const lines = containers.map((c) => `${JSON.stringify(inspectJson(c))}\n`).join('')
+      return ok(`${lines}${IMAGES_MARKER}\n${LOGIN_DIRECTORY_MARKER}\n${FAKE_HOME}\n`)
     }
     if (line.startsWith('docker ps --all --quiet --filter label=service=')) {
       // Boot's cleanup: remove this service's created-but-never-started containers.

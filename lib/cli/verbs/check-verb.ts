@@ -13,6 +13,7 @@ export const checkVerb: Verb<typeof options> = {
     'logging, options and secrets (named, never shown). Exit 2 on drift, with the command that fixes it.',
   options,
   toleratesUnresolvedSecrets: true,
+  oneCommandPerHost: true,
   emptyResult: () => ({ kind: 'check', entries: [] }),
   async run({ selection, engine, judging }) {
     const { accessoryDetails } = await import('../../flows/accessory-details.ts')

@@ -13,6 +13,7 @@ export const detailsVerb: Verb<typeof options> = {
     '(in sync, drift, missing, unreachable). Read-only; takes no lock.',
   options,
   toleratesUnresolvedSecrets: true,
+  oneCommandPerHost: true,
   emptyResult: () => ({ kind: 'details', entries: [] }),
   async run({ selection, engine, judging }) {
     const { accessoryDetails } = await import('../../flows/accessory-details.ts')

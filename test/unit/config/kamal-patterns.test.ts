@@ -273,7 +273,7 @@ test('relative volumes are judged against the login directory the host reports, 
     parseHostInspection({
       exitCode: 0,
       stderr: '',
-      stdout: `${JSON.stringify([container(binds)])}\n@@berth-images@@\n\n@@berth-pwd@@\n${pwd}\n`,
+      stdout: `${JSON.stringify(container(binds))}\n@@berth-images@@\n@@berth-pwd@@\n${pwd}\n`,
     })!
   const right = [
     '/srv/app/state/pg:/var/lib/postgresql/data',

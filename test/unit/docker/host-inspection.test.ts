@@ -1,6 +1,7 @@
 // #22: the read-only round trip in two docker processes, parsed from docker's real output (captured on the lab,
-// docker 20.10): one `docker inspect` of container ids and configured references together, a network named like
-// a reference answered `null`, and after the marker only the own containers' images the first call did not return.
+// docker 20.10, one JSON object a line as the template prints them): one `docker inspect` of container ids and
+// configured references together, a network named like a reference answered `null`, and after the marker only
+// the containers' images the first call did not return.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
@@ -72,15 +73,30 @@ test('a template error or an engine that does not answer is no reading of the ho
   assert.is(parseHostInspection({ exitCode: 1, stdout: '', stderr: `${down}\n` }), undefined)
 })
 
-test('nothing labelled: [] and no image', () => {
-  assert.equal(
-    parseHostInspection({ exitCode: 0, stdout: '[]\n\n@@berth-images@@\n\n@@berth-pwd@@\n/root\n', stderr: '' }),
-    {
-      containers: [],
-      images: [],
-      loginDirectory: '/root',
-    },
-  )
+test('nothing labelled: no line, no image', () => {
+  assert.equal(parseHostInspection({ exitCode: 0, stdout: '\n@@berth-images@@\n@@berth-pwd@@\n/root\n', stderr: '' }), {
+    containers: [],
+    images: [],
+    loginDirectory: '/root',
+  })
+})
+
+test('a line that is not one JSON object (an array, a number, cut short) is no reading of the host', () => {
+  for (const line of ['[]', '[{"Id":"a"}]', '42', '{"Id":"a"', 'Error: no'])
+    assert.throws(
+      () =>
+        parseHostInspection({ exitCode: 0, stdout: `${line}\n@@berth-images@@\n@@berth-pwd@@\n/root\n`, stderr: '' }),
+      /docker inspect printed/,
+      line,
+    )
+  const vanished = { exitCode: 1, stderr: 'Error: No such object: abc\n' }
+  assert.is(parseHostInspection({ ...vanished, stdout: '{"Id":"a"\n@@berth-images@@\n' }), undefined)
+  assert.is(parseHostInspection({ ...vanished, stdout: '\n@@berth-images@@\n' })?.containers.length, 0)
+})
+
+test('the working directory is the line after its marker, also before the kamal-proxy part', () => {
+  const stdout = '\n@@berth-images@@\n@@berth-pwd@@\n/home/app\n@@berth-kamal-proxy@@\nexit 0\n'
+  assert.is(parseHostInspection({ exitCode: 0, stdout, stderr: '' })?.loginDirectory, '/home/app')
 })
 
 test.run()

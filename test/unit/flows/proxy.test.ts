@@ -159,7 +159,7 @@ test("the round trip's kamal-proxy part: its list, or docker's error when kamal-
   })
   const inspected = parseHostInspection({
     exitCode: 0,
-    stdout: '[]\n\n@@berth-images@@\n\n@@berth-kamal-proxy@@\nexit 1\nError: container kamal-proxy is not running\n',
+    stdout: '\n@@berth-images@@\n@@berth-kamal-proxy@@\nexit 1\nError: container kamal-proxy is not running\n',
     stderr: '',
   })
   assert.equal(inspected, {
