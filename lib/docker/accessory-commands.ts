@@ -54,7 +54,8 @@ const INSPECT_HOST = [
   "missing=; set -f; IFS='",
   "'",
   'for line in $out; do',
-  `  case "$line" in '{"Id":"'*'","Name":"'*'","Image":"sha256:'*) ;; *) continue ;; esac`,
+  // a container's line (an image's Id is `sha256:…`, a container's bare hex; neither value can hold `","`)
+  `  case "$line" in '{"Id":"sha256:'*) continue ;; '{"Id":"'*'","Name":"'*'","Image":"sha256:'*) ;; *) continue ;; esac`,
   `  image=\${line#*'","Image":"'}; image=\${image%%'"'*}`,
   '  case "$out$missing " in *"{\\"Id\\":\\"$image\\",\\"RepoTags\\""*|*" $image "*) ;; *) missing="$missing $image" ;; esac',
   'done',
