@@ -1,9 +1,13 @@
-// The TypeScript runner, bundled once per change of lib/ into a private cache, so that a run loads a few
-// plain JavaScript files instead of registering tsx (whose hooks thread handles every import: about 0.2 s of
-// CPU before the first ssh handshake can start). No build step: the first run after a change bundles lib/
-// with esbuild (the one tsx itself uses) in about as long as tsx would have cost, and every later run
-// imports the bundle. A bundle is used only while every file it was built from, and every file it is made
-// of (a lazily loaded chunk too), has the size, mtime and ctime it had then: a few dozen stats, no hashing.
+// The TypeScript runner, bundled once per change of lib/ into a private cache, so that a run loads one plain
+// JavaScript file instead of registering tsx (whose hooks thread handles every import: about 0.2 s of CPU
+// before the first ssh handshake can start). No build step: the first run after a change bundles lib/ with
+// esbuild (the one tsx itself uses) in about as long as tsx would have cost, and every later run loads the
+// bundle. The bundle is one CommonJS script run through node:vm with V8's code cache (written by the first run
+// that has none, beside the bundle): compiling its 0.9 MB and the functions a run calls would otherwise cost
+// about 50 ms of every run, and Node 20 keeps no code cache for ES modules. What the bundle imports at run
+// time goes through import-at-run-time.cjs (a script run this way has no module loader for `import()`).
+// A bundle is used only while every file it was built from, and every file it is made of, has the size,
+// mtime and ctime it had then: a few dozen stats, no hashing; its code cache only while its sha-256 holds.
 // Anything unexpected (no esbuild, a cache directory that is not private, a failed build) falls back to
 // tsx. BERTH_COMPILED=0 always uses tsx. The cache lives in ~/.cache/berth ($XDG_CACHE_HOME/berth),
 // 0700, one slot per lib/ directory and Node version.
@@ -20,6 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createRequire, isBuiltin } from 'node:module'
+import { Script } from 'node:vm'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -27,8 +32,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 const libDir = fileURLToPath(new URL('..', import.meta.url))
 const entry = path.join(libDir, 'cli/main.ts')
 /**
- * Builds unused for this long, and no longer current, are removed by the next build (a run may still load
- * its verb's chunks from one): every run that picks a build touches its directory first.
+ * Builds unused for this long, and no longer current, are removed by the next build (a run still writes its
+ * code cache into one when it exits): every run that picks a build touches its directory first.
  */
 const OLD_BUILD_MS = 24 * 3600 * 1000
 
@@ -91,17 +96,18 @@ function loadEsbuild() {
 }
 
 /**
- * Packages bundled with lib/: `yaml`, which every `config/deploy.yml` run loads before its first handshake, costs
- * about 40 ms of CPU as ~70 files and a few ms inside the bundle. Its Node build is CommonJS and requires Node's
- * built-ins, hence the `require` each output file is given (BANNER). Its files are inputs like lib/'s.
+ * Packages bundled with lib/: `yaml`, which every `config/deploy.yml` run loads before its first handshake (about
+ * 40 ms of CPU as ~70 files, a few ms inside the bundle), and `p-map`, an ES module a CommonJS script cannot
+ * `require` (Node 20). Their files are inputs like lib/'s.
  */
-const BUNDLED_PACKAGES = new Set(['yaml'])
-const BANNER =
-  "import { createRequire as berthCreateRequire } from 'node:module'; const require = berthCreateRequire(import.meta.url);"
+const BUNDLED_PACKAGES = new Set(['yaml', 'p-map'])
+/** lib's one way to `import()` at run time, which must stay a file of its own (see the top). */
+const RUN_TIME_IMPORT = /[/\\]import-at-run-time\.cjs$/
 
 /**
- * esbuild's plugin: packages but BUNDLED_PACKAGES stay outside the bundle (each recorded in `externals`, by
- * file), and `import.meta.url` keeps naming the source file.
+ * esbuild's plugin: packages but BUNDLED_PACKAGES, and import-at-run-time.cjs, stay outside the bundle, required
+ * by the absolute file they resolve to from lib/ now (each recorded in `externals`), and `import.meta.url` keeps
+ * naming the source file.
  * @param {Set<string>} externals
  * @returns {import('esbuild').Plugin}
  */
@@ -109,7 +115,6 @@ function berthPlugin(externals) {
   return {
     name: 'berth',
     setup(b) {
-      // Packages stay outside the bundle, imported by the absolute file they resolve to from lib/ now.
       b.onResolve({ filter: /^[^./]/ }, (args) => {
         if (isBuiltin(args.path)) return { path: args.path, external: true }
         if (BUNDLED_PACKAGES.has(args.path)) return undefined
@@ -117,11 +122,17 @@ function berthPlugin(externals) {
         try {
           url = import.meta.resolve(args.path)
         } catch {
-          // Not installed (ajv, which only scripts/generate.mjs loads): an import that fails if it runs.
+          // Not installed: a require that fails if it runs.
           return { path: args.path, external: true }
         }
-        if (url.startsWith('file:')) externals.add(fileURLToPath(url))
-        return { path: url, external: true }
+        if (!url.startsWith('file:')) return { path: args.path, external: true }
+        externals.add(fileURLToPath(url))
+        return { path: fileURLToPath(url), external: true }
+      })
+      b.onResolve({ filter: RUN_TIME_IMPORT }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path)
+        externals.add(file)
+        return { path: file, external: true }
       })
       // import.meta.url keeps naming the source file (run.ts finds package.json by it).
       b.onLoad({ filter: /\.ts$/ }, (args) => ({
@@ -135,7 +146,7 @@ function berthPlugin(externals) {
   }
 }
 
-/** Bundles lib/cli/main.ts into `slot`; returns the new build's main module, or undefined. */
+/** Bundles lib/cli/main.ts into `slot`; returns the new build's bundle. */
 async function build(/** @type {string} */ slot) {
   const { esbuild, file: esbuildFile } = loadEsbuild()
   const before = libStamps()
@@ -147,14 +158,16 @@ async function build(/** @type {string} */ slot) {
     entryPoints: { main: entry },
     absWorkingDir: libDir,
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     outdir,
-    outExtension: { '.js': '.mjs' },
+    outExtension: { '.js': '.cjs' },
+    // import() of a built-in (readline) becomes a require: the script has no module loader for it
+    supported: { 'dynamic-import': false },
+    // lib/ was written as ES modules, which are strict
+    banner: { js: '"use strict";' },
     metafile: true,
-    banner: { js: BANNER },
     logLevel: 'silent',
     plugins: [berthPlugin(externals)],
   })
@@ -172,13 +185,56 @@ async function build(/** @type {string} */ slot) {
   const settled = fresh(inputs) && used.every((f) => before.has(f) || !f.startsWith(libDir))
   renameSync(outdir, path.join(slot, id))
   if (settled) recordCurrent(slot, id, inputs)
-  return path.join(slot, id, 'main.mjs')
+  return path.join(slot, id, 'main.cjs')
 }
 
 /**
- * Records build `id` as current, with every file of it as written, so that a chunk emptied, cut short, rewritten
- * or deleted since (loaded only when its verb runs, long after main.mjs) means a new build, never a run that
- * fails; and removes builds unused for a day.
+ * Runs the bundle as CommonJS does, compiled with its code cache when there is a sound one; without one (or one
+ * V8 refuses: another Node, other flags) the cache is written when this run exits, with what the run compiled.
+ * @returns {typeof import('./main.ts').main}
+ */
+function runBundle(/** @type {string} */ file) {
+  const cacheFile = `${file}.v8cache`
+  const cachedData = readCodeCache(cacheFile)
+  const script = new Script(
+    `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`,
+    {
+      filename: file,
+      cachedData,
+    },
+  )
+  const module = { exports: /** @type {Record<string, unknown>} */ ({}) }
+  script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file))
+  if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCodeCache(cacheFile, script))
+  return /** @type {typeof import('./main.ts').main} */ (module.exports.main)
+}
+
+/** The code cache after its sha-256 (a file cut short or damaged is no cache), or undefined. */
+function readCodeCache(/** @type {string} */ file) {
+  try {
+    const content = readFileSync(file)
+    const data = content.subarray(32)
+    return createHash('sha256').update(data).digest().equals(content.subarray(0, 32)) ? data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes the code cache whole or not at all (a private file renamed into place). */
+function writeCodeCache(/** @type {string} */ file, /** @type {Script} */ script) {
+  const partial = `${file}.${process.pid}.tmp`
+  try {
+    const data = script.createCachedData()
+    writeFileSync(partial, Buffer.concat([createHash('sha256').update(data).digest(), data]), { mode: 0o600 })
+    renameSync(partial, file)
+  } catch {
+    rmSync(partial, { force: true })
+  }
+}
+
+/**
+ * Records build `id` as current, with every file of it as written, so that a bundle emptied, cut short, rewritten
+ * or deleted since means a new build, never a run that fails; and removes builds unused for a day.
  * @param {string} slot
  * @param {string} id
  * @param {Input[]} inputs
@@ -224,16 +280,16 @@ export async function compiledMain() {
         fresh(current.inputs) &&
         fresh(current.outputs)
       ) {
-        // In use: the next build's clean-up keeps it (its chunks load when the verb runs).
+        // In use: the next build's clean-up keeps it (this run writes its code cache there on its way out).
         const now = new Date()
         utimesSync(path.join(slot, current.id), now, now)
-        const main = (await import(pathToFileURL(path.join(slot, current.id, 'main.mjs')).href)).main
+        const main = runBundle(path.join(slot, current.id, 'main.cjs'))
         if (typeof main === 'function') return main
       }
     } catch {
       // no current build, or it is gone or broken: built anew
     }
-    return (await import(pathToFileURL(await build(slot)).href)).main
+    return runBundle(await build(slot))
   } catch {
     return undefined
   }

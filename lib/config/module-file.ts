@@ -2,6 +2,7 @@
 // function of { destination, env }. Not pure: importing the module runs its code. Problems are collected, not
 // thrown, so that every one is reported at once.
 import { pathToFileURL } from 'node:url'
+import { importAtRunTime } from './import-at-run-time.cjs'
 import type { Env } from './local-commands.ts'
 import { errorText, isPlainObject } from './plain.ts'
 import type { SourceFile } from './positions.ts'
@@ -15,15 +16,15 @@ async function importModule(path: string): Promise<unknown> {
   url.search = `?berth=${Date.now()}-${++importCounter}`
   let module: { default?: unknown }
   try {
-    module = (await import(url.href)) as { default?: unknown }
+    module = (await importAtRunTime(url.href)) as { default?: unknown }
   } catch (error) {
     // A config that imports TypeScript (`./hosts.ts`) while berth runs bundled, without tsx's loader:
     // registered now, as the tsx fallback would have had it all along.
     if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error
-    // @ts-ignore: tsx/esm has no type declarations; importing it registers the TypeScript loader
-    await import('tsx/esm')
+    // importing tsx/esm registers the TypeScript loader
+    await importAtRunTime('tsx/esm')
     url.search = `?berth=${Date.now()}-${++importCounter}`
-    module = (await import(url.href)) as { default?: unknown }
+    module = (await importAtRunTime(url.href)) as { default?: unknown }
   }
   return module.default
 }

@@ -4,6 +4,7 @@
 import type { Options, ValidateFunction } from 'ajv'
 import { ANNOTATION_KEYWORDS, deployConfigSchema } from './schema.ts'
 import { validate } from './validate.generated.mjs'
+import { importAtRunTime } from './import-at-run-time.cjs'
 
 /** The options the validator is generated with. */
 const AJV_OPTIONS: Options = {
@@ -20,9 +21,9 @@ export function validator(): ValidateFunction {
 
 /** The standalone module's source, for scripts/generate.mjs (loads ajv). */
 export async function standaloneValidatorSource(): Promise<string> {
-  const { Ajv } = await import('ajv')
+  const { Ajv } = (await importAtRunTime('ajv')) as typeof import('ajv')
   // A CommonJS module whose module.exports is the function itself.
-  const standaloneCode = (await import('ajv/dist/standalone/index.js')).default as unknown as (
+  const standaloneCode = (await importAtRunTime('ajv/dist/standalone/index.js')).default as (
     ajv: InstanceType<typeof Ajv>,
     validate: ValidateFunction,
   ) => string

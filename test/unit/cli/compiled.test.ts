@@ -45,7 +45,9 @@ test('the runner is bundled once into a private cache, and the bundle is reused 
       id: string
       inputs: [string, number, number][]
     }
-    assert.ok(existsSync(path.join(base, slot!, current.id, 'main.mjs')))
+    assert.ok(existsSync(path.join(base, slot!, current.id, 'main.cjs')))
+    // one script, with nothing left for a module loader the script does not have
+    assert.not.match(readFileSync(path.join(base, slot!, current.id, 'main.cjs'), 'utf8'), /\bimport\(/)
     assert.ok(
       current.inputs.some(([file]) => file.endsWith(path.join('lib', 'cli', 'run.ts'))),
       'the inputs name the sources',
@@ -82,7 +84,7 @@ type Current = { id: string; inputs: [string, number, number, number][] }
 const currentOf = (slot: string) => JSON.parse(readFileSync(path.join(slot, 'current.json'), 'utf8')) as Current
 const slotOf = (cache: string) => path.join(cache, 'berth', readdirSync(path.join(cache, 'berth'))[0]!)
 
-test('a build a run has just picked survives the next build, however old it is (its chunks load later)', async () => {
+test('a build a run has just picked survives the next build, however old it is (its code cache is written later)', async () => {
   await withCache(async (cache) => {
     assert.type(await compiledMain(), 'function')
     const slot = slotOf(cache)
@@ -94,7 +96,7 @@ test('a build a run has just picked survives the next build, however old it is (
     writeFileSync(path.join(slot, 'current.json'), '{}')
     assert.type(await compiledMain(), 'function')
     assert.is.not(currentOf(slot).id, old)
-    assert.ok(existsSync(path.join(slot, old, 'main.mjs')), 'the build in use is kept')
+    assert.ok(existsSync(path.join(slot, old, 'main.cjs')), 'the build in use is kept')
   })
 })
 
@@ -124,7 +126,7 @@ test('a current build that is gone is built again (not tsx for every run from th
     rmSync(path.join(slot, gone), { recursive: true })
     assert.type(await compiledMain(), 'function')
     assert.is.not(currentOf(slot).id, gone)
-    assert.ok(existsSync(path.join(slot, currentOf(slot).id, 'main.mjs')))
+    assert.ok(existsSync(path.join(slot, currentOf(slot).id, 'main.cjs')))
   })
 })
 
@@ -168,43 +170,48 @@ test('a deploy.config.mjs that imports TypeScript loads when the run is bundled,
   })
 })
 
-/** The chunk a verb loads when it runs (not main.mjs, not a chunk main.mjs imports up front). */
-const lazyChunk = (build: string, prefix: string) => {
-  const name = readdirSync(build).find((f) => f.startsWith(`${prefix}-`) && f.endsWith('.mjs'))
-  assert.ok(name, `a ${prefix}-*.mjs chunk in ${readdirSync(build).join(' ')}`)
-  return path.join(build, name!)
-}
-
 const damages: [string, (file: string) => void][] = [
   ['emptied', (file) => writeFileSync(file, '')],
   ['truncated', (file) => writeFileSync(file, readFileSync(file).subarray(0, Math.floor(statSync(file).size / 2)))],
   ['replaced by garbage', (file) => writeFileSync(file, 'export const {{{ ] not javascript')],
-  ['stripped of its exports (valid JavaScript)', (file) => writeFileSync(file, 'export const nothing = 1\n')],
+  ['stripped of its exports (valid JavaScript)', (file) => writeFileSync(file, 'exports.nothing = 1\n')],
+  [
+    'one byte changed',
+    (file) => {
+      const bytes = readFileSync(file)
+      bytes[Math.floor(bytes.length / 2)]! ^= 0xff
+      writeFileSync(file, bytes)
+    },
+  ],
   ['deleted', (file) => rmSync(file)],
 ]
 
+/** accessory-config in a project of its own, through the bundle. */
+function configRun(cache: string) {
+  const project = path.join(cache, 'project')
+  mkdirSync(project, { recursive: true })
+  writeFileSync(
+    path.join(project, 'deploy.config.mjs'),
+    "export default { service: 's', image: 'i', accessories: { a: { image: 'x:1', host: '127.0.0.1' } } }\n",
+  )
+  const script = new URL('../../../scripts/accessory-config.mjs', import.meta.url).pathname
+  return () =>
+    spawnSync(process.execPath, [script, 'all'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: cache, BERTH_COMPILED: '1', NODE_OPTIONS: '' },
+    })
+}
+
 for (const [how, damage] of damages)
-  test(`a lazily loaded chunk ${how} is rebuilt by the next run, which works as ever`, async () => {
+  test(`a bundle ${how} is rebuilt by the next run, which works as ever`, async () => {
     await withCache(async (cache) => {
-      const project = path.join(cache, 'project')
-      mkdirSync(project)
-      writeFileSync(
-        path.join(project, 'deploy.config.mjs'),
-        "export default { service: 's', image: 'i', accessories: { a: { image: 'x:1', host: '127.0.0.1' } } }\n",
-      )
-      const script = new URL('../../../scripts/accessory-config.mjs', import.meta.url).pathname
-      const run = () =>
-        spawnSync(process.execPath, [script, 'all'], {
-          cwd: project,
-          encoding: 'utf8',
-          env: { ...process.env, XDG_CACHE_HOME: cache, BERTH_COMPILED: '1', NODE_OPTIONS: '' },
-        })
+      const run = configRun(cache)
       const first = run()
       assert.is(first.status, 0, first.stdout + first.stderr)
       const slot = slotOf(cache)
       const damaged = currentOf(slot).id
-      // accessory-config's report (lib/report/config.ts) is a chunk of its own, imported when the verb runs
-      damage(lazyChunk(path.join(slot, damaged), 'config'))
+      damage(path.join(slot, damaged, 'main.cjs'))
       for (const attempt of ['the next run', 'the run after it']) {
         const r = run()
         assert.is(r.status, 0, `${attempt}: ${r.stdout}${r.stderr}`)
@@ -213,7 +220,31 @@ for (const [how, damage] of damages)
       }
       const healed = currentOf(slot).id
       assert.is.not(healed, damaged, 'built anew')
-      assert.ok(statSync(lazyChunk(path.join(slot, healed), 'config')).size > 100, 'the new build has the chunk whole')
+      assert.ok(statSync(path.join(slot, healed, 'main.cjs')).size > 100_000, 'the new build is whole')
+    })
+  })
+
+for (const [how, damage] of damages)
+  test(`a code cache ${how} is not used: the run works as ever and writes a sound one`, async () => {
+    await withCache(async (cache) => {
+      const run = configRun(cache)
+      const first = run()
+      assert.is(first.status, 0, first.stdout + first.stderr)
+      const build = path.join(slotOf(cache), currentOf(slotOf(cache)).id)
+      const codeCache = path.join(build, 'main.cjs.v8cache')
+      assert.ok(statSync(codeCache).size > 100_000, 'the first run wrote the code cache')
+      assert.is(statSync(codeCache).mode & 0o077, 0, 'private')
+      const written = statSync(codeCache)
+      assert.is(run().status, 0)
+      assert.is(statSync(codeCache).mtimeMs, written.mtimeMs, 'the next run uses it: V8 took it, nothing is rewritten')
+      damage(codeCache)
+      const r = run()
+      assert.is(r.status, 0, r.stdout + r.stderr)
+      assert.is(r.stdout, first.stdout)
+      assert.is(r.stderr, '')
+      assert.is(currentOf(slotOf(cache)).id, path.basename(build), 'the bundle itself is kept')
+      assert.ok(readFileSync(codeCache).length > 100_000 && existsSync(codeCache), 'written anew')
+      assert.is(readdirSync(build).filter((f) => f.endsWith('.tmp')).length, 0, 'no partial file left')
     })
   })
 
