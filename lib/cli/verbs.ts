@@ -1,6 +1,6 @@
 // Every script's verb, by name: each a module of its own under lib/cli/verbs/ (its flags, its help, and its
 // run, which calls its flow and returns what it found and did). A verb loads its flow when it runs
-// (import()), so a run loads only what its verb needs and its ssh handshakes start sooner.
+// (import()), so a run initialises only what its verb needs (through tsx, it also reads only those files).
 import type { Verb } from './context.ts'
 import { bootVerb } from './verbs/boot-verb.ts'
 import { checkVerb } from './verbs/check-verb.ts'
