@@ -73,11 +73,10 @@ function warnAboutConfig({ verb, args, deployment }: PreparedRun, io: ScriptIO):
 
 const contacts = (run: PreparedRun) => run.verb.contactsHosts?.(run.args) !== false
 /**
- * Hosts whose shared connections are started ahead of the verb: none for a verb with a connection of its own, or
- * one that sends each host a single command (that command connects).
+ * Hosts whose shared connections are started ahead of the verb: none for a verb with a connection of its own (a
+ * transport that shares none, for a verb that sends each host one command, starts nothing for them).
  */
-const sharedHosts = (run: PreparedRun) =>
-  run.verb.opensOwnConnection || run.verb.oneCommandPerHost ? [] : selectionHosts(run.selection)
+const sharedHosts = (run: PreparedRun) => (run.verb.opensOwnConnection ? [] : selectionHosts(run.selection))
 
 /** ssh.key_data: a private agent for this run, before any host is contacted (a bad key is a config error). */
 async function keyDataAgent(run: PreparedRun, io: ScriptIO): Promise<SshAgent | undefined> {
