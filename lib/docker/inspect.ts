@@ -64,27 +64,12 @@ export class InspectParseError extends Error {
 }
 
 /**
- * The result of `inspectServiceContainers`: the containers, or why the host could not be read. Exit 1 with
- * only `No such object` errors means some containers were removed meanwhile; the rest are still there.
- */
-export function parseInspectResult(result: {
-  exitCode: number
-  stdout: string
-  stderr: string
-}): ObservedContainer[] | undefined {
-  return readInspected(result, parseInspected)?.containers
-}
-
-/**
  * What one `docker inspect` of container ids and image references printed, or undefined when the host could not
  * be read. Exit 1 with only `No such object` errors: a container removed meanwhile, or a reference whose image
  * is not there; the rest was printed.
  */
-function readInspected(
-  result: { exitCode: number; stdout: string; stderr: string },
-  parse: (stdout: string) => InspectedObjects,
-): InspectedObjects | undefined {
-  if (result.exitCode === 0) return parse(result.stdout)
+function readInspected(result: { exitCode: number; stdout: string; stderr: string }): InspectedObjects | undefined {
+  if (result.exitCode === 0) return parseInspectedLines(result.stdout)
   // The docker CLI's own warnings (`WARNING: Error loading config file …`) say nothing about what was read.
   const errors = result.stderr
     .split('\n')
@@ -94,30 +79,16 @@ function readInspected(
     result.exitCode === 1 && errors.length > 0 && errors.every((l) => /^Error: No such (object|container)/i.test(l))
   if (!onlyVanished) return undefined
   try {
-    return parse(result.stdout)
+    return parseInspectedLines(result.stdout)
   } catch (error) {
     if (error instanceof InspectParseError) return undefined
     throw error
   }
 }
 
-/** Parses `docker inspect` output of containers; empty output means no containers. */
-export function parseInspect(stdout: string): ObservedContainer[] {
-  return parseInspected(stdout).containers
-}
-
 interface InspectedObjects {
   containers: ObservedContainer[]
   images: ObservedImage[]
-}
-
-/** docker's own output: one JSON array; nothing at all is no objects. */
-function parseInspected(stdout: string): InspectedObjects {
-  const text = stdout.trim()
-  if (text === '') return { containers: [], images: [] }
-  const data = parseJson(text)
-  if (!Array.isArray(data)) throw new InspectParseError('docker inspect did not print a JSON array')
-  return sortInspected(data)
 }
 
 /** A `--format` of one JSON object (or `null`) a line, as the read-only round trip asks for. */
@@ -214,19 +185,6 @@ function toObservedContainer(entry: unknown): ObservedContainer {
   }
 }
 
-/** Parses `docker image inspect` output (a JSON array); anything unreadable is no image. */
-export function parseImageInspect(stdout: string): ObservedImage[] {
-  const text_ = stdout.trim()
-  if (!text_.startsWith('[')) return []
-  let data: unknown
-  try {
-    data = JSON.parse(text_)
-  } catch {
-    return []
-  }
-  return (Array.isArray(data) ? data : []).map(toObservedImage)
-}
-
 function toObservedImage(entry: unknown): ObservedImage {
   const root = record(entry)
   const config = record(root.Config)
@@ -264,7 +222,7 @@ export function parseHostInspection(result: {
   const [read, routes] = splitAtLine(result.stdout, PROXY_MARKER) ?? [result.stdout, undefined]
   const [inspected, pwdPart] = splitAtLine(read, LOGIN_DIRECTORY_MARKER, 'last') ?? [read, '']
   const [containersPart, imagesPart] = splitAtLine(inspected, IMAGES_MARKER) ?? [inspected, '']
-  const objects = readInspected({ ...result, stdout: containersPart }, parseInspectedLines)
+  const objects = readInspected({ ...result, stdout: containersPart })
   if (!objects) return undefined
   const pwd = pwdPart.split('\n')[0] ?? ''
   let extraImages: ObservedImage[] = []

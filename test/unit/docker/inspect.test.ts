@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseInspect, InspectParseError } from '../../../lib/docker/inspect.ts'
+import { InspectParseError } from '../../../lib/docker/inspect.ts'
+import { containersOf } from '../../support/round-trip.ts'
 
 export const inspectEntry = (
   over: { id?: string; name?: string; image?: string; status?: string; service?: string } = {},
@@ -20,12 +21,12 @@ export const inspectEntry = (
 })
 
 test('empty output means no containers', () => {
-  assert.equal(parseInspect(''), [])
-  assert.equal(parseInspect('  \n'), [])
+  assert.equal(containersOf(''), [])
+  assert.equal(containersOf('  \n'), [])
 })
 
 test('reads id, name, configured image, image id, state and labels', () => {
-  const [container] = parseInspect(JSON.stringify([inspectEntry()]))
+  const [container] = containersOf(JSON.stringify([inspectEntry()]))
   assert.equal(container, {
     id: 'a1b2c3d4e5f6a7b8c9d0',
     name: 'app-db',
@@ -39,7 +40,7 @@ test('reads id, name, configured image, image id, state and labels', () => {
 })
 
 test('exited and unknown statuses are "stopped"; created, paused and restarting are kept', () => {
-  const states = parseInspect(
+  const states = containersOf(
     JSON.stringify(
       ['exited', 'created', 'paused', 'restarting', 'dead', 'removing'].map((status) => inspectEntry({ status })),
     ),
@@ -51,17 +52,17 @@ test('exited and unknown statuses are "stopped"; created, paused and restarting 
 })
 
 test('missing fields do not throw', () => {
-  const [container] = parseInspect('[{}]')
+  const [container] = containersOf('[{}]')
   assert.is(container!.image, '')
   assert.is(container!.service, undefined)
 })
 
 test('non-JSON output is a clear error', () => {
   assert.throws(
-    () => parseInspect('Error: No such object'),
+    () => containersOf('Error: No such object'),
     (e: Error) => e instanceof InspectParseError && /not JSON/.test(e.message),
   )
-  assert.throws(() => parseInspect('{}'), /JSON array/)
+  assert.throws(() => containersOf('[[{}]]'), /no object/)
 })
 
 test.run()

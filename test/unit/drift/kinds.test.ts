@@ -5,7 +5,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
-import { parseImageInspect, parseInspect, type ObservedImage } from '../../../lib/docker/inspect.ts'
+import type { ObservedImage } from '../../../lib/docker/inspect.ts'
+import { containersOf, readRoundTrip } from '../../support/round-trip.ts'
 import { judge, type Verdict } from '../../../lib/drift/verdicts.ts'
 import { shellWords } from '../../../lib/drift/shell-words.ts'
 import { parseBytes, parseDuration } from '../../../lib/drift/option-readback.ts'
@@ -13,8 +14,8 @@ import type { DeployConfig } from '../../../lib/config/types.ts'
 import { deploymentFrom } from '../../support/deployment.ts'
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/inspect/${name}`, import.meta.url), 'utf8')
-const containers = parseInspect(fixture('containers.json'))
-const images = parseImageInspect(fixture('images.json'))
+const containers = containersOf(fixture('containers.json'))
+const images = readRoundTrip(fixture('images.json'))!.images
 const R = '127.0.1.10:5000'
 const HOST = '127.0.1.12'
 const SECRETS = { MYSQL_ROOT_PASSWORD: 'secret123', PW: 's3cret' }

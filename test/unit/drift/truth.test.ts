@@ -2,7 +2,6 @@
 // other than running, berth's own temporary containers, and docker's real error messages.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseInspectResult } from '../../../lib/docker/inspect.ts'
 import { temporaryName, temporaryRole } from '../../../lib/docker/names.ts'
 import { accessoryContainer, judge } from '../../../lib/drift/verdicts.ts'
 import { entryFor } from '../../../lib/flows/entries.ts'
@@ -16,6 +15,7 @@ import type { ObservedContainer } from '../../../lib/docker/inspect.ts'
 import type { InvocationContext } from '../../../lib/report/model.ts'
 import { deploymentFrom } from '../../support/deployment.ts'
 import { inspectEntry } from '../docker/inspect.test.ts'
+import { readRoundTrip } from '../../support/round-trip.ts'
 
 const deployment = deploymentFrom({
   service: 'app',
@@ -41,23 +41,23 @@ test('an engine that does not answer is an error for the host, never "no contain
     stdout: '',
     stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
   }
-  assert.is(parseInspectResult(down), undefined)
-  assert.equal(parseInspectResult({ exitCode: 0, stdout: '[]\n', stderr: '' }), [])
+  assert.is(readRoundTrip(down.stdout, down), undefined)
+  assert.equal(readRoundTrip('[]\n')?.containers, [])
 })
 
 test('a container removed between docker ps and docker inspect: the others are still read', () => {
   const stdout = JSON.stringify([inspectEntry({ name: 'app-db' })])
-  const partial = parseInspectResult({ exitCode: 1, stdout, stderr: 'Error: No such object: 0123456789abcdef\n' })
+  const partial = readRoundTrip(stdout, { exitCode: 1, stderr: 'Error: No such object: 0123456789abcdef\n' })
   assert.equal(
-    partial?.map((c) => c.name),
+    partial?.containers.map((c) => c.name),
     ['app-db'],
   )
   assert.equal(
-    parseInspectResult({ exitCode: 1, stdout: '[]', stderr: 'Error: No such object: a\nError: No such object: b\n' }),
+    readRoundTrip('[]', { exitCode: 1, stderr: 'Error: No such object: a\nError: No such object: b\n' })?.containers,
     [],
   )
   assert.is(
-    parseInspectResult({ exitCode: 1, stdout, stderr: 'Error: No such object: a\nsomething else broke\n' }),
+    readRoundTrip(stdout, { exitCode: 1, stderr: 'Error: No such object: a\nsomething else broke\n' }),
     undefined,
   )
 })
