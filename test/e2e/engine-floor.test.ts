@@ -26,23 +26,32 @@ import {
 
 useLab(test)
 
-/** Every `docker` the host runs from now on is logged (its first word), one line each. */
-function countDockerOn(addr: string): { calls(): string[] } {
+/**
+ * Every `docker` the host runs from now on is logged, one line each: `calls()` gives their first words, `argv()`
+ * the whole lines (each empties the log); `stop()` takes the logging docker away.
+ */
+function countDockerOn(addr: string): { calls(): string[]; argv(): string[]; stop(): void } {
   const home = homeOf(addr)
   const log = path.join(home, 'docker-calls')
   rmSync(log, { force: true })
   mkdirSync(path.join(home, 'bin'), { recursive: true })
   writeFileSync(
     path.join(home, 'bin/docker'),
-    `#!/bin/sh\nPATH=\${PATH#"$HOME/bin:"}\necho "$1" >> "$HOME/docker-calls"\nexec docker "$@"\n`,
+    `#!/bin/sh\nPATH=\${PATH#"$HOME/bin:"}\necho "$*" >> "$HOME/docker-calls"\nexec docker "$@"\n`,
   )
   chmodSync(path.join(home, 'bin/docker'), 0o755)
   writeFileSync(path.join(home, '.bashrc'), 'export PATH="$HOME/bin:$PATH"\n')
+  const argv = () => {
+    const lines = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+    rmSync(log, { force: true })
+    return lines
+  }
   return {
-    calls: () => {
-      const calls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
-      rmSync(log, { force: true })
-      return calls
+    argv,
+    calls: () => argv().map((line) => line.split(' ')[0]!),
+    stop: () => {
+      rmSync(path.join(home, 'bin'), { recursive: true, force: true })
+      rmSync(path.join(home, '.bashrc'), { force: true })
     },
   }
 }
@@ -130,25 +139,13 @@ test("check and details: one ssh process per host, no master beside it; an app's
   const app = await hostDocker(HOST1, ['run', '-d', '--label', 'service=shop', image('redis:7')])
   assert.is(app.exitCode, 0, app.stderr)
   const appId = app.stdout.trim()
-  const home = homeOf(HOST1)
-  mkdirSync(path.join(home, 'bin'), { recursive: true })
-  const log = path.join(home, 'docker-argv')
-  writeFileSync(
-    path.join(home, 'bin/docker'),
-    `#!/bin/sh\nPATH=\${PATH#"$HOME/bin:"}\necho "$*" >> "$HOME/docker-argv"\nexec docker "$@"\n`,
-    { mode: 0o755 },
-  )
-  writeFileSync(path.join(home, '.bashrc'), 'export PATH="$HOME/bin:$PATH"\n')
+  const docker = countDockerOn(HOST1)
   const ssh = loggingSsh()
   try {
     for (const verb of ['check', 'details', 'boot']) {
-      rmSync(log, { force: true })
       const r = await berth(verb, ['all'], { cwd: dir, env: { PATH: ssh.PATH } })
       assert.is(r.code, 0, `${verb}: ${r.stdout}${r.stderr}`)
-      const inspect =
-        readFileSync(log, 'utf8')
-          .split('\n')
-          .find((l) => l.startsWith('inspect ')) ?? ''
+      const inspect = docker.argv().find((l) => l.startsWith('inspect ')) ?? ''
       assert.match(inspect, /^inspect [0-9a-f]{64} /, verb)
       assert.not.ok(inspect.includes(appId), `${verb} inspected the app container: ${inspect}`)
     }
@@ -167,8 +164,7 @@ test("check and details: one ssh process per host, no master beside it; an app's
       calls.join('\n'),
     )
   } finally {
-    rmSync(path.join(home, 'bin'), { recursive: true, force: true })
-    rmSync(path.join(home, '.bashrc'), { force: true })
+    docker.stop()
     rmSync(ssh.dir, { recursive: true, force: true })
     await hostDocker(HOST1, ['rm', '-f', appId])
   }
